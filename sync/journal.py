@@ -1,0 +1,297 @@
+"""The journal entry's canonical form, hash and signature, shared by terminal and hub.
+
+Both ends import this one pure module so that they verify alike.
+
+An entry is hashed over the canonical JSON of its body::
+
+    {"account": ..., "amount": ..., "kind": ..., "payload": {...},
+     "prev_hash": ..., "seq": ..., "terminal_id": ..., "ts": ...}
+
+Canonical JSON is UTF-8, keys sorted, no spaces, no floats, no NaN; ``ts`` is UTC
+in ISO 8601 with microseconds and a ``Z``. ``hash`` is the SHA-256 of those bytes in
+lower-case hex; ``prev_hash`` is the previous entry's hash (64 zeros for the first
+entry of a terminal). ``sig`` is the Ed25519 signature of the 32 raw hash bytes by the
+terminal's key, in base64. ``amount`` is the signed effect on the account's balance
+in cents: a sale is negative, a top-up positive, a cancellation the opposite of what
+it cancels, a technical event 0 with no account.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+GENESIS_HASH = "0" * 64
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+class EntryKind(StrEnum):
+    """What an entry records. Business kinds may carry an account and an amount."""
+
+    SALE = "sale"
+    TOP_UP = "top_up"
+    CANCEL = "cancel"
+    GUEST_MEAL = "guest_meal"
+    ORDER = "order"
+    ADJUSTMENT = "adjustment"
+    TILL_OPEN = "till_open"
+    CLOSURE = "closure"
+    START = "start"
+    STOP = "stop"
+    DEVICE_FAULT = "device_fault"
+    SYNC = "sync"
+
+
+MONEY_KINDS = frozenset(
+    {
+        EntryKind.SALE,
+        EntryKind.TOP_UP,
+        EntryKind.CANCEL,
+        EntryKind.GUEST_MEAL,
+        EntryKind.ORDER,
+        EntryKind.ADJUSTMENT,
+    }
+)
+
+
+class CanonicalError(ValueError):
+    """A value that has no canonical JSON form (float, non-string key, ...)."""
+
+
+def _check(value: Any, path: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int):
+        return
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: floats are not allowed (use integer cents)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: keys must be strings, got {key!r}")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]")
+        return
+    raise CanonicalError(f"{path}: {type(value).__name__} has no canonical JSON form")
+
+
+def canonical_json(value: Any) -> bytes:
+    """The canonical UTF-8 JSON bytes of ``value`` (see the module docstring)."""
+    _check(value, "$")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def format_ts(moment: datetime) -> str:
+    """UTC ISO 8601 with microseconds and ``Z``; refuses naive datetimes."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(text: str) -> datetime:
+    if not _TS.fullmatch(text):
+        raise ValueError(f"not a canonical UTC timestamp: {text!r}")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def entry_id(terminal_id: str, seq: int) -> str:
+    """The entry's unique id: terminal id + sequence."""
+    return f"{terminal_id}:{seq}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One signed journal entry, as stored on the terminal and sent to the hub."""
+
+    terminal_id: str
+    seq: int
+    ts: str
+    kind: str
+    account: str | None
+    amount: int
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+    sig: str
+
+    @property
+    def id(self) -> str:
+        return entry_id(self.terminal_id, self.seq)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "amount": self.amount,
+            "kind": self.kind,
+            "payload": dict(self.payload),
+            "prev_hash": self.prev_hash,
+            "seq": self.seq,
+            "terminal_id": self.terminal_id,
+            "ts": self.ts,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash, "sig": self.sig}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Entry:
+        return cls(
+            terminal_id=data["terminal_id"],
+            seq=data["seq"],
+            ts=data["ts"],
+            kind=data["kind"],
+            account=data["account"],
+            amount=data["amount"],
+            payload=data["payload"],
+            prev_hash=data["prev_hash"],
+            hash=data["hash"],
+            sig=data["sig"],
+        )
+
+
+def body_hash(body: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def make_entry(
+    *,
+    key: Ed25519PrivateKey,
+    terminal_id: str,
+    seq: int,
+    ts: datetime,
+    kind: str,
+    account: str | None,
+    amount: int,
+    payload: Mapping[str, Any],
+    prev_hash: str,
+) -> Entry:
+    """Build, hash and sign an entry. Raises CanonicalError on a payload with floats."""
+    if type(amount) is not int:
+        raise CanonicalError("amount must be integer cents")
+    unsigned = Entry(
+        terminal_id=terminal_id,
+        seq=seq,
+        ts=format_ts(ts),
+        kind=str(kind),
+        account=account,
+        amount=amount,
+        payload=dict(payload),
+        prev_hash=prev_hash,
+        hash="",
+        sig="",
+    )
+    digest = body_hash(unsigned.body())
+    sig = base64.b64encode(key.sign(bytes.fromhex(digest))).decode("ascii")
+    return Entry(**{**_fields(unsigned), "hash": digest, "sig": sig})
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in Entry.__slots__}
+
+
+def entry_problem(entry: Entry, public_key: Ed25519PublicKey) -> str | None:
+    """Why this entry on its own is not valid (hash or signature), or None."""
+    try:
+        if not _HEX64.fullmatch(entry.prev_hash):
+            return "previous hash is not 64 hex digits"
+        if not _TS.fullmatch(entry.ts):
+            return "timestamp is not canonical UTC"
+        digest = body_hash(entry.body())
+    except (CanonicalError, TypeError, ValueError) as exc:
+        return f"entry has no canonical form: {exc}"
+    if digest != entry.hash:
+        return "hash does not match the entry's content"
+    try:
+        public_key.verify(base64.b64decode(entry.sig, validate=True), bytes.fromhex(digest))
+    except (InvalidSignature, ValueError):
+        return "signature is not valid for the terminal's key"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of checking a run of entries."""
+
+    checked: int
+    last_seq: int
+    last_hash: str
+    bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(
+    entries: Iterable[Entry],
+    public_key: Ed25519PublicKey,
+    *,
+    after_seq: int = 0,
+    after_hash: str = GENESIS_HASH,
+    terminal_id: str | None = None,
+) -> ChainReport:
+    """Check sequence continuity, hash links, hashes and signatures.
+
+    ``after_seq``/``after_hash`` describe the entry just before the run (0 and the
+    genesis hash for a whole journal). Stops at and names the first bad entry.
+    """
+    expected_seq, prev_hash, checked = after_seq + 1, after_hash, 0
+    for entry in entries:
+        where = entry.seq
+        if entry.seq != expected_seq:
+            problem = f"sequence gap: expected {expected_seq}, found {entry.seq}"
+            return ChainReport(checked, expected_seq - 1, prev_hash, expected_seq, problem)
+        if terminal_id is not None and entry.terminal_id != terminal_id:
+            problem = f"entry belongs to terminal {entry.terminal_id!r}"
+            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem)
+        if entry.prev_hash != prev_hash:
+            problem = "previous hash does not match the entry before it"
+            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem)
+        problem_text = entry_problem(entry, public_key)
+        if problem_text is not None:
+            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem_text)
+        checked += 1
+        expected_seq += 1
+        prev_hash = entry.hash
+    return ChainReport(checked, expected_seq - 1, prev_hash)
+
+
+# Keys ------------------------------------------------------------------------------
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """The raw 32-byte public key in base64 (how keys travel and are stored)."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """Parse a base64 raw Ed25519 public key. Raises ValueError with the reason."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise ValueError("public key is not base64") from exc
+    if len(raw) != 32:
+        raise ValueError(f"public key must be 32 bytes, got {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)

@@ -1,0 +1,43 @@
+"""Why something was refused: one enum shared by the engine, the wire protocol and
+the UI's wording (the UI maps each member to a sentence in its message catalogue).
+
+The values are stable strings: they travel over the wire and are stored in the
+journal, so a member may be added but never renamed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RejectReason(StrEnum):
+    # Credentials
+    UNKNOWN_CREDENTIAL = "unknown_credential"
+    MALFORMED_CREDENTIAL = "malformed_credential"
+    LOST_BADGE = "lost_badge"
+    BLOCKED_BADGE = "blocked_badge"
+    # Phone badge (signed QR) and visit codes
+    QR_EXPIRED = "qr_expired"
+    QR_REPLAYED = "qr_replayed"
+    QR_BAD_SIGNATURE = "qr_bad_signature"
+    CLOCK_SKEW = "clock_skew"
+    VISIT_UNKNOWN = "visit_unknown"
+    VISIT_NOT_APPROVED = "visit_not_approved"
+    VISIT_OTHER_DAY = "visit_other_day"
+    VISIT_CONSUMED = "visit_consumed"
+    VISIT_CANCELLED = "visit_cancelled"
+    # Accounts and money
+    ACCOUNT_CLOSED = "account_closed"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    OFFLINE_CAP_REACHED = "offline_cap_reached"
+    INVALID_AMOUNT = "invalid_amount"
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    EMPTY_TRAY = "empty_tray"
+    UNKNOWN_ITEM = "unknown_item"
+    # Corrections
+    UNKNOWN_ENTRY = "unknown_entry"
+    NOT_CANCELLABLE = "not_cancellable"
+    ALREADY_CANCELLED = "already_cancelled"
+    # Till
+    TILL_CLOSED = "till_closed"
+    NOT_AUTHORISED = "not_authorised"
