@@ -78,4 +78,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO sync_state (id) VALUES (1);
         """,
     ),
+    (
+        "0003_cashiers",
+        """
+        -- Cashiers of this till. The PIN is never stored: only its scrypt hash and salt.
+        CREATE TABLE cashiers (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            credential TEXT NOT NULL UNIQUE,
+            pin_salt BLOB NOT NULL,
+            pin_hash BLOB NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,79 @@
+"""Cashier records of the till: who may cancel, top up in cash, reprint and close.
+
+A cashier is identified by a badge credential and proves it with a PIN. The PIN is
+stored only as an scrypt hash with a per-cashier random salt, so a copy of the store
+does not reveal it. The SQL for the ``cashiers`` table (migration ``0003_cashiers``)
+lives here, beside the store, through the store's public transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+
+from kiosk.engine.credentials import MalformedCredential, parse_credential
+from kiosk.engine.store import Store
+
+# scrypt cost: about 30 ms on a small ARM board - slow for guessing, quick for a login.
+_N, _R, _P = 2**14, 8, 1
+PIN_MIN, PIN_MAX = 4, 8
+
+
+@dataclass(frozen=True, slots=True)
+class Cashier:
+    id: str
+    name: str
+    credential: str
+
+
+def hash_pin(pin: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+
+
+def _normalise(credential: str) -> str:
+    try:
+        return parse_credential(credential).value
+    except MalformedCredential as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def add_cashier(store: Store, cashier_id: str, name: str, credential: str, pin: str) -> Cashier:
+    """Create or replace a cashier; the PIN must be 4 to 8 digits."""
+    if not (pin.isdigit() and PIN_MIN <= len(pin) <= PIN_MAX):
+        raise ValueError(f"a PIN is {PIN_MIN} to {PIN_MAX} digits")
+    value = _normalise(credential)
+    salt = os.urandom(16)
+    with store.atomic() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO cashiers (id, name, credential, pin_salt, pin_hash, active) "
+            "VALUES (?, ?, ?, ?, ?, 1)",
+            (cashier_id, name, value, salt, hash_pin(pin, salt)),
+        )
+    return Cashier(cashier_id, name, value)
+
+
+def cashier_for(store: Store, credential: str) -> Cashier | None:
+    """The active cashier behind a badge, or None (also for a malformed credential)."""
+    try:
+        value = _normalise(credential)
+    except ValueError:
+        return None
+    with store.reading() as db:
+        row = db.execute(
+            "SELECT id, name, credential FROM cashiers WHERE credential = ? AND active = 1",
+            (value,),
+        ).fetchone()
+    return None if row is None else Cashier(row[0], row[1], row[2])
+
+
+def check_pin(store: Store, cashier_id: str, pin: str) -> bool:
+    """True when ``pin`` is this active cashier's PIN (constant-time comparison)."""
+    with store.reading() as db:
+        row = db.execute(
+            "SELECT pin_salt, pin_hash FROM cashiers WHERE id = ? AND active = 1", (cashier_id,)
+        ).fetchone()
+    if row is None or not pin.isdigit():
+        return False
+    return hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))

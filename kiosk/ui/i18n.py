@@ -1,0 +1,313 @@
+"""The message catalogue: every word on screen, in French (default) and English.
+
+No pygame here. ``Translator.t(key, **values)`` formats a message; ``reason_words``
+turns each ``RejectReason`` into what happened and what to do next. Money and dates
+are shown in French format in both languages (the site is in France).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sync.money import Money
+from sync.protocol.reasons import RejectReason
+
+
+class Lang(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (français, English)
+    "lang.other": ("English", "Français"),
+    "status.online": ("En ligne", "Online"),
+    "status.offline": ("Hors ligne depuis {since}", "Offline for {since}"),
+    "status.never_synced": ("Hors ligne : jamais synchronisé", "Offline: never synced"),
+    "status.till_closed": ("Caisse fermée", "Till closed"),
+    "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
+    "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
+    "fault.printer": ("Imprimante : {message}", "Printer: {message}"),
+    "fault.other": ("Appareil {source} : {message}", "Device {source}: {message}"),
+    "fault.disconnected": ("débranché", "disconnected"),
+    "fault.paper_out": ("plus de papier", "out of paper"),
+    "fault.error": ("en panne", "not working"),
+    "till.title": ("Caisse", "Till"),
+    "till.tray": ("Plateau", "Tray"),
+    "till.empty_tray": ("Plateau vide", "Empty tray"),
+    "till.total": ("Total", "Total"),
+    "till.tap_badge": ("Badgez pour payer", "Tap a badge to pay"),
+    "till.remove": ("Retirer", "Remove"),
+    "till.clear": ("Vider", "Clear"),
+    "till.cashier": ("Caissier", "Cashier"),
+    "till.unknown_code": ("Code inconnu : {code}", "Unknown code: {code}"),
+    "till.paying": ("Paiement en cours…", "Paying…"),
+    "accepted.title": ("Paiement accepté", "Payment accepted"),
+    "accepted.thanks": ("Bon appétit, {name} !", "Enjoy your meal, {name}!"),
+    "accepted.total": ("Total", "Total"),
+    "accepted.subsidy": ("Prise en charge employeur", "Employer subsidy"),
+    "accepted.balance": ("Nouveau solde", "New balance"),
+    "accepted.print": ("Imprimer le ticket", "Print the receipt"),
+    "refused.title": ("Paiement refusé", "Payment refused"),
+    "refused.shortfall": ("Il manque {amount}", "{amount} short"),
+    "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "common.ok": ("OK", "OK"),
+    "common.back": ("Retour", "Back"),
+    "common.cancel": ("Annuler", "Cancel"),
+    "common.confirm": ("Confirmer", "Confirm"),
+    "common.done": ("Terminer", "Done"),
+    "common.printed": ("Ticket imprimé", "Receipt printed"),
+    "common.nothing_to_print": ("Aucun ticket à imprimer", "No receipt to print"),
+    "common.wait": ("Un instant…", "One moment…"),
+    "cashier.login": ("Badge caissier", "Cashier badge"),
+    "cashier.login_hint": (
+        "Présentez votre badge caissier",
+        "Tap your cashier badge",
+    ),
+    "cashier.pin": ("Code PIN de {name}", "PIN for {name}"),
+    "cashier.bad_pin": ("Code PIN incorrect", "Wrong PIN"),
+    "cashier.not_cashier": ("Ce badge n'est pas un badge caissier", "Not a cashier badge"),
+    "cashier.menu": ("Caissier : {name}", "Cashier: {name}"),
+    "cashier.cancel_last": ("Annuler la dernière vente", "Cancel the last sale"),
+    "cashier.cash_top_up": ("Recharge espèces", "Cash top-up"),
+    "cashier.reprint": ("Réimprimer un ticket", "Reprint a receipt"),
+    "cashier.guest": ("Repas invité", "Guest meal"),
+    "cashier.open": ("Ouvrir la caisse", "Open the till"),
+    "cashier.close": ("Clôturer la caisse", "Close the till"),
+    "cashier.logout": ("Fermer la session", "Log out"),
+    "cashier.nothing_to_cancel": ("Aucune vente à annuler", "No sale to cancel"),
+    "cashier.confirm_cancel": (
+        "Annuler la vente n° {seq} de {name} ({amount}) ?",
+        "Cancel sale no. {seq} of {name} ({amount})?",
+    ),
+    "cashier.cancelled": ("Vente n° {seq} annulée", "Sale no. {seq} cancelled"),
+    "cashier.top_up_badge": ("Badge du convive à recharger", "Badge of the diner to top up"),
+    "cashier.top_up_amount": ("Montant reçu en espèces pour {name}", "Cash received for {name}"),
+    "cashier.confirm_top_up": (
+        "Recharger {amount} en espèces sur le compte de {name} ?",
+        "Top up {amount} in cash for {name}?",
+    ),
+    "cashier.topped_up": (
+        "{name} : +{amount}, solde {balance}",
+        "{name}: +{amount}, balance {balance}",
+    ),
+    "cashier.guest_badge": (
+        "Badge de l'hôte qui invite (plateau : {amount})",
+        "Badge of the host (tray: {amount})",
+    ),
+    "cashier.guest_done": ("Repas invité payé par {name}", "Guest meal paid by {name}"),
+    "cashier.opened": ("Caisse ouverte", "Till opened"),
+    "cashier.already_open": ("La caisse est déjà ouverte", "The till is already open"),
+    "closure.title": ("Clôture du {day}", "Closure of {day}"),
+    "closure.sales": ("Ventes : {count}", "Sales: {count}"),
+    "closure.cancellations": ("Annulations : {count}", "Cancellations: {count}"),
+    "closure.net": ("Chiffre d'affaires : {amount}", "Net sales: {amount}"),
+    "closure.top_ups": ("Recharges : {amount}", "Top-ups: {amount}"),
+    "closure.vat": ("TVA {rate} : {amount}", "VAT {rate}: {amount}"),
+    "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
+    "closure.means": ("{means} : {amount}", "{means}: {amount}"),
+    "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "means.balance": ("Compte convive", "Diner account"),
+    "means.cash": ("Espèces", "Cash"),
+    "means.card": ("Carte bancaire", "Bank card"),
+    "means.cheque": ("Chèque", "Cheque"),
+    "means.voucher": ("Titre-restaurant", "Meal voucher"),
+    "means.online": ("En ligne", "Online"),
+    "kiosk.idle": ("Badgez ici", "Tap your badge"),
+    "kiosk.idle_hint": (
+        "Badge ou QR code de l'application",
+        "Badge or the app's QR code",
+    ),
+    "kiosk.hello": ("Bonjour {name}", "Hello {name}"),
+    "kiosk.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "kiosk.last_tickets": ("Derniers tickets", "Last receipts"),
+    "kiosk.no_tickets": ("Aucun ticket", "No receipts yet"),
+    "kiosk.top_up": ("Recharger", "Top up"),
+    "kiosk.order": ("Commander", "Order"),
+    "kiosk.print_last": ("Imprimer le dernier ticket", "Print the last receipt"),
+    "kiosk.choose_amount": ("Choisissez le montant", "Choose the amount"),
+    "kiosk.pay_card": (
+        "Payez {amount} sur le terminal de paiement",
+        "Pay {amount} on the card terminal",
+    ),
+    "kiosk.card_ok": ("Paiement carte accepté", "Card payment approved"),
+    "kiosk.card_refused": ("Paiement carte refusé : {message}", "Card payment declined: {message}"),
+    "kiosk.topped_up": ("Compte rechargé de {amount}", "Account topped up by {amount}"),
+    "kiosk.cart": ("Panier", "Cart"),
+    "kiosk.pay": ("Payer {amount}", "Pay {amount}"),
+    "kiosk.order_done": ("Commande n° {number} confirmée", "Order no. {number} confirmed"),
+    "kiosk.order_hint": (
+        "Retirez votre commande au comptoir",
+        "Collect your order at the counter",
+    ),
+    "kind.sale": ("Repas", "Meal"),
+    "kind.top_up": ("Recharge", "Top-up"),
+    "kind.cancel": ("Annulation", "Cancellation"),
+    "kind.guest_meal": ("Repas invité", "Guest meal"),
+    "kind.order": ("Commande", "Order"),
+    "kind.adjustment": ("Régularisation", "Adjustment"),
+}
+
+# What happened, then what to do next, for each refusal.
+REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
+    RejectReason.UNKNOWN_CREDENTIAL: (
+        ("Badge inconnu", "Unknown badge"),
+        ("Adressez-vous à l'accueil pour l'activer", "Ask reception to activate it"),
+    ),
+    RejectReason.MALFORMED_CREDENTIAL: (
+        ("Badge illisible", "Badge could not be read"),
+        ("Présentez-le à nouveau, bien à plat", "Tap it again, flat on the reader"),
+    ),
+    RejectReason.LOST_BADGE: (
+        ("Ce badge a été déclaré perdu", "This badge was reported lost"),
+        ("Adressez-vous à l'accueil", "Please see reception"),
+    ),
+    RejectReason.BLOCKED_BADGE: (
+        ("Ce badge est bloqué", "This badge is blocked"),
+        ("Adressez-vous à l'accueil", "Please see reception"),
+    ),
+    RejectReason.QR_EXPIRED: (
+        ("QR code expiré", "QR code expired"),
+        ("Rafraîchissez le code dans l'application", "Refresh the code in the app"),
+    ),
+    RejectReason.QR_REPLAYED: (
+        ("QR code déjà utilisé", "QR code already used"),
+        ("Attendez le code suivant dans l'application", "Wait for the next code in the app"),
+    ),
+    RejectReason.QR_BAD_SIGNATURE: (
+        ("QR code non reconnu", "QR code not recognised"),
+        ("Utilisez le code de l'application officielle", "Use the code from the official app"),
+    ),
+    RejectReason.CLOCK_SKEW: (
+        ("L'heure du téléphone est décalée", "The phone's clock is off"),
+        ("Réglez l'heure automatique du téléphone", "Set the phone's time to automatic"),
+    ),
+    RejectReason.VISIT_UNKNOWN: (
+        ("Visite inconnue", "Unknown visit"),
+        ("Vérifiez l'invitation avec votre hôte", "Check the invitation with your host"),
+    ),
+    RejectReason.VISIT_NOT_APPROVED: (
+        ("Visite pas encore validée", "Visit not approved yet"),
+        ("Votre hôte doit faire valider la visite", "Your host must get the visit approved"),
+    ),
+    RejectReason.VISIT_OTHER_DAY: (
+        ("Cette visite est prévue un autre jour", "This visit is for another day"),
+        ("Vérifiez la date avec votre hôte", "Check the date with your host"),
+    ),
+    RejectReason.VISIT_CONSUMED: (
+        ("Repas de cette visite déjà servi", "This visit's meal was already served"),
+        ("Adressez-vous à la caisse", "Please see the cashier"),
+    ),
+    RejectReason.VISIT_CANCELLED: (
+        ("Visite annulée", "Visit cancelled"),
+        ("Voyez avec votre hôte", "Please see your host"),
+    ),
+    RejectReason.UNKNOWN_ACCOUNT: (
+        ("Compte inconnu sur cette caisse", "Account unknown on this till"),
+        ("Adressez-vous à l'accueil", "Please see reception"),
+    ),
+    RejectReason.ACCOUNT_CLOSED: (
+        ("Compte clôturé", "Account closed"),
+        ("Adressez-vous à l'accueil", "Please see reception"),
+    ),
+    RejectReason.INSUFFICIENT_BALANCE: (
+        ("Solde insuffisant", "Balance too low"),
+        (
+            "Rechargez à la borne, en caisse ou dans l'application",
+            "Top up at the kiosk, the till or in the app",
+        ),
+    ),
+    RejectReason.OFFLINE_CAP_REACHED: (
+        ("Plafond hors ligne atteint", "Offline spending limit reached"),
+        (
+            "La caisse est hors ligne : payez autrement ou réessayez plus tard",
+            "The till is offline: pay another way or try again later",
+        ),
+    ),
+    RejectReason.INVALID_AMOUNT: (
+        ("Montant invalide", "Invalid amount"),
+        ("Vérifiez le plateau", "Check the tray"),
+    ),
+    RejectReason.AMOUNT_TOO_LARGE: (
+        ("Montant trop élevé", "Amount too large"),
+        ("Vérifiez le plateau ou le montant", "Check the tray or the amount"),
+    ),
+    RejectReason.EMPTY_TRAY: (
+        ("Le plateau est vide", "The tray is empty"),
+        ("Ajoutez les articles puis badgez", "Add the items, then tap the badge"),
+    ),
+    RejectReason.UNKNOWN_ITEM: (
+        ("Article inconnu", "Unknown item"),
+        ("Saisissez l'article avec les boutons", "Add the item with the buttons"),
+    ),
+    RejectReason.UNKNOWN_ENTRY: (
+        ("Ticket introuvable", "Receipt not found"),
+        ("Vérifiez le numéro du ticket", "Check the receipt number"),
+    ),
+    RejectReason.NOT_CANCELLABLE: (
+        ("Cette opération ne s'annule pas", "This operation cannot be cancelled"),
+        ("Faites une régularisation au back-office", "Make an adjustment in the back office"),
+    ),
+    RejectReason.ALREADY_CANCELLED: (
+        ("Déjà annulé", "Already cancelled"),
+        ("Rien à faire", "Nothing to do"),
+    ),
+    RejectReason.TILL_CLOSED: (
+        ("La caisse est fermée", "The till is closed"),
+        ("Un caissier doit ouvrir la caisse", "A cashier must open the till"),
+    ),
+    RejectReason.NOT_AUTHORISED: (
+        ("Action réservée aux caissiers", "Cashiers only"),
+        ("Présentez un badge caissier et son code", "Tap a cashier badge and enter its PIN"),
+    ),
+}
+
+
+def display_money(amount: Money | int) -> str:
+    """French format for the screen; plain spaces because the UI font lacks U+202F."""
+    money = amount if isinstance(amount, Money) else Money(amount)
+    return money.format().replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def display_rate(basis_points: str) -> str:
+    """``"550"`` -> ``"5,5 %"`` (VAT rates are kept in basis points)."""
+    whole, frac = divmod(int(basis_points), 100)
+    text = f"{whole},{frac:02d}".rstrip("0").rstrip(",")
+    return f"{text} %"
+
+
+class Translator:
+    """The current language and the formatting of messages in it."""
+
+    def __init__(self, lang: Lang = Lang.FR, timezone: str = "Europe/Paris") -> None:
+        self.lang = lang
+        self.zone = ZoneInfo(timezone)
+
+    def toggle(self) -> None:
+        self.lang = Lang.EN if self.lang is Lang.FR else Lang.FR
+
+    def t(self, key: str, **values: object) -> str:
+        pair = MESSAGES[key]
+        text = pair[0] if self.lang is Lang.FR else pair[1]
+        shown = {k: display_money(v) if isinstance(v, Money) else v for k, v in values.items()}
+        return text.format(**shown) if shown else text
+
+    def reason(self, reason: RejectReason) -> tuple[str, str]:
+        """(what happened, what to do next) in the current language."""
+        what, then = REASONS[reason]
+        index = 0 if self.lang is Lang.FR else 1
+        return what[index], then[index]
+
+    def when(self, moment: datetime) -> str:
+        """French date and time in the site's zone: ``26/11/2026 12:30``."""
+        return moment.astimezone(self.zone).strftime("%d/%m/%Y %H:%M")
+
+    def duration(self, seconds: float) -> str:
+        minutes = int(seconds // 60)
+        if minutes < 1:
+            return f"{int(seconds)} s"
+        if minutes < 120:
+            return f"{minutes} min"
+        return f"{minutes // 60} h {minutes % 60:02d}"

@@ -1,0 +1,186 @@
+"""What the UI works on, without pygame: settings, catalogue, tray pricing, the
+printer and payment-terminal interfaces the app wires in, and the session state.
+
+Until the pricing package lands on every site, ``ListPricer`` prices a tray at the
+catalogue prices; a real pricer has the same call signature (items, diner) and is
+passed to the engine's ``sell(price=...)`` so the tray is repriced for the diner
+inside the sale's transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.engine.results import Identified, Refused
+from sync.journal import Entry
+from sync.money import Money
+from sync.protocol.reasons import RejectReason
+
+
+class Mode(StrEnum):
+    TILL = "till"  # cashier + diner at the counter
+    KIOSK = "kiosk"  # self-service
+
+
+class UiConfig(BaseModel):
+    """The UI's settings (``[ui]`` of the terminal config)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Mode = Mode.TILL
+    width: int = Field(default=1280, ge=320)
+    height: int = Field(default=800, ge=320)
+    fullscreen: bool = False
+    lang: str = Field(default="fr", pattern="^(fr|en)$")
+    idle_logout_s: float = Field(default=20.0, gt=0)
+    result_screen_s: float = Field(default=4.0, gt=0)
+    require_open_till: bool = False
+    top_up_choices: tuple[int, ...] = (1000, 2000, 5000)  # cents
+    fps: int = Field(default=30, ge=5, le=120)
+    sound: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A catalogue item as the UI shows it; ``price`` in cents, ``vat`` in basis points."""
+
+    id: str
+    label: str
+    category: str
+    price: int
+    vat: int = 1000
+    code: str | None = None  # barcode / QR text that adds it to the tray
+
+
+class Catalogue:
+    def __init__(self, items: Sequence[Item]) -> None:
+        self.items = list(items)
+        self._by_id = {i.id: i for i in self.items}
+        self._by_code = {i.code: i for i in self.items if i.code}
+
+    def categories(self) -> list[str]:
+        return list(dict.fromkeys(i.category for i in self.items))
+
+    def in_category(self, category: str) -> list[Item]:
+        return [i for i in self.items if i.category == category]
+
+    def get(self, item_id: str) -> Item | None:
+        return self._by_id.get(item_id)
+
+    def by_code(self, code: str) -> Item | None:
+        return self._by_code.get(code.strip()) or self._by_id.get(code.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLine:
+    label: str
+    amount: int  # cents, negative for a subsidy
+
+
+@dataclass(frozen=True, slots=True)
+class TrayTicket:
+    """A priced tray as the accepted screen and the receipt show it."""
+
+    lines: tuple[TicketLine, ...]
+    subsidy: int
+    total: int
+    vat: dict[str, int]
+
+
+PriceResult = tuple[Money, dict[str, Any], TrayTicket] | Refused
+
+
+class Pricer(Protocol):
+    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult: ...
+
+
+class ListPricer:
+    """Catalogue prices, no tariff: the stand-in until the site's pricer is wired."""
+
+    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult:
+        if not items:
+            return Refused(RejectReason.EMPTY_TRAY)
+        vat: dict[str, int] = {}
+        for item in items:
+            vat[str(item.vat)] = vat.get(str(item.vat), 0) + item.price
+        total = sum(i.price for i in items)
+        lines = tuple(TicketLine(i.label, i.price) for i in items)
+        payload = {"items": [i.id for i in items], "vat": vat}
+        return Money(total), payload, TrayTicket(lines, 0, total, vat)
+
+
+def tray_total(items: Sequence[Item]) -> Money:
+    return Money(sum(i.price for i in items))
+
+
+class ReceiptSink(Protocol):
+    """Where receipts go (the app wires the printer driver; printing runs off the UI)."""
+
+    def print_receipt(self, entry: Entry, *, duplicate: bool) -> None: ...
+
+
+class MemoryReceipts:
+    """Keeps receipts in memory: tests, screenshots, and tills without a printer."""
+
+    def __init__(self) -> None:
+        self.printed: list[tuple[int, bool]] = []
+        self._lock = threading.Lock()
+
+    def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
+        with self._lock:
+            self.printed.append((entry.seq, duplicate))
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    approved: bool
+    reference: str = ""
+    message: str = ""
+
+
+class PaymentTerminal(Protocol):
+    """A bank-card terminal: blocks until the diner paid or gave up (runs off the UI)."""
+
+    def authorise(self, amount: Money) -> PaymentResult: ...
+
+
+class VirtualPaymentTerminal:
+    """Approves (or, when told, declines) every payment: demo and tests."""
+
+    def __init__(self, approve: bool = True) -> None:
+        self.approve = approve
+        self._refs = itertools.count(1)
+        self.payments: list[Money] = []
+
+    def authorise(self, amount: Money) -> PaymentResult:
+        if not self.approve:
+            return PaymentResult(False, message="carte refusée / card declined")
+        self.payments.append(amount)
+        return PaymentResult(True, reference=f"VPT{next(self._refs):06d}")
+
+
+@dataclass(slots=True)
+class Session:
+    """Who is in front of the screen and what they are doing."""
+
+    tray: list[Item] = field(default_factory=list)
+    cart: list[Item] = field(default_factory=list)
+    diner: Identified | None = None
+    diner_credential: str | None = None
+    recent: list[Entry] = field(default_factory=list)
+    cashier_id: str | None = None
+    cashier_name: str | None = None
+    idle_s: float = 0.0
+
+    def logout_diner(self) -> None:
+        self.diner = None
+        self.diner_credential = None
+        self.recent = []
+        self.cart = []

@@ -1,0 +1,404 @@
+"""Cashier actions behind a cashier badge and PIN: cancel the last sale, cash top-up,
+reprint (marked duplicate), guest meal, open and close the till (closure summary).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from kiosk.engine.cashiers import cashier_for, check_pin
+from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
+from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui.events import ACTION, INPUT, BadgeTapped
+from kiosk.ui.i18n import display_rate
+from kiosk.ui.manager import Screen, ScreenId
+from kiosk.ui.model import tray_total
+from kiosk.ui.screens_till import sell_items
+from kiosk.ui.widgets import Button, Keypad, press
+from kiosk.ui.worker import Done
+from sync.journal import Entry, EntryKind
+from sync.money import Money
+from sync.protocol.reasons import RejectReason
+
+BACK = ScreenId.CASHIER_MENU
+
+
+class CashierLoginScreen(Screen):
+    id = ScreenId.CASHIER_LOGIN
+
+    def buttons(self) -> list[Button]:
+        layout = self.ui.layout
+        return [Button(layout.row(layout.body, 1)[0], self.ui.tr.t("common.back"), "back")]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
+        if press(self.buttons(), event, ui.surface.get_size()):
+            return
+        if (event.type == ACTION and event.action == "back") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        ):
+            self.go(ScreenId.TILL)
+        elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
+            credential = event.payload.credential
+
+            def then(done: Done) -> None:
+                if done.value is None:
+                    ui.toasts.show(ui.tr.t("cashier.not_cashier"), "danger")
+                else:
+                    self.go(ScreenId.CASHIER_PIN, cashier=done.value)
+
+            ui.submit("cashier", lambda: cashier_for(ui.engine.store, credential), then)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        body = layout.body
+        rect = pygame.Rect(body.x, body.y, body.width, body.height - layout.button_h)
+        painter.text(
+            surface, self.ui.tr.t("cashier.login_hint"), rect, size="large", align="center"
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class CashierPinScreen(Screen):
+    id = ScreenId.CASHIER_PIN
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        self.keypad = Keypad(max_digits=8, secret=True)
+
+    def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
+        return self.ui.layout.split(self.ui.layout.body, 0.45)
+
+    def buttons(self) -> list[Button]:
+        info, pad = self._panes()
+        layout = self.ui.layout
+        back = pygame.Rect(info.x, info.bottom - layout.button_h, info.width, layout.button_h)
+        return [
+            *self.keypad.buttons(pad, self.ui.painter),
+            Button(back, self.ui.tr.t("common.cancel"), "back"),
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
+        if press(self.buttons(), event, ui.surface.get_size()):
+            return
+        key = self.keypad.key_from_keyboard(event)
+        if event.type == ACTION and event.action == "keypad":
+            key = event.value
+        if key is not None:
+            pin = self.keypad.key(key)
+            if pin is not None:
+                self._check(pin)
+        elif (event.type == ACTION and event.action == "back") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        ):
+            self.go(ScreenId.TILL)
+
+    def _check(self, pin: str) -> None:
+        ui, cashier = self.ui, self.params["cashier"]
+
+        def then(done: Done) -> None:
+            if done.value is True:
+                ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
+                self.go(ScreenId.CASHIER_MENU)
+            else:
+                ui.toasts.show(ui.tr.t("cashier.bad_pin"), "danger")
+
+        ui.submit("pin", lambda: check_pin(ui.engine.store, cashier.id, pin), then)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        info, _pad = self._panes()
+        line_h = int(layout.font_size("large") * 1.4)
+        name = self.params["cashier"].name
+        painter.text(
+            surface,
+            self.ui.tr.t("cashier.pin", name=name),
+            pygame.Rect(info.x, info.y, info.width, line_h),
+        )
+        painter.text(
+            surface,
+            self.keypad.shown(),
+            pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
+            size="huge",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class CashierMenuScreen(Screen):
+    id = ScreenId.CASHIER_MENU
+    ACTIONS = ("cancel_last", "cash_top_up", "reprint", "guest", "open", "close", "logout")
+
+    def buttons(self) -> list[Button]:
+        layout, tr = self.ui.layout, self.ui.tr
+        body = layout.body
+        line_h = int(layout.font_size("large") * 1.5)
+        area = pygame.Rect(
+            body.x, body.y + line_h, body.width, body.height - line_h - layout.button_h - layout.gap
+        )
+        columns = 1 if layout.portrait else 2
+        cells = layout.grid(area, len(self.ACTIONS), columns)
+        buttons = [
+            Button(
+                cell,
+                tr.t(f"cashier.{action}"),
+                action,
+                style="danger" if action == "close" else "primary",
+            )
+            for cell, action in zip(cells, self.ACTIONS, strict=True)
+        ]
+        buttons.append(Button(layout.row(body, 1)[0], tr.t("common.back"), "back"))
+        return buttons
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.go(ScreenId.TILL)
+        if event.type != ACTION:
+            return
+        handler = getattr(self, f"do_{event.action}", None)
+        if handler is not None:
+            handler()
+
+    # Actions ---------------------------------------------------------------------
+
+    @property
+    def cashier(self) -> str:
+        return self.ui.session.cashier_id or "?"
+
+    def do_back(self) -> None:
+        self.go(ScreenId.TILL)
+
+    def do_logout(self) -> None:
+        self.ui.session.cashier_id = self.ui.session.cashier_name = None
+        self.go(ScreenId.TILL)
+
+    def do_cancel_last(self) -> None:
+        ui = self.ui
+
+        def job() -> tuple[Entry, str] | None:
+            entry = last_sale(ui.engine, uncancelled=True)
+            if entry is None:
+                return None
+            state = ui.engine.store.account(entry.account or "")
+            return entry, state.row.display_name if state else "?"
+
+        def then(done: Done) -> None:
+            if done.value is None:
+                ui.toasts.show(ui.tr.t("cashier.nothing_to_cancel"), "danger")
+                return
+            entry, name = done.value
+            text = ui.tr.t(
+                "cashier.confirm_cancel", seq=entry.seq, name=name, amount=Money(-entry.amount)
+            )
+            self.go(ScreenId.CONFIRM, text=text, back=BACK, on_yes=lambda: self._cancel(entry.seq))
+
+        ui.submit("last_sale", job, then)
+
+    def _cancel(self, seq: int) -> None:
+        ui, cashier = self.ui, self.cashier
+
+        def then(done: Done) -> None:
+            result = done.value
+            if isinstance(result, Accepted):
+                ui.toasts.show(ui.tr.t("cashier.cancelled", seq=seq), "ok")
+                ui.manager.request(BACK)
+            elif isinstance(result, Refused):
+                ui.manager.request(ScreenId.REFUSED, result=result, back=BACK)
+
+        ui.submit("cancel", lambda: ui.engine.cancel(seq, cashier, "cancelled at the till"), then)
+
+    def do_cash_top_up(self) -> None:
+        ui = self.ui
+
+        def on_badge(credential: str) -> None:
+            def then(done: Done) -> None:
+                diner = done.value
+                if isinstance(diner, Refused):
+                    ui.manager.request(ScreenId.REFUSED, result=diner, back=BACK)
+                elif isinstance(diner, Identified):
+                    title = ui.tr.t("cashier.top_up_amount", name=diner.account.display_name)
+                    ui.manager.request(
+                        ScreenId.AMOUNT,
+                        title=title,
+                        back=BACK,
+                        on_amount=lambda amount: self._confirm_top_up(diner, amount),
+                    )
+
+            ui.submit("present", lambda: ui.engine.present(credential), then)
+
+        self.go(
+            ScreenId.BADGE_PROMPT,
+            title=ui.tr.t("cashier.top_up_badge"),
+            back=BACK,
+            on_badge=on_badge,
+        )
+
+    def _confirm_top_up(self, diner: Identified, amount: Money) -> None:
+        ui, cashier = self.ui, self.cashier
+        account = diner.account
+
+        def top_up() -> None:
+            def then(done: Done) -> None:
+                result = done.value
+                if isinstance(result, Accepted):
+                    ui.toasts.show(
+                        ui.tr.t(
+                            "cashier.topped_up",
+                            name=account.display_name,
+                            amount=amount,
+                            balance=result.balance_after,
+                        ),
+                        "ok",
+                    )
+                    ui.manager.request(BACK)
+                elif isinstance(result, Refused):
+                    ui.manager.request(ScreenId.REFUSED, result=result, back=BACK)
+
+            ui.submit("top_up", lambda: ui.engine.top_up(account.id, amount, "cash", cashier), then)
+
+        text = ui.tr.t("cashier.confirm_top_up", amount=amount, name=account.display_name)
+        ui.manager.request(ScreenId.CONFIRM, text=text, back=BACK, on_yes=top_up)
+
+    def do_reprint(self) -> None:
+        ui = self.ui
+
+        def job() -> Entry | None:
+            entry = last_sale(ui.engine)
+            if entry is not None:
+                ui.receipts.print_receipt(entry, duplicate=True)
+            return entry
+
+        def then(done: Done) -> None:
+            key = "common.printed" if isinstance(done.value, Entry) else "common.nothing_to_print"
+            ui.toasts.show(ui.tr.t(key), "ok" if done.value else "danger")
+
+        ui.submit("reprint", job, then)
+
+    def do_guest(self) -> None:
+        ui = self.ui
+        if not ui.session.tray:
+            self.go(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=ScreenId.TILL)
+            return
+
+        def on_badge(credential: str) -> None:
+            sell_items(
+                ui,
+                credential,
+                ui.session.tray,
+                kind=EntryKind.GUEST_MEAL,
+                details={"mode": "till", "guest": True, "cashier": self.cashier},
+                back=ScreenId.TILL,
+                on_accepted=lambda _result: ui.session.tray.clear(),
+            )
+
+        title = ui.tr.t("cashier.guest_badge", amount=tray_total(ui.session.tray))
+        self.go(ScreenId.BADGE_PROMPT, title=title, back=BACK, on_badge=on_badge)
+
+    def do_open(self) -> None:
+        ui = self.ui
+        if ui.till_open:
+            ui.toasts.show(ui.tr.t("cashier.already_open"), "danger")
+            return
+
+        def then(done: Done) -> None:
+            ui.till_open = done.error is None
+            ui.toasts.show(ui.tr.t("cashier.opened"), "ok")
+
+        ui.submit("open", lambda: open_till(ui.engine, self.cashier), then)
+
+    def do_close(self) -> None:
+        ui = self.ui
+
+        def then(done: Done) -> None:
+            if done.error is None:
+                ui.till_open = False
+                _entry, summary = done.value
+                self.go(ScreenId.CLOSURE, summary=summary)
+
+        ui.submit("close", lambda: close_till(ui.engine, self.cashier), then)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        body = layout.body
+        line_h = int(layout.font_size("large") * 1.5)
+        name = self.ui.session.cashier_name or ""
+        painter.text(
+            surface,
+            self.ui.tr.t("cashier.menu", name=name),
+            pygame.Rect(body.x, body.y, body.width, line_h),
+            size="large",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
+    rows = [
+        (tr.t("closure.sales", count=summary.sales_count), ""),
+        (tr.t("closure.cancellations", count=summary.cancellations_count), ""),
+        (tr.t("closure.net", amount=Money(summary.net_sales)), ""),
+        (tr.t("closure.top_ups", amount=Money(summary.top_ups)), ""),
+    ]
+    for rate, cents in sorted(summary.by_vat.items()):
+        if rate.isdigit():
+            rows.append((tr.t("closure.vat", rate=display_rate(rate), amount=Money(cents)), ""))
+        else:
+            rows.append((tr.t("closure.vat_unknown", amount=Money(cents)), ""))
+    for means, cents in sorted(summary.by_means.items()):
+        label = tr.t(f"means.{means}") if f"means.{means}" in _MEANS else means
+        rows.append((tr.t("closure.means", means=label, amount=Money(cents)), ""))
+    rows.append((tr.t("closure.grand_total", amount=Money(summary.grand_total)), ""))
+    return rows
+
+
+_MEANS = {f"means.{m}" for m in ("balance", "cash", "card", "cheque", "voucher", "online")}
+
+
+class ClosureScreen(Screen):
+    id = ScreenId.CLOSURE
+
+    def buttons(self) -> list[Button]:
+        layout = self.ui.layout
+        return [
+            Button(layout.row(layout.body, 1)[0], self.ui.tr.t("common.ok"), "ok", style="primary")
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if (event.type == ACTION and event.action == "ok") or (
+            event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE)
+        ):
+            self.go(ScreenId.CASHIER_MENU)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter, tr = self.ui.layout, self.ui.painter, self.ui.tr
+        summary: ClosureSummary = self.params["summary"]
+        body = layout.body
+        line_h = int(layout.font_size("large") * 1.5)
+        painter.text(
+            surface,
+            tr.t("closure.title", day=summary.business_day),
+            pygame.Rect(body.x, body.y, body.width, line_h),
+            size="large",
+        )
+        area = pygame.Rect(
+            body.x, body.y + line_h, body.width, body.height - line_h - layout.button_h
+        )
+        painter.lines(surface, closure_rows(tr, summary), area)
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+SCREENS: list[type[Screen]] = [
+    CashierLoginScreen,
+    CashierPinScreen,
+    CashierMenuScreen,
+    ClosureScreen,
+]

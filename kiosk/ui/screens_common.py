@@ -1,0 +1,329 @@
+"""Screens both modes use: accepted, refused, badge prompt, amount keypad, confirm.
+
+Prompt screens take their continuation as a parameter (``on_badge``, ``on_amount``,
+``on_yes``) so the cashier and kiosk flows reuse them; ``back`` names the screen to
+return to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from kiosk.engine.results import Accepted, Refused
+from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
+from kiosk.ui.i18n import display_money
+from kiosk.ui.manager import Screen, ScreenId
+from kiosk.ui.model import TrayTicket
+from kiosk.ui.widgets import Button, Keypad, press
+from sync.money import Money
+
+
+def ticket_rows(result: Accepted) -> list[tuple[str, str]]:
+    """The lines of an accepted sale as (label, amount) rows."""
+    ticket = result.ticket
+    if isinstance(ticket, TrayTicket):
+        return [(line.label, display_money(line.amount)) for line in ticket.lines]
+    return []
+
+
+def subsidy_of(result: Accepted) -> int:
+    ticket = result.ticket
+    return ticket.subsidy if isinstance(ticket, TrayTicket) else 0
+
+
+class ResultScreen(Screen):
+    """Shared by accepted and refused: returns to ``back`` on a touch or after a while."""
+
+    def back(self) -> None:
+        self.go(self.params.get("back", ScreenId.TILL))
+
+    def buttons(self) -> list[Button]:
+        return [
+            Button(
+                self.ui.layout.row(self.ui.layout.body, 1)[0],
+                self.ui.tr.t("common.ok"),
+                "ok",
+                style="primary",
+            )
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if event.type == ACTION and event.action == "ok":
+            self.back()
+        elif event.type == ACTION and event.action == "print":
+            self._print()
+        elif event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE):
+            self.back()
+        elif event.type == INPUT and isinstance(event.payload, BadgeTapped | CodeScanned):
+            # The next diner is already there: go back and let that screen take it.
+            self.back()
+            self.ui.inputs.put(event.payload)
+
+    def _print(self) -> None:
+        pass
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        if self.elapsed >= self.ui.config.result_screen_s:
+            self.back()
+
+
+class AcceptedScreen(ResultScreen):
+    id = ScreenId.ACCEPTED
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        self.ui.beep()
+
+    @property
+    def result(self) -> Accepted:
+        result = self.params["result"]
+        assert isinstance(result, Accepted)
+        return result
+
+    def buttons(self) -> list[Button]:
+        tr, layout = self.ui.tr, self.ui.layout
+        ok, print_ = layout.row(layout.body, 2)
+        return [
+            Button(print_, tr.t("accepted.print"), "print"),
+            Button(ok, tr.t("common.ok"), "ok", style="ok"),
+        ]
+
+    def _print(self) -> None:
+        entry = self.result.entry
+        self.ui.submit("printed", lambda: self.ui.receipts.print_receipt(entry, duplicate=False))
+        self.ui.toasts.show(self.ui.tr.t("common.printed"), "ok")
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, tr, layout, painter = self.ui, self.ui.tr, self.ui.layout, self.ui.painter
+        body = layout.body
+        result = self.result
+        mark = pygame.Rect(0, 0, layout.unit * 4, layout.unit * 4)
+        mark.midtop = (body.centerx, body.y + layout.gap)
+        painter.check_mark(surface, mark, ui.theme.ok)
+        y = mark.bottom + layout.gap
+        line_h = int(layout.font_size("large") * 1.3)
+        title = self.params.get("title") or tr.t("accepted.title")
+        painter.text(
+            surface,
+            title,
+            pygame.Rect(body.x, y, body.width, line_h),
+            size="large",
+            colour=ui.theme.ok,
+            align="center",
+        )
+        y += line_h
+        painter.text(
+            surface,
+            tr.t("accepted.thanks", name=result.display_name),
+            pygame.Rect(body.x, y, body.width, line_h),
+            align="center",
+        )
+        y += line_h
+        rows = ticket_rows(result)
+        subsidy = subsidy_of(result)
+        if subsidy:
+            rows.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
+        rows.append((tr.t("accepted.total"), display_money(result.amount)))
+        rows.append((tr.t("accepted.balance"), display_money(result.balance_after)))
+        area = pygame.Rect(
+            body.x + body.width // 8,
+            y,
+            body.width * 3 // 4,
+            body.bottom - layout.button_h - layout.gap - y,
+        )
+        painter.lines(surface, rows, area)
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class RefusedScreen(ResultScreen):
+    id = ScreenId.REFUSED
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, tr, layout, painter = self.ui, self.ui.tr, self.ui.layout, self.ui.painter
+        body = layout.body
+        result = self.params["result"]
+        assert isinstance(result, Refused)
+        mark = pygame.Rect(0, 0, layout.unit * 4, layout.unit * 4)
+        mark.midtop = (body.centerx, body.y + layout.gap)
+        painter.cross_mark(surface, mark, ui.theme.danger)
+        y = mark.bottom + layout.gap
+        line_h = int(layout.font_size("large") * 1.3)
+        what, then = tr.reason(result.reason)
+        painter.text(
+            surface,
+            what,
+            pygame.Rect(body.x, y, body.width, line_h),
+            size="large",
+            colour=ui.theme.danger,
+            align="center",
+        )
+        y += line_h
+        if result.display_name:
+            painter.text(
+                surface,
+                result.display_name,
+                pygame.Rect(body.x, y, body.width, line_h),
+                align="center",
+            )
+            y += line_h
+        if result.shortfall is not None:
+            painter.text(
+                surface,
+                tr.t("refused.shortfall", amount=result.shortfall),
+                pygame.Rect(body.x, y, body.width, line_h),
+                size="large",
+                align="center",
+            )
+            y += line_h
+        if result.balance is not None:
+            painter.text(
+                surface,
+                tr.t("refused.balance", amount=result.balance),
+                pygame.Rect(body.x, y, body.width, line_h),
+                align="center",
+            )
+            y += line_h
+        painter.text(
+            surface,
+            then,
+            pygame.Rect(body.x, y, body.width, line_h),
+            colour=ui.theme.muted,
+            align="center",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class BadgePromptScreen(Screen):
+    """'Tap the badge of ...': calls ``on_badge(credential)``."""
+
+    id = ScreenId.BADGE_PROMPT
+
+    def buttons(self) -> list[Button]:
+        layout = self.ui.layout
+        return [Button(layout.row(layout.body, 1)[0], self.ui.tr.t("common.cancel"), "cancel")]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if (event.type == ACTION and event.action == "cancel") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        ):
+            self.go(self.params["back"])
+        elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
+            self.params["on_badge"](event.payload.credential)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        body = layout.body
+        text_rect = pygame.Rect(body.x, body.y, body.width, body.height - layout.button_h)
+        painter.text(surface, self.params["title"], text_rect, size="large", align="center")
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class AmountScreen(Screen):
+    """An amount in euros on the keypad (whole euros or cents with ``cents=True``)."""
+
+    id = ScreenId.AMOUNT
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        self.keypad = Keypad(max_digits=5)
+
+    def value(self) -> Money:
+        return Money(int(self.keypad.value or "0") * 100)
+
+    def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
+        layout = self.ui.layout
+        return layout.split(layout.body, 0.45)
+
+    def buttons(self) -> list[Button]:
+        info, pad = self._panes()
+        layout = self.ui.layout
+        cancel = pygame.Rect(info.x, info.bottom - layout.button_h, info.width, layout.button_h)
+        return [
+            *self.keypad.buttons(pad, self.ui.painter),
+            Button(cancel, self.ui.tr.t("common.cancel"), "cancel"),
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        key = self.keypad.key_from_keyboard(event)
+        if event.type == ACTION and event.action == "keypad":
+            key = event.value
+        if key is not None:
+            before = self.value()
+            if self.keypad.key(key) is not None and before.cents > 0:
+                self.params["on_amount"](before)
+        elif (event.type == ACTION and event.action == "cancel") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        ):
+            self.go(self.params["back"])
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        info, _pad = self._panes()
+        line_h = int(layout.font_size("large") * 1.4)
+        painter.text(surface, self.params["title"], pygame.Rect(info.x, info.y, info.width, line_h))
+        painter.text(
+            surface,
+            display_money(self.value()),
+            pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
+            size="huge",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class ConfirmScreen(Screen):
+    id = ScreenId.CONFIRM
+
+    def buttons(self) -> list[Button]:
+        layout, tr = self.ui.layout, self.ui.tr
+        no, yes = layout.row(layout.body, 2)
+        return [
+            Button(no, tr.t("common.cancel"), "no"),
+            Button(yes, tr.t("common.confirm"), "yes", style="ok"),
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if (event.type == ACTION and event.action == "yes") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN
+        ):
+            self.params["on_yes"]()
+        elif (event.type == ACTION and event.action == "no") or (
+            event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
+        ):
+            self.go(self.params["back"])
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        body = layout.body
+        painter.text(
+            surface,
+            self.params["text"],
+            pygame.Rect(body.x, body.y, body.width, body.height - layout.button_h),
+            size="large",
+            align="center",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+SCREENS: list[type[Screen]] = [
+    AcceptedScreen,
+    RefusedScreen,
+    BadgePromptScreen,
+    AmountScreen,
+    ConfirmScreen,
+]

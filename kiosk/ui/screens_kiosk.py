@@ -1,0 +1,483 @@
+"""Self-service kiosk: idle, the diner's home (balance, last tickets), top-up through
+the payment terminal, ordering from the catalogue, and logout after inactivity or on
+the next tap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pygame
+
+from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui.events import ACTION, INPUT, BadgeTapped
+from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.manager import Screen, ScreenId
+from kiosk.ui.model import PaymentResult, tray_total
+from kiosk.ui.screens_till import sell_items
+from kiosk.ui.shell import Ui
+from kiosk.ui.widgets import Button, press
+from kiosk.ui.worker import Done
+from sync.journal import Entry, EntryKind, parse_ts
+from sync.money import Money
+from sync.protocol.reasons import RejectReason
+
+RECENT = 5
+
+
+def identify(ui: Ui, credential: str) -> None:
+    """Who is this, their balance and last tickets; then the home (or refused) screen."""
+
+    def job() -> tuple[Identified | Refused, list[Entry]]:
+        found = ui.engine.present(credential)
+        if isinstance(found, Refused):
+            return found, []
+        return found, ui.engine.store.entries_for_account(found.account.id, RECENT)
+
+    def then(done: Done) -> None:
+        if done.error is not None:
+            ui.toasts.show(str(done.error), "danger")
+            return
+        found, recent = done.value
+        if isinstance(found, Refused):
+            ui.session.logout_diner()
+            ui.manager.request(ScreenId.REFUSED, result=found, back=ScreenId.IDLE)
+            return
+        ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
+        ui.manager.request(ScreenId.HOME)
+
+    ui.submit("identify", job, then)
+
+
+class DinerScreen(Screen):
+    """A screen with a diner logged in: logout after inactivity and on the next tap."""
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == INPUT and isinstance(event.payload, BadgeTapped):
+            ui = self.ui
+            previous = ui.session.diner_credential
+            ui.session.logout_diner()
+            self.go(ScreenId.IDLE)
+            if event.payload.credential != previous:
+                identify(ui, event.payload.credential)
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        if self.ui.session.idle_s >= self.ui.config.idle_logout_s:
+            self.ui.session.logout_diner()
+            self.go(ScreenId.IDLE)
+
+
+class IdleScreen(Screen):
+    id = ScreenId.IDLE
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        self.ui.session.logout_diner()
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == INPUT and isinstance(event.payload, BadgeTapped):
+            identify(self.ui, event.payload.credential)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
+        body = layout.body
+        mid = body.centery
+        h = int(layout.font_size("huge") * 1.4)
+        painter.text(
+            surface,
+            tr.t("kiosk.idle"),
+            pygame.Rect(body.x, mid - h, body.width, h),
+            size="huge",
+            colour=ui.theme.primary,
+            align="center",
+        )
+        painter.text(
+            surface,
+            tr.t("kiosk.idle_hint"),
+            pygame.Rect(body.x, mid + layout.gap, body.width, h // 2),
+            colour=ui.theme.muted,
+            align="center",
+        )
+        ring = pygame.Rect(0, 0, layout.unit * 5, layout.unit * 5)
+        ring.midtop = (body.centerx, mid + h)
+        if ring.bottom < body.bottom:
+            pygame.draw.circle(
+                surface, ui.theme.primary, ring.center, ring.width // 2, max(3, layout.unit // 4)
+            )
+            pygame.draw.circle(
+                surface, ui.theme.primary, ring.center, ring.width // 4, max(3, layout.unit // 4)
+            )
+
+
+class HomeScreen(DinerScreen):
+    id = ScreenId.HOME
+
+    def buttons(self) -> list[Button]:
+        layout, tr = self.ui.layout, self.ui.tr
+        body = layout.body
+        if layout.portrait:
+            area = pygame.Rect(
+                body.x,
+                body.bottom - 2 * layout.button_h - layout.gap,
+                body.width,
+                2 * layout.button_h + layout.gap,
+            )
+            cells = layout.grid(area, 4, 2)
+        else:
+            cells = layout.row(body, 4)
+        actions = (
+            ("top_up", "kiosk.top_up", "ok"),
+            ("order", "kiosk.order", "primary"),
+            ("print", "kiosk.print_last", "secondary"),
+            ("done", "common.done", "secondary"),
+        )
+        return [
+            Button(cell, tr.t(key), action, style=style)
+            for cell, (action, key, style) in zip(cells, actions, strict=True)
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
+        if press(self.buttons(), event, ui.surface.get_size()):
+            return
+        if event.type == ACTION:
+            if event.action == "top_up":
+                self.go(ScreenId.TOP_UP)
+            elif event.action == "order":
+                self.go(ScreenId.ORDER)
+            elif event.action == "done":
+                self.go(ScreenId.IDLE)
+            elif event.action == "print":
+                self._print_last()
+            return
+        super().handle_event(event)
+
+    def _print_last(self) -> None:
+        ui = self.ui
+        recent = [e for e in ui.session.recent if e.amount < 0]
+        if not recent:
+            ui.toasts.show(ui.tr.t("common.nothing_to_print"), "danger")
+            return
+        entry = recent[0]
+        ui.submit("printed", lambda: ui.receipts.print_receipt(entry, duplicate=False))
+        ui.toasts.show(ui.tr.t("common.printed"), "ok")
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
+        diner = ui.session.diner
+        if diner is None:
+            return
+        body = layout.body
+        h = int(layout.font_size("large") * 1.4)
+        painter.text(
+            surface,
+            tr.t("kiosk.hello", name=diner.account.display_name),
+            pygame.Rect(body.x, body.y, body.width, h),
+            size="large",
+        )
+        painter.text(
+            surface,
+            tr.t("kiosk.balance", amount=diner.balance),
+            pygame.Rect(body.x, body.y + h, body.width, int(h * 1.5)),
+            size="huge",
+            colour=ui.theme.ok if diner.balance.cents >= 0 else ui.theme.danger,
+        )
+        y = body.y + int(h * 2.7)
+        painter.text(
+            surface,
+            tr.t("kiosk.last_tickets"),
+            pygame.Rect(body.x, y, body.width, h),
+            colour=ui.theme.muted,
+        )
+        rows = [
+            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", display_money(e.amount))
+            for e in ui.session.recent
+        ] or [(tr.t("kiosk.no_tickets"), "")]
+        buttons_top = min(b.rect.top for b in self.buttons())
+        painter.lines(
+            surface, rows, pygame.Rect(body.x, y + h, body.width, buttons_top - y - h - layout.gap)
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+_KINDS = {f"kind.{k}" for k in ("sale", "top_up", "cancel", "guest_meal", "order", "adjustment")}
+
+
+def _ts(entry: Entry) -> datetime:
+    return parse_ts(entry.ts)
+
+
+def _kind_label(tr: Translator, kind: str) -> str:
+    return tr.t(f"kind.{kind}") if f"kind.{kind}" in _KINDS else kind
+
+
+class TopUpScreen(DinerScreen):
+    id = ScreenId.TOP_UP
+
+    def buttons(self) -> list[Button]:
+        layout, tr = self.ui.layout, self.ui.tr
+        body = layout.body
+        h = int(layout.font_size("large") * 1.6)
+        choices = self.ui.config.top_up_choices
+        area = pygame.Rect(
+            body.x, body.y + h, body.width, body.height - h - layout.button_h - layout.gap
+        )
+        cells = layout.grid(
+            area, len(choices), 1 if layout.portrait else len(choices), int(layout.button_h * 1.5)
+        )
+        buttons = [
+            Button(cell, display_money(c), "amount", c, style="ok", size="large")
+            for cell, c in zip(cells, choices, strict=True)
+        ]
+        buttons.append(Button(layout.row(body, 1)[0], tr.t("common.back"), "back"))
+        return buttons
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if event.type == ACTION and event.action == "amount":
+            self.go(ScreenId.CARD_PAYMENT, amount=Money(event.value))
+        elif event.type == ACTION and event.action == "back":
+            self.go(ScreenId.HOME)
+        else:
+            super().handle_event(event)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        body = layout.body
+        h = int(layout.font_size("large") * 1.6)
+        painter.text(
+            surface,
+            self.ui.tr.t("kiosk.choose_amount"),
+            pygame.Rect(body.x, body.y, body.width, h),
+            size="large",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class CardPaymentScreen(Screen):
+    """Waits for the payment terminal, then credits the account (one worker job)."""
+
+    id = ScreenId.CARD_PAYMENT
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        ui, amount = self.ui, params["amount"]
+        diner = ui.session.diner
+        assert diner is not None
+        account = diner.account.id
+
+        def job() -> tuple[PaymentResult, Accepted | Refused | None]:
+            paid = ui.payment.authorise(amount)
+            if not paid.approved:
+                return paid, None
+            return paid, ui.engine.top_up(account, amount, "card", "kiosk")
+
+        def then(done: Done) -> None:
+            if done.error is not None:
+                ui.toasts.show(str(done.error), "danger")
+                ui.manager.request(ScreenId.HOME)
+                return
+            paid, result = done.value
+            if result is None:
+                ui.toasts.show(ui.tr.t("kiosk.card_refused", message=paid.message), "danger")
+                ui.manager.request(ScreenId.HOME)
+            elif isinstance(result, Refused):
+                ui.manager.request(ScreenId.REFUSED, result=result, back=ScreenId.HOME)
+            else:
+                ui.toasts.show(ui.tr.t("kiosk.topped_up", amount=amount), "ok")
+                credential = ui.session.diner_credential
+                if credential:
+                    identify(ui, credential)
+
+        ui.submit("card", job, then)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        layout, painter = self.ui.layout, self.ui.painter
+        painter.text(
+            surface,
+            self.ui.tr.t("kiosk.pay_card", amount=self.params["amount"]),
+            layout.body,
+            size="large",
+            align="center",
+        )
+
+
+class OrderScreen(DinerScreen):
+    id = ScreenId.ORDER
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        categories = self.ui.catalogue.categories()
+        self.category = categories[0] if categories else ""
+
+    def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
+        return self.ui.layout.split(self.ui.layout.body, 0.6)
+
+    def buttons(self) -> list[Button]:
+        ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
+        menu, cart = self._panes()
+        categories = ui.catalogue.categories()
+        cat_cells = layout.grid(menu, len(categories), max(1, min(4, len(categories))))
+        buttons = [
+            Button(c, n, "category", n, style="primary" if n == self.category else "secondary")
+            for c, n in zip(cat_cells, categories, strict=True)
+        ]
+        top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
+        area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
+        items = ui.catalogue.in_category(self.category)
+        for cell, item in zip(layout.grid(area, len(items), 2), items, strict=True):
+            if cell.bottom <= area.bottom:
+                buttons.append(
+                    Button(cell, f"{item.label}  {display_money(item.price)}", "add", item.id)
+                )
+        back, pay = layout.row(cart, 2)
+        total = tray_total(ui.session.cart)
+        buttons += [
+            Button(back, tr.t("common.back"), "back"),
+            Button(
+                pay,
+                tr.t("kiosk.pay", amount=total),
+                "pay",
+                style="ok",
+                enabled=bool(ui.session.cart),
+            ),
+        ]
+        return buttons
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
+        if press(self.buttons(), event, ui.surface.get_size()):
+            return
+        if event.type != ACTION:
+            super().handle_event(event)
+            return
+        if event.action == "category":
+            self.category = event.value
+        elif event.action == "add" and (item := ui.catalogue.get(event.value)) is not None:
+            ui.session.cart.append(item)
+        elif event.action == "back":
+            ui.session.cart.clear()
+            self.go(ScreenId.HOME)
+        elif event.action == "pay":
+            self.pay()
+
+    def pay(self) -> None:
+        ui = self.ui
+        credential = ui.session.diner_credential
+        if credential is None:
+            return
+        if not ui.session.cart:
+            self.go(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=ScreenId.ORDER)
+            return
+
+        sell_items(
+            ui,
+            credential,
+            ui.session.cart,
+            kind=EntryKind.ORDER,
+            details={"mode": "kiosk"},
+            back=ScreenId.HOME,
+            on_accepted=lambda _result: ui.session.cart.clear(),
+            accepted_screen=ScreenId.ORDER_DONE,
+        )
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
+        _menu, cart = self._panes()
+        pygame.draw.rect(surface, ui.theme.panel, cart, border_radius=layout.unit // 2)
+        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
+        h = int(layout.font_size("large") * 1.3)
+        painter.text(
+            surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
+        )
+        rows = [(i.label, display_money(i.price)) for i in ui.session.cart]
+        painter.lines(
+            surface,
+            rows,
+            pygame.Rect(
+                inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
+            ),
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+class OrderDoneScreen(DinerScreen):
+    id = ScreenId.ORDER_DONE
+
+    @staticmethod
+    def number(result: Accepted) -> str:
+        # Short enough to call out at the counter; unique per terminal and day in practice.
+        return f"{result.entry.seq % 1000:03d}"
+
+    def buttons(self) -> list[Button]:
+        layout = self.ui.layout
+        ok = layout.row(layout.body, 1)[0]
+        return [Button(ok, self.ui.tr.t("common.ok"), "ok", style="primary")]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if press(self.buttons(), event, self.ui.surface.get_size()):
+            return
+        if event.type == ACTION and event.action == "ok":
+            self._home()
+        else:
+            super().handle_event(event)
+
+    def _home(self) -> None:
+        credential = self.ui.session.diner_credential
+        if credential:
+            identify(self.ui, credential)
+        else:
+            self.go(ScreenId.IDLE)
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        if self.elapsed >= self.ui.config.result_screen_s and self.ui.manager.current is self:
+            self.elapsed = -1e9  # once
+            self._home()
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
+        result: Accepted = self.params["result"]
+        body = layout.body
+        mark = pygame.Rect(0, 0, layout.unit * 4, layout.unit * 4)
+        mark.midtop = (body.centerx, body.y + layout.gap)
+        painter.check_mark(surface, mark, ui.theme.ok)
+        h = int(layout.font_size("huge") * 1.4)
+        painter.text(
+            surface,
+            tr.t("kiosk.order_done", number=self.number(result)),
+            pygame.Rect(body.x, mark.bottom + layout.gap, body.width, h),
+            size="large",
+            align="center",
+            colour=ui.theme.ok,
+        )
+        painter.text(
+            surface,
+            tr.t("kiosk.order_hint"),
+            pygame.Rect(body.x, mark.bottom + h, body.width, h),
+            align="center",
+        )
+        painter.text(
+            surface,
+            tr.t("accepted.balance") + " : " + display_money(result.balance_after),
+            pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
+            align="center",
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+SCREENS: list[type[Screen]] = [
+    IdleScreen,
+    HomeScreen,
+    TopUpScreen,
+    CardPaymentScreen,
+    OrderScreen,
+    OrderDoneScreen,
+]

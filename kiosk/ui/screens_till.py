@@ -1,0 +1,211 @@
+"""The till's main screen: the cashier composes the tray, the diner taps to pay.
+
+Category buttons (or scanned product codes) fill the tray with a running total at
+catalogue prices; the badge reprices it for that diner inside the sale (the pricer
+runs in the engine's transaction on the worker thread), then the accepted or refused
+screen shows the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pygame
+
+from kiosk.engine.results import Accepted, Refused
+from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
+from kiosk.ui.i18n import display_money
+from kiosk.ui.manager import Screen, ScreenId
+from kiosk.ui.model import Item, tray_total
+from kiosk.ui.shell import Ui
+from kiosk.ui.widgets import Button, press
+from kiosk.ui.worker import Done
+from sync.journal import EntryKind
+from sync.protocol.reasons import RejectReason
+
+
+def sell_items(
+    ui: Ui,
+    credential: str,
+    items: list[Item],
+    *,
+    kind: EntryKind,
+    details: Mapping[str, Any],
+    back: ScreenId,
+    on_accepted: Any = None,
+    accepted_screen: ScreenId = ScreenId.ACCEPTED,
+) -> None:
+    """Submit a tray sale to the worker; show the accepted or refused screen."""
+    if not items:
+        ui.manager.request(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=back)
+        return
+    frozen = list(items)
+
+    def job() -> Accepted | Refused:
+        return ui.engine.sell(
+            credential,
+            tray_total(frozen),
+            kind=kind,
+            details=details,
+            price=lambda diner: ui.pricer(frozen, diner),
+        )
+
+    def then(done: Done) -> None:
+        result = done.value
+        if done.error is not None or not isinstance(result, Accepted | Refused):
+            ui.toasts.show(str(done.error), "danger")
+            return
+        if isinstance(result, Accepted):
+            if on_accepted is not None:
+                on_accepted(result)
+            ui.manager.request(accepted_screen, result=result, back=back)
+        else:
+            ui.manager.request(ScreenId.REFUSED, result=result, back=back)
+
+    ui.submit("sale", job, then)
+
+
+class TillScreen(Screen):
+    id = ScreenId.TILL
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        categories = self.ui.catalogue.categories()
+        if getattr(self, "category", None) not in categories:
+            self.category = categories[0] if categories else ""
+        self.paying = False
+
+    def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
+        layout = self.ui.layout
+        return layout.split(layout.body, 0.6)
+
+    def buttons(self) -> list[Button]:
+        ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
+        menu, tray = self._panes()
+        categories = ui.catalogue.categories()
+        columns = 2 if layout.portrait else 4
+        cat_cells = layout.grid(menu, len(categories), min(columns, max(1, len(categories))))
+        buttons = [
+            Button(
+                cell,
+                name,
+                "category",
+                name,
+                style="primary" if name == self.category else "secondary",
+            )
+            for cell, name in zip(cat_cells, categories, strict=True)
+        ]
+        top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
+        items = ui.catalogue.in_category(self.category)
+        area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
+        item_cells = layout.grid(area, len(items), 3)
+        for cell, item in zip(item_cells, items, strict=True):
+            if cell.bottom <= area.bottom:
+                buttons.append(
+                    Button(cell, f"{item.label}  {display_money(item.price)}", "add", item.id)
+                )
+        remove, clear, cashier = layout.row(tray, 3)
+        buttons += [
+            Button(remove, tr.t("till.remove"), "remove", enabled=bool(ui.session.tray)),
+            Button(clear, tr.t("till.clear"), "clear", enabled=bool(ui.session.tray)),
+            Button(cashier, tr.t("till.cashier"), "cashier", style="primary"),
+        ]
+        return buttons
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
+        if press(self.buttons(), event, ui.surface.get_size()):
+            return
+        tray = ui.session.tray
+        if event.type == ACTION:
+            if event.action == "category":
+                self.category = event.value
+            elif event.action == "add":
+                item = ui.catalogue.get(event.value)
+                if item is not None:
+                    tray.append(item)
+            elif event.action == "remove" and tray:
+                tray.pop()
+            elif event.action == "clear":
+                tray.clear()
+            elif event.action == "cashier":
+                self.go(ScreenId.CASHIER_MENU if ui.session.cashier_id else ScreenId.CASHIER_LOGIN)
+        elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_BACKSPACE and tray:
+                tray.pop()
+            elif event.key == pygame.K_F3:
+                self.go(ScreenId.CASHIER_MENU if ui.session.cashier_id else ScreenId.CASHIER_LOGIN)
+        elif event.type == INPUT and isinstance(event.payload, CodeScanned):
+            found = ui.catalogue.by_code(event.payload.text)
+            if found is None:
+                ui.toasts.show(ui.tr.t("till.unknown_code", code=event.payload.text[:24]), "danger")
+            else:
+                tray.append(found)
+        elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
+            self.pay(event.payload.credential)
+
+    def pay(self, credential: str) -> None:
+        ui = self.ui
+        if self.paying:
+            return
+        if ui.config.require_open_till and not ui.till_open:
+            self.go(ScreenId.REFUSED, result=Refused(RejectReason.TILL_CLOSED), back=ScreenId.TILL)
+            return
+        self.paying = bool(ui.session.tray)
+
+        def accepted(result: Accepted) -> None:
+            ui.session.tray.clear()
+
+        sell_items(
+            ui,
+            credential,
+            ui.session.tray,
+            kind=EntryKind.SALE,
+            details={"mode": "till"},
+            back=ScreenId.TILL,
+            on_accepted=accepted,
+        )
+
+    def exit(self) -> None:
+        self.paying = False
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
+        _menu, tray = self._panes()
+        pygame.draw.rect(surface, ui.theme.panel, tray, border_radius=layout.unit // 2)
+        inner = tray.inflate(-layout.gap * 2, -layout.gap * 2)
+        line_h = int(layout.font_size("large") * 1.3)
+        painter.text(
+            surface,
+            tr.t("till.tray"),
+            pygame.Rect(inner.x, inner.y, inner.width, line_h),
+            size="large",
+        )
+        rows = [(item.label, display_money(item.price)) for item in ui.session.tray]
+        if not rows:
+            rows = [(tr.t("till.empty_tray"), "")]
+        total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
+        list_rect = pygame.Rect(inner.x, inner.y + line_h, inner.width, total_y - inner.y - line_h)
+        painter.lines(
+            surface,
+            rows[-max(1, list_rect.height // int(layout.font_size("normal") * 1.35)) :],
+            list_rect,
+        )
+        total = pygame.Rect(inner.x, total_y, inner.width, line_h)
+        painter.text(surface, tr.t("till.total"), total, size="large")
+        painter.text(
+            surface, display_money(tray_total(ui.session.tray)), total, size="large", align="right"
+        )
+        hint = tr.t("till.paying") if self.paying else tr.t("till.tap_badge")
+        painter.text(
+            surface,
+            hint,
+            pygame.Rect(inner.x, total_y + line_h, inner.width, line_h),
+            colour=ui.theme.primary,
+        )
+        for button in self.buttons():
+            button.draw(surface, painter)
+
+
+SCREENS: list[type[Screen]] = [TillScreen]

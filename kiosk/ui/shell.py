@@ -1,0 +1,344 @@
+"""The UI shell: window, frame loop, status bar, toasts and the session around the
+screens of one mode (till or self-service kiosk).
+
+One frame: move device inputs and engine results onto pygame's queue, hand each
+event to the shell (language, faults, status) then to the current screen, apply the
+requested transition, update, draw. Nothing in a frame waits on the engine: screens
+submit jobs to the ``EngineWorker`` and get a ``RESULT`` event later.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pygame
+
+from kiosk.engine import Engine
+from kiosk.engine.closure import till_is_open
+from kiosk.ui.events import (
+    ACTION,
+    INPUT,
+    RESULT,
+    BadgeTapped,
+    DeviceFaulted,
+    DeviceReadied,
+    Input,
+    pump_inputs,
+)
+from kiosk.ui.i18n import Lang, Translator
+from kiosk.ui.manager import Screen, ScreenId, ScreenManager
+from kiosk.ui.model import (
+    Catalogue,
+    ListPricer,
+    MemoryReceipts,
+    Mode,
+    PaymentTerminal,
+    Pricer,
+    ReceiptSink,
+    Session,
+    UiConfig,
+    VirtualPaymentTerminal,
+)
+from kiosk.ui.theme import Layout, Painter, Theme
+from kiosk.ui.widgets import Button, Toasts, press
+from kiosk.ui.worker import Done, EngineWorker
+from sync.journal import EntryKind
+
+log = logging.getLogger(__name__)
+
+STATUS_POLL_S = 2.0
+FAULT_SOURCES = ("reader", "scanner", "printer")
+
+
+class Ui:
+    """Everything the screens share. Build it with ``Ui.create``; drive it with
+    ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the benchmark)."""
+
+    def __init__(
+        self,
+        config: UiConfig,
+        engine: Engine,
+        catalogue: Catalogue,
+        *,
+        pricer: Pricer | None = None,
+        receipts: ReceiptSink | None = None,
+        payment: PaymentTerminal | None = None,
+        inputs: queue.Queue[Input] | None = None,
+        theme: Theme | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.catalogue = catalogue
+        self.pricer: Pricer = pricer or ListPricer()
+        self.receipts: ReceiptSink = receipts or MemoryReceipts()
+        self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
+        self.inputs: queue.Queue[Input] = inputs or queue.Queue()
+        self.theme = theme or Theme()
+        self.now = clock or (lambda: datetime.now(UTC))
+        self.tr = Translator(Lang(config.lang), engine.settings().timezone)
+        self.session = Session()
+        self.toasts = Toasts()
+        self.faults: dict[str, DeviceFaulted] = {}
+        self.offline_since: datetime | None = None
+        self.never_synced = False
+        self.till_open: bool | None = None
+        self.worker = EngineWorker()
+        self.manager = ScreenManager()
+        self.running = True
+        self.handled = 0  # events handled by the last frame (settle() waits for 0)
+        self._status_age = STATUS_POLL_S
+        self._sound: Any = None
+        self._jobs = 0
+        self._then: dict[str, Callable[[Done], None]] = {}
+        pygame.init()
+        flags = pygame.FULLSCREEN if config.fullscreen else 0
+        self.surface = pygame.display.set_mode((config.width, config.height), flags)
+        pygame.display.set_caption("Canteen kiosk")
+        self.resize(config.width, config.height)
+        self._install_screens()
+        self._init_sound()
+        self.refresh_till_state()
+
+    # Set-up ------------------------------------------------------------------------
+
+    def resize(self, width: int, height: int) -> None:
+        self.layout = Layout(width, height)
+        self.painter = Painter(self.layout, self.theme)
+
+    def _install_screens(self) -> None:
+        from kiosk.ui import screens_cashier, screens_common, screens_kiosk, screens_till
+
+        kinds: list[type[Screen]] = [*screens_common.SCREENS]
+        if self.config.mode is Mode.TILL:
+            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS]
+            start = ScreenId.TILL
+        else:
+            kinds += screens_kiosk.SCREENS
+            start = ScreenId.IDLE
+        for kind in kinds:
+            self.manager.add(kind(self))
+        self.manager.request(start)
+        self.manager.apply()
+
+    def _init_sound(self) -> None:
+        """A short beep for an accepted sale; silently none without audio."""
+        if not self.config.sound:
+            return
+        try:
+            pygame.mixer.init(22050, -16, 1, 256)
+            rate = 22050
+            samples = bytearray()
+            for i in range(rate // 8):
+                value = 6000 if (i * 880 * 2 // rate) % 2 else -6000
+                samples += int(value).to_bytes(2, "little", signed=True)
+            self._sound = pygame.mixer.Sound(buffer=bytes(samples))
+        except pygame.error as exc:
+            log.info("no sound: %s", exc)
+            self._sound = None
+
+    def beep(self) -> None:
+        if self._sound is not None:
+            self._sound.play()
+
+    def close(self) -> None:
+        """Stop the worker and close the window. pygame's font module stays up: a font
+        freed after ``pygame.font.quit`` crashes SDL_ttf (the process exit frees it)."""
+        self.worker.close()
+        self.painter.forget()
+        self._sound = None
+        pygame.display.quit()
+
+    # Engine jobs ---------------------------------------------------------------------
+
+    def submit(
+        self, tag: str, job: Callable[[], Any], then: Callable[[Done], None] | None = None
+    ) -> None:
+        """Run ``job`` on the engine worker; ``then(done)`` is called on a later frame
+        (whatever the current screen), else the current screen's ``on_result``."""
+        if then is not None:
+            self._jobs += 1
+            tag = f"{tag}#{self._jobs}"
+            self._then[tag] = then
+        self.worker.submit(tag, job)
+
+    def refresh_till_state(self) -> None:
+        self.submit("till_state", lambda: till_is_open(self.engine))
+
+    def _poll_status(self) -> dict[str, Any]:
+        status = self.engine.store.sync_status()
+        return {"offline": self.engine.is_offline(), "last_success": status.last_success}
+
+    def record_fault(self, fault: DeviceFaulted) -> None:
+        self.submit(
+            "fault_logged",
+            lambda: self.engine.record_event(
+                EntryKind.DEVICE_FAULT,
+                {"source": fault.source, "fault": fault.kind, "message": fault.message},
+            ),
+        )
+
+    # The frame -------------------------------------------------------------------------
+
+    def step(self, dt: float = 1 / 30) -> None:
+        """One frame: events, transition, update, draw, flip."""
+        pump_inputs(self.inputs)
+        while True:
+            try:
+                done = self.worker.results.get_nowait()
+            except queue.Empty:
+                break
+            pygame.event.post(pygame.event.Event(RESULT, done=done))
+        events = pygame.event.get()
+        self.handled = len(events)
+        for event in events:
+            self.handle_event(event)
+            self.manager.apply()
+        self.update(dt)
+        self.manager.apply()
+        self.draw()
+        pygame.display.flip()
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        screen = self.manager.current
+        assert screen is not None
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.VIDEORESIZE:
+            self.resize(event.w, event.h)
+            return
+        if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
+            self.session.idle_s = 0.0
+        if press(self.status_buttons(), event, self.surface.get_size()):
+            return
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
+            self.tr.toggle()
+            return
+        if event.type == ACTION and event.action == "lang":
+            self.tr.toggle()
+            return
+        if event.type == INPUT and isinstance(event.payload, DeviceFaulted):
+            self.faults[event.payload.source] = event.payload
+            self.record_fault(event.payload)
+            return
+        if event.type == INPUT and isinstance(event.payload, DeviceReadied):
+            self.faults.pop(event.payload.source, None)
+            return
+        if event.type == RESULT and self._shell_result(event.done):
+            return
+        if event.type == RESULT:
+            screen.on_result(event.done)
+            return
+        screen.handle_event(event)
+
+    def _shell_result(self, done: Done) -> bool:
+        then = self._then.pop(done.tag, None)
+        if then is not None:
+            then(done)
+            return True
+        if done.tag == "status" and done.error is None:
+            self.offline_since = done.value["last_success"] if done.value["offline"] else None
+            self.never_synced = done.value["offline"] and done.value["last_success"] is None
+            return True
+        if done.tag == "till_state" and done.error is None:
+            self.till_open = bool(done.value)
+            return True
+        return done.tag in ("status", "till_state", "fault_logged", "printed")
+
+    def update(self, dt: float) -> None:
+        self.session.idle_s += dt
+        self.toasts.update(dt)
+        self._status_age += dt
+        if self._status_age >= STATUS_POLL_S and not self.worker.busy:
+            self._status_age = 0.0
+            self.submit("status", self._poll_status)
+        screen = self.manager.current
+        assert screen is not None
+        screen.update(dt)
+
+    # Drawing -------------------------------------------------------------------------
+
+    def status_buttons(self) -> list[Button]:
+        layout = self.layout
+        width = layout.unit * 6
+        rect = pygame.Rect(layout.width - width - layout.gap, 2, width, layout.status_h - 4)
+        return [Button(rect, self.tr.t("lang.other"), "lang", size="small")]
+
+    def status_texts(self) -> list[str]:
+        """The banner: offline time and device faults, in plain words."""
+        texts = []
+        if self.never_synced:
+            texts.append(self.tr.t("status.never_synced"))
+        elif self.offline_since is not None:
+            since = (self.now() - self.offline_since).total_seconds()
+            texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
+        for source, fault in sorted(self.faults.items()):
+            words = (
+                self.tr.t(f"fault.{fault.kind}")
+                if f"fault.{fault.kind}" in _FAULT_WORDS
+                else fault.message
+            )
+            key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
+            texts.append(self.tr.t(key, source=source, message=words))
+        if (
+            self.config.mode is Mode.TILL
+            and self.config.require_open_till
+            and self.till_open is False
+        ):
+            texts.append(self.tr.t("status.till_closed"))
+        return texts
+
+    def draw(self) -> None:
+        surface, layout, theme, painter = self.surface, self.layout, self.theme, self.painter
+        surface.fill(theme.background)
+        screen = self.manager.current
+        assert screen is not None
+        screen.draw(surface)
+        bar = pygame.Rect(0, 0, layout.width, layout.status_h)
+        warnings = self.status_texts()
+        pygame.draw.rect(surface, theme.danger if warnings else theme.status, bar)
+        text_rect = bar.inflate(-layout.gap * 2, 0)
+        clock = self.tr.when(self.now())
+        shown = painter.text(surface, clock, text_rect, size="small", colour=theme.on_colour)
+        text_rect.left = shown.right + layout.gap * 2
+        text_rect.width = self.status_buttons()[0].rect.left - text_rect.left - layout.gap
+        banner = " · ".join(warnings) if warnings else self.tr.t("status.online")
+        painter.text(surface, banner, text_rect, size="small", colour=theme.on_colour)
+        for button in self.status_buttons():
+            button.draw(surface, painter)
+        self.toasts.draw(surface, painter)
+
+    # Running ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """The kiosk's loop until the window closes."""
+        clock = pygame.time.Clock()
+        while self.running:
+            dt = clock.tick(self.config.fps) / 1000
+            self.step(dt)
+
+    def settle(self, frames: int = 2) -> None:
+        """Tests and tools: run frames until every event and job has been handled."""
+        for _ in range(100):
+            self.step(0.0)
+            self.worker.wait_idle()
+            quiet = self.worker.results.empty() and self.inputs.empty()
+            if quiet and self.handled == 0:
+                break
+        for _ in range(frames):
+            self.step(0.0)
+
+    def tap(self, credential: str) -> None:
+        self.inputs.put(BadgeTapped(credential))
+
+    @property
+    def screen(self) -> ScreenId | None:
+        return self.manager.current_id
+
+
+_FAULT_WORDS = {"fault.disconnected", "fault.paper_out", "fault.error"}

@@ -1,0 +1,61 @@
+"""Fixtures for UI tests: a seeded engine, a cashier, and a headless UI in each mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.engine import Engine
+from kiosk.engine.cashiers import add_cashier
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal
+from kiosk.ui.sample import sample_catalogue
+from kiosk.ui.shell import Ui
+from tests.kiosk.engine.conftest import FakeClock, seed
+
+CASHIER_BADGE = "nfc:C0FFEE01"
+CASHIER_PIN = "4321"
+ALICE = "nfc:04A1B2C3D4E5F6"  # A1, 20,00 EUR prepaid
+BRUNO = "nfc:11223344"  # A2, 5,00 EUR with 3,00 EUR overdraft
+
+UiFactory = Callable[..., Ui]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def engine(tmp_path: Path, clock: FakeClock) -> Iterator[Engine]:
+    eng = Engine.open(
+        tmp_path / "kiosk.db", tmp_path / "terminal.key", terminal_id="T1", clock=clock
+    )
+    seed(eng)
+    add_cashier(eng.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def make_ui(engine: Engine, clock: FakeClock) -> Iterator[UiFactory]:
+    made: list[Ui] = []
+
+    def factory(mode: Mode = Mode.TILL, **overrides: object) -> Ui:
+        config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
+        ui = Ui(
+            config,
+            engine,
+            sample_catalogue(),
+            receipts=MemoryReceipts(),
+            payment=VirtualPaymentTerminal(),
+            clock=clock,
+        )
+        made.append(ui)
+        ui.settle()
+        return ui
+
+    yield factory
+    for ui in made:
+        ui.close()

@@ -1,0 +1,137 @@
+"""Cashier actions behind badge + PIN, checked against the signed journal."""
+
+from __future__ import annotations
+
+from kiosk.engine import Engine
+from kiosk.engine.cashiers import check_pin
+from kiosk.ui.manager import ScreenId
+from kiosk.ui.shell import Ui
+from sync.journal import EntryKind
+from tests.kiosk.ui.conftest import ALICE, BRUNO, CASHIER_BADGE, CASHIER_PIN, UiFactory
+from tests.kiosk.ui.helpers import add, tap, touch, type_digits
+
+
+def login(ui: Ui) -> None:
+    touch(ui, "cashier")
+    if ui.session.cashier_id is not None:  # the session is still open
+        assert ui.screen is ScreenId.CASHIER_MENU
+        return
+    assert ui.screen is ScreenId.CASHIER_LOGIN
+    tap(ui, CASHIER_BADGE)
+    assert ui.screen is ScreenId.CASHIER_PIN
+    type_digits(ui, CASHIER_PIN)
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.CASHIER_MENU
+
+
+def sell(ui: Ui, credential: str, *items: str) -> None:
+    for item in items:
+        add(ui, item)
+    tap(ui, credential)
+    assert ui.screen is ScreenId.ACCEPTED
+    touch(ui, "ok")
+
+
+def test_wrong_pin_and_non_cashier_badge_are_refused(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    touch(ui, "cashier")
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.CASHIER_LOGIN
+    assert ui.toasts.texts() == ["Ce badge n'est pas un badge caissier"]
+    tap(ui, CASHIER_BADGE)
+    type_digits(ui, "0000")
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.CASHIER_PIN
+    assert "Code PIN incorrect" in ui.toasts.texts()
+    assert ui.session.cashier_id is None
+    # The PIN is stored hashed: the plain digits appear nowhere in the table.
+    with engine.store.reading() as db:
+        row = db.execute("SELECT pin_salt, pin_hash FROM cashiers").fetchone()
+    assert CASHIER_PIN.encode() not in bytes(row[0]) + bytes(row[1])
+    assert check_pin(engine.store, "K1", CASHIER_PIN)
+
+
+def test_cancel_last_sale(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    sell(ui, ALICE, "main-beef")
+    login(ui)
+    touch(ui, "cancel_last")
+    assert ui.screen is ScreenId.CONFIRM
+    assert "Alice Martin" in ui.manager.current.params["text"]  # type: ignore[union-attr]
+    touch(ui, "yes")
+    assert ui.screen is ScreenId.CASHIER_MENU
+    cancel = engine.store.entries_for_account("A1", 1)[0]
+    assert cancel.kind == EntryKind.CANCEL and cancel.amount == 560
+    assert cancel.payload["cashier"] == "K1"
+    assert engine.usable_balance("A1").cents == 2000
+    touch(ui, "cancel_last")  # nothing left to cancel
+    assert ui.screen is ScreenId.CASHIER_MENU
+    assert "Aucune vente à annuler" in ui.toasts.texts()
+
+
+def test_cash_top_up(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    login(ui)
+    touch(ui, "cash_top_up")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    tap(ui, BRUNO)
+    assert ui.screen is ScreenId.AMOUNT
+    type_digits(ui, "15")
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.CONFIRM
+    touch(ui, "yes")
+    entry = engine.store.entries_for_account("A2", 1)[0]
+    assert entry.kind == EntryKind.TOP_UP and entry.amount == 1500
+    assert entry.payload["means"] == "cash" and entry.payload["cashier"] == "K1"
+    assert engine.usable_balance("A2").cents == 2000
+
+
+def test_reprint_is_marked_duplicate(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    sell(ui, ALICE, "drink-coffee")
+    login(ui)
+    touch(ui, "reprint")
+    seq = engine.store.entries_for_account("A1", 1)[0].seq
+    assert ui.receipts.printed == [(seq, True)]  # type: ignore[attr-defined]
+
+
+def test_guest_meal_charged_to_host(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    add(ui, "starter-salad")
+    login(ui)
+    touch(ui, "guest")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.ACCEPTED
+    entry = engine.store.entries_for_account("A1", 1)[0]
+    assert entry.kind == EntryKind.GUEST_MEAL and entry.amount == -250
+    assert entry.payload["guest"] is True
+
+
+def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(require_open_till=True)
+    login(ui)
+    touch(ui, "open")
+    assert ui.till_open is True
+    touch(ui, "back")
+    sell(ui, ALICE, "main-fish", "drink-water")  # 5,20 at 10 % + 0,80 at 5,5 %
+    sell(ui, BRUNO, "drink-wine")  # 3,00 at 20 %
+    login(ui)
+    touch(ui, "cancel_last")
+    touch(ui, "yes")
+    touch(ui, "cash_top_up")
+    tap(ui, BRUNO)
+    type_digits(ui, "10")
+    touch(ui, "keypad", "OK")
+    touch(ui, "yes")
+    touch(ui, "close")
+    assert ui.screen is ScreenId.CLOSURE
+    closure = engine.store.entries_of_day("2026-11-26")[-1]
+    assert closure.kind == EntryKind.CLOSURE
+    p = closure.payload
+    assert p["sales_count"] == 2 and p["cancellations_count"] == 1
+    assert p["net_sales"] == 600 and p["grand_total"] == 600
+    assert p["by_vat"] == {"1000": 520, "2000": 0, "550": 80}
+    assert p["by_means"] == {"balance": 600, "cash": 1000}
+    assert ui.till_open is False
+    assert engine.verify().ok
