@@ -3,6 +3,7 @@
 Exception tree (httpx errors never leave this module untranslated)::
 
     SyncError
+     ├── InvalidInputError     a value that cannot be sent (e.g. a malformed token)
      ├── TransientError        network error, timeout, 5xx, 408/429, a concurrent push,
      │                         a reply cut short or garbled: try again later
      └── RefusedError          a 4xx the hub would repeat: status, reason, detail
@@ -40,6 +41,10 @@ M = TypeVar("M", bound=BaseModel)
 
 class SyncError(Exception):
     """Base of every error of the sync client and daemon."""
+
+
+class InvalidInputError(SyncError):
+    """The caller's value does not fit the protocol; nothing was sent."""
 
 
 class TransientError(SyncError):
@@ -103,7 +108,13 @@ class HubClient:
     # Calls ------------------------------------------------------------------------------
 
     def enrol(self, site_code: str, token: str, public_key: str, name: str = "") -> EnrolResponse:
-        request = EnrolRequest(site_code=site_code, token=token, public_key=public_key, name=name)
+        try:
+            request = EnrolRequest(
+                site_code=site_code, token=token, public_key=public_key, name=name
+            )
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            raise InvalidInputError(f"cannot enrol: {problems}") from exc
         return self._call("POST", "/v1/enrol", EnrolResponse, content=request.model_dump_json())
 
     def push(self, entries: Sequence[Entry]) -> PushResponse:
