@@ -3,7 +3,8 @@
 ``open_hub(db)`` gives a ``Hub`` over SQLite; ``create_app(hub)`` its HTTP API;
 ``serve(...)`` runs it under uvicorn (``kiosk hub``). Modules: ``errors`` (exception
 tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLite),
-``service`` (the rules), ``app`` (FastAPI routes).
+``sqlrows`` (row conversions, the delta read), ``service`` (the rules), ``app``
+(FastAPI routes), ``thread`` (serve in a background thread).
 """
 
 from __future__ import annotations

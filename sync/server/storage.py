@@ -21,12 +21,8 @@ from typing import Any
 from sync.journal import GENESIS_HASH, Entry, format_ts
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
-    AccountKind,
     AccountRow,
-    AccountStatus,
-    CredentialKind,
     CredentialRow,
-    CredentialStatus,
     SiteSettings,
 )
 from sync.server.errors import StorageError
@@ -38,81 +34,24 @@ from sync.server.records import (
     TerminalRecord,
 )
 from sync.server.schema import MIGRATIONS
+from sync.server.sqlrows import (
+    ACCOUNT_COLS,
+    ENTRY_COLS,
+    TERMINAL_COLS,
+    account_params,
+    account_record,
+    chunks,
+    credential_row,
+    entry_record,
+    floor_of,
+    read_changes,
+    statements,
+    terminal_record,
+)
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
-_ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged"
-_TERMINAL_COLS = (
-    "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, "
-    "last_cursor, revoked"
-)
-_ENTRY_COLS = "terminal_id, seq, ts, kind, account_id, amount, payload, prev_hash, hash, sig"
-
-
-def _account(row: Sequence[Any]) -> AccountRecord:
-    return AccountRecord(
-        row=AccountRow(
-            id=row[0],
-            display_name=row[1],
-            kind=AccountKind(row[2]),
-            status=AccountStatus(row[3]),
-            profile=row[4],
-            balance=row[5],
-            overdraft=row[6],
-        ),
-        site=row[7],
-        flagged=bool(row[8]),
-    )
-
-
-def _credential(row: Sequence[Any]) -> CredentialRow:
-    return CredentialRow(
-        value=row[0],
-        kind=CredentialKind(row[1]),
-        status=CredentialStatus(row[2]),
-        account_id=row[3],
-        public_key=row[4],
-    )
-
-
-def _terminal(row: Sequence[Any]) -> TerminalRecord:
-    return TerminalRecord(
-        id=row[0],
-        site=row[1],
-        name=row[2],
-        public_key=row[3],
-        applied_seq=row[4],
-        last_hash=row[5],
-        enrolled_at=row[6],
-        last_seen=row[7],
-        last_cursor=row[8],
-        revoked=bool(row[9]),
-    )
-
-
-def _entry(row: Sequence[Any]) -> Entry:
-    return Entry(
-        terminal_id=row[0],
-        seq=row[1],
-        ts=row[2],
-        kind=row[3],
-        account=row[4],
-        amount=row[5],
-        payload=json.loads(row[6]),
-        prev_hash=row[7],
-        hash=row[8],
-        sig=row[9],
-    )
-
-
-def _account_params(r: AccountRow, site: str, stamp: str) -> tuple[Any, ...]:
-    return (r.id, r.display_name, r.kind, r.status, r.profile, r.balance, r.overdraft, site, stamp)
-
-
-def floor_of(row: AccountRow) -> int | None:
-    """The lowest balance allowed, or None for postpaid accounts (no floor)."""
-    return None if row.kind is AccountKind.POSTPAID else -row.overdraft
 
 
 class SqliteStorage:
@@ -130,7 +69,7 @@ class SqliteStorage:
             for name, script in MIGRATIONS:
                 if name not in done:
                     log.info("hub %s: applying migration %s", self.path, name)
-                    for statement in _statements(script):
+                    for statement in statements(script):
                         db.execute(statement)
                     db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
 
@@ -301,20 +240,20 @@ class SqliteStorage:
 
     def terminal_by_token(self, token_hash: str) -> TerminalRecord | None:
         with self._conn() as db:
-            sql = f"SELECT {_TERMINAL_COLS} FROM terminals WHERE token_hash = ?"
+            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE token_hash = ?"
             row = db.execute(sql, (token_hash,)).fetchone()
-        return None if row is None else _terminal(row)
+        return None if row is None else terminal_record(row)
 
     def terminal(self, terminal_id: str) -> TerminalRecord | None:
         with self._conn() as db:
-            sql = f"SELECT {_TERMINAL_COLS} FROM terminals WHERE id = ?"
+            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE id = ?"
             row = db.execute(sql, (terminal_id,)).fetchone()
-        return None if row is None else _terminal(row)
+        return None if row is None else terminal_record(row)
 
     def list_terminals(self, site: str) -> list[TerminalRecord]:
         with self._conn() as db:
-            sql = f"SELECT {_TERMINAL_COLS} FROM terminals WHERE site = ? ORDER BY id"
-            return [_terminal(r) for r in db.execute(sql, (site,))]
+            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE site = ? ORDER BY id"
+            return [terminal_record(r) for r in db.execute(sql, (site,))]
 
     def revoke_terminal(self, terminal_id: str) -> bool:
         with self._write() as db:
@@ -351,7 +290,7 @@ class SqliteStorage:
             if applied != terminal.applied_seq or last_hash != terminal.last_hash:
                 return None
             db.executemany(
-                f"INSERT INTO entries ({_ENTRY_COLS}, received_at) "
+                f"INSERT INTO entries ({ENTRY_COLS}, received_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -398,7 +337,7 @@ class SqliteStorage:
     ) -> tuple[bool, list[Flag]]:
         """Add the entries to the account's balance; flag it when it goes below its floor."""
         row = db.execute(
-            f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id = ? AND site = ?",
+            f"SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ? AND site = ?",
             (account_id, terminal.site),
         ).fetchone()
         if row is None:
@@ -406,7 +345,7 @@ class SqliteStorage:
             flag = Flag(account_id, "unknown_account", terminal.id, entries[0].seq, 0, stamp)
             self._insert_flag(db, terminal.site, flag)
             return False, [flag]
-        record = _account(row)
+        record = account_record(row)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:
@@ -440,8 +379,8 @@ class SqliteStorage:
 
     def entries_of_account(self, account_id: str) -> list[Entry]:
         with self._conn() as db:
-            sql = f"SELECT {_ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            return [_entry(r) for r in db.execute(sql, (account_id,))]
+            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
+            return [entry_record(r) for r in db.execute(sql, (account_id,))]
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
@@ -457,15 +396,15 @@ class SqliteStorage:
         with self._write() as db:
             existing: set[str] = set()
             if replace:
-                for chunk in _chunks([r.id for r in rows], 500):
+                for chunk in chunks([r.id for r in rows], 500):
                     marks = ",".join("?" * len(chunk))
                     sql = f"SELECT id FROM accounts WHERE id IN ({marks})"
                     existing.update(r[0] for r in db.execute(sql, chunk))
             new = [r for r in rows if r.id not in existing]
             db.executemany(
-                f"INSERT INTO accounts ({_ACCOUNT_COLS}, created_at) "
+                f"INSERT INTO accounts ({ACCOUNT_COLS}, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                [_account_params(r, site, stamp) for r in new],
+                [account_params(r, site, stamp) for r in new],
             )
             db.executemany(
                 "INSERT INTO hub_ledger (account_id, kind, amount, ts) VALUES (?, 'opening', ?, ?)",
@@ -484,9 +423,9 @@ class SqliteStorage:
 
     def account(self, account_id: str) -> AccountRecord | None:
         with self._conn() as db:
-            sql = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE id = ?"
+            sql = f"SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?"
             row = db.execute(sql, (account_id,)).fetchone()
-        return None if row is None else _account(row)
+        return None if row is None else account_record(row)
 
     def update_account(self, record: AccountRecord) -> None:
         """Update the account's details (never its balance: that is the ledger's)."""
@@ -502,8 +441,8 @@ class SqliteStorage:
     def list_accounts(self, site: str, *, flagged: bool = False) -> list[AccountRecord]:
         where = "site = ? AND flagged = 1" if flagged else "site = ?"
         with self._conn() as db:
-            sql = f"SELECT {_ACCOUNT_COLS} FROM accounts WHERE {where} ORDER BY id"
-            return [_account(r) for r in db.execute(sql, (site,))]
+            sql = f"SELECT {ACCOUNT_COLS} FROM accounts WHERE {where} ORDER BY id"
+            return [account_record(r) for r in db.execute(sql, (site,))]
 
     def add_movement(self, movement: Movement) -> tuple[int, bool]:
         """Record a hub movement once per ``ref``: (new balance, whether it was new)."""
@@ -563,23 +502,22 @@ class SqliteStorage:
     # Credentials and documents ---------------------------------------------------------
 
     def put_credential(self, site: str, row: CredentialRow, now: datetime) -> None:
+        self.put_credentials(site, [row], now)
+
+    def put_credentials(self, site: str, rows: Sequence[CredentialRow], now: datetime) -> None:
+        stamp = format_ts(now)
         with self._write() as db:
-            db.execute(
+            db.executemany(
                 """INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (value) DO UPDATE SET kind = excluded.kind,
                        status = excluded.status, account_id = excluded.account_id,
                        public_key = excluded.public_key, updated_at = excluded.updated_at""",
-                (
-                    row.value,
-                    site,
-                    row.kind,
-                    row.status,
-                    row.account_id,
-                    row.public_key,
-                    format_ts(now),
-                ),
+                [
+                    (r.value, site, r.kind, r.status, r.account_id, r.public_key, stamp)
+                    for r in rows
+                ],
             )
-            self._bump(db, site, "credential", [row.value])
+            self._bump(db, site, "credential", [r.value for r in rows])
 
     def credential(self, value: str) -> tuple[str, CredentialRow] | None:
         with self._conn() as db:
@@ -588,7 +526,7 @@ class SqliteStorage:
                 "WHERE value = ?",
                 (value,),
             ).fetchone()
-        return None if row is None else (str(row[5]), _credential(row))
+        return None if row is None else (str(row[5]), credential_row(row))
 
     def credentials_of(self, account_id: str) -> list[CredentialRow]:
         with self._conn() as db:
@@ -597,7 +535,7 @@ class SqliteStorage:
                 "WHERE account_id = ? ORDER BY value",
                 (account_id,),
             ).fetchall()
-        return [_credential(r) for r in rows]
+        return [credential_row(r) for r in rows]
 
     def put_document(
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None, now: datetime
@@ -628,79 +566,4 @@ class SqliteStorage:
     def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage:
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
-            version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-            applied = int(
-                db.execute(
-                    "SELECT applied_seq FROM terminals WHERE id = ?", (terminal_id,)
-                ).fetchone()[0]
-            )
-            if since > version:
-                since = 0  # a cursor from a hub restored from backup: start over
-            top_row = db.execute(
-                "SELECT version FROM changes WHERE site = ? AND version > ? "
-                "ORDER BY version LIMIT 1 OFFSET ?",
-                (site, since, limit - 1),
-            ).fetchone()
-            more = top_row is not None
-            top = int(top_row[0]) if more else version
-            span = (site, since, top)
-            accounts = [
-                _account(r).row
-                for r in db.execute(
-                    f"SELECT {', '.join('a.' + c for c in _ACCOUNT_COLS.split(', '))} "
-                    "FROM changes c JOIN accounts a ON a.id = c.key "
-                    "WHERE c.site = ? AND c.kind = 'account' AND c.version > ? "
-                    "AND c.version <= ? ORDER BY c.version",
-                    span,
-                )
-            ]
-            credentials = [
-                _credential(r)
-                for r in db.execute(
-                    "SELECT r.value, r.kind, r.status, r.account_id, r.public_key "
-                    "FROM changes c JOIN credentials r ON r.value = c.key "
-                    "WHERE c.site = ? AND c.kind = 'credential' AND c.version > ? "
-                    "AND c.version <= ? ORDER BY c.version",
-                    span,
-                )
-            ]
-            documents: dict[str, dict[str, Any]] = {}
-            for kind, doc_id, body in db.execute(
-                "SELECT d.kind, d.id, d.body FROM changes c "
-                "JOIN documents d ON d.site = c.site AND 'doc:' || d.kind = c.kind "
-                "AND d.id = c.key WHERE c.site = ? AND c.kind LIKE 'doc:%' "
-                "AND c.version > ? AND c.version <= ? ORDER BY c.version",
-                span,
-            ):
-                documents.setdefault(kind, {})[doc_id] = None if body is None else json.loads(body)
-            settings_row = db.execute(
-                "SELECT s.settings FROM changes c JOIN sites s ON s.code = c.key "
-                "WHERE c.site = ? AND c.kind = 'settings' AND c.version > ? AND c.version <= ?",
-                span,
-            ).fetchone()
-        return ChangesPage(
-            since=since,
-            cursor=max(top, since),
-            more=more,
-            applied_seq=applied,
-            accounts=accounts,
-            credentials=credentials,
-            settings=None
-            if settings_row is None
-            else SiteSettings.model_validate_json(settings_row[0]),
-            documents=documents,
-        )
-
-
-def _statements(script: str) -> Iterator[str]:
-    current = ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            yield current.strip()
-            current = ""
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+            return read_changes(db, site, terminal_id, since, limit)

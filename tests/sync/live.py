@@ -7,19 +7,17 @@ stopped and started again on the same port (the fault proxy keeps pointing at it
 from __future__ import annotations
 
 import socket
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
 from sync.protocol.rows import SiteSettings
 from sync.server import Hub, open_hub
-from sync.server.app import create_app
+from sync.server.thread import HubThread
 
 
 def free_port() -> int:
@@ -29,41 +27,26 @@ def free_port() -> int:
 
 
 class LiveHub:
+    """A hub over ``db`` served on a fixed loopback port; ``restart()`` keeps the port."""
+
     def __init__(self, db: Path, port: int | None = None) -> None:
         self.db = db
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.hub: Hub | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: HubThread | None = None
 
     def start(self) -> LiveHub:
         self.hub = open_hub(self.db)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(
-            create_app(self.hub), log_level="warning", access_log=False, lifespan="off"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the hub did not start")
-            threading.Event().wait(0.01)
-        self._server, self._thread, self._sock = server, thread, sock
+        self._thread = HubThread(self.hub, port=self.port).start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
-            self._sock.close()
+        if self._thread is not None:
+            self._thread.stop()
         if self.hub is not None:
             self.hub.storage.close()
-        self._server = self._thread = None
-        self.hub = None
+        self._thread, self.hub = None, None
 
     def restart(self) -> None:
         self.stop()
