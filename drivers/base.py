@@ -126,7 +126,7 @@ class Device(ABC):
             return
         self._last_fault = (kind, message)
         log.warning("%s: %s: %s", self.source, kind, message)
-        self._emit(DeviceFault(self.source, kind, message))
+        self._emit(DeviceFault(self.source, str(kind), message))
 
     def _ready(self) -> None:
         self._last_fault = None

@@ -58,7 +58,7 @@ def require(module: str, backend: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        dist, extra = _VENDOR.get(module, (module, ""))
+        dist, extra = _VENDOR.get(module.split(".", maxsplit=1)[0], (module, ""))
         hint = f"install it with `pip install {dist}` or `scripts/setup` (extra [hw])"
         if extra:
             hint += f", {extra}"

@@ -46,6 +46,7 @@ class PcscReader(BadgeReader):
         )
         gone = {
             sc.SCARD_E_NO_SERVICE,
+            sc.SCARD_F_COMM_ERROR,
             sc.SCARD_E_SERVICE_STOPPED,
             sc.SCARD_E_UNKNOWN_READER,
             sc.SCARD_E_READER_UNAVAILABLE,

@@ -8,8 +8,11 @@ not answer DLE EOT is reported offline unless the profile disables ``status``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import socket
+import termios
 from typing import Any
 
 from drivers.base import RetryPolicy
@@ -47,7 +50,8 @@ class EscposPrinter(ReceiptPrinter):
         self._vendor_errors: tuple[type[BaseException], ...] = (OSError,)
         if isinstance(config, SerialPrinterConfig):
             serial = require("serial", "serial")
-            self._vendor_errors += (serial.SerialException,)
+            # pyserial lets termios.error through when the port hangs up under it
+            self._vendor_errors += (serial.SerialException, termios.error)
         if isinstance(config, UsbPrinterConfig):
             usb = require("usb.core", "usb")
             self._vendor_errors += (usb.USBError,)
@@ -81,7 +85,13 @@ class EscposPrinter(ReceiptPrinter):
     def _attach(self) -> None:
         printer = self._make()
         try:
-            printer.open()
+            if isinstance(self._config, NetworkPrinterConfig):
+                # Network.open() leaves its socket unclosed when the connection is
+                # refused (a ResourceWarning per retry), so connect here and hand it over.
+                address = (self._config.host, self._config.port)
+                printer.device = socket.create_connection(address, self._config.timeout)
+            else:
+                printer.open()
         except (self._exceptions.Error, *self._vendor_errors) as exc:
             raise DeviceNotFoundError(f"cannot open printer {self._where()}: {exc}") from exc
         self._printer = printer
@@ -128,4 +138,10 @@ class EscposPrinter(ReceiptPrinter):
             try:
                 printer.close()
             except Exception:
+                # A dead port cannot be flushed: close the raw handle so that
+                # python-escpos' own __del__ has nothing left to fail on.
                 log.debug("%s: error closing the printer", self.source, exc_info=True)
+                raw: Any = getattr(printer, "_device", None)
+                with contextlib.suppress(Exception):
+                    raw.close()
+                printer._device = False
