@@ -141,7 +141,9 @@ class Hub:
             now=self.clock(),
         ):
             raise refused
-        log.info("enrolled terminal %s (%s) on site %s", terminal_id, request.name, settings)
+        log.info(
+            "enrolled terminal %s (%s) on site %s", terminal_id, request.name, request.site_code
+        )
         return EnrolResponse(
             terminal_id=terminal_id,
             api_token=api_token,
