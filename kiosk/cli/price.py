@@ -105,8 +105,8 @@ def render(ticket: PricedTicket, menu: SiteMenu, lang: str, console: Console) ->
         fee = ticket.admission
         name = "Droit d'admission" if fr else "Admission fee"
         if fee.employer_share:
-            employer = "employeur" if fr else "employer"
-            name += f" ({_money(fee.fee)} − {_money(fee.employer_share)} {employer})"
+            share = "part employeur" if fr else "employer pays"
+            name += f" ({share} {_money(fee.employer_share)})"
         table.add_row(name, "1", _money(fee.amount), _rate(fee.vat_rate), _money(fee.amount))
     if ticket.subsidy is not None:
         sub = ticket.subsidy

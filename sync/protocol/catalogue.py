@@ -59,7 +59,7 @@ class VatRate(IntEnum):
         return f"{whole},{frac // 10}\u00a0%" if frac else f"{whole}\u00a0%"
 
 
-def _exact_enum(enum: type[E], plain: type) -> Callable[[Any], Any]:
+def exact_enum(enum: type[E], plain: type) -> Callable[[Any], Any]:
     """Accept an enum member or exactly its plain value type (no float, no numeric text)."""
     choices = ", ".join(repr(member.value) for member in enum)
 
@@ -79,8 +79,8 @@ def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-CategoryField = Annotated[Category, BeforeValidator(_exact_enum(Category, str))]
-VatField = Annotated[VatRate, BeforeValidator(_exact_enum(VatRate, int))]
+CategoryField = Annotated[Category, BeforeValidator(exact_enum(Category, str))]
+VatField = Annotated[VatRate, BeforeValidator(exact_enum(VatRate, int))]
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="cents incl. VAT")]
 BasisPoints = Annotated[int, Field(ge=0, le=100_000, description="10000 = 100 %")]
 # Ids travel in CLI arguments (`main:steak*2`) and journal payloads: keep them plain.

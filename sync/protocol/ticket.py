@@ -22,6 +22,7 @@ from sync.protocol.catalogue import (
     Label,
     VatField,
     as_tuple,
+    exact_enum,
 )
 from sync.protocol.rows import Strict
 
@@ -90,6 +91,9 @@ class SubsidyStatus(StrEnum):
     AT_FLOOR = "at_floor"  # the diner's share is already at the benefit-in-kind floor
 
 
+StatusField = Annotated[SubsidyStatus, BeforeValidator(exact_enum(SubsidyStatus, str))]
+
+
 class VatRow(Strict):
     rate: VatField
     base: int = Field(description="excl. VAT")
@@ -105,7 +109,7 @@ class BillingKind(StrEnum):
 class BillTo(Strict):
     """Who pays a guest meal."""
 
-    kind: BillingKind
+    kind: Annotated[BillingKind, BeforeValidator(exact_enum(BillingKind, str))]
     ref: str = Field(min_length=1, max_length=64)
 
 
@@ -117,7 +121,7 @@ class PricedTicket(Strict):
     formulas: Annotated[tuple[FormulaLine, ...], BeforeValidator(as_tuple)]
     admission: AdmissionLine | None
     subsidy: SubsidyLine | None
-    subsidy_status: SubsidyStatus
+    subsidy_status: StatusField
     subsidy_granted: bool = Field(description="the daily subsidy was used by this ticket")
     a_la_carte: int = Field(description="items at the profile's prices, without formulas")
     total: int = Field(ge=0, description="to pay, incl. VAT")
