@@ -18,6 +18,18 @@ Pruning that keeps it exact: an instance of an optimal split saves strictly more
 nothing even when placed last (with the cheapest items it holds), otherwise dropping
 it would be as cheap with fewer formulas; an instance placed earlier takes dearer
 items and saves at least as much. So transitions that do not save are never tried.
+Nor are instances that leave a place empty while an item that could go there with no
+supplement is still left: moving such an item into the place (from a-la-carte, or
+from a later instance where it costs a supplement of zero or more) never costs more,
+so some optimal split, taken in some order, has no such instance.
+
+Instances are added in menu order of their formulas (the state remembers the first
+formula still allowed), since a split is a multiset of instances: each multiset is
+built along fewer paths.
+
+Cost: the number of states is at most the product over classes of (items + 1), each
+trying every fill of every formula. Small for real trays; trays of 30 items with many
+categories take much longer (see ``scripts/bench.py pricing``).
 
 Tie-break, deterministic: the largest saving, then the fewest formulas, then the first
 found in the menu's formula order and, within a formula, fills with more items first.
@@ -27,6 +39,7 @@ A formula that saves nothing is not applied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate, product
 
 
@@ -59,6 +72,9 @@ class Split:
 
 # A fill option: (class index, count, supplement per item) for each class it takes.
 _Option = tuple[tuple[int, int, int], ...]
+# When it leaves places empty: alternative sets of classes, one of which must be used
+# up once it is taken (empty tuple: no condition).
+_Needs = tuple[tuple[int, ...], ...]
 
 
 def _slot_vectors(eligible: list[int], count: int, sizes: list[int]) -> list[dict[int, int]]:
@@ -71,34 +87,64 @@ def _slot_vectors(eligible: list[int], count: int, sizes: list[int]) -> list[dic
     ]
 
 
-def _options(
-    f_index: int, shape: FormulaShape, classes: list[ItemClass], sizes: list[int]
-) -> list[_Option]:
-    """Every non-empty fill of the formula that can save something with the dearest items."""
-    fills: set[tuple[tuple[int, int], ...]] = {()}
-    for categories, count in shape.slots:
-        eligible = [k for k, c in enumerate(classes) if c.category in categories]
+@lru_cache(maxsize=4096)
+def _fills(
+    slots: tuple[tuple[frozenset[str], int], ...],
+    signature: tuple[tuple[str, int, int], ...],
+) -> tuple[tuple[tuple[tuple[int, int], ...], _Needs], ...]:
+    """Every non-empty fill of a formula's slots by classes (category, supplement in
+    the formula, items available up to what the formula could take), with what must be
+    used up for it to leave places empty. Depends on the shape only: cached, since
+    trays of the same make-up come back all day."""
+    sizes = [size for _, _, size in signature]
+    fills: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {(): {frozenset()}}
+    for categories, count in slots:
+        eligible = [k for k, (category, _, _) in enumerate(signature) if category in categories]
+        free = frozenset(k for k in eligible if signature[k][1] == 0)
         vectors = _slot_vectors(eligible, count, sizes)
-        grown: set[tuple[tuple[int, int], ...]] = set()
-        for fill in fills:
+        grown: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {}
+        for fill, needs in fills.items():
             base = dict(fill)
             for vector in vectors:
                 merged = dict(base)
                 for k, m in vector.items():
                     merged[k] = merged.get(k, 0) + m
-                if all(m <= sizes[k] for k, m in merged.items()):
-                    grown.add(tuple(sorted(merged.items())))
+                if any(m > sizes[k] for k, m in merged.items()):
+                    continue
+                extra = free if sum(vector.values()) < count else frozenset()
+                key = tuple(sorted(merged.items()))
+                grown.setdefault(key, set()).update(need | extra for need in needs)
         fills = grown
-    options: list[tuple[int, tuple[tuple[int, int], ...], _Option]] = []
-    for fill in fills:
-        if not fill:
-            continue
+    result = []
+    for fill, needs in sorted(fills.items(), key=lambda kv: (-sum(m for _, m in kv[0]), kv[0])):
+        if fill:
+            minimal = sorted(
+                (tuple(sorted(n)) for n in needs if not any(o < n for o in needs)),
+                key=lambda n: (len(n), n),
+            )
+            result.append((fill, tuple(minimal)))
+    return tuple(result)
+
+
+def _options(
+    f_index: int, shape: FormulaShape, classes: list[ItemClass], sizes: list[int]
+) -> list[tuple[_Option, _Needs]]:
+    """The fills of one formula that can save something with the dearest items."""
+    room: dict[str, int] = {}
+    for categories, count in shape.slots:
+        for category in categories:
+            room[category] = room.get(category, 0) + count
+    signature = tuple(
+        (c.category, c.supplements[f_index], min(sizes[k], room.get(c.category, 0)))
+        for k, c in enumerate(classes)
+    )
+    options = []
+    for fill, needs in _fills(shape.slots, signature):
         option = tuple((k, m, classes[k].supplements[f_index]) for k, m in fill)
         best = sum(sum(classes[k].prices[:m]) - m * s for k, m, s in option) - shape.price
         if best > 0:
-            options.append((-sum(m for _, m in fill), fill, option))
-    options.sort()
-    return [option for _, _, option in options]
+            options.append((option, needs))
+    return options
 
 
 def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
@@ -106,48 +152,62 @@ def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
     sizes = [len(c.prices) for c in classes]
     prefix = [list(accumulate(c.prices, initial=0)) for c in classes]
     table = [
-        (shape.price, f_index, _options(f_index, shape, classes, sizes))
+        (shape.price, f_index, options)
         for f_index, shape in enumerate(formulas)
+        if (options := _options(f_index, shape, classes, sizes))
     ]
-    table = [row for row in table if row[2]]
-    # state (consumed count per class) -> (saving, formulas used, choice)
-    memo: dict[tuple[int, ...], tuple[int, int, tuple[int, _Option] | None]] = {}
+    flat = [
+        (price, f_index, option, needs)
+        for price, f_index, options in table
+        for option, needs in options
+    ]
+    n_flat = len(flat)
+    # a formula's instances may come in any order among themselves: restart at its first
+    first: dict[int, int] = {}
+    for index, (_, f_index, _, _) in enumerate(flat):
+        first.setdefault(f_index, index)
+    # (state, first option allowed) -> (saving, formulas used, choice)
+    memo: dict[tuple[tuple[int, ...], int], tuple[int, int, tuple[int, int, _Option] | None]] = {}
 
-    def solve(state: tuple[int, ...]) -> tuple[int, int, tuple[int, _Option] | None]:
-        known = memo.get(state)
+    def solve(
+        state: tuple[int, ...], start: int
+    ) -> tuple[int, int, tuple[int, int, _Option] | None]:
+        known = memo.get((state, start))
         if known is not None:
             return known
-        best: tuple[int, int, tuple[int, _Option] | None] = (0, 0, None)
-        for price, f_index, options in table:
-            for option in options:
-                saving = -price
-                for k, m, s in option:
-                    used = state[k]
-                    if used + m > sizes[k]:
-                        break
-                    saving += prefix[k][used + m] - prefix[k][used] - m * s
-                else:
-                    if saving <= 0:
-                        continue
-                    after = list(state)
-                    for k, m, _ in option:
-                        after[k] += m
-                    sub_saving, sub_count, _ = solve(tuple(after))
-                    saving += sub_saving
-                    if saving > best[0] or (saving == best[0] and sub_count + 1 < best[1]):
-                        best = (saving, sub_count + 1, (f_index, option))
-        memo[state] = best
+        best: tuple[int, int, tuple[int, int, _Option] | None] = (0, 0, None)
+        for index in range(start, n_flat):
+            price, f_index, option, needs = flat[index]
+            saving = -price
+            for k, m, s in option:
+                used = state[k]
+                if used + m > sizes[k]:
+                    break
+                saving += prefix[k][used + m] - prefix[k][used] - m * s
+            else:
+                if saving <= 0:
+                    continue
+                after = list(state)
+                for k, m, _ in option:
+                    after[k] += m
+                if needs[0] and not any(all(after[k] == sizes[k] for k in need) for need in needs):
+                    continue
+                sub_saving, sub_count, _ = solve(tuple(after), first[f_index])
+                saving += sub_saving
+                if saving > best[0] or (saving == best[0] and sub_count + 1 < best[1]):
+                    best = (saving, sub_count + 1, (index, f_index, option))
+        memo[(state, start)] = best
         return best
 
     state = tuple(0 for _ in classes)
-    saving, _, choice = solve(state)
+    saving, _, choice = solve(state, 0)
     instances: list[Instance] = []
     while choice is not None:
-        f_index, option = choice
+        index, f_index, option = choice
         instances.append(Instance(f_index, tuple((k, state[k], m) for k, m, _ in option)))
         after = list(state)
         for k, m, _ in option:
             after[k] += m
         state = tuple(after)
-        choice = memo[state][2]
+        choice = memo[(state, first[f_index])][2]
     return Split(saving, tuple(instances))
