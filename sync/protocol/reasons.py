@@ -27,6 +27,7 @@ class RejectReason(StrEnum):
     VISIT_CONSUMED = "visit_consumed"
     VISIT_CANCELLED = "visit_cancelled"
     # Accounts and money
+    UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_CLOSED = "account_closed"
     INSUFFICIENT_BALANCE = "insufficient_balance"
     OFFLINE_CAP_REACHED = "offline_cap_reached"

@@ -1,0 +1,81 @@
+"""The store's named migrations, applied in order and recorded in ``migrations``.
+
+A migration is never edited once released; a change is a new migration.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('prepaid', 'postpaid')),
+            status TEXT NOT NULL CHECK (status IN ('active', 'closed')),
+            profile TEXT NOT NULL,
+            hub_balance INTEGER NOT NULL,
+            included_seq INTEGER NOT NULL DEFAULT 0,
+            overdraft INTEGER NOT NULL DEFAULT 0 CHECK (overdraft >= 0)
+        );
+
+        -- No foreign key to accounts: a snapshot page may bring a credential before
+        -- the page that brings its account; an orphan resolves as unknown.
+        CREATE TABLE credentials (
+            value TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'lost', 'revoked')),
+            account_id TEXT NOT NULL,
+            public_key TEXT
+        );
+        CREATE INDEX credentials_account ON credentials (account_id);
+
+        -- Append-only. `day` and `ref_seq` copy values of the signed payload
+        -- (business_day, cancels) for indexed queries; verify checks they agree.
+        CREATE TABLE journal (
+            seq INTEGER PRIMARY KEY,
+            terminal_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            account TEXT,
+            amount INTEGER NOT NULL,
+            ref_seq INTEGER,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            sig TEXT NOT NULL
+        );
+        CREATE INDEX journal_account ON journal (account, seq);
+        CREATE INDEX journal_day ON journal (day, kind);
+        CREATE UNIQUE INDEX journal_one_cancel ON journal (ref_seq) WHERE ref_seq IS NOT NULL;
+        CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+        CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+
+        CREATE TABLE documents (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        );
+
+        CREATE TABLE site_settings (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
+
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            cursor INTEGER NOT NULL DEFAULT 0,
+            hub_applied_seq INTEGER NOT NULL DEFAULT 0,
+            last_success TEXT,
+            last_attempt TEXT,
+            last_error TEXT,
+            error_permanent INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO sync_state (id) VALUES (1);
+        """,
+    ),
+]

@@ -1,0 +1,527 @@
+"""The terminal's SQLite store: the only module of the engine that speaks SQL.
+
+One file in WAL mode with ``synchronous=FULL`` (a commit is on disk when it returns),
+foreign keys on and a busy timeout, shared by the kiosk process (which appends to the
+journal) and the sync daemon (which applies hub snapshots). Every multi-statement
+write runs in one ``BEGIN IMMEDIATE`` transaction (``Store.atomic``), short enough
+that a sale never waits long on the daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.engine.errors import StoreError, TerminalMismatch
+from kiosk.engine.schema import MIGRATIONS
+from sync.journal import GENESIS_HASH, Entry, canonical_json, format_ts, parse_ts
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """An account as the terminal sees it (hub mirror + included_seq)."""
+
+    row: AccountRow
+    included_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    cursor: int
+    hub_applied_seq: int
+    last_success: datetime | None
+    last_attempt: datetime | None
+    last_error: str | None
+    error_permanent: bool
+    waiting: int
+
+
+def _ts_or_none(text: str | None) -> datetime | None:
+    return parse_ts(text) if text else None
+
+
+class Store:
+    """A connection to the terminal's database. Not shared between threads unlocked:
+    each public method takes the store's lock, so one Store may serve several threads.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+
+    # Opening and transactions ---------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        file = Path(path)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                file, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"{file}: cannot use WAL mode (got {mode})")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{file}: cannot open the store: {exc}") from exc
+        store = cls(conn, file)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot start a transaction: {exc}") from exc
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"commit failed: {exc}") from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read snapshot (BEGIN DEFERRED ... COMMIT)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.atomic() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+            )
+            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                log.info("applying migration %s to %s", name, self.path)
+                for statement in _split_sql(sql):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO migrations VALUES (?, ?)", (name, format_ts(datetime.now(UTC)))
+                )
+
+    def migrations(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # Identity ------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.atomic() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def bind_terminal(self, terminal_id: str, public_key: str) -> None:
+        """Record which terminal owns this store; refuse another one once bound."""
+        with self.atomic() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
+            if row is not None and row[0] != terminal_id:
+                raise TerminalMismatch(
+                    f"{self.path} belongs to terminal {row[0]!r}, not {terminal_id!r}"
+                )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('terminal_id', ?)", (terminal_id,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('public_key', ?)", (public_key,))
+
+    def terminal_id(self) -> str:
+        value = self.meta("terminal_id")
+        if value is None:
+            raise StoreError(f"{self.path}: no terminal is bound to this store")
+        return value
+
+    # Mirror of the hub -----------------------------------------------------------
+
+    def apply_snapshot(
+        self,
+        *,
+        accounts: Sequence[AccountRow],
+        credentials: Sequence[CredentialRow],
+        settings: SiteSettings | None,
+        applied_seq: int,
+        cursor: int,
+        documents: Mapping[str, Mapping[str, Mapping[str, Any] | None]] | None = None,
+    ) -> None:
+        """Apply one page of hub changes in one short transaction.
+
+        Each account's hub balance arrives with ``applied_seq``: the highest of this
+        terminal's sequences the hub had applied when it computed that balance.
+        """
+        with self.atomic() as db:
+            db.executemany(
+                """INSERT INTO accounts (id, display_name, kind, status, profile,
+                       hub_balance, included_seq, overdraft)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+                       kind = excluded.kind, status = excluded.status,
+                       profile = excluded.profile, hub_balance = excluded.hub_balance,
+                       included_seq = excluded.included_seq, overdraft = excluded.overdraft""",
+                [
+                    (
+                        a.id,
+                        a.display_name,
+                        a.kind.value,
+                        a.status.value,
+                        a.profile,
+                        a.balance,
+                        applied_seq,
+                        a.overdraft,
+                    )
+                    for a in accounts
+                ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?, ?, ?)",
+                [
+                    (c.value, c.kind.value, c.status.value, c.account_id, c.public_key)
+                    for c in credentials
+                ],
+            )
+            if settings is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO site_settings VALUES (1, ?)",
+                    (settings.model_dump_json(),),
+                )
+            for kind, docs in (documents or {}).items():
+                for doc_id, data in docs.items():
+                    if data is None:
+                        db.execute(
+                            "DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)
+                        )
+                    else:
+                        db.execute(
+                            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?)",
+                            (kind, doc_id, canonical_json(dict(data)).decode()),
+                        )
+            db.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+
+    def account(self, account_id: str, db: sqlite3.Connection | None = None) -> AccountState | None:
+        with self._lock:
+            row = (
+                (db or self._conn)
+                .execute(
+                    """SELECT id, display_name, kind, status, profile, hub_balance, overdraft,
+                          included_seq FROM accounts WHERE id = ?""",
+                    (account_id,),
+                )
+                .fetchone()
+            )
+        if row is None:
+            return None
+        account = AccountRow.model_validate(
+            {
+                "id": row[0],
+                "display_name": row[1],
+                "kind": row[2],
+                "status": row[3],
+                "profile": row[4],
+                "balance": row[5],
+                "overdraft": row[6],
+            },
+            strict=False,
+        )
+        return AccountState(account, row[7])
+
+    def credential(self, value: str, db: sqlite3.Connection | None = None) -> CredentialRow | None:
+        with self._lock:
+            row = (
+                (db or self._conn)
+                .execute(
+                    "SELECT value, kind, status, account_id, public_key FROM credentials "
+                    "WHERE value = ?",
+                    (value,),
+                )
+                .fetchone()
+            )
+        if row is None:
+            return None
+        return CredentialRow.model_validate(
+            {
+                "value": row[0],
+                "kind": row[1],
+                "status": row[2],
+                "account_id": row[3],
+                "public_key": row[4],
+            },
+            strict=False,
+        )
+
+    def credentials_of(self, account_id: str) -> list[CredentialRow]:
+        with self._lock:
+            values = [
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT value FROM credentials WHERE account_id = ? ORDER BY value",
+                    (account_id,),
+                )
+            ]
+        return [c for v in values if (c := self.credential(v)) is not None]
+
+    def site_settings(self, db: sqlite3.Connection | None = None) -> SiteSettings | None:
+        with self._lock:
+            row = (
+                (db or self._conn).execute("SELECT data FROM site_settings WHERE id = 1").fetchone()
+            )
+        return None if row is None else SiteSettings.model_validate_json(row[0])
+
+    def documents(self, kind: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, data FROM documents WHERE kind = ? ORDER BY id", (kind,)
+            ).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def count_accounts(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0])
+
+    # Journal ---------------------------------------------------------------------
+
+    def unsynced_sum(self, account_id: str, included_seq: int, db: sqlite3.Connection) -> int:
+        """Sum of this terminal's entries for the account that the hub had not applied."""
+        row = db.execute(
+            "SELECT coalesce(sum(amount), 0) FROM journal WHERE account = ? AND seq > ?",
+            (account_id, included_seq),
+        ).fetchone()
+        return int(row[0])
+
+    def day_sum(
+        self, account_id: str, day: str, kinds: Sequence[str], db: sqlite3.Connection
+    ) -> int:
+        marks = ",".join("?" * len(kinds))
+        row = db.execute(
+            f"SELECT coalesce(sum(amount), 0) FROM journal "
+            f"WHERE account = ? AND day = ? AND kind IN ({marks})",
+            (account_id, day, *kinds),
+        ).fetchone()
+        return int(row[0])
+
+    def head(self, db: sqlite3.Connection | None = None) -> tuple[int, str]:
+        """(last sequence, its hash), or (0, genesis) for an empty journal."""
+        with self._lock:
+            row = (
+                (db or self._conn)
+                .execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+                .fetchone()
+            )
+        return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+
+    def last_seq(self) -> int:
+        return self.head()[0]
+
+    def append(self, entry: Entry, db: sqlite3.Connection) -> None:
+        """Insert a signed entry inside the caller's transaction."""
+        payload = entry.payload
+        db.execute(
+            """INSERT INTO journal (seq, terminal_id, ts, day, kind, account, amount, ref_seq,
+                   payload, prev_hash, hash, sig)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                entry.seq,
+                entry.terminal_id,
+                entry.ts,
+                str(payload.get("business_day", entry.ts[:10])),
+                entry.kind,
+                entry.account,
+                entry.amount,
+                payload.get("cancels"),
+                canonical_json(dict(payload)).decode(),
+                entry.prev_hash,
+                entry.hash,
+                entry.sig,
+            ),
+        )
+
+    _ENTRY_COLUMNS = "terminal_id, seq, ts, kind, account, amount, payload, prev_hash, hash, sig"
+
+    @staticmethod
+    def _entry(row: Sequence[Any]) -> Entry:
+        return Entry(
+            terminal_id=row[0],
+            seq=row[1],
+            ts=row[2],
+            kind=row[3],
+            account=row[4],
+            amount=row[5],
+            payload=json.loads(row[6]),
+            prev_hash=row[7],
+            hash=row[8],
+            sig=row[9],
+        )
+
+    def entry(self, seq: int, db: sqlite3.Connection | None = None) -> Entry | None:
+        with self._lock:
+            row = (
+                (db or self._conn)
+                .execute(f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE seq = ?", (seq,))
+                .fetchone()
+            )
+        return None if row is None else self._entry(row)
+
+    def cancelled_by(self, seq: int, db: sqlite3.Connection | None = None) -> int | None:
+        with self._lock:
+            row = (
+                (db or self._conn)
+                .execute("SELECT seq FROM journal WHERE ref_seq = ?", (seq,))
+                .fetchone()
+            )
+        return None if row is None else int(row[0])
+
+    def journal_after(self, seq: int, limit: int) -> list[Entry]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def iter_journal(self, batch: int = 2000) -> Iterator[tuple[Any, ...]]:
+        """Every journal row in order, raw: (entry columns..., day, ref_seq).
+
+        Raw so that verify can name an entry whose stored text no longer parses;
+        ``entry_from_row`` turns a row into an Entry.
+        """
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT {self._ENTRY_COLUMNS}, day, ref_seq FROM journal "
+                    "WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][1]
+
+    @classmethod
+    def entry_from_row(cls, row: Sequence[Any]) -> Entry:
+        """Raises ValueError when the stored payload is not JSON."""
+        return cls._entry(row)
+
+    def entries_for_account(self, account_id: str, limit: int) -> list[Entry]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE account = ? "
+                "ORDER BY seq DESC LIMIT ?",
+                (account_id, limit),
+            ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def entries_of_day(self, day: str) -> list[Entry]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE day = ? ORDER BY seq", (day,)
+            ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    # Sync state ------------------------------------------------------------------
+
+    def sync_status(self) -> SyncStatus:
+        with self.reading() as db:
+            row = db.execute(
+                """SELECT cursor, hub_applied_seq, last_success, last_attempt, last_error,
+                          error_permanent FROM sync_state WHERE id = 1"""
+            ).fetchone()
+            waiting = db.execute(
+                "SELECT count(*) FROM journal WHERE seq > ?", (row[1],)
+            ).fetchone()[0]
+        return SyncStatus(
+            cursor=row[0],
+            hub_applied_seq=row[1],
+            last_success=_ts_or_none(row[2]),
+            last_attempt=_ts_or_none(row[3]),
+            last_error=row[4],
+            error_permanent=bool(row[5]),
+            waiting=int(waiting),
+        )
+
+    def record_push(self, applied_seq: int) -> None:
+        with self.atomic() as db:
+            db.execute(
+                "UPDATE sync_state SET hub_applied_seq = max(hub_applied_seq, ?) WHERE id = 1",
+                (applied_seq,),
+            )
+
+    def record_sync_result(
+        self,
+        *,
+        ok: bool,
+        error: str | None = None,
+        permanent: bool = False,
+        at: datetime | None = None,
+    ) -> None:
+        now = format_ts(at or datetime.now(UTC))
+        with self.atomic() as db:
+            if ok:
+                db.execute(
+                    """UPDATE sync_state SET last_success = ?, last_attempt = ?,
+                           last_error = NULL, error_permanent = 0 WHERE id = 1""",
+                    (now, now),
+                )
+            else:
+                db.execute(
+                    """UPDATE sync_state SET last_attempt = ?, last_error = ?,
+                           error_permanent = ? WHERE id = 1""",
+                    (now, error, int(permanent)),
+                )
+
+    def last_success(self, db: sqlite3.Connection) -> datetime | None:
+        row = db.execute("SELECT last_success FROM sync_state WHERE id = 1").fetchone()
+        return _ts_or_none(row[0])
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

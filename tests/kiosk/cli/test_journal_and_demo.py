@@ -1,0 +1,55 @@
+"""The CLI as a technician runs it: demo, journal verify and export (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+KIOSK = [sys.executable, "-m", "kiosk.cli"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(Path(__file__).parents[3])}
+    return subprocess.run(
+        [*KIOSK, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_demo_then_verify_then_tamper(tmp_path: Path) -> None:
+    demo = run("demo", "--folder", "d", "--diners", "50", cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "verification ok" in demo.stdout
+    assert "lost_badge" in demo.stdout and "insufficient_balance" in demo.stdout
+
+    ok = run("journal", "verify", "--data", "d", cwd=tmp_path)
+    assert ok.returncode == 0 and "journal ok" in ok.stdout
+
+    exported = run("journal", "export", "--data", "d", "--since", "3", cwd=tmp_path)
+    lines = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert lines[0]["seq"] == 4 and all(e["terminal_id"] == "DEMO-T1" for e in lines)
+    assert "exported" in exported.stderr
+
+    raw = sqlite3.connect(tmp_path / "d" / "kiosk.db")
+    raw.execute("DROP TRIGGER journal_no_update")
+    raw.execute("UPDATE journal SET amount = amount + 1 WHERE seq = 5")
+    raw.commit()
+    raw.close()
+    bad = run("journal", "verify", "--data", "d", cwd=tmp_path)
+    assert bad.returncode == 1 and "entry 5" in bad.stderr
+
+
+def test_verify_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("journal", "verify", "--data", "nothing", cwd=tmp_path)
+    assert result.returncode == 1 and "no store here" in result.stderr
+
+
+def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
+    top = run("--help", cwd=tmp_path)
+    assert top.returncode == 0 and "journal" in top.stdout
+    for args in (("demo",), ("journal", "verify"), ("journal", "export")):
+        result = run(*args, "--help", cwd=tmp_path)
+        assert result.returncode == 0 and "Example" in result.stdout
