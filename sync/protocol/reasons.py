@@ -35,6 +35,8 @@ class RejectReason(StrEnum):
     AMOUNT_TOO_LARGE = "amount_too_large"
     EMPTY_TRAY = "empty_tray"
     UNKNOWN_ITEM = "unknown_item"
+    UNKNOWN_PROFILE = "unknown_profile"  # the account's tariff profile is not in the menu
+    GUEST_BILLING = "guest_billing"  # a guest meal without a host/cost centre, or vice versa
     # Corrections
     UNKNOWN_ENTRY = "unknown_entry"
     NOT_CANCELLABLE = "not_cancellable"
