@@ -205,7 +205,7 @@ def parse_visit(text: str | bytes) -> VisitCode:
     raw_id, ordinal, signature = _decode(text, VISIT_PREFIX)
     try:
         day = date.fromordinal(ordinal)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise MalformedCode("visit code names no valid day") from None
     return VisitCode(raw_id, day, signature)
 

@@ -114,7 +114,13 @@ def test_malformed_examples(bad: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(raw=st.one_of(st.text(max_size=4096), st.binary(max_size=4096)))
+@given(
+    raw=st.one_of(
+        st.text(max_size=4096),
+        st.binary(max_size=4096),
+        st.from_regex(r"\AM[BV]1\.[A-Za-z0-9_-]{102}\Z"),
+    )
+)
 def test_any_text_is_malformed_or_fails_verification(raw: str | bytes) -> None:
     for parser in (pb.parse, pb.parse_visit):
         try:
