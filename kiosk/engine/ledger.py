@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DEBIT_KINDS = (EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL, EntryKind.CANCEL)
 CANCELLABLE = frozenset({EntryKind.SALE, EntryKind.TOP_UP, EntryKind.ORDER, EntryKind.GUEST_MEAL})
+PARALLEL_VERIFY_FROM = 20_000
 TOP_UP_MEANS = frozenset({"cash", "card", "cheque", "voucher", "online"})
 
 
@@ -399,7 +400,11 @@ class Engine:
                     progress(1)
                 yield entry
 
-        report = verify_chain(entries(), self.public_key, terminal_id=self.terminal_id)
+        # Signatures dominate the cost; on a long journal check them in two processes.
+        workers = 2 if self.store.last_seq() > PARALLEL_VERIFY_FROM else 1
+        report = verify_chain(
+            entries(), self.public_key, terminal_id=self.terminal_id, workers=workers
+        )
         if report.ok and found:
             seq, problem = found[0]
             return replace(report, bad_seq=seq, problem=problem)
