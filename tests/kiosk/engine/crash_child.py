@@ -25,7 +25,7 @@ def main() -> None:
             credentials=[
                 CredentialRow(value="nfc:0A0B0C0D", kind=CredentialKind.NFC, account_id="A")
             ],
-            settings=SiteSettings(site_code="S", offline_after_s=10**9, max_amount=10**9),
+            settings=SiteSettings(site_code="S", offline_after_s=10**9),
             applied_seq=0,
             cursor=1,
         )
