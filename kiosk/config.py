@@ -12,7 +12,8 @@ Precedence, highest first:
    below, for a technician to read).
 
 An unknown key anywhere is an error that names the file (or variable), the key and
-the reason.
+the reason. The hub's address and the terminal's API token are not here: they live in
+``sync.toml`` (mode 0600, written at enrolment; see ``kiosk.cli.sync``).
 """
 
 from __future__ import annotations
@@ -48,15 +49,6 @@ class TerminalSection(Section):
     training: bool = Field(default=False, description="receipts marked FACTICE")
 
 
-class HubSection(Section):
-    url: str | None = None
-    token: str | None = Field(default=None, description="terminal API token from enrolment")
-    public_key: str | None = None
-    ca_file: Path | None = Field(default=None, description="private CA bundle for TLS")
-    timeout_s: float = Field(default=10.0, gt=0)
-    interval_s: float = Field(default=15.0, gt=0)
-
-
 class UiSection(Section):
     language: str = Field(default="fr", pattern="^(fr|en)$")
     width: int = Field(default=1280, ge=320)
@@ -78,7 +70,6 @@ class DevicesSection(Section):
 
 class TerminalConfig(Section):
     terminal: TerminalSection = TerminalSection()
-    hub: HubSection = HubSection()
     ui: UiSection = UiSection()
     devices: DevicesSection = DevicesSection()
 
@@ -101,7 +92,7 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
-    """``KIOSK_HUB__URL=...`` -> ``{"hub": {"url": ...}}``; other KIOSK_ names ignored."""
+    """``KIOSK_UI__WIDTH=800`` -> ``{"ui": {"width": 800}}``; other KIOSK_ names ignored."""
     layer: dict[str, Any] = {}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:

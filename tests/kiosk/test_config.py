@@ -20,12 +20,12 @@ def test_defaults_match_the_shipped_default_file() -> None:
 
 def test_precedence(tmp_path: Path) -> None:
     file = tmp_path / "terminal.toml"
-    file.write_text('[ui]\nlanguage = "en"\nwidth = 1024\n[hub]\nurl = "http://file"\n')
-    env = {"KIOSK_UI__WIDTH": "800", "KIOSK_HUB__URL": "http://env", "KIOSK_OTHER": "x"}
-    config = load_config(file, environ=env, overrides={"hub": {"url": "http://flag"}})
+    file.write_text('[ui]\nlanguage = "en"\nwidth = 1024\n[terminal]\nmode = "till"\n')
+    env = {"KIOSK_UI__WIDTH": "800", "KIOSK_TERMINAL__MODE": "kiosk", "KIOSK_OTHER": "x"}
+    config = load_config(file, environ=env, overrides={"terminal": {"mode": "till"}})
     assert config.ui.language == "en"  # file
     assert config.ui.width == 800  # environment over file
-    assert config.hub.url == "http://flag"  # flag over environment
+    assert config.terminal.mode is Mode.TILL  # flag over environment
 
 
 def test_env_values_are_toml_literals() -> None:
@@ -40,7 +40,7 @@ def test_env_values_are_toml_literals() -> None:
         ("[ui]\ncolour = 1\n", {}, "terminal.toml", "ui.colour"),
         ('[ui]\nlanguage = "de"\n', {}, "terminal.toml", "ui.language"),
         ("", {"KIOSK_UI__WIDTH": "tiny"}, "environment", "ui.width"),
-        ("", {"KIOSK_HUB__PROXY": "x"}, "environment", "hub.proxy"),
+        ("", {"KIOSK_UI__PROXY": "x"}, "environment", "ui.proxy"),
     ],
 )
 def test_errors_name_source_and_key(
@@ -57,10 +57,10 @@ def test_dump_round_trips(tmp_path: Path) -> None:
     config = load_config(
         None,
         environ={},
-        overrides={"terminal": {"id": "T-9", "mode": "kiosk"}, "hub": {"url": 'http://h"x'}},
+        overrides={"terminal": {"id": 'T-"9', "mode": "kiosk"}},
     )
     text = dump_toml(config)
-    assert tomllib.loads(text)["terminal"] == {"id": "T-9", "mode": "kiosk"}
+    assert tomllib.loads(text)["terminal"] == {"id": 'T-"9', "mode": "kiosk"}
     file = tmp_path / "t.toml"
     file.write_text(text)
     assert load_config(file, environ={}) == config
