@@ -236,7 +236,10 @@ def enrol(
         key = load_or_create_key(data.key)
         with HubClient(hub_url, ca_file=ca_file) as client:
             reply = client.enrol(site_code, token, public_key_text(key.public_key()), name)
-        Engine.open(data.db, data.key, terminal_id=reply.terminal_id).close()
+        engine = Engine.open(data.db, data.key, terminal_id=reply.terminal_id)
+        # The hub's key checks visit codes offline (kiosk.engine.visits).
+        engine.store.set_meta("hub_public_key", reply.hub_public_key)
+        engine.close()
     except (SyncError, EngineError) as exc:
         raise click.ClickException(str(exc)) from exc
     lines = [f"hub_url = {json.dumps(hub_url)}", f"api_token = {json.dumps(reply.api_token)}"]

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.engine import phone, visits
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.results import Accepted, Identified, Refused, Result
@@ -159,6 +160,11 @@ class Engine:
             return Refused(RejectReason.LOST_BADGE, f"{cred.value} was reported lost")
         if cred.status is CredentialStatus.REVOKED:
             return Refused(RejectReason.BLOCKED_BADGE, f"{cred.value} is blocked")
+        if parsed.code is not None:
+            window = self.settings(db).qr_window_steps
+            refused = phone.check(parsed.code, cred, self._clock(), window, db)
+            if refused is not None:
+                return refused
         state = self.store.account(cred.account_id, db)
         if state is None:
             return Refused(RejectReason.UNKNOWN_CREDENTIAL, f"{cred.value} has no account here")
@@ -248,6 +254,8 @@ class Engine:
                 entry = self._append(db, kind, state.row.id, -amount.cents, payload)
             except CanonicalError as exc:
                 raise ValueError(f"sale details have no canonical form: {exc}") from exc
+            # The phone code is burnt with the sale, in the same transaction.
+            phone.consume(credential, self._clock(), self.settings(db).qr_window_steps, db)
         return Accepted(
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )
@@ -349,6 +357,16 @@ class Engine:
         return Accepted(
             entry, state.row.id, state.row.display_name, Money(abs(amount)), usable + Money(amount)
         )
+
+    def visits_today(self) -> list[visits.VisitView]:
+        """Today's visits of the site, for the cashier to pick from (kiosk/engine/visits)."""
+        return visits.today(self)
+
+    def consume_visit(
+        self, visit: str | bytes, guests: int, amount: Money, *, cashier: str = ""
+    ) -> Result:
+        """Serve ``guests`` meals of a visit (id or QR text), ``amount`` in all."""
+        return visits.consume(self, visit, guests, amount, cashier=cashier)
 
     def record_event(self, kind: EntryKind, payload: Mapping[str, Any]) -> Entry:
         """A technical entry (start, stop, device fault, sync, closure ...)."""

@@ -26,6 +26,7 @@ class RejectReason(StrEnum):
     VISIT_OTHER_DAY = "visit_other_day"
     VISIT_CONSUMED = "visit_consumed"
     VISIT_CANCELLED = "visit_cancelled"
+    VISIT_NO_MEAL = "visit_no_meal"  # the visit was approved without a meal
     # Accounts and money
     UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_CLOSED = "account_closed"
