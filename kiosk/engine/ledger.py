@@ -179,8 +179,10 @@ class Engine:
 
     # Writing -----------------------------------------------------------------------
 
-    def _check_amount(self, amount: Money, db: sqlite3.Connection) -> Refused | None:
-        if amount.cents <= 0:
+    def _check_amount(
+        self, amount: Money, db: sqlite3.Connection, *, allow_zero: bool = False
+    ) -> Refused | None:
+        if amount.cents < 0 or (amount.cents == 0 and not allow_zero):
             return Refused(RejectReason.INVALID_AMOUNT, f"amount must be positive, got {amount}")
         limit = self.settings(db).max_amount
         if amount.cents > limit:
@@ -217,7 +219,7 @@ class Engine:
     def sell(
         self,
         credential: str | bytes,
-        amount: Money,
+        amount: Money | None,
         *,
         kind: EntryKind = EntryKind.SALE,
         details: Mapping[str, Any] | None = None,
@@ -227,8 +229,11 @@ class Engine:
 
         ``price``, when given, is called inside the transaction with the identified
         diner and returns (amount, payload details, ticket) - how a tray is repriced
-        for that diner's tariff - or a refusal.
+        for that diner's tariff - or a refusal; ``amount`` is then None. A priced
+        ticket may come to zero (fully subsidised); a plain amount must be positive.
         """
+        if (amount is None) == (price is None):
+            raise ValueError("give either an amount or a price callback")
         with self.store.atomic() as db:
             found = self._resolve(credential, db)
             if isinstance(found, Refused):
@@ -244,9 +249,10 @@ class Engine:
                     return priced
                 amount, extra, ticket = priced
                 payload.update(extra)
-            refused = self._check_amount(amount, db) or self._check_debit(
-                state, usable, amount, offline, db
-            )
+            assert amount is not None
+            refused = self._check_amount(
+                amount, db, allow_zero=price is not None
+            ) or self._check_debit(state, usable, amount, offline, db)
             if refused is not None:
                 return refused
             payload.update({"credential": cred.value, "means": "balance"})
