@@ -85,3 +85,43 @@ def sell_tray(
         return Money(ticket.total), payload, ticket
 
     return engine.sell(credential, None, kind=EntryKind.SALE, price=price)
+
+
+def serve_visit(
+    engine: Engine,
+    visit_ref: str | bytes,
+    items: Sequence[str],
+    guests: int,
+    *,
+    menu: SiteMenu,
+    guest_profile: str = "guest",
+    cashier: str = "",
+) -> Result:
+    """Serve ``guests`` meals of a visit, each tray ``items`` at the guest tariff, billed
+    as the visit says (host account or cost centre)."""
+    from kiosk.engine import visits
+    from sync.protocol.ticket import BillingKind, BillTo
+    from sync.protocol.visits import Billing
+
+    visit_id = visits._visit_id(engine, visit_ref)
+    if isinstance(visit_id, Refused):
+        return visit_id
+    found = [view for view in engine.visits_today() if view.id == visit_id]
+    if not found:  # consume() words the refusal (unknown, cancelled, another day ...)
+        return engine.consume_visit(visit_id, guests, Money(0), cashier=cashier)
+    doc = found[0].doc
+    kind = (
+        BillingKind.COST_CENTRE
+        if doc.billing is Billing.COST_CENTRE
+        else (BillingKind.HOST_ACCOUNT)
+    )
+    ticket = price_tray(
+        menu,
+        guest_profile,
+        items,
+        subsidised_today=True,  # no employer subsidy for guests
+        bill_to=BillTo(kind=kind, ref=doc.bill_to),
+    )
+    if isinstance(ticket, PricingRefused):
+        return Refused(ticket.reason, ticket.detail)
+    return engine.consume_visit(visit_id, guests, Money(ticket.total * guests), cashier=cashier)

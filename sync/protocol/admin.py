@@ -106,3 +106,14 @@ class FlagView(Strict):
     seq: int | None
     balance: int
     created_at: str
+
+
+class JournalCheck(Strict):
+    """The hub's verification of what one terminal pushed (chain and signatures)."""
+
+    terminal_id: str
+    ok: bool
+    checked: int
+    last_seq: int
+    bad_seq: int | None = None
+    problem: str | None = None

@@ -298,6 +298,25 @@ def create_app(hub: Hub) -> FastAPI:
         return reply(view, status=201)
 
     @app.get(
+        "/v1/admin/terminals/{terminal_id}/verify",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.JournalCheck}, **_ERRORS},
+    )
+    def verify_terminal(terminal_id: AccountId) -> Response:
+        report = hub.verify_terminal(terminal_id)
+        return reply(
+            adm.JournalCheck(
+                terminal_id=terminal_id,
+                ok=report.ok,
+                checked=report.checked,
+                last_seq=report.last_seq,
+                bad_seq=report.bad_seq,
+                problem=report.problem,
+            )
+        )
+
+    @app.get(
         "/v1/admin/sites/{site}/terminals",
         tags=["admin"],
         dependencies=ADMIN,

@@ -10,13 +10,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.journal import Entry, entry_problem, format_ts, load_public_key, public_key_text
+from sync.journal import (
+    ChainReport,
+    Entry,
+    entry_problem,
+    format_ts,
+    load_public_key,
+    public_key_text,
+    verify_chain,
+)
 from sync.protocol.messages import (
     MAX_PAGE,
     ChangesPage,
@@ -299,6 +307,20 @@ class Hub:
             Movement(account_id, kind, amount, ref, note, format_ts(self.clock()))
         )
         return balance
+
+    def verify_terminal(self, terminal_id: str) -> ChainReport:
+        """Check the chain and signatures of everything a terminal pushed, as stored."""
+        terminal = self.storage.terminal(terminal_id)
+        if terminal is None:
+            raise NotFoundError(f"unknown terminal {terminal_id!r}")
+
+        def stored() -> Iterator[Entry]:
+            after = 0
+            while batch := self.storage.entries_of_terminal(terminal_id, after, 2000):
+                yield from batch
+                after = batch[-1].seq
+
+        return verify_chain(stored(), load_public_key(terminal.public_key), terminal_id=terminal_id)
 
     def hub_balance_check(self, account_id: str) -> tuple[int, int]:
         """(stored balance, hub movements + applied entries): equal unless corrupt."""

@@ -377,6 +377,14 @@ class SqliteStorage:
             ),
         )
 
+    def entries_of_terminal(self, terminal_id: str, after: int, limit: int) -> list[Entry]:
+        with self._conn() as db:
+            sql = (
+                f"SELECT {ENTRY_COLS} FROM entries WHERE terminal_id = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?"
+            )
+            return [entry_record(r) for r in db.execute(sql, (terminal_id, after, limit))]
+
     def entries_of_account(self, account_id: str) -> list[Entry]:
         with self._conn() as db:
             sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
