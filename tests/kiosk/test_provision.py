@@ -70,8 +70,7 @@ def provision(data: Path, site: Site, *extra: str) -> subprocess.CompletedProces
     return kiosk("provision", "--data", str(data), *flags, "--yes", *extra)
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def hub_site(tmp_path: Path) -> Iterator[Site]:
     live = LiveHub(tmp_path / "hub" / "hub.db").start()
     headers = {"Authorization": f"Bearer {live.service.create_admin_token('tests')}"}
     try:
@@ -88,6 +87,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
             yield Site(live, admin)
     finally:
         live.stop()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    yield from hub_site(tmp_path)
 
 
 def terminal_of(data: Path) -> str:
