@@ -406,9 +406,8 @@ def provision(data: DataDir, request: Request, on_page: PageHook | None = None) 
         if request.token:
             warnings.append(f"already enrolled as {terminal_id}: token not used (--re-enrol)")
         if hub_url != base.hub_url:
+            # Written only once a sync through the new address has worked (below).
             config = base.model_copy(update={"hub_url": hub_url})
-            write_atomic(sync_config_path(data), sync_config_text(config), 0o600)
-            changes.append(f"hub address: {base.hub_url} -> {hub_url}")
 
     text, keys = _terminal_toml(data, state, terminal_id, site, request.mode)
     if text is not None:
@@ -417,6 +416,9 @@ def provision(data: DataDir, request: Request, on_page: PageHook | None = None) 
 
     report = Report(terminal_id, site, hub_url, skew, changes, warnings)
     report.cycle = _sync(data, config, on_page, first=enrolling)
+    if base is not None and not enrolling and config.hub_url != base.hub_url:
+        write_atomic(sync_config_path(data), sync_config_text(config), 0o600)
+        changes.append(f"hub address: {base.hub_url} -> {hub_url}")
     if report.cycle.pushed:
         changes.append(f"pushed {report.cycle.pushed} journal entries")
     if enrolling:

@@ -136,6 +136,13 @@ def test_provision_writes_everything_and_a_rerun_changes_nothing(
     config = tomllib.loads((data / "terminal.toml").read_text())["terminal"]
     assert config == {"id": terminal_id, "site_code": "S1", "mode": "kiosk"}
 
+    # The hub's address may change (same hub): written once a sync through it worked.
+    new_url = site.url + "/"
+    readdressed = kiosk("provision", "--data", str(data), "--hub", new_url, "--yes")
+    assert readdressed.returncode == 0, readdressed.stderr
+    assert f"hub address: {site.url} -> {new_url}" in readdressed.stdout
+    assert tomllib.loads((data / "sync.toml").read_text())["hub_url"] == new_url
+
 
 def test_missing_values_are_asked_for(site: Site, tmp_path: Path) -> None:
     data = tmp_path / "terminal"
