@@ -40,16 +40,20 @@ from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
 from kiosk.engine.errors import EngineError
 from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.visits import HUB_KEY_META
 from sync.client import HubClient, InvalidInputError, RefusedError, SyncError
 from sync.daemon import CycleReport, DaemonSettings, PageHook, SyncDaemon
 from sync.journal import public_key_text
+from sync.phonebadge import DEFAULT_WINDOW_STEPS, STEP_S
 from sync.protocol.messages import ErrorCode
 
 log = logging.getLogger(__name__)
 
-# A phone badge's code is accepted within this distance of the terminal's clock; a
-# clock further off refuses every phone badge (and stamps entries at the wrong time).
-SKEW_REFUSE = timedelta(seconds=90)
+# A phone badge's code is accepted over its own time step and the default window of
+# steps either side (90 s with 30 s steps): a clock further off than that from the
+# hub's (which mints and times the codes) refuses phone badges, and it stamps
+# journal entries at the wrong time.
+SKEW_REFUSE = timedelta(seconds=(2 * DEFAULT_WINDOW_STEPS + 1) * STEP_S)
 SKEW_WARN = timedelta(seconds=30)
 CLOCK_FIX = (
     "set this machine's clock: `timedatectl set-ntp true` (NTP reachable?), "
@@ -249,7 +253,12 @@ def enrol(
     if replaced:
         _remove_store(data)  # it held no journal, only a mirror of the hub's rows
     try:
-        Engine.open(data.db, data.key, terminal_id=reply.terminal_id).close()
+        engine = Engine.open(data.db, data.key, terminal_id=reply.terminal_id)
+        try:
+            # The hub's key checks visit codes offline (kiosk.engine.visits).
+            engine.store.set_meta(HUB_KEY_META, reply.hub_public_key)
+        finally:
+            engine.close()
     except EngineError as exc:
         raise StateError(
             f"enrolled as {reply.terminal_id} but the store cannot be written: {exc}",

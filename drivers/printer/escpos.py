@@ -30,8 +30,24 @@ CODEPAGES: dict[str, tuple[int, str]] = {"cp858": (19, "cp858"), "cp850": (2, "c
 CODEPAGE_BY_NUMBER: dict[int, str] = {0: "cp437", **{n: codec for n, codec in CODEPAGES.values()}}
 _ALIGN = {Align.LEFT: 0, Align.CENTER: 1, Align.RIGHT: 2}
 _QR_LEVEL = {"L": 48, "M": 49, "Q": 50, "H": 51}
-# Spaces that the code pages lack but French amounts use (Money.format).
-_SPACES = str.maketrans({"\u202f": " ", "\u2009": " ", "\u00a0": " "})
+# Characters that the code pages lack but French text uses: the spaces of amounts
+# (Money.format), the ligatures of "bœuf" or "Œuf", typographic quotes and dashes.
+_SPACES = str.maketrans(
+    {
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u00a0": " ",
+        "œ": "oe",
+        "Œ": "OE",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
 
 STATUS_PRINTER = DLE + b"\x04\x01"
 STATUS_OFFLINE = DLE + b"\x04\x02"

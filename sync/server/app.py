@@ -534,6 +534,10 @@ def create_app(hub: Hub) -> FastAPI:
         hub.put_document(site, kind, doc_id, None)
         return reply()
 
+    from sync.server.visit_routes import add_routes  # it imports this module's helpers
+
+    body_models += add_routes(app, hub)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(

@@ -31,6 +31,7 @@ from sync.protocol.rows import (
     CredentialStatus,
     SiteSettings,
 )
+from sync.server import visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -174,6 +175,7 @@ class Hub:
                 )
             outcome = self.storage.apply_entries(terminal, fresh, self.clock())
             if outcome is not None:
+                visits.entries_applied(self, terminal, fresh)
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",

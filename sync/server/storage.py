@@ -561,6 +561,16 @@ class SqliteStorage:
         data: dict[str, Any] = json.loads(row[0])
         return data
 
+    def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]:
+        """The site's live documents of one kind, by id (deleted ones left out)."""
+        with self._conn() as db:
+            rows = db.execute(
+                "SELECT id, body FROM documents WHERE site = ? AND kind = ? "
+                "AND body IS NOT NULL ORDER BY id",
+                (site, kind),
+            ).fetchall()
+        return {str(doc_id): json.loads(body) for doc_id, body in rows}
+
     # Delta sync --------------------------------------------------------------------------
 
     def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage:

@@ -121,6 +121,7 @@ def test_provision_writes_everything_and_a_rerun_changes_nothing(
         assert store.count_accounts() == 2
         assert store.credential("nfc:0A0A0A01") is not None
         assert store.sync_status().last_success is not None
+        assert store.meta("hub_public_key") == site.live.service.public_key
 
     files = {p.name: p.read_bytes() for p in data.iterdir() if p.suffix in {".toml", ".key"}}
     again = kiosk("provision", "--data", str(data), "--yes")

@@ -73,6 +73,7 @@ def test_enrol_sync_now_and_status(hub_process: tuple[str, Path], tmp_path: Path
 
     engine = DataDir.resolve(data).open_engine()
     try:
+        assert engine.store.meta("hub_public_key")  # kept at enrolment for visit codes
         engine.sell("nfc:0D0D0D01", Money(390))
     finally:
         engine.close()

@@ -11,6 +11,7 @@ import pytest
 from kiosk.engine import Accepted, Engine, Identified, Refused
 from kiosk.engine.errors import KeyFileError, TerminalMismatch
 from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.schema import MIGRATIONS
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
@@ -190,9 +191,11 @@ def test_key_file_is_private_and_checked(tmp_path: Path) -> None:
 
 
 def test_migrations_are_recorded_and_reopen_is_idempotent(engine: Engine) -> None:
-    assert engine.store.migrations() == ["0001_initial"]
+    names = [name for name, _ in MIGRATIONS]
+    assert names[0] == "0001_initial"
+    assert engine.store.migrations() == names
     again = Engine.open(
         engine.store.path, engine.store.path.parent / "terminal.key", terminal_id="T1"
     )
-    assert again.store.migrations() == ["0001_initial"]
+    assert again.store.migrations() == names
     again.close()
