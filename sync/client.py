@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from sync.journal import Entry
+from sync.journal import Entry, parse_ts
 from sync.protocol.messages import (
     ChangesPage,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
     ErrorCode,
+    Health,
     PushRequest,
     PushResponse,
     WireEntry,
@@ -116,6 +119,21 @@ class HubClient:
             problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
             raise InvalidInputError(f"cannot enrol: {problems}") from exc
         return self._call("POST", "/v1/enrol", EnrolResponse, content=request.model_dump_json())
+
+    def health(self) -> Health:
+        return self._call("GET", "/v1/health", Health)
+
+    def clock_skew(self) -> timedelta:
+        """The hub's clock minus this machine's, read at the middle of the round trip."""
+        sent = time.monotonic()
+        local = datetime.now(UTC)
+        reply = self.health()
+        half = timedelta(seconds=(time.monotonic() - sent) / 2)
+        try:
+            hub_time = parse_ts(reply.time)
+        except ValueError as exc:
+            raise TransientError(f"GET /v1/health: malformed hub time {reply.time!r}") from exc
+        return hub_time - (local + half)
 
     def push(self, entries: Sequence[Entry]) -> PushResponse:
         request = PushRequest.model_construct(entries=[WireEntry.of(e) for e in entries])

@@ -20,14 +20,14 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from sync.client import HubClient, RefusedError, SequenceGapError, SyncError, TransientError
 from sync.journal import Entry
-from sync.protocol.messages import MAX_BATCH, ErrorCode
+from sync.protocol.messages import MAX_BATCH, ChangesPage, ErrorCode
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,9 @@ class SyncStore(Protocol):
         cursor: int,
         documents: Mapping[str, Mapping[str, Mapping[str, Any] | None]] | None = None,
     ) -> None: ...
+
+
+PageHook = Callable[[ChangesPage], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +124,14 @@ class SyncDaemon:
 
     # One cycle ----------------------------------------------------------------------------
 
-    def sync_once(self) -> CycleReport:
-        """Push, then pull. Raises ``SyncError``; records nothing about the outcome."""
+    def sync_once(self, on_page: PageHook | None = None) -> CycleReport:
+        """Push, then pull. Raises ``SyncError``; records nothing about the outcome.
+
+        ``on_page`` sees each changes page once it is applied (a progress bar).
+        """
         with exclusive(self.lock_path):
             applied, pushed = self._push()
-            pages, rows, cursor = self._pull()
+            pages, rows, cursor = self._pull(on_page)
         return CycleReport(pushed, applied, pages, rows, cursor)
 
     def _push(self) -> tuple[int, int]:
@@ -156,7 +162,7 @@ class SyncDaemon:
             applied, pushed = reply.applied_seq, pushed + reply.applied
         return applied, pushed
 
-    def _pull(self) -> tuple[int, int, int]:
+    def _pull(self, on_page: PageHook | None = None) -> tuple[int, int, int]:
         cursor, pages, rows = self.store.sync_status().cursor, 0, 0
         while True:
             page = self.client.changes(cursor, self.settings.page)
@@ -172,13 +178,15 @@ class SyncDaemon:
             rows += len(page.accounts) + len(page.credentials)
             rows += sum(len(docs) for docs in page.documents.values())
             cursor = page.cursor
+            if on_page is not None:
+                on_page(page)
             if not page.more:
                 return pages, rows, cursor
 
-    def attempt(self) -> CycleReport | SyncError:
+    def attempt(self, on_page: PageHook | None = None) -> CycleReport | SyncError:
         """One cycle with its outcome recorded in the store (for the offline banner)."""
         try:
-            report = self.sync_once()
+            report = self.sync_once(on_page)
         except RefusedError as exc:
             self.store.record_sync_result(ok=False, error=str(exc), permanent=True)
             log.error("sync refused, not retrying until woken: %s", exc)

@@ -17,7 +17,6 @@ Precedence: command-line flags, then ``KIOSK_SYNC_CONFIG`` (another file), then 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from pathlib import Path
@@ -25,10 +24,10 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
-from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.configfile import ConfigError, load_toml_model
+from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
+from kiosk.provision import SyncConfig, hub_client, load_sync_config, sync_config_path
 
 if TYPE_CHECKING:
     from kiosk.engine import Store
@@ -43,27 +42,13 @@ data_option = click.option(
 )
 
 
-class SyncConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    hub_url: str = Field(pattern=r"^https?://")
-    api_token: str = Field(min_length=8)
-    ca_file: Path | None = None
-    verify_tls: bool = True
-    timeout_s: float = Field(default=10.0, gt=0, le=300)
-    interval_s: float = Field(default=15.0, gt=0, le=3600)
-    batch: int = Field(default=500, ge=1, le=1000)
-    page: int = Field(default=1000, ge=1, le=5000)
-
-
 def config_path(data: DataDir) -> Path:
-    override = os.environ.get("KIOSK_SYNC_CONFIG")
-    return Path(override) if override else data.root / "sync.toml"
+    return sync_config_path(data)
 
 
 def load_config(data: DataDir) -> SyncConfig:
     try:
-        return load_toml_model(config_path(data), SyncConfig)
+        return load_sync_config(data)
     except ConfigError as exc:
         raise click.ClickException(f"{exc} (enrol with `kiosk sync enrol`)") from exc
 
@@ -71,20 +56,13 @@ def load_config(data: DataDir) -> SyncConfig:
 def _daemon(data: DataDir, config: SyncConfig) -> tuple[SyncDaemon, Store]:
     from kiosk.engine import Store
     from kiosk.engine.errors import StoreError
-    from sync.client import HubClient
     from sync.daemon import DaemonSettings, SyncDaemon
 
     try:
         store = Store.open(data.db)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    client = HubClient(
-        config.hub_url,
-        config.api_token,
-        verify=config.verify_tls,
-        ca_file=config.ca_file,
-        timeout=config.timeout_s,
-    )
+    client = hub_client(config)
     settings = DaemonSettings(batch=config.batch, page=config.page, interval_s=config.interval_s)
     return SyncDaemon(store, client, settings, lock_path=data.root / "sync.lock"), store
 
@@ -221,31 +199,15 @@ def enrol(
     Example:
       kiosk sync enrol --data /var/lib/kiosk --hub https://hub:8700 --site CANT01 --token enr_...
     """
-    from kiosk.engine import Engine
-    from kiosk.engine.errors import EngineError
-    from kiosk.engine.keys import load_or_create_key
-    from sync.client import HubClient, SyncError
-    from sync.journal import public_key_text
+    from kiosk.provision import ProvisionError, enrol
 
     data = DataDir.resolve(data_dir)
-    data.root.mkdir(parents=True, exist_ok=True)
-    target = config_path(data)
-    if target.exists():
-        raise click.ClickException(f"{target} exists: this terminal is already enrolled")
     try:
-        key = load_or_create_key(data.key)
-        with HubClient(hub_url, ca_file=ca_file) as client:
-            reply = client.enrol(site_code, token, public_key_text(key.public_key()), name)
-        engine = Engine.open(data.db, data.key, terminal_id=reply.terminal_id)
-        # The hub's key checks visit codes offline (kiosk.engine.visits).
-        engine.store.set_meta("hub_public_key", reply.hub_public_key)
-        engine.close()
-    except (SyncError, EngineError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    lines = [f"hub_url = {json.dumps(hub_url)}", f"api_token = {json.dumps(reply.api_token)}"]
-    if ca_file is not None:
-        lines.append(f"ca_file = {json.dumps(str(ca_file.resolve()))}")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-    click.echo(f"enrolled as {reply.terminal_id} on site {site_code}; settings in {target}")
+        done = enrol(
+            data, hub_url=hub_url, site_code=site_code, token=token, name=name, ca_file=ca_file
+        )
+    except ProvisionError as exc:
+        raise click.ClickException(f"{exc} (fix: {exc.fix})") from exc
+    click.echo(
+        f"enrolled as {done.terminal_id} on site {site_code}; settings in {config_path(data)}"
+    )

@@ -140,6 +140,16 @@ class Store:
                     "INSERT INTO migrations VALUES (?, ?)", (name, format_ts(datetime.now(UTC)))
                 )
 
+    def integrity_problems(self, limit: int = 10) -> list[str]:
+        """SQLite's ``PRAGMA integrity_check``: empty when the file is sound."""
+        try:
+            with self._lock:
+                rows = self._conn.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()
+        except sqlite3.Error as exc:
+            return [f"cannot check: {exc}"]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
+
     def migrations(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT name FROM migrations ORDER BY name")]

@@ -9,6 +9,7 @@ Endpoints (terminal calls carry ``Authorization: Bearer <api token>``)::
     POST /v1/enrol        EnrolRequest  -> EnrolResponse       (no token: one-time code)
     POST /v1/journal      PushRequest   -> PushResponse        409 ErrorBody on a gap
     GET  /v1/changes?since=V&limit=N    -> ChangesPage
+    GET  /v1/health                     -> Health              (no token)
 
 Every 4xx/5xx answer carries an ``ErrorBody`` naming an ``ErrorCode``.
 """
@@ -61,6 +62,15 @@ class ErrorBody(Strict):
     detail: str = Field(default="", max_length=2000)
     expected_seq: int | None = None  # with SEQUENCE_GAP: the next sequence the hub wants
     applied_seq: int | None = None
+
+
+class Health(Strict):
+    """The hub is up; ``time`` is its clock (``sync.journal.format_ts``), so that a
+    terminal can measure its clock skew before it signs anything."""
+
+    status: str = "ok"
+    protocol: int = PROTOCOL_VERSION
+    time: str = Field(min_length=27, max_length=27)
 
 
 # Enrolment ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from sync.protocol.messages import (
     EnrolResponse,
     ErrorBody,
     ErrorCode,
+    Health,
     PushRequest,
     PushResponse,
 )
@@ -199,9 +200,9 @@ def create_app(hub: Hub) -> FastAPI:
 
     # Terminal API --------------------------------------------------------------------
 
-    @app.get("/v1/health", tags=["terminal"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/v1/health", tags=["terminal"], responses={200: {"model": Health}})
+    def health() -> Response:
+        return reply(Health(time=format_ts(hub.clock())))
 
     @app.post(
         "/v1/enrol",
