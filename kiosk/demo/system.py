@@ -3,15 +3,14 @@ its sync daemon in a thread, and virtual devices."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import queue
 import shutil
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from drivers.badge.virtual import VirtualBadgeReader
 from drivers.events import Event
@@ -20,12 +19,10 @@ from drivers.scanner.virtual import VirtualScanner
 from kiosk.datadir import DataDir
 from kiosk.demo.site import DemoSite, seed_site
 from kiosk.engine import Engine, Store
-from kiosk.engine.keys import load_or_create_key
-from kiosk.engine.visits import HUB_KEY_META
+from kiosk.provision import enrol, hub_client, load_sync_config
 from sync.admin_client import AdminClient
-from sync.client import HubClient
 from sync.daemon import DaemonSettings, SyncDaemon
-from sync.journal import EntryKind, public_key_text
+from sync.journal import EntryKind
 from sync.server import Hub, open_hub
 from sync.server.thread import HubThread
 
@@ -66,24 +63,17 @@ class DemoSystem:
         data.root.mkdir()
         engine: Engine | None = None
         try:
-            today = date.today()
+            today = datetime.now(ZoneInfo("Europe/Paris")).date()  # the demo site's day
             site = seed_site(admin, diners=diners, seed=seed, today=today)
             token = admin.enrolment_token(site.code)
-            key = load_or_create_key(data.key)
-            with HubClient(thread.url) as client:
-                reply = client.enrol(site.code, token, public_key_text(key.public_key()), "démo")
-            engine = Engine.open(data.db, data.key, terminal_id=reply.terminal_id)
-            engine.store.set_meta(HUB_KEY_META, reply.hub_public_key)
-            # The same settings file `kiosk sync` reads, so `kiosk sync status` works too.
-            settings = data.root / "sync.toml"
-            fd = os.open(settings, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(f"hub_url = {json.dumps(thread.url)}\n")
-                out.write(f"api_token = {json.dumps(reply.api_token)}\n")
+            enrolled = enrol(
+                data, hub_url=thread.url, site_code=site.code, token=token, name="démo"
+            )
+            engine = Engine.open(data.db, data.key, terminal_id=enrolled.terminal_id)
             daemon_store = Store.open(data.db)
             daemon = SyncDaemon(
                 daemon_store,
-                HubClient(thread.url, reply.api_token, timeout=5.0),
+                hub_client(load_sync_config(data), timeout=5.0),
                 DaemonSettings(interval_s=sync_interval_s, backoff_cap_s=5.0),
                 lock_path=data.root / "sync.lock",
             )
