@@ -27,9 +27,29 @@ Instances are added in menu order of their formulas (the state remembers the fir
 formula still allowed), since a split is a multiset of instances: each multiset is
 built along fewer paths.
 
-Cost: the number of states is at most the product over classes of (items + 1), each
-trying every fill of every formula. Small for real trays; trays of 30 items with many
-categories take much longer (see ``scripts/bench.py pricing``).
+Bounded search (kept exact). Each state is searched with ``alpha``, the saving below
+which its result cannot matter to the caller (what the best split found so far at the
+ancestors already beats). An option is skipped when its saving plus an upper bound on
+what the items left can still save is below ``max(alpha, best so far)`` (or equal to
+it when the best so far already uses a single formula, since a tie needs strictly
+fewer formulas to win). A state whose best falls below alpha is stored as "below
+alpha" and searched again if a later caller asks with a lower alpha; otherwise its
+stored result is exact. The options are still tried in the same order and a result is
+replaced only by a strictly better one, so the split chosen is the very one the plain
+search chose (``tests/kiosk/pricing/previous_optimiser.py`` is that search, and a
+property test checks both agree).
+
+The upper bound: for each formula, its price is shared among its slots in proportion to
+the dearest item of the tray each slot could hold (shares rounded down, so they add up
+to at most the price). Any instance holds at most one item per place, so its saving is
+at most the sum over its items of (price - supplement - the smallest share of a slot
+the item could fill). An item's bound is the largest of these over the formulas still
+allowed, or 0 (a-la-carte); the bound of a state is the sum over the items left (suffix
+sums per class, per first formula allowed, built once per tray). Integers throughout.
+
+Cost: still exponential in the worst case (the number of states is at most the product
+over classes of (items + 1)), but the bound cuts most of it; see
+``scripts/bench.py pricing`` for figures.
 
 Tie-break, deterministic: the largest saving, then the fewest formulas, then the first
 found in the menu's formula order and, within a formula, fills with more items first.
@@ -147,9 +167,57 @@ def _options(
     return options
 
 
+def _bound_tables(
+    classes: list[ItemClass], formulas: list[FormulaShape], useful: list[int]
+) -> dict[int, list[list[int]]]:
+    """For each formula index f: per class, suffix sums of an upper bound on what each
+    item can still save in formulas f and later."""
+    # per formula, per class: the least each item pays there (supplement + share)
+    charge: list[list[int | None]] = []
+    for f_index, shape in enumerate(formulas):
+        values = []
+        for categories, _ in shape.slots:
+            top = 0
+            for c in classes:
+                if c.category in categories:
+                    top = max(top, c.prices[0] - c.supplements[f_index])
+            values.append(top)
+        total = sum(v * n for v, (_, n) in zip(values, shape.slots, strict=True))
+        row: list[int | None] = []
+        for c in classes:
+            weights = [
+                (
+                    shape.price * v // total
+                    if total
+                    else shape.price // sum(n for _, n in shape.slots)
+                )
+                for v, (categories, _) in zip(values, shape.slots, strict=True)
+                if c.category in categories
+            ]
+            row.append(c.supplements[f_index] + min(weights) if weights else None)
+        charge.append(row)
+    tables: dict[int, list[list[int]]] = {}
+    for f_start in set(useful):
+        per_class = []
+        for k, c in enumerate(classes):
+            charges = [c_f for f in useful if f >= f_start and (c_f := charge[f][k]) is not None]
+            low = min(charges) if charges else None
+            suffix = [0] * (len(c.prices) + 1)
+            for j in range(len(c.prices) - 1, -1, -1):
+                gain = 0 if low is None else max(0, c.prices[j] - low)
+                suffix[j] = suffix[j + 1] + gain
+            per_class.append(suffix)
+        tables[f_start] = per_class
+    return tables
+
+
+_Result = tuple[int, int, tuple[int, int, _Option] | None, int]
+
+
 def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
     """The split with the largest saving (see the module docstring for the tie-break)."""
     sizes = [len(c.prices) for c in classes]
+    n_classes = len(classes)
     prefix = [list(accumulate(c.prices, initial=0)) for c in classes]
     table = [
         (shape.price, f_index, options)
@@ -166,14 +234,14 @@ def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
     first: dict[int, int] = {}
     for index, (_, f_index, _, _) in enumerate(flat):
         first.setdefault(f_index, index)
-    # (state, first option allowed) -> (saving, formulas used, choice)
-    memo: dict[tuple[tuple[int, ...], int], tuple[int, int, tuple[int, int, _Option] | None]] = {}
+    bounds = _bound_tables(classes, formulas, [f for _, f, _ in table])
+    # (state, first option allowed) -> (saving, formulas used, choice, fail): exact when
+    # fail is 0, else the saving is only known to be below fail
+    memo: dict[tuple[tuple[int, ...], int], _Result] = {}
 
-    def solve(
-        state: tuple[int, ...], start: int
-    ) -> tuple[int, int, tuple[int, int, _Option] | None]:
+    def solve(state: tuple[int, ...], start: int, alpha: int) -> _Result:
         known = memo.get((state, start))
-        if known is not None:
+        if known is not None and (known[3] == 0 or alpha >= known[3]):
             return known
         best: tuple[int, int, tuple[int, int, _Option] | None] = (0, 0, None)
         for index in range(start, n_flat):
@@ -192,15 +260,27 @@ def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
                     after[k] += m
                 if needs[0] and not any(all(after[k] == sizes[k] for k in need) for need in needs):
                     continue
-                sub_saving, sub_count, _ = solve(tuple(after), first[f_index])
+                table_f = bounds[f_index]
+                ceiling = saving
+                for k in range(n_classes):
+                    ceiling += table_f[k][after[k]]
+                target = max(alpha, best[0])
+                if ceiling < target or (ceiling == best[0] and best[1] <= 1):
+                    continue
+                sub_saving, sub_count, _, sub_fail = solve(
+                    tuple(after), first[f_index], target - saving
+                )
+                if sub_fail:
+                    continue  # below what could count here
                 saving += sub_saving
                 if saving > best[0] or (saving == best[0] and sub_count + 1 < best[1]):
                     best = (saving, sub_count + 1, (index, f_index, option))
-        memo[(state, start)] = best
-        return best
+        result = (*best, 0 if best[0] >= alpha else alpha)
+        memo[(state, start)] = result
+        return result
 
     state = tuple(0 for _ in classes)
-    saving, _, choice = solve(state, 0)
+    saving, _, choice, _ = solve(state, 0, 1)
     instances: list[Instance] = []
     while choice is not None:
         index, f_index, option = choice
