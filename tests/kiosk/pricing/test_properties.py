@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.engine.pricing import BillingKind, BillTo, PricedTicket, price_tray, pricer
-from kiosk.engine.pricing.optimiser import FormulaShape, ItemClass, Split, best_split
+from kiosk.engine.pricing import BillingKind, BillTo, PricedTicket, price_tray
 from sync.journal import canonical_json
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.ticket import SubsidyStatus
-from tests.kiosk.pricing import previous_optimiser
 from tests.kiosk.pricing.bruteforce import item_price, lowest_cost
 from tests.kiosk.pricing.menus import example_menu
 
@@ -196,22 +193,3 @@ def test_optimiser_equals_brute_force_on_random_menus(drawn: tuple[SiteMenu, lis
             assert item is not None
             a_la_carte += item_price(profile, item)
         assert formula.unit_price < a_la_carte
-
-
-@settings(max_examples=200)
-@given(random_menus())
-def test_optimiser_chooses_the_same_split_as_the_previous_one(
-    drawn: tuple[SiteMenu, list[str]],
-) -> None:
-    """The bounded search replays the previous (slow) search's order: same tie-break."""
-    menu, tray = drawn
-    seen: list[tuple[list[ItemClass], list[FormulaShape]]] = []
-
-    def spy(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
-        seen.append((classes, formulas))
-        return best_split(classes, formulas)
-
-    with patch.object(pricer, "best_split", spy):
-        price(menu, "p", tray, subsidised_today=False)
-    ((classes, formulas),) = seen
-    assert best_split(classes, formulas) == previous_optimiser.best_split(classes, formulas)
