@@ -22,7 +22,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 GENESIS_HASH = "0" * 64
+# How both ends store an entry: these columns, in this order (see Entry.from_row).
+ROW_COLUMNS = "terminal_id, seq, ts, kind, account, amount, payload, prev_hash, hash, sig"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -151,6 +153,24 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.body(), "hash": self.hash, "sig": self.sig}
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Entry:
+        """From a database row of ``ROW_COLUMNS``, the payload as JSON text.
+
+        Raises ValueError when the stored payload is not JSON."""
+        return cls(
+            terminal_id=row[0],
+            seq=row[1],
+            ts=row[2],
+            kind=row[3],
+            account=row[4],
+            amount=row[5],
+            payload=json.loads(row[6]),
+            prev_hash=row[7],
+            hash=row[8],
+            sig=row[9],
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Entry:

@@ -9,18 +9,11 @@ tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLi
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    load_pem_private_key,
-)
 
+from sync.keyfile import KeyFileProblem, load_or_create
 from sync.server.errors import HubError, StorageError
 from sync.server.service import Hub
 from sync.server.storage import SqliteStorage
@@ -30,27 +23,10 @@ __all__ = ["Hub", "HubError", "open_hub", "serve"]
 
 def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
     """The hub's signing key (for visit codes and the like), in a 0600 PEM file."""
-    if not path.exists():
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        return key
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise StorageError(f"{path}: hub key file is readable by others; chmod 600")
     try:
-        loaded = load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise StorageError(f"{path}: cannot load the hub key: {exc}") from exc
-    if not isinstance(loaded, Ed25519PrivateKey):
-        raise StorageError(f"{path}: not an Ed25519 key")
-    return loaded
+        return load_or_create(path, "hub key")
+    except KeyFileProblem as exc:
+        raise StorageError(str(exc)) from exc
 
 
 def open_hub(db: Path | str, key: Path | str | None = None) -> Hub:

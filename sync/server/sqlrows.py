@@ -70,18 +70,9 @@ def terminal_record(row: Sequence[Any]) -> TerminalRecord:
 
 
 def entry_record(row: Sequence[Any]) -> Entry:
-    return Entry(
-        terminal_id=row[0],
-        seq=row[1],
-        ts=row[2],
-        kind=row[3],
-        account=row[4],
-        amount=row[5],
-        payload=json.loads(row[6]),
-        prev_hash=row[7],
-        hash=row[8],
-        sig=row[9],
-    )
+    """An entry from the columns of ``ENTRY_COLS`` (the hub names the account column
+    ``account_id``; the order is the journal's ``ROW_COLUMNS``)."""
+    return Entry.from_row(row)
 
 
 def account_params(r: AccountRow, site: str, stamp: str) -> tuple[Any, ...]:
