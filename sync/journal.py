@@ -22,7 +22,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 GENESIS_HASH = "0" * 64
+# How both ends store an entry: these columns, in this order (see Entry.from_row).
+ROW_COLUMNS = "terminal_id, seq, ts, kind, account, amount, payload, prev_hash, hash, sig"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -153,6 +155,24 @@ class Entry:
         return {**self.body(), "hash": self.hash, "sig": self.sig}
 
     @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Entry:
+        """From a database row of ``ROW_COLUMNS``, the payload as JSON text.
+
+        Raises ValueError when the stored payload is not JSON."""
+        return cls(
+            terminal_id=row[0],
+            seq=row[1],
+            ts=row[2],
+            kind=row[3],
+            account=row[4],
+            amount=row[5],
+            payload=json.loads(row[6]),
+            prev_hash=row[7],
+            hash=row[8],
+            sig=row[9],
+        )
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Entry:
         return cls(
             terminal_id=data["terminal_id"],
@@ -210,21 +230,11 @@ def _fields(entry: Entry) -> dict[str, Any]:
 
 def entry_problem(entry: Entry, public_key: Ed25519PublicKey) -> str | None:
     """Why this entry on its own is not valid (hash or signature), or None."""
-    try:
-        if not _HEX64.fullmatch(entry.prev_hash):
-            return "previous hash is not 64 hex digits"
-        if not _TS.fullmatch(entry.ts):
-            return "timestamp is not canonical UTC"
-        digest = body_hash(entry.body())
-    except (CanonicalError, TypeError, ValueError) as exc:
-        return f"entry has no canonical form: {exc}"
-    if digest != entry.hash:
-        return "hash does not match the entry's content"
-    try:
-        public_key.verify(base64.b64decode(entry.sig, validate=True), bytes.fromhex(digest))
-    except (InvalidSignature, ValueError):
-        return "signature is not valid for the terminal's key"
-    return None
+    if not _HEX64.fullmatch(entry.prev_hash):
+        return "previous hash is not 64 hex digits"
+    return _structure_problem(entry, entry.prev_hash, None) or _signature_problem(
+        entry.sig, entry.hash, public_key
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,31 +259,166 @@ def verify_chain(
     after_seq: int = 0,
     after_hash: str = GENESIS_HASH,
     terminal_id: str | None = None,
+    workers: int = 1,
 ) -> ChainReport:
     """Check sequence continuity, hash links, hashes and signatures.
 
     ``after_seq``/``after_hash`` describe the entry just before the run (0 and the
     genesis hash for a whole journal). Stops at and names the first bad entry.
+    With ``workers`` > 1 the signatures (most of the cost) are checked in that many
+    processes while this one walks the chain; the verdict is the same.
     """
+    if workers <= 1:
+        return _verify_serial(
+            entries, public_key, after_seq=after_seq, after_hash=after_hash, terminal_id=terminal_id
+        )
+    return _verify_parallel(
+        entries,
+        public_key,
+        after_seq=after_seq,
+        after_hash=after_hash,
+        terminal_id=terminal_id,
+        workers=workers,
+    )
+
+
+def _link_problem(entry: Entry, prev_hash: str, terminal_id: str | None) -> str | None:
+    if terminal_id is not None and entry.terminal_id != terminal_id:
+        return f"entry belongs to terminal {entry.terminal_id!r}"
+    if entry.prev_hash != prev_hash:
+        return "previous hash does not match the entry before it"
+    return None
+
+
+def _content_problem(entry: Entry) -> str | None:
+    try:
+        if not _TS.fullmatch(entry.ts):
+            return "timestamp is not canonical UTC"
+        digest = body_hash(entry.body())
+    except (CanonicalError, TypeError, ValueError, AttributeError) as exc:
+        return f"entry has no canonical form: {exc}"
+    if digest != entry.hash:
+        return "hash does not match the entry's content"
+    return None
+
+
+def _structure_problem(entry: Entry, prev_hash: str, terminal_id: str | None) -> str | None:
+    return _link_problem(entry, prev_hash, terminal_id) or _content_problem(entry)
+
+
+def _verify_serial(
+    entries: Iterable[Entry],
+    public_key: Ed25519PublicKey,
+    *,
+    after_seq: int,
+    after_hash: str,
+    terminal_id: str | None,
+) -> ChainReport:
     expected_seq, prev_hash, checked = after_seq + 1, after_hash, 0
     for entry in entries:
-        where = entry.seq
         if entry.seq != expected_seq:
             problem = f"sequence gap: expected {expected_seq}, found {entry.seq}"
             return ChainReport(checked, expected_seq - 1, prev_hash, expected_seq, problem)
-        if terminal_id is not None and entry.terminal_id != terminal_id:
-            problem = f"entry belongs to terminal {entry.terminal_id!r}"
-            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem)
-        if entry.prev_hash != prev_hash:
-            problem = "previous hash does not match the entry before it"
-            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem)
-        problem_text = entry_problem(entry, public_key)
+        problem_text = _structure_problem(entry, prev_hash, terminal_id) or _signature_problem(
+            entry.sig, entry.hash, public_key
+        )
         if problem_text is not None:
-            return ChainReport(checked, expected_seq - 1, prev_hash, where, problem_text)
+            return ChainReport(checked, expected_seq - 1, prev_hash, entry.seq, problem_text)
         checked += 1
         expected_seq += 1
         prev_hash = entry.hash
     return ChainReport(checked, expected_seq - 1, prev_hash)
+
+
+def _signature_problem(sig: str, digest: str, public_key: Ed25519PublicKey) -> str | None:
+    try:
+        public_key.verify(base64.b64decode(sig, validate=True), bytes.fromhex(digest))
+    except (InvalidSignature, ValueError):
+        return "signature is not valid for the terminal's key"
+    return None
+
+
+def _first_bad_entry(raw_key: bytes, batch: list[Entry]) -> tuple[int, str] | None:
+    """Worker: the first entry of ``batch`` whose hash or signature is wrong."""
+    key = Ed25519PublicKey.from_public_bytes(raw_key)
+    for entry in batch:
+        problem = _content_problem(entry) or _signature_problem(entry.sig, entry.hash, key)
+        if problem is not None:
+            return entry.seq, problem
+    return None
+
+
+_BATCH = 1000
+
+
+def _verify_parallel(
+    entries: Iterable[Entry],
+    public_key: Ed25519PublicKey,
+    *,
+    after_seq: int,
+    after_hash: str,
+    terminal_id: str | None,
+    workers: int,
+) -> ChainReport:
+    """This process checks the links between entries; the workers recompute each
+    entry's hash and check its signature. The first bad entry wins, as in serial.
+    At most a few batches are in flight, so memory stays flat on long journals."""
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    raw_key = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    expected_seq, prev_hash = after_seq + 1, after_hash
+    pending: deque[tuple[Future[tuple[int, str] | None], list[Entry], str]] = deque()
+    batch: list[Entry] = []
+    batch_prev = prev_hash
+
+    def report(seq: int, problem: str, hash_before: str) -> ChainReport:
+        return ChainReport(seq - after_seq - 1, seq - 1, hash_before, seq, problem)
+
+    def settle(item: tuple[Future[tuple[int, str] | None], list[Entry], str]) -> ChainReport | None:
+        future, done, before = item
+        found = future.result()
+        if found is None:
+            return None
+        seq, problem = found
+        index = seq - done[0].seq
+        return report(seq, problem, done[index - 1].hash if index else before)
+
+    context = multiprocessing.get_context("spawn")  # never fork a threaded process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        link: tuple[int, str] | None = None
+        for entry in entries:
+            if entry.seq != expected_seq:
+                link = (expected_seq, f"sequence gap: expected {expected_seq}, found {entry.seq}")
+                break
+            problem = _link_problem(entry, prev_hash, terminal_id)
+            if problem is not None:
+                link = (entry.seq, problem)
+                break
+            batch.append(entry)
+            prev_hash, expected_seq = entry.hash, expected_seq + 1
+            if len(batch) == _BATCH:
+                pending.append((pool.submit(_first_bad_entry, raw_key, batch), batch, batch_prev))
+                batch, batch_prev = [], prev_hash
+                if len(pending) > 2 * workers:
+                    bad = settle(pending.popleft())
+                    if bad is not None:
+                        pool.shutdown(cancel_futures=True)
+                        return bad
+        if batch:
+            pending.append((pool.submit(_first_bad_entry, raw_key, batch), batch, batch_prev))
+        # Batches are in sequence order and every link before them held.
+        for item in pending:
+            bad = settle(item)
+            if bad is not None:
+                pool.shutdown(cancel_futures=True)
+                return bad
+    if link is not None:
+        return report(link[0], link[1], prev_hash)
+    return ChainReport(expected_seq - after_seq - 1, expected_seq - 1, prev_hash)
 
 
 # Keys ------------------------------------------------------------------------------

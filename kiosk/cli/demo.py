@@ -1,7 +1,11 @@
-"""``kiosk demo``: try the terminal on this machine."""
+"""``kiosk demo``: the whole system on this machine."""
 
 from __future__ import annotations
 
+import importlib
+import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +13,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from kiosk.scripted import run_service
+from kiosk.demo.headless import DemoReport, run_headless
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 @click.command()
@@ -18,43 +26,108 @@ from kiosk.scripted import run_service
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-data"),
     show_default=True,
-    help="Where the demo keeps its store, key and receipts (recreated each run).",
+    help="Where the hub, the terminal and the receipts live (recreated each run).",
 )
-@click.option("--diners", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--headless", is_flag=True, help="Run a scripted service instead of the window.")
+@click.option("--diners", type=click.IntRange(1, 5000), default=100, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed of the service.")
-def demo(folder: Path, diners: int, seed: int) -> None:
-    """Run a scripted lunch service against a fresh store and print each decision.
+@click.option("--verbose-log", is_flag=True, help="Print every decision of the service.")
+@click.option("--json", "as_json", is_flag=True, help="Headless: print the summary as JSON.")
+def demo(
+    *, folder: Path, headless: bool, diners: int, seed: int, verbose_log: bool, as_json: bool
+) -> None:
+    """Start a hub, seed a demo site, enrol a terminal, sync, and serve lunch.
 
-    Diners tap their badge and pay for a tray; some top up in cash when short, some
-    are refused (lost or blocked badge, closed account). The journal is verified at
-    the end.
+    Without a display (or with --headless) a scripted service of diners runs through
+    the virtual reader, scanner and printer, the engine, the sync daemon and the hub,
+    and a summary is printed. With a display the kiosk window opens: F1-F9 tap demo
+    badges, P shows a phone badge; receipts are rendered to PNG in the demo folder.
 
     \b
     Example:
-      kiosk demo --diners 50
+      kiosk demo --headless --diners 100
     """
+    logging.getLogger("sync").setLevel(logging.ERROR)
+    if not headless and has_display():
+        try:
+            window = importlib.import_module("kiosk.demo.window")
+        except ImportError as exc:
+            click.echo(f"the kiosk window cannot open ({exc}); running headless", err=True)
+        else:
+            window.run_window(folder, seed=seed)
+            return
     console = Console()
-    report = run_service(folder, diners=diners, seed=seed)
-    table = Table(title="Service du midi (démo)", header_style="bold")
-    for column in ("heure", "convive", "badge", "opération", "montant", "résultat", "solde"):
-        table.add_column(column, justify="right" if column in {"montant", "solde"} else "left")
-    for step in report.steps:
-        style = "green" if step.outcome == "accepted" else "red"
-        table.add_row(
-            step.time,
-            step.diner,
-            step.badge,
-            step.action,
-            step.amount.format(),
-            f"[{style}]{step.outcome}[/]",
-            step.balance.format() if step.balance is not None else "",
-        )
-    console.print(table)
-    console.print(
-        f"ventes: {report.sales}  total: {report.total_sales}  recharges: {report.top_ups}  "
-        f"refus: {dict(report.refusals)}"
-    )
-    verdict = "[green]ok[/]" if report.journal_ok else "[red]CORRUPT[/]"
-    console.print(f"journal: {report.journal_entries} entries, verification {verdict}")
-    if not report.journal_ok:
+    if not as_json:
+        console.print(f"[bold]Démo[/]: hub, site et terminal dans {folder}/ ...")
+    report = run_headless(folder, diners=diners, seed=seed)
+    if as_json:
+        click.echo(json.dumps(report_json(report)))
+    else:
+        print_report(console, report, verbose_log)
+    if not (report.journal_ok and report.hub_journal_ok and report.waiting_after_sync == 0):
         sys.exit(1)
+
+
+def report_json(report: DemoReport) -> dict[str, object]:
+    return {
+        "terminal_id": report.terminal_id,
+        "diners": report.diners,
+        "sales": report.sales,
+        "sales_total": report.sales_total.cents,
+        "offline_sales": report.offline_sales,
+        "phone_taps": report.phone_taps,
+        "guest_meals": report.guest_meals,
+        "cancellations": report.cancellations,
+        "top_ups": report.top_ups.cents,
+        "refusals": dict(report.refusals),
+        "by_vat_rate": {str(rate): m.cents for rate, m in sorted(report.by_vat_rate.items())},
+        "receipts": [str(p) for p in report.receipts],
+        "printer_faults": report.printer_faults,
+        "journal_entries": report.journal_entries,
+        "journal_ok": report.journal_ok,
+        "waiting_after_sync": report.waiting_after_sync,
+        "hub_applied_seq": report.hub_applied_seq,
+        "hub_entries": report.hub_entries,
+        "hub_journal_ok": report.hub_journal_ok,
+        "hub_sales_total": report.hub_sales_total.cents,
+        "lag_s": report.lag_s,
+    }
+
+
+def print_report(console: Console, report: DemoReport, verbose: bool) -> None:
+    if verbose:
+        log = Table("convive", "opération", "résultat", title="Service")
+        for row in report.log:
+            log.add_row(*row)
+        console.print(log)
+    summary = Table(show_header=False, title=f"Service du midi, terminal {report.terminal_id}")
+    summary.add_column(justify="right", style="bold")
+    summary.add_column()
+    summary.add_row("passages", str(report.diners))
+    summary.add_row("ventes", f"{report.sales} pour {report.sales_total}")
+    summary.add_row("dont hors ligne", f"{report.offline_sales} (hub arrêté puis relancé)")
+    summary.add_row("badges téléphone", str(report.phone_taps))
+    summary.add_row("repas invités", str(report.guest_meals))
+    summary.add_row("annulations", str(report.cancellations))
+    summary.add_row("recharges espèces", str(report.top_ups))
+    refusals = ", ".join(f"{k}: {v}" for k, v in sorted(report.refusals.items())) or "aucun"
+    summary.add_row("refus", refusals)
+    for rate, amount in sorted(report.by_vat_rate.items()):
+        summary.add_row(f"TVA {rate / 100:g} %".replace(".", ","), f"{amount} TTC")
+    summary.add_row("tickets imprimés", f"{len(report.receipts)} (PNG dans receipts/)")
+    summary.add_row(
+        "synchro",
+        f"{report.waiting_after_sync} en attente, hub à l'écriture {report.hub_applied_seq}, "
+        f"dernier échange il y a {report.lag_s:.1f} s".replace(".", ","),
+    )
+    summary.add_row(
+        "journal terminal",
+        f"{report.journal_entries} écritures, " + ("vérifié" if report.journal_ok else "CORROMPU"),
+    )
+    summary.add_row(
+        "journal hub",
+        f"{report.hub_entries} écritures, "
+        + ("vérifié" if report.hub_journal_ok else "CORROMPU")
+        + f", ventes {report.hub_sales_total}",
+    )
+    console.print(summary)

@@ -2,7 +2,11 @@
 
 A physical badge is its card UID in upper-case hex behind ``nfc:``
 (``nfc:04A1B2C3D4E5F6``): 4, 7 or 10 bytes as ISO 14443 allows, or 8 bytes for
-FeliCa IDm. Anything else is malformed; the caller refuses it and writes nothing.
+FeliCa IDm. A phone badge is the app's signed rotating QR code (``MB1.``, see
+``sync.phonebadge``): it resolves to the credential ``phone:<id>`` and carries the
+parsed code, whose signature and time the engine checks against the stored key.
+A bare ``phone:<id>`` is not accepted: only a signed code proves the phone.
+Anything else is malformed; the caller refuses it and writes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sync import phonebadge
 from sync.protocol.rows import CredentialKind
 
 MAX_CREDENTIAL_LENGTH = 4096
@@ -21,6 +26,7 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 class Credential:
     kind: CredentialKind
     value: str  # normalised, as stored in the credentials table
+    code: phonebadge.PhoneCode | None = None  # phone badges: the presented code
 
 
 class MalformedCredential(ValueError):
@@ -47,6 +53,14 @@ def parse_credential(text: str | bytes) -> Credential:
             raise MalformedCredential("credential is not UTF-8 text") from None
     if len(text) > MAX_CREDENTIAL_LENGTH:
         raise MalformedCredential("credential is too long")
+    if text.lstrip().startswith(phonebadge.PHONE_PREFIX):
+        try:
+            code = phonebadge.parse(text)
+        except phonebadge.MalformedCode as exc:
+            raise MalformedCredential(str(exc)) from None
+        return Credential(CredentialKind.PHONE, code.credential_value, code)
+    if text.lstrip().startswith(phonebadge.VISIT_PREFIX):
+        raise MalformedCredential("a visit code is not a badge: use it for a guest meal")
     prefix, sep, rest = text.strip().partition(":")
     if sep and prefix.lower() == "nfc":
         return Credential(CredentialKind.NFC, normalise_uid(rest))

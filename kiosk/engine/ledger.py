@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk.engine import phone, visits
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.results import Accepted, Identified, Refused, Result
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DEBIT_KINDS = (EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL, EntryKind.CANCEL)
 CANCELLABLE = frozenset({EntryKind.SALE, EntryKind.TOP_UP, EntryKind.ORDER, EntryKind.GUEST_MEAL})
+PARALLEL_VERIFY_FROM = 20_000
 TOP_UP_MEANS = frozenset({"cash", "card", "cheque", "voucher", "online"})
 
 
@@ -158,6 +160,11 @@ class Engine:
             return Refused(RejectReason.LOST_BADGE, f"{cred.value} was reported lost")
         if cred.status is CredentialStatus.REVOKED:
             return Refused(RejectReason.BLOCKED_BADGE, f"{cred.value} is blocked")
+        if parsed.code is not None:
+            window = self.settings(db).qr_window_steps
+            refused = phone.check(parsed.code, cred, self._clock(), window, db)
+            if refused is not None:
+                return refused
         state = self.store.account(cred.account_id, db)
         if state is None:
             return Refused(RejectReason.UNKNOWN_CREDENTIAL, f"{cred.value} has no account here")
@@ -172,8 +179,10 @@ class Engine:
 
     # Writing -----------------------------------------------------------------------
 
-    def _check_amount(self, amount: Money, db: sqlite3.Connection) -> Refused | None:
-        if amount.cents <= 0:
+    def _check_amount(
+        self, amount: Money, db: sqlite3.Connection, *, allow_zero: bool = False
+    ) -> Refused | None:
+        if amount.cents < 0 or (amount.cents == 0 and not allow_zero):
             return Refused(RejectReason.INVALID_AMOUNT, f"amount must be positive, got {amount}")
         limit = self.settings(db).max_amount
         if amount.cents > limit:
@@ -210,7 +219,7 @@ class Engine:
     def sell(
         self,
         credential: str | bytes,
-        amount: Money,
+        amount: Money | None,
         *,
         kind: EntryKind = EntryKind.SALE,
         details: Mapping[str, Any] | None = None,
@@ -220,8 +229,11 @@ class Engine:
 
         ``price``, when given, is called inside the transaction with the identified
         diner and returns (amount, payload details, ticket) - how a tray is repriced
-        for that diner's tariff - or a refusal.
+        for that diner's tariff - or a refusal; ``amount`` is then None. A priced
+        ticket may come to zero (fully subsidised); a plain amount must be positive.
         """
+        if (amount is None) == (price is None):
+            raise ValueError("give either an amount or a price callback")
         with self.store.atomic() as db:
             found = self._resolve(credential, db)
             if isinstance(found, Refused):
@@ -237,9 +249,10 @@ class Engine:
                     return priced
                 amount, extra, ticket = priced
                 payload.update(extra)
-            refused = self._check_amount(amount, db) or self._check_debit(
-                state, usable, amount, offline, db
-            )
+            assert amount is not None
+            refused = self._check_amount(
+                amount, db, allow_zero=price is not None
+            ) or self._check_debit(state, usable, amount, offline, db)
             if refused is not None:
                 return refused
             payload.update({"credential": cred.value, "means": "balance"})
@@ -247,6 +260,8 @@ class Engine:
                 entry = self._append(db, kind, state.row.id, -amount.cents, payload)
             except CanonicalError as exc:
                 raise ValueError(f"sale details have no canonical form: {exc}") from exc
+            # The phone code is burnt with the sale, in the same transaction.
+            phone.consume(credential, self._clock(), self.settings(db).qr_window_steps, db)
         return Accepted(
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )
@@ -349,6 +364,16 @@ class Engine:
             entry, state.row.id, state.row.display_name, Money(abs(amount)), usable + Money(amount)
         )
 
+    def visits_today(self) -> list[visits.VisitView]:
+        """Today's visits of the site, for the cashier to pick from (kiosk/engine/visits)."""
+        return visits.today(self)
+
+    def consume_visit(
+        self, visit: str | bytes, guests: int, amount: Money, *, cashier: str = ""
+    ) -> Result:
+        """Serve ``guests`` meals of a visit (id or QR text), ``amount`` in all."""
+        return visits.consume(self, visit, guests, amount, cashier=cashier)
+
     def record_event(self, kind: EntryKind, payload: Mapping[str, Any]) -> Entry:
         """A technical entry (start, stop, device fault, sync, closure ...)."""
         if kind in CANCELLABLE or kind is EntryKind.CANCEL:
@@ -381,7 +406,11 @@ class Engine:
                     progress(1)
                 yield entry
 
-        report = verify_chain(entries(), self.public_key, terminal_id=self.terminal_id)
+        # Signatures dominate the cost; on a long journal check them in two processes.
+        workers = 2 if self.store.last_seq() > PARALLEL_VERIFY_FROM else 1
+        report = verify_chain(
+            entries(), self.public_key, terminal_id=self.terminal_id, workers=workers
+        )
         if report.ok and found:
             seq, problem = found[0]
             return replace(report, bad_seq=seq, problem=problem)

@@ -79,6 +79,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0002_phone_badges",
+        """
+        -- Phone-badge codes already used on this terminal, one row per credential and
+        -- 30 s time step; pruned once the step is out of every window.
+        CREATE TABLE seen_codes (
+            credential TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            used_at TEXT NOT NULL,
+            PRIMARY KEY (credential, step)
+        );
+        CREATE INDEX seen_codes_step ON seen_codes (step);
+        """,
+    ),
+    (
         "0003_cashiers",
         """
         -- Cashiers of this till. The PIN is never stored: only its scrypt hash and salt.

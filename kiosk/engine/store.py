@@ -22,7 +22,14 @@ from typing import Any
 
 from kiosk.engine.errors import StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
-from sync.journal import GENESIS_HASH, Entry, canonical_json, format_ts, parse_ts
+from sync.journal import (
+    GENESIS_HASH,
+    ROW_COLUMNS,
+    Entry,
+    canonical_json,
+    format_ts,
+    parse_ts,
+)
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
 log = logging.getLogger(__name__)
@@ -139,6 +146,16 @@ class Store:
                 db.execute(
                     "INSERT INTO migrations VALUES (?, ?)", (name, format_ts(datetime.now(UTC)))
                 )
+
+    def integrity_problems(self, limit: int = 10) -> list[str]:
+        """SQLite's ``PRAGMA integrity_check``: empty when the file is sound."""
+        try:
+            with self._lock:
+                rows = self._conn.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()
+        except sqlite3.Error as exc:
+            return [f"cannot check: {exc}"]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     def migrations(self) -> list[str]:
         with self._lock:
@@ -374,22 +391,8 @@ class Store:
             ),
         )
 
-    _ENTRY_COLUMNS = "terminal_id, seq, ts, kind, account, amount, payload, prev_hash, hash, sig"
-
-    @staticmethod
-    def _entry(row: Sequence[Any]) -> Entry:
-        return Entry(
-            terminal_id=row[0],
-            seq=row[1],
-            ts=row[2],
-            kind=row[3],
-            account=row[4],
-            amount=row[5],
-            payload=json.loads(row[6]),
-            prev_hash=row[7],
-            hash=row[8],
-            sig=row[9],
-        )
+    _ENTRY_COLUMNS = ROW_COLUMNS
+    _entry = staticmethod(Entry.from_row)
 
     def entry(self, seq: int, db: sqlite3.Connection | None = None) -> Entry | None:
         with self._lock:

@@ -204,6 +204,18 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
         ("Visite annulée", "Visit cancelled"),
         ("Voyez avec votre hôte", "Please see your host"),
     ),
+    RejectReason.VISIT_NO_MEAL: (
+        ("Cette visite ne comprend pas de repas", "This visit does not include a meal"),
+        ("Votre hôte peut payer votre repas en caisse", "Your host can pay for your meal here"),
+    ),
+    RejectReason.UNKNOWN_PROFILE: (
+        ("Catégorie tarifaire inconnue ici", "Tariff profile unknown here"),
+        ("Adressez-vous à l'accueil", "Please see reception"),
+    ),
+    RejectReason.GUEST_BILLING: (
+        ("Repas invité sans hôte ni centre de coût", "Guest meal with no host or cost centre"),
+        ("Choisissez l'hôte ou la visite", "Pick the host or the visit"),
+    ),
     RejectReason.UNKNOWN_ACCOUNT: (
         ("Compte inconnu sur cette caisse", "Account unknown on this till"),
         ("Adressez-vous à l'accueil", "Please see reception"),

@@ -45,7 +45,7 @@ def sell_items(
     def job() -> Accepted | Refused:
         return ui.engine.sell(
             credential,
-            tray_total(frozen),
+            None,  # the pricer decides the amount for this diner
             kind=kind,
             details=details,
             price=lambda diner: ui.pricer(frozen, diner),

@@ -26,6 +26,7 @@ class RejectReason(StrEnum):
     VISIT_OTHER_DAY = "visit_other_day"
     VISIT_CONSUMED = "visit_consumed"
     VISIT_CANCELLED = "visit_cancelled"
+    VISIT_NO_MEAL = "visit_no_meal"  # the visit was approved without a meal
     # Accounts and money
     UNKNOWN_ACCOUNT = "unknown_account"
     ACCOUNT_CLOSED = "account_closed"
@@ -35,6 +36,8 @@ class RejectReason(StrEnum):
     AMOUNT_TOO_LARGE = "amount_too_large"
     EMPTY_TRAY = "empty_tray"
     UNKNOWN_ITEM = "unknown_item"
+    UNKNOWN_PROFILE = "unknown_profile"  # the account's tariff profile is not in the menu
+    GUEST_BILLING = "guest_billing"  # a guest meal without a host/cost centre, or vice versa
     # Corrections
     UNKNOWN_ENTRY = "unknown_entry"
     NOT_CANCELLABLE = "not_cancellable"

@@ -65,3 +65,5 @@ class SiteSettings(Strict):
     offline_daily_cap: int = Field(default=1500, ge=0)
     # Largest single sale or top-up, in cents; anything above is refused as input.
     max_amount: int = Field(default=50_000, gt=0)
+    # Phone badges: how many 30 s time steps a code may be away from our clock.
+    qr_window_steps: int = Field(default=1, ge=0, le=20)

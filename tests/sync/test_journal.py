@@ -71,14 +71,26 @@ def test_round_trip_through_dict_keeps_the_signature_valid() -> None:
         ("prev_hash", "1" * 64, "previous hash does not match"),
     ],
 )
-def test_a_changed_entry_is_named(field: str, value: object, problem: str) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_changed_entry_is_named(field: str, value: object, problem: str, workers: int) -> None:
     entries = chain(4)
     data = entries[2].to_dict()
     data[field] = value
     entries[2] = Entry.from_dict(data)
-    report = verify_chain(entries, KEY.public_key())
+    report = verify_chain(entries, KEY.public_key(), workers=workers)
     assert not report.ok and report.bad_seq == 3 and problem in (report.problem or "")
-    assert report.checked == 2
+    assert report.checked == 2 and report.last_hash == entries[1].hash
+
+
+def test_parallel_verify_agrees_on_long_chains() -> None:
+    entries = chain(4500)  # more than two signature batches
+    serial = verify_chain(entries, KEY.public_key())
+    parallel = verify_chain(entries, KEY.public_key(), workers=2)
+    assert serial == parallel and serial.ok and serial.checked == 4500
+    forged = Entry.from_dict({**entries[4100].to_dict(), "sig": entries[10].sig})
+    bad = [*entries[:4100], forged, *entries[4101:]]
+    assert verify_chain(bad, KEY.public_key(), workers=2) == verify_chain(bad, KEY.public_key())
+    assert verify_chain(bad, KEY.public_key(), workers=2).bad_seq == 4101
 
 
 def test_a_gap_and_a_foreign_key_are_found() -> None:

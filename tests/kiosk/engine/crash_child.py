@@ -1,8 +1,9 @@
 """Child process for the crash test: sells in a loop and reports each committed sale.
 
-Usage: python crash_child.py DB KEY START_CENTS
-Prints "committed SEQ CENTS" only after engine.sell() returned Accepted, i.e. after
-the durable commit; the parent kills this process with SIGKILL at random moments.
+Usage: python crash_child.py DB KEY START
+Prints "committed SEQ N" (N unique across runs, kept in the payload) only after
+engine.sell() returned Accepted, i.e. after the durable commit; the parent kills
+this process with SIGKILL at random moments.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sync.protocol.rows import AccountKind, AccountRow, CredentialKind, Credenti
 
 
 def main() -> None:
-    db, key, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    db, key, number = sys.argv[1], sys.argv[2], int(sys.argv[3])
     engine = Engine.open(db, key, terminal_id="T1")
     if engine.store.count_accounts() == 0:
         engine.store.apply_snapshot(
@@ -30,12 +31,12 @@ def main() -> None:
         )
         engine.store.record_sync_result(ok=True, at=datetime.now(UTC))
     print("ready", flush=True)
-    cents = start
     while True:
-        result = engine.sell("nfc:0A0B0C0D", Money(cents), details={"n": cents})
-        assert isinstance(result, Accepted)
-        print(f"committed {result.seq} {cents}", flush=True)
-        cents += 1
+        result = engine.sell("nfc:0A0B0C0D", Money(100 + number % 900), details={"n": number})
+        if not isinstance(result, Accepted):
+            sys.exit(f"sale refused: {result}")
+        print(f"committed {result.seq} {number}", flush=True)
+        number += 1
 
 
 if __name__ == "__main__":

@@ -20,34 +20,38 @@ KILLS = 50
 def test_sigkill_loses_no_committed_sale(tmp_path: Path) -> None:
     rng = random.Random(20261126)
     db, key = tmp_path / "crash.db", tmp_path / "crash.key"
-    reported: dict[int, int] = {}
-    next_cents = 1
+    reported: dict[int, int] = {}  # seq -> the child's unique sale number
+    next_number = 0
     for _ in range(KILLS):
         child = subprocess.Popen(
-            [sys.executable, str(CHILD), str(db), str(key), str(next_cents)],
+            [sys.executable, str(CHILD), str(db), str(key), str(next_number)],
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[3])},
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        # Let it sell for a random while, then kill it wherever it is.
-        time.sleep(rng.uniform(0.0, 0.08))
+        # Once it sells, let it go on for a random while, then kill it wherever it is.
+        first = child.stdout.readline().split()
+        assert first[0] == "committed", first
+        reported[int(first[1])] = int(first[2])
+        time.sleep(rng.uniform(0.0, 0.05))
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate()
+        assert child.returncode == -signal.SIGKILL  # killed, not failed on its own
         for line in out.splitlines():
-            word, seq, cents = line.split()
+            word, seq, number = line.split()
             assert word == "committed"
-            reported[int(seq)] = int(cents)
-        next_cents += 10_000
+            reported[int(seq)] = int(number)
+        next_number += 100_000
 
     engine = Engine.open(db, key, terminal_id="T1")
     report = engine.verify()
     assert report.ok, report
-    amounts = {e.seq: -e.amount for e in engine.store.journal_after(0, 10**9)}
-    # Every sale the child reported is there, once, with its amount.
-    for seq, cents in reported.items():
-        assert amounts.get(seq) == cents
-    assert len(set(amounts.values())) == len(amounts)
-    assert len(reported) > KILLS  # the children did sell between kills
+    numbers = {e.seq: e.payload["n"] for e in engine.store.journal_after(0, 10**9)}
+    # Every sale the child reported is there, with its number, and none twice.
+    for seq, number in reported.items():
+        assert numbers.get(seq) == number
+    assert len(set(numbers.values())) == len(numbers)
+    assert len(reported) >= KILLS
     engine.close()

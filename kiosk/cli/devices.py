@@ -1,0 +1,288 @@
+"""``kiosk devices``: find and try readers, scanners and printers (for technicians).
+
+A thin layer over ``drivers``: ``list`` enumerates what the system sees, ``test``
+opens one device from options exactly as the kiosk would and reports what it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import queue
+import time
+import tomllib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drivers import open_device
+from drivers.errors import DriverError
+from drivers.events import (
+    BadgePresented,
+    CodeRejected,
+    CodeScanned,
+    DeviceFault,
+    DeviceReady,
+    Event,
+)
+
+DEFAULT_BACKEND = {"reader": "nfc", "scanner": "serial", "printer": "usb"}
+
+
+@click.group()
+def devices() -> None:
+    """Detect and test badge readers, code scanners and receipt printers.
+
+    \b
+    Examples:
+      kiosk devices list
+      kiosk devices test reader -o backend=pcsc
+      kiosk devices test printer --preview ticket.png
+    """
+
+
+def _section(title: str, rows: list[str]) -> None:
+    click.secho(title, bold=True)
+    for row in rows or ["(none found)"]:
+        click.echo(f"  {row}")
+
+
+def _serial_ports() -> list[str]:
+    try:
+        from serial.tools import list_ports
+    except ImportError:
+        return ["pyserial not installed"]
+    rows = []
+    for port in list_ports.comports():
+        links = [
+            p for p in glob.glob("/dev/serial/by-id/*") if Path(p).resolve() == Path(port.device)
+        ]
+        rows.append(f"{port.device}  {port.description}  {' '.join(links)}".rstrip())
+    return rows
+
+
+def _pcsc_readers() -> list[str]:
+    try:
+        from smartcard.System import readers
+    except ImportError:
+        return ["pyscard not installed"]
+    try:
+        return [str(r) for r in readers()]
+    except Exception as exc:  # pyscard raises its own tree, or a plain error without pcscd
+        return [f"pcscd not reachable: {exc}"]
+
+
+def _usb_devices() -> tuple[list[str], list[str]]:
+    """(nfcpy readers, USB printers) seen on the bus, without opening them."""
+    try:
+        import usb1  # type: ignore[import-untyped]
+        from nfc.clf.device import usb_device_map
+    except ImportError:
+        return ["nfcpy/libusb1 not installed"], []
+    readers, printers = [], []
+    with usb1.USBContext() as context:
+        for dev in context.getDeviceIterator(skip_on_error=True):
+            ids = (dev.getVendorID(), dev.getProductID())
+            where = f"usb:{dev.getBusNumber():03d}:{dev.getDeviceAddress():03d}"
+            name = f"{ids[0]:04x}:{ids[1]:04x}"
+            if ids in usb_device_map:
+                readers.append(f"{where}  {name}  nfcpy driver {usb_device_map[ids]}")
+            with contextlib.suppress(Exception):
+                classes = {s.getClass() for c in dev for i in c for s in i}
+                if 7 in classes:
+                    printers.append(f"{where}  vendor_id=0x{ids[0]:04x} product_id=0x{ids[1]:04x}")
+    printers += [f"{lp}  (backend=file path={lp})" for lp in sorted(glob.glob("/dev/usb/lp*"))]
+    return readers, printers
+
+
+def _input_devices() -> list[str]:
+    try:
+        import evdev
+    except ImportError:
+        return ["evdev not installed"]
+    rows = []
+    for path in evdev.list_devices():
+        with contextlib.suppress(OSError):
+            device = evdev.InputDevice(path)
+            rows.append(f"{path}  {device.name}")
+            device.close()
+    return rows
+
+
+@devices.command("list")
+def list_devices() -> None:
+    """List serial ports, PC/SC readers, nfcpy readers, USB printers and input devices.
+
+    \b
+    Example:
+      kiosk devices list
+    """
+    nfc_readers, printers = _usb_devices()
+    _section("Serial ports (scanners, serial printers, tty: NFC readers)", _serial_ports())
+    _section("PC/SC readers (pcscd)", _pcsc_readers())
+    _section("NFC readers for nfcpy (usb:)", nfc_readers)
+    _section("USB printers", printers)
+    _section("Input devices (keyboard-wedge scanners)", _input_devices())
+
+
+def _value(text: str) -> Any:
+    """``9600`` -> 9600, ``true`` -> True, ``["106A"]`` -> list, anything else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _options(kind: str, pairs: tuple[str, ...], config: Path | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if config is not None:
+        with config.open("rb") as file:
+            options.update(tomllib.load(file).get(kind, {}))
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-o")
+        target = options
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = _value(value)
+    options.setdefault("backend", DEFAULT_BACKEND[kind])
+    return options
+
+
+def test_receipt() -> Any:
+    from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
+
+    return ReceiptData(
+        site_name="Page de test",
+        terminal_id="TEST",
+        local_time=datetime.now(),
+        ticket_number="000000",
+        lines=(ReceiptLine("Accents : àâçéèêëîôùû €", 1, 100, 100, 1000),),
+        total=100,
+        vat_rows=(VatRow(1000, 91, 9, 100),),
+        payments=(AmountLine("Test", 100),),
+        verification_id="kiosk-devices-test",
+        training=True,
+    )
+
+
+@contextlib.contextmanager
+def _opened(kind: str, options: dict[str, Any], events: queue.Queue[Event]) -> Iterator[Any]:
+    try:
+        device = open_device(kind, options, events)
+    except DriverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        yield device
+    finally:
+        device.close()
+
+
+def _next_event(events: queue.Queue[Event], deadline: float) -> Event | None:
+    with contextlib.suppress(queue.Empty):
+        return events.get(timeout=max(0.0, deadline - time.monotonic()))
+    return None
+
+
+@devices.command("test")
+@click.argument("kind", type=click.Choice(["reader", "scanner", "printer"]))
+@click.option(
+    "-o",
+    "--option",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A device option (repeatable), e.g. backend=pcsc, port=/dev/ttyACM0.",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML file with [reader], [scanner] or [printer] tables.",
+)
+@click.option(
+    "--timeout", default=30.0, show_default=True, help="Seconds to wait for a tap or scan."
+)
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Printer: render the test page to this PNG instead of printing.",
+)
+def test_device(
+    kind: str, pairs: tuple[str, ...], config: Path | None, timeout: float, preview: Path | None
+) -> None:  # fmt: skip
+    """Open a device and show what it reads, or print a test page.
+
+    \b
+    Examples:
+      kiosk devices test reader                       (nfcpy, first USB reader)
+      kiosk devices test reader -o backend=pcsc -o reader=ACR122
+      kiosk devices test scanner -o port=/dev/ttyACM0
+      kiosk devices test scanner -o backend=evdev -o device=/dev/input/event5
+      kiosk devices test printer -o backend=network -o host=192.168.1.50
+      kiosk devices test printer --preview ticket.png
+    """
+    if kind == "printer" and preview is not None:
+        _preview(preview, _options(kind, pairs, config))
+        return
+    options = _options(kind, pairs, config)
+    events: queue.Queue[Event] = queue.Queue()
+    deadline = time.monotonic() + timeout
+    with _opened(kind, options, events) as device:
+        if kind == "printer":
+            _print_test_page(device, events, deadline)
+            return
+        click.echo(f"Waiting {timeout:.0f} s for a {'badge' if kind == 'reader' else 'code'}...")
+        while (event := _next_event(events, deadline)) is not None:
+            if isinstance(event, DeviceReady):
+                click.echo(f"{event.source}: ready")
+            elif isinstance(event, DeviceFault):
+                click.echo(f"{event.source}: {event.kind}: {event.message}", err=True)
+            elif isinstance(event, BadgePresented):
+                click.echo(f"badge {event.credential}")
+                if event.data:
+                    click.echo(f"  data: {event.data.hex(' ').upper()}")
+                return
+            elif isinstance(event, CodeScanned):
+                click.echo(f"code {event.text!r}")
+                return
+            elif isinstance(event, CodeRejected):
+                click.echo(f"code refused: {event.reason}")
+                return
+    raise click.ClickException("nothing read before the timeout")
+
+
+def _preview(path: Path, options: dict[str, Any]) -> None:
+    from drivers.config import PrinterProfile
+    from drivers.printer.decode import decode
+    from drivers.printer.escpos import Encoder
+    from drivers.printer.preview import render_png
+    from drivers.printer.receipt import layout
+
+    try:
+        profile = PrinterProfile.model_validate(options.get("profile", {}))
+    except ValueError as exc:
+        raise click.ClickException(f"printer.profile: {exc}") from exc
+    data = Encoder(profile).encode(layout(test_receipt(), profile.columns))
+    path.write_bytes(render_png(data, profile.columns, profile.dots))
+    click.echo(decode(data).text())
+    click.echo(f"preview written to {path}")
+
+
+def _print_test_page(device: Any, events: queue.Queue[Event], deadline: float) -> None:
+    while not device.attached:
+        event = _next_event(events, min(deadline, time.monotonic() + 0.2))
+        if isinstance(event, DeviceFault):
+            raise click.ClickException(f"{event.kind}: {event.message}")
+        if time.monotonic() > deadline:
+            raise click.ClickException("printer not ready before the timeout")
+    try:
+        sent = device.print_receipt(test_receipt(), timeout=max(1.0, deadline - time.monotonic()))
+    except DriverError as exc:
+        raise click.ClickException(f"test page not printed: {exc}") from exc
+    status = device.last_status
+    click.echo(f"test page sent ({len(sent)} bytes); status: {status or 'not reported'}")

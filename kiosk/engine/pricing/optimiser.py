@@ -1,0 +1,293 @@
+"""The exact split of a tray into formula instances and a-la-carte items.
+
+The problem: each item is either sold a-la-carte at its price, or put in a slot of a
+formula instance, which costs the formula's price plus the item's supplement in that
+formula. An instance may leave slots empty but holds at least one item. Find the split
+with the lowest total (the largest *saving* over a-la-carte).
+
+Method: items are grouped into *classes* of the same category and the same supplement
+in every formula; inside a class only the price differs. Exchange argument: if a
+cheaper item of a class sits in a formula while a dearer one of the same class is
+a-la-carte, swapping them saves the price difference (supplements being equal). So
+some optimal split puts the dearest items of each class into formulas, and a split
+is described by how many items of each class the formulas took: a dynamic programme
+over those counts (not over subsets of the tray), memoised, whose transitions add one
+formula instance taking the dearest remaining items of the classes it fills.
+
+Pruning that keeps it exact: an instance of an optimal split saves strictly more than
+nothing even when placed last (with the cheapest items it holds), otherwise dropping
+it would be as cheap with fewer formulas; an instance placed earlier takes dearer
+items and saves at least as much. So transitions that do not save are never tried.
+Nor are instances that leave a place empty while an item that could go there with no
+supplement is still left: moving such an item into the place (from a-la-carte, or
+from a later instance where it costs a supplement of zero or more) never costs more,
+so some optimal split, taken in some order, has no such instance.
+
+Instances are added in menu order of their formulas (the state remembers the first
+formula still allowed), since a split is a multiset of instances: each multiset is
+built along fewer paths.
+
+Bounded search (kept exact). Each state is searched with ``alpha``, the saving below
+which its result cannot matter to the caller (what the best split found so far at the
+ancestors already beats). An option is skipped when its saving plus an upper bound on
+what the items left can still save is below ``max(alpha, best so far)`` (or equal to
+it when the best so far already uses a single formula, since a tie needs strictly
+fewer formulas to win). A state whose best falls below alpha is stored as "below
+alpha" and searched again if a later caller asks with a lower alpha; otherwise its
+stored result is exact. The options are still tried in the same order and a result is
+replaced only by a strictly better one, so the split chosen is the very one the plain
+search chose (``tests/kiosk/pricing/previous_optimiser.py`` is that search, and a
+property test checks both agree).
+
+The upper bound: for each formula, its price is shared among its slots in proportion to
+the dearest item of the tray each slot could hold (shares rounded down, so they add up
+to at most the price). Any instance holds at most one item per place, so its saving is
+at most the sum over its items of (price - supplement - the smallest share of a slot
+the item could fill). An item's bound is the largest of these over the formulas still
+allowed, or 0 (a-la-carte); the bound of a state is the sum over the items left (suffix
+sums per class, per first formula allowed, built once per tray). Integers throughout.
+
+Cost: still exponential in the worst case (the number of states is at most the product
+over classes of (items + 1)), but the bound cuts most of it; see
+``scripts/bench.py pricing`` for figures.
+
+Tie-break, deterministic: the largest saving, then the fewest formulas, then the first
+found in the menu's formula order and, within a formula, fills with more items first.
+A formula that saves nothing is not applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate, product
+
+
+@dataclass(frozen=True, slots=True)
+class ItemClass:
+    """Items of one category with the same supplement in every formula."""
+
+    category: str
+    prices: tuple[int, ...]  # dearest first
+    supplements: tuple[int, ...]  # per formula, in menu order (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaShape:
+    price: int
+    slots: tuple[tuple[frozenset[str], int], ...]  # (categories, count)
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    formula: int  # index into the formulas
+    taken: tuple[tuple[int, int, int], ...]  # (class index, first position, count)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    saving: int
+    instances: tuple[Instance, ...]
+
+
+# A fill option: (class index, count, supplement per item) for each class it takes.
+_Option = tuple[tuple[int, int, int], ...]
+# When it leaves places empty: alternative sets of classes, one of which must be used
+# up once it is taken (empty tuple: no condition).
+_Needs = tuple[tuple[int, ...], ...]
+
+
+def _slot_vectors(eligible: list[int], count: int, sizes: list[int]) -> list[dict[int, int]]:
+    """Ways to put 0..count items of the eligible classes into one slot."""
+    ranges = [range(min(count, sizes[k]) + 1) for k in eligible]
+    return [
+        {k: m for k, m in zip(eligible, combo, strict=True) if m}
+        for combo in product(*ranges)
+        if sum(combo) <= count
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _fills(
+    slots: tuple[tuple[frozenset[str], int], ...],
+    signature: tuple[tuple[str, int, int], ...],
+) -> tuple[tuple[tuple[tuple[int, int], ...], _Needs], ...]:
+    """Every non-empty fill of a formula's slots by classes (category, supplement in
+    the formula, items available up to what the formula could take), with what must be
+    used up for it to leave places empty. Depends on the shape only: cached, since
+    trays of the same make-up come back all day."""
+    sizes = [size for _, _, size in signature]
+    fills: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {(): {frozenset()}}
+    for categories, count in slots:
+        eligible = [k for k, (category, _, _) in enumerate(signature) if category in categories]
+        free = frozenset(k for k in eligible if signature[k][1] == 0)
+        vectors = _slot_vectors(eligible, count, sizes)
+        grown: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {}
+        for fill, needs in fills.items():
+            base = dict(fill)
+            for vector in vectors:
+                merged = dict(base)
+                for k, m in vector.items():
+                    merged[k] = merged.get(k, 0) + m
+                if any(m > sizes[k] for k, m in merged.items()):
+                    continue
+                extra = free if sum(vector.values()) < count else frozenset()
+                key = tuple(sorted(merged.items()))
+                grown.setdefault(key, set()).update(need | extra for need in needs)
+        fills = grown
+    result = []
+    for fill, needs in sorted(fills.items(), key=lambda kv: (-sum(m for _, m in kv[0]), kv[0])):
+        if fill:
+            minimal = sorted(
+                (tuple(sorted(n)) for n in needs if not any(o < n for o in needs)),
+                key=lambda n: (len(n), n),
+            )
+            result.append((fill, tuple(minimal)))
+    return tuple(result)
+
+
+def _options(
+    f_index: int, shape: FormulaShape, classes: list[ItemClass], sizes: list[int]
+) -> list[tuple[_Option, _Needs]]:
+    """The fills of one formula that can save something with the dearest items."""
+    room: dict[str, int] = {}
+    for categories, count in shape.slots:
+        for category in categories:
+            room[category] = room.get(category, 0) + count
+    signature = tuple(
+        (c.category, c.supplements[f_index], min(sizes[k], room.get(c.category, 0)))
+        for k, c in enumerate(classes)
+    )
+    options = []
+    for fill, needs in _fills(shape.slots, signature):
+        option = tuple((k, m, classes[k].supplements[f_index]) for k, m in fill)
+        best = sum(sum(classes[k].prices[:m]) - m * s for k, m, s in option) - shape.price
+        if best > 0:
+            options.append((option, needs))
+    return options
+
+
+def _bound_tables(
+    classes: list[ItemClass], formulas: list[FormulaShape], useful: list[int]
+) -> dict[int, list[list[int]]]:
+    """For each formula index f: per class, suffix sums of an upper bound on what each
+    item can still save in formulas f and later."""
+    # per formula, per class: the least each item pays there (supplement + share)
+    charge: list[list[int | None]] = []
+    for f_index, shape in enumerate(formulas):
+        values = []
+        for categories, _ in shape.slots:
+            top = 0
+            for c in classes:
+                if c.category in categories:
+                    top = max(top, c.prices[0] - c.supplements[f_index])
+            values.append(top)
+        total = sum(v * n for v, (_, n) in zip(values, shape.slots, strict=True))
+        row: list[int | None] = []
+        for c in classes:
+            weights = [
+                (
+                    shape.price * v // total
+                    if total
+                    else shape.price // sum(n for _, n in shape.slots)
+                )
+                for v, (categories, _) in zip(values, shape.slots, strict=True)
+                if c.category in categories
+            ]
+            row.append(c.supplements[f_index] + min(weights) if weights else None)
+        charge.append(row)
+    tables: dict[int, list[list[int]]] = {}
+    for f_start in set(useful):
+        per_class = []
+        for k, c in enumerate(classes):
+            charges = [c_f for f in useful if f >= f_start and (c_f := charge[f][k]) is not None]
+            low = min(charges) if charges else None
+            suffix = [0] * (len(c.prices) + 1)
+            for j in range(len(c.prices) - 1, -1, -1):
+                gain = 0 if low is None else max(0, c.prices[j] - low)
+                suffix[j] = suffix[j + 1] + gain
+            per_class.append(suffix)
+        tables[f_start] = per_class
+    return tables
+
+
+_Result = tuple[int, int, tuple[int, int, _Option] | None, int]
+
+
+def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
+    """The split with the largest saving (see the module docstring for the tie-break)."""
+    sizes = [len(c.prices) for c in classes]
+    n_classes = len(classes)
+    prefix = [list(accumulate(c.prices, initial=0)) for c in classes]
+    table = [
+        (shape.price, f_index, options)
+        for f_index, shape in enumerate(formulas)
+        if (options := _options(f_index, shape, classes, sizes))
+    ]
+    flat = [
+        (price, f_index, option, needs)
+        for price, f_index, options in table
+        for option, needs in options
+    ]
+    n_flat = len(flat)
+    # a formula's instances may come in any order among themselves: restart at its first
+    first: dict[int, int] = {}
+    for index, (_, f_index, _, _) in enumerate(flat):
+        first.setdefault(f_index, index)
+    bounds = _bound_tables(classes, formulas, [f for _, f, _ in table])
+    # (state, first option allowed) -> (saving, formulas used, choice, fail): exact when
+    # fail is 0, else the saving is only known to be below fail
+    memo: dict[tuple[tuple[int, ...], int], _Result] = {}
+
+    def solve(state: tuple[int, ...], start: int, alpha: int) -> _Result:
+        known = memo.get((state, start))
+        if known is not None and (known[3] == 0 or alpha >= known[3]):
+            return known
+        best: tuple[int, int, tuple[int, int, _Option] | None] = (0, 0, None)
+        for index in range(start, n_flat):
+            price, f_index, option, needs = flat[index]
+            saving = -price
+            for k, m, s in option:
+                used = state[k]
+                if used + m > sizes[k]:
+                    break
+                saving += prefix[k][used + m] - prefix[k][used] - m * s
+            else:
+                if saving <= 0:
+                    continue
+                after = list(state)
+                for k, m, _ in option:
+                    after[k] += m
+                if needs[0] and not any(all(after[k] == sizes[k] for k in need) for need in needs):
+                    continue
+                table_f = bounds[f_index]
+                ceiling = saving
+                for k in range(n_classes):
+                    ceiling += table_f[k][after[k]]
+                target = max(alpha, best[0])
+                if ceiling < target or (ceiling == best[0] and best[1] <= 1):
+                    continue
+                sub_saving, sub_count, _, sub_fail = solve(
+                    tuple(after), first[f_index], target - saving
+                )
+                if sub_fail:
+                    continue  # below what could count here
+                saving += sub_saving
+                if saving > best[0] or (saving == best[0] and sub_count + 1 < best[1]):
+                    best = (saving, sub_count + 1, (index, f_index, option))
+        result = (*best, 0 if best[0] >= alpha else alpha)
+        memo[(state, start)] = result
+        return result
+
+    state = tuple(0 for _ in classes)
+    saving, _, choice, _ = solve(state, 0, 1)
+    instances: list[Instance] = []
+    while choice is not None:
+        index, f_index, option = choice
+        instances.append(Instance(f_index, tuple((k, state[k], m) for k, m, _ in option)))
+        after = list(state)
+        for k, m, _ in option:
+            after[k] += m
+        state = tuple(after)
+        choice = memo[(state, first[f_index])][2]
+    return Split(saving, tuple(instances))

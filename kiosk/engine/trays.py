@@ -1,0 +1,127 @@
+"""Selling a tray: reprice it for the diner who taps, then debit, in one transaction.
+
+The menu comes from the hub (document ``catalogue``/``site``, synced like the rest)
+or, on a till that has none yet, from a site file. The daily employer subsidy is
+granted at most once per diner and business day: this terminal knows the sales it
+made itself, so the check reads its own journal (a sale whose ticket used the
+subsidy and that was not cancelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kiosk.engine.ledger import Engine
+from kiosk.engine.pricing import PricedTicket, PricingRefused, price_tray
+from kiosk.engine.results import Identified, Refused, Result
+from sync.journal import EntryKind
+from sync.money import Money
+from sync.protocol.catalogue import SiteMenu
+
+MENU_KIND, MENU_ID = "catalogue", "site"
+
+
+def current_menu(engine: Engine) -> SiteMenu | None:
+    """The menu last synced from the hub, or None."""
+    data = engine.store.documents(MENU_KIND).get(MENU_ID)
+    return None if data is None else SiteMenu.model_validate(data)
+
+
+def menu_document(menu: SiteMenu) -> dict[str, Any]:
+    """The JSON form in which the hub sends a menu (integers and strings only)."""
+    return menu.model_dump(mode="json")
+
+
+def subsidised_today(engine: Engine, account_id: str) -> bool:
+    """Did this diner already get the employer subsidy today on this terminal?"""
+    day = engine.business_day()
+    entries = engine.store.entries_of_day(day)
+    cancelled = {e.payload.get("cancels") for e in entries if e.kind == EntryKind.CANCEL}
+    for entry in entries:
+        if entry.account != account_id or entry.kind != EntryKind.SALE:
+            continue
+        ticket = entry.payload.get("ticket")
+        if (
+            isinstance(ticket, Mapping)
+            and ticket.get("subsidy_granted")
+            and (entry.seq not in cancelled)
+        ):
+            return True
+    return False
+
+
+def price_for(
+    engine: Engine, menu: SiteMenu, who: Identified, items: Sequence[str], take_away: bool
+) -> PricedTicket | PricingRefused:
+    return price_tray(
+        menu,
+        who.account.profile,
+        items,
+        subsidised_today=subsidised_today(engine, who.account.id),
+        take_away=take_away,
+    )
+
+
+def sell_tray(
+    engine: Engine,
+    credential: str | bytes,
+    items: Sequence[str],
+    *,
+    menu: SiteMenu,
+    take_away: bool = False,
+) -> Result:
+    """Price ``items`` (catalogue ids) for the diner behind ``credential`` and debit.
+
+    The accepted result carries the ``PricedTicket``; the journal payload keeps it
+    whole, so a reprint or the daily closure never reprices.
+    """
+
+    def price(who: Identified) -> tuple[Money, dict[str, Any], Any] | Refused:
+        ticket = price_for(engine, menu, who, items, take_away)
+        if isinstance(ticket, PricingRefused):
+            return Refused(ticket.reason, ticket.detail, account_id=who.account.id)
+        payload = {"ticket": ticket.model_dump(mode="json"), "items": sorted(items)}
+        return Money(ticket.total), payload, ticket
+
+    return engine.sell(credential, None, kind=EntryKind.SALE, price=price)
+
+
+def serve_visit(
+    engine: Engine,
+    visit_ref: str | bytes,
+    items: Sequence[str],
+    guests: int,
+    *,
+    menu: SiteMenu,
+    guest_profile: str = "guest",
+    cashier: str = "",
+) -> Result:
+    """Serve ``guests`` meals of a visit, each tray ``items`` at the guest tariff, billed
+    as the visit says (host account or cost centre)."""
+    from kiosk.engine import visits
+    from sync.protocol.ticket import BillingKind, BillTo
+    from sync.protocol.visits import Billing
+
+    visit_id = visits._visit_id(engine, visit_ref)
+    if isinstance(visit_id, Refused):
+        return visit_id
+    found = [view for view in engine.visits_today() if view.id == visit_id]
+    if not found:  # consume() words the refusal (unknown, cancelled, another day ...)
+        return engine.consume_visit(visit_id, guests, Money(0), cashier=cashier)
+    doc = found[0].doc
+    kind = (
+        BillingKind.COST_CENTRE
+        if doc.billing is Billing.COST_CENTRE
+        else (BillingKind.HOST_ACCOUNT)
+    )
+    ticket = price_tray(
+        menu,
+        guest_profile,
+        items,
+        subsidised_today=True,  # no employer subsidy for guests
+        bill_to=BillTo(kind=kind, ref=doc.bill_to),
+    )
+    if isinstance(ticket, PricingRefused):
+        return Refused(ticket.reason, ticket.detail)
+    return engine.consume_visit(visit_id, guests, Money(ticket.total * guests), cashier=cashier)

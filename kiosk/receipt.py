@@ -1,0 +1,128 @@
+"""From a journal entry to the printer's ``ReceiptData``.
+
+Receipts are always built from the signed entry (never from what the screen showed),
+so a reprint is byte for byte the same sale, marked DUPLICATA. The QR code carries
+the entry's verification id: terminal id, sequence and the first 16 hex digits of
+its hash, enough for the back office to find and check the entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
+from kiosk.engine.pricing.vat import vat_included
+from sync.journal import Entry, EntryKind, parse_ts
+from sync.protocol.catalogue import VatRate
+from sync.protocol.ticket import PricedTicket
+
+MEANS_LABELS = {
+    "balance": "Solde convive",
+    "cash": "Espèces",
+    "card": "Carte bancaire",
+    "cheque": "Chèque",
+    "voucher": "Titre-restaurant",
+    "online": "Paiement en ligne",
+}
+KIND_LABELS = {
+    EntryKind.SALE: "Repas",
+    EntryKind.ORDER: "Commande",
+    EntryKind.GUEST_MEAL: "Repas invité",
+    EntryKind.TOP_UP: "Rechargement du compte",
+    EntryKind.CANCEL: "Annulation",
+}
+DEFAULT_VAT = 1000  # a plain amount with no ticket: meals on site
+
+
+def verification_id(entry: Entry) -> str:
+    return f"{entry.terminal_id}:{entry.seq}:{entry.hash[:16]}"
+
+
+def local_time(entry: Entry, timezone: str) -> datetime:
+    return parse_ts(entry.ts).astimezone(ZoneInfo(timezone))
+
+
+def _ticket_lines(ticket: PricedTicket) -> tuple[list[ReceiptLine], list[AmountLine]]:
+    lines = [
+        ReceiptLine(line.label.fr, line.quantity, line.unit_price, line.total, int(line.vat_rate))
+        for line in ticket.lines
+    ]
+    formulas = []
+    for formula in ticket.formulas:
+        parts = ", ".join(part.label.fr for part in formula.parts)
+        label = (
+            formula.label.fr
+            if formula.quantity == 1
+            else f"{formula.quantity} x {formula.label.fr}"
+        )
+        formulas.append(AmountLine(f"{label} ({parts})", formula.total))
+    return lines, formulas
+
+
+def receipt_for(
+    entry: Entry,
+    *,
+    site_name: str,
+    timezone: str = "Europe/Paris",
+    new_balance: int | None = None,
+    duplicate: bool = False,
+    training: bool = False,
+) -> ReceiptData:
+    """The receipt of a sale, order, guest meal, top-up or cancellation entry."""
+    payload: Mapping[str, Any] = entry.payload
+    kind = EntryKind(entry.kind)
+    ticket_data = payload.get("ticket")
+    amount = abs(entry.amount)
+    common: dict[str, Any] = {
+        "site_name": site_name,
+        "terminal_id": entry.terminal_id,
+        "local_time": local_time(entry, timezone),
+        "ticket_number": f"{entry.seq:06d}",
+        "new_balance": new_balance,
+        "verification_id": verification_id(entry),
+        "duplicate": duplicate,
+        "training": training,
+    }
+    means = MEANS_LABELS.get(str(payload.get("means", "balance")), str(payload.get("means")))
+    if isinstance(ticket_data, Mapping):
+        ticket = PricedTicket.model_validate(ticket_data)
+        lines, formulas = _ticket_lines(ticket)
+        return ReceiptData(
+            lines=tuple(lines),
+            formula_lines=tuple(formulas),
+            admission_fee=ticket.admission.amount if ticket.admission else 0,
+            subsidy=-ticket.subsidy.amount if ticket.subsidy else 0,
+            total=ticket.total,
+            vat_rows=tuple(
+                VatRow(int(row.rate), row.base, row.vat, row.total) for row in ticket.vat
+            ),
+            payments=(AmountLine(means, ticket.total),),
+            **common,
+        )
+    label = KIND_LABELS.get(kind, kind.value)
+    extra: tuple[str, ...] = ()
+    if kind is EntryKind.CANCEL:
+        extra = (f"Annule le ticket {int(payload.get('cancels', 0)):06d}",)
+        if payload.get("reason"):
+            extra += (f"Motif : {payload['reason']}",)
+    if kind is EntryKind.TOP_UP:
+        return ReceiptData(
+            lines=(ReceiptLine(label, 1, amount, amount, 0),),
+            total=amount,
+            payments=(AmountLine(means, amount),),
+            extra_lines=extra,
+            **common,
+        )
+    signed = -amount if kind is EntryKind.CANCEL else amount  # a cancellation refunds
+    vat = vat_included(signed, VatRate(DEFAULT_VAT))
+    return ReceiptData(
+        lines=(ReceiptLine(label, 1, signed, signed, DEFAULT_VAT),),
+        total=signed,
+        vat_rows=(VatRow(DEFAULT_VAT, signed - vat, vat, signed),),
+        payments=(AmountLine(means, signed),),
+        extra_lines=extra,
+        **common,
+    )

@@ -1,0 +1,205 @@
+"""Sync benchmark: ``scripts/bench.py sync [--quick] [--json]``.
+
+Over HTTP on loopback against a hub in this process:
+- push of 10,000 signed entries in batches of 500 (the daemon's default), in entries/s,
+  beside the raw SQLite insert rate of the same rows into the same schema (baseline);
+- the first snapshot of a 100,000-account site (one badge each) to a new terminal's
+  store, in seconds;
+- an incremental pull of 100 changed accounts, in ms.
+
+Targets: push >= 3,000 entries/s, snapshot <= 10 s, incremental <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.engine import Store
+from sync.client import HubClient
+from sync.daemon import DaemonSettings, SyncDaemon
+from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
+from sync.protocol.rows import AccountRow, CredentialKind, CredentialRow, SiteSettings
+from sync.server import Hub, open_hub
+from sync.server.records import Movement
+from sync.server.thread import HubThread
+
+TARGETS = {"push_per_s": 3000.0, "snapshot_s": 10.0, "incremental_ms": 50.0}
+NOW = datetime.now(UTC)
+
+
+def make_journal(key: Ed25519PrivateKey, terminal_id: str, n: int, accounts: int) -> list[Entry]:
+    entries, prev = [], GENESIS_HASH
+    for seq in range(1, n + 1):
+        entry = make_entry(
+            key=key,
+            terminal_id=terminal_id,
+            seq=seq,
+            ts=NOW,
+            kind="sale",
+            account=f"A{seq % accounts:06}",
+            amount=-(350 + seq % 400),
+            payload={"credential": f"nfc:{seq:08X}", "lines": [{"item": "menu", "cents": 350}]},
+            prev_hash=prev,
+        )
+        entries.append(entry)
+        prev = entry.hash
+    return entries
+
+
+def enrol(hub: Hub, url: str, site: str, key: Ed25519PrivateKey) -> tuple[str, HubClient]:
+    token, _ = hub.create_enrolment_token(site, ttl=timedelta(hours=1))
+    with HubClient(url) as anonymous:
+        reply = anonymous.enrol(site, token, public_key_text(key.public_key()))
+    return reply.terminal_id, HubClient(url, reply.api_token, timeout=120)
+
+
+def seed_site(hub: Hub, site: str, accounts: int) -> None:
+    hub.create_site(SiteSettings(site_code=site))
+    for start in range(0, accounts, 10_000):
+        ids = range(start, min(accounts, start + 10_000))
+        hub.storage.create_accounts(
+            site,
+            [AccountRow(id=f"A{i:06}", display_name=f"Convive {i}", balance=10_000) for i in ids],
+            NOW,
+        )
+        hub.storage.put_credentials(
+            site,
+            [
+                CredentialRow(value=f"nfc:{i:08X}", kind=CredentialKind.NFC, account_id=f"A{i:06}")
+                for i in ids
+            ],
+            NOW,
+        )
+
+
+def raw_insert_rate(folder: Path, entries: list[Entry], batch: int) -> float:
+    """The same rows, inserted straight into a fresh hub database (same schema, same
+    durability), one transaction per batch as the hub does."""
+    db = folder / "raw.db"
+    open_hub(db).storage.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "INSERT INTO terminals (id, site, name, public_key, token_hash, last_hash, enrolled_at) "
+        "VALUES ('T', 'S', '', '', 'h', '', '')"
+    )
+    rows = [
+        (
+            "T",
+            e.seq,
+            e.ts,
+            e.kind,
+            e.account,
+            e.amount,
+            json.dumps(dict(e.payload), separators=(",", ":")),
+            e.prev_hash,
+            e.hash,
+            e.sig,
+            e.ts,
+        )
+        for e in entries
+    ]
+    start = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[i : i + batch]
+        )
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return len(rows) / elapsed
+
+
+def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
+    batch = DaemonSettings().batch
+    hub = open_hub(folder / "hub.db")
+    server = HubThread(hub).start()
+    try:
+        seed_site(hub, "S1", accounts_n)
+        key = Ed25519PrivateKey.generate()
+        terminal_id, client = enrol(hub, server.url, "S1", key)
+        journal = make_journal(key, terminal_id, entries_n, accounts_n)
+        start = time.perf_counter()
+        for i in range(0, len(journal), batch):
+            client.push(journal[i : i + batch])
+        push_s = time.perf_counter() - start
+        client.close()
+
+        # A new terminal's first snapshot, into the engine's store.
+        _, client = enrol(hub, server.url, "S1", Ed25519PrivateKey.generate())
+        store = Store.open(folder / "terminal.db")
+        daemon = SyncDaemon(store, client)
+        start = time.perf_counter()
+        first = daemon.sync_once()
+        snapshot_s = time.perf_counter() - start
+        assert store.count_accounts() == accounts_n, "snapshot incomplete"
+
+        for i in range(100):
+            movement = Movement(f"A{i * 7:06}", "top_up", 500, None, "", "")
+            hub.storage.add_movement(movement)
+        start = time.perf_counter()
+        delta = daemon.sync_once()
+        incremental_ms = (time.perf_counter() - start) * 1000
+        assert delta.rows == 100, delta
+        client.close()
+        store.close()
+    finally:
+        server.stop()
+        hub.storage.close()
+    return {
+        "push_per_s": round(entries_n / push_s, 1),
+        "raw_insert_per_s": round(raw_insert_rate(folder, journal, batch), 1),
+        "snapshot_s": round(snapshot_s, 3),
+        "snapshot_pages": first.pages,
+        "incremental_ms": round(incremental_ms, 2),
+        "entries": entries_n,
+        "accounts": accounts_n,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench.py sync", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 entries, 10,000 accounts")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    entries_n, accounts_n = (2_000, 10_000) if args.quick else (10_000, 100_000)
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        figures = measure(Path(tmp), entries_n, accounts_n)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        ratio = figures["push_per_s"] / figures["raw_insert_per_s"]
+        print(
+            f"push: {figures['push_per_s']:,.0f} entries/s over HTTP "
+            f"(raw SQLite insert of the same rows: {figures['raw_insert_per_s']:,.0f}/s, "
+            f"ratio {ratio:.2f}; target >= {TARGETS['push_per_s']:,.0f})"
+        )
+        print(
+            f"first snapshot of {accounts_n:,} accounts: {figures['snapshot_s']:.2f} s "
+            f"in {figures['snapshot_pages']:.0f} pages (target <= {TARGETS['snapshot_s']:.0f} s)"
+        )
+        print(
+            f"incremental pull of 100 changes: {figures['incremental_ms']:.1f} ms "
+            f"(target <= {TARGETS['incremental_ms']:.0f} ms)"
+        )
+    ok = (
+        figures["push_per_s"] >= TARGETS["push_per_s"]
+        and figures["snapshot_s"] <= TARGETS["snapshot_s"]
+        and figures["incremental_ms"] <= TARGETS["incremental_ms"]
+    )
+    return 0 if ok or args.quick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,257 @@
+"""The sync daemon: push the journal, then pull changes, in a loop.
+
+One cycle (``SyncDaemon.sync_once``) pushes every entry the hub has not applied, in
+batches, then pages through the changes since the stored cursor, each page applied in
+its own short transaction. ``run`` repeats it: after a network error or a 5xx it backs
+off exponentially with jitter (capped at 60 s); after a refusal the hub would repeat
+(a permanent 4xx) it records the reason for the offline banner and waits until woken
+(``kiosk sync now``) instead of retrying forever.
+
+The daemon talks to the terminal's store through ``SyncStore``, the small slice of
+``kiosk.engine.store.Store`` it needs, so that ``sync`` does not import ``kiosk``.
+Errors are those of ``sync.client`` (``SyncError`` and its subclasses).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sync.client import HubClient, RefusedError, SequenceGapError, SyncError, TransientError
+from sync.journal import Entry
+from sync.protocol.messages import MAX_BATCH, ChangesPage, ErrorCode
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+
+log = logging.getLogger(__name__)
+
+
+class StatusLike(Protocol):
+    @property
+    def cursor(self) -> int: ...
+    @property
+    def hub_applied_seq(self) -> int: ...
+    @property
+    def error_permanent(self) -> bool: ...
+
+
+class SyncStore(Protocol):
+    def journal_after(self, seq: int, limit: int) -> list[Entry]: ...
+    def sync_status(self) -> StatusLike: ...
+    def record_push(self, applied_seq: int) -> None: ...
+    def record_sync_result(
+        self, *, ok: bool, error: str | None = None, permanent: bool = False
+    ) -> None: ...
+    def apply_snapshot(
+        self,
+        *,
+        accounts: Sequence[AccountRow],
+        credentials: Sequence[CredentialRow],
+        settings: SiteSettings | None,
+        applied_seq: int,
+        cursor: int,
+        documents: Mapping[str, Mapping[str, Mapping[str, Any] | None]] | None = None,
+    ) -> None: ...
+
+
+PageHook = Callable[[ChangesPage], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    batch: int = 500  # entries per push
+    page: int = 1000  # rows per changes page
+    interval_s: float = 15.0  # between cycles when all is well
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 60.0
+    idle_check_s: float = 5.0  # while a permanent error waits: look whether it was cleared
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    pushed: int  # entries the hub applied in this cycle
+    applied_seq: int
+    pages: int
+    rows: int
+    cursor: int
+
+
+def backoff_delay(failures: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random, capped."""
+    step = min(cap, base * float(1 << min(max(0, failures - 1), 30)))
+    return step / 2 + rng.uniform(0, step / 2)
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path | None) -> Iterator[None]:
+    """One sync cycle at a time per store, across processes (daemon and ``sync now``)."""
+    if lock_path is None:
+        yield
+        return
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class SyncDaemon:
+    def __init__(
+        self,
+        store: SyncStore,
+        client: HubClient,
+        settings: DaemonSettings | None = None,
+        *,
+        lock_path: Path | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.settings = settings or DaemonSettings()
+        self.lock_path = lock_path
+        self.rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.failures = 0
+
+    # One cycle ----------------------------------------------------------------------------
+
+    def sync_once(self, on_page: PageHook | None = None) -> CycleReport:
+        """Push, then pull. Raises ``SyncError``; records nothing about the outcome.
+
+        ``on_page`` sees each changes page once it is applied (a progress bar).
+        """
+        with exclusive(self.lock_path):
+            applied, pushed = self._push()
+            pages, rows, cursor = self._pull(on_page)
+        return CycleReport(pushed, applied, pages, rows, cursor)
+
+    def _push(self) -> tuple[int, int]:
+        applied = self.store.sync_status().hub_applied_seq
+        batch, pushed, gaps = min(self.settings.batch, MAX_BATCH), 0, 0
+        while entries := self.store.journal_after(applied, batch):
+            try:
+                reply = self.client.push(entries)
+            except SequenceGapError as gap:
+                # The hub holds fewer entries than we thought (restored from a backup):
+                # send again from where it stands. Give up if it keeps moving.
+                gaps += 1
+                if gaps > 3 or gap.expected_seq - 1 > entries[-1].seq:
+                    raise
+                log.warning("hub wants the journal from %d: resending", gap.expected_seq)
+                applied = gap.expected_seq - 1
+                continue
+            except RefusedError as exc:
+                if exc.reason == ErrorCode.TOO_LARGE and batch > 1:
+                    batch = max(1, batch // 2)
+                    continue
+                raise
+            if reply.applied_seq < entries[-1].seq:
+                raise TransientError(
+                    f"hub applied up to {reply.applied_seq} of a batch ending at {entries[-1].seq}"
+                )
+            self.store.record_push(reply.applied_seq)
+            applied, pushed = reply.applied_seq, pushed + reply.applied
+        return applied, pushed
+
+    def _pull(self, on_page: PageHook | None = None) -> tuple[int, int, int]:
+        cursor, pages, rows = self.store.sync_status().cursor, 0, 0
+        while True:
+            page = self.client.changes(cursor, self.settings.page)
+            self.store.apply_snapshot(
+                accounts=page.accounts,
+                credentials=page.credentials,
+                settings=page.settings,
+                applied_seq=page.applied_seq,
+                cursor=page.cursor,
+                documents=page.documents,
+            )
+            pages += 1
+            rows += len(page.accounts) + len(page.credentials)
+            rows += sum(len(docs) for docs in page.documents.values())
+            cursor = page.cursor
+            if on_page is not None:
+                on_page(page)
+            if not page.more:
+                return pages, rows, cursor
+
+    def attempt(self, on_page: PageHook | None = None) -> CycleReport | SyncError:
+        """One cycle with its outcome recorded in the store (for the offline banner)."""
+        try:
+            report = self.sync_once(on_page)
+        except RefusedError as exc:
+            self.store.record_sync_result(ok=False, error=str(exc), permanent=True)
+            log.error("sync refused, not retrying until woken: %s", exc)
+            return exc
+        except SyncError as exc:
+            self.store.record_sync_result(ok=False, error=str(exc), permanent=False)
+            log.warning("sync failed, will retry: %s", exc)
+            return exc
+        self.store.record_sync_result(ok=True)
+        if report.pushed or report.rows:
+            log.info(
+                "synced: pushed %d (hub at %d), pulled %d rows up to version %d",
+                report.pushed,
+                report.applied_seq,
+                report.rows,
+                report.cursor,
+            )
+        return report
+
+    # The loop -----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Run the next cycle now (also ends the wait after a permanent error)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the current cycle (thread- and signal-safe)."""
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        """Cycle until ``stop()``. Never raises for a sync or store failure."""
+        permanent = self.store.sync_status().error_permanent
+        while not self._stop.is_set():
+            if permanent:
+                # Refused: wait for a wake-up, or for `kiosk sync now` to clear the error.
+                permanent = not self._sleep(self.settings.idle_check_s) and self._refused()
+                continue
+            try:
+                outcome = self.attempt()
+            except Exception:
+                # A store error (disk full, locked too long): the kiosk keeps selling and
+                # this loop keeps trying.
+                log.exception("sync cycle crashed")
+                outcome = TransientError("sync cycle crashed")
+            if isinstance(outcome, RefusedError):
+                permanent, self.failures = True, 0
+                continue
+            if isinstance(outcome, SyncError):
+                self.failures += 1
+                s = self.settings
+                delay = backoff_delay(self.failures, s.backoff_base_s, s.backoff_cap_s, self.rng)
+            else:
+                self.failures, delay = 0, self.settings.interval_s
+            self._sleep(delay)
+
+    def _refused(self) -> bool:
+        try:
+            return self.store.sync_status().error_permanent
+        except Exception:
+            log.exception("cannot read the sync status")
+            return True
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` or until woken; True when woken."""
+        woken = self._wake.wait(seconds)
+        self._wake.clear()
+        return woken

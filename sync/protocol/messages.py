@@ -1,0 +1,155 @@
+"""Messages of the sync protocol v1: enrolment, journal push, changes pull, errors.
+
+Strict pydantic models (unknown fields refused, frozen) with size limits, shared by the
+terminal's client and the hub. Validate wire bytes with ``Model.model_validate_json``:
+strict mode accepts JSON strings for enums only in JSON mode.
+
+Endpoints (terminal calls carry ``Authorization: Bearer <api token>``)::
+
+    POST /v1/enrol        EnrolRequest  -> EnrolResponse       (no token: one-time code)
+    POST /v1/journal      PushRequest   -> PushResponse        409 ErrorBody on a gap
+    GET  /v1/changes?since=V&limit=N    -> ChangesPage
+    GET  /v1/health                     -> Health              (no token)
+
+Every 4xx/5xx answer carries an ``ErrorBody`` naming an ``ErrorCode``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, JsonValue
+
+from sync.journal import Entry
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, Strict
+
+PROTOCOL_VERSION = 1
+MAX_BATCH = 1000  # entries in one push
+MAX_PAGE = 5000  # rows in one changes page
+DEFAULT_PAGE = 1000
+MAX_BODY_BYTES = 4 * 1024 * 1024  # any request body above this gets 413
+MAX_PAYLOAD_KEYS = 200
+
+Token = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-\.]+$")]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.:]+$")]
+Hex64 = Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
+PublicKeyText = Annotated[str, Field(min_length=40, max_length=64)]
+
+
+class ErrorCode(StrEnum):
+    """Why the hub refused a request (technical, for logs and the offline banner).
+
+    Distinct from ``RejectReason``, which words refusals shown to diners.
+    """
+
+    INVALID = "invalid"  # malformed body or parameters
+    TOO_LARGE = "too_large"
+    UNAUTHENTICATED = "unauthenticated"  # no token or unknown token
+    FORBIDDEN = "forbidden"  # valid token, not allowed here
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    ENROLMENT_REFUSED = "enrolment_refused"  # unknown site, bad/used/expired token
+    SEQUENCE_GAP = "sequence_gap"  # resend from expected_seq
+    CHAIN_BROKEN = "chain_broken"  # hash link or duplicate differs: not retryable
+    BAD_SIGNATURE = "bad_signature"  # hash or signature invalid: nothing stored
+    UNSUPPORTED_VERSION = "unsupported_version"
+    INTERNAL = "internal"
+
+
+class ErrorBody(Strict):
+    reason: ErrorCode
+    detail: str = Field(default="", max_length=2000)
+    expected_seq: int | None = None  # with SEQUENCE_GAP: the next sequence the hub wants
+    applied_seq: int | None = None
+
+
+class Health(Strict):
+    """The hub is up; ``time`` is its clock (``sync.journal.format_ts``), so that a
+    terminal can measure its clock skew before it signs anything."""
+
+    status: str = "ok"
+    protocol: int = PROTOCOL_VERSION
+    time: str = Field(min_length=27, max_length=27)
+
+
+# Enrolment ------------------------------------------------------------------------
+
+
+class EnrolRequest(Strict):
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=1)
+    site_code: Ident
+    token: Token
+    public_key: PublicKeyText = Field(description="terminal's Ed25519 key, base64 raw")
+    name: str = Field(default="", max_length=100, description="label, e.g. 'borne 2'")
+
+
+class EnrolResponse(Strict):
+    protocol: int = PROTOCOL_VERSION
+    terminal_id: Ident
+    api_token: Token
+    hub_public_key: PublicKeyText
+    settings: SiteSettings
+
+
+# Journal push ---------------------------------------------------------------------
+
+
+class WireEntry(Strict):
+    """One signed journal entry on the wire (see ``sync.journal``)."""
+
+    terminal_id: Ident
+    seq: int = Field(ge=1, le=2**62)
+    ts: str = Field(min_length=27, max_length=27)
+    kind: str = Field(min_length=1, max_length=32)
+    account: Ident | None
+    amount: int = Field(ge=-(10**12), le=10**12)
+    payload: dict[str, JsonValue] = Field(max_length=MAX_PAYLOAD_KEYS)
+    prev_hash: Hex64
+    hash: Hex64
+    sig: str = Field(min_length=1, max_length=120)
+
+    @classmethod
+    def of(cls, entry: Entry) -> WireEntry:
+        return cls.model_construct(**entry.to_dict())
+
+    def to_entry(self) -> Entry:
+        data: dict[str, Any] = {name: getattr(self, name) for name in type(self).model_fields}
+        return Entry.from_dict(data)
+
+
+class PushRequest(Strict):
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=1)
+    entries: list[WireEntry] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PushResponse(Strict):
+    applied_seq: int = Field(ge=0, description="highest sequence of this terminal applied")
+    applied: int = Field(ge=0, description="entries applied by this request")
+    duplicates: int = Field(ge=0, description="entries already applied, ignored")
+
+
+# Changes pull ---------------------------------------------------------------------
+
+Documents = dict[str, dict[str, dict[str, JsonValue] | None]]
+
+
+class ChangesPage(Strict):
+    """Rows changed after ``since``, at most ``limit`` of them, read in one snapshot.
+
+    ``applied_seq`` is this terminal's applied high-water mark in that snapshot: every
+    account balance in the page includes exactly this terminal's entries up to it.
+    ``documents`` maps kind -> id -> JSON object, or null when the document was
+    deleted (catalogue, tariffs, visits ...). ``settings`` is null when unchanged.
+    Fetch again from ``cursor`` while ``more`` is true.
+    """
+
+    protocol: int = PROTOCOL_VERSION
+    since: int = Field(ge=0)
+    cursor: int = Field(ge=0, description="hub version to send as `since` next time")
+    more: bool
+    applied_seq: int = Field(ge=0)
+    accounts: list[AccountRow] = Field(default_factory=list)
+    credentials: list[CredentialRow] = Field(default_factory=list)
+    settings: SiteSettings | None = None
+    documents: Documents = Field(default_factory=dict)

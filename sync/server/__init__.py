@@ -1,0 +1,46 @@
+"""The reference hub: the central server terminals sync with.
+
+``open_hub(db)`` gives a ``Hub`` over SQLite; ``create_app(hub)`` its HTTP API;
+``serve(...)`` runs it under uvicorn (``kiosk hub``). Modules: ``errors`` (exception
+tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLite),
+``sqlrows`` (row conversions, the delta read), ``service`` (the rules), ``app``
+(FastAPI routes), ``thread`` (serve in a background thread).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync.keyfile import KeyFileProblem, load_or_create
+from sync.server.errors import HubError, StorageError
+from sync.server.service import Hub
+from sync.server.storage import SqliteStorage
+
+__all__ = ["Hub", "HubError", "open_hub", "serve"]
+
+
+def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
+    """The hub's signing key (for visit codes and the like), in a 0600 PEM file."""
+    try:
+        return load_or_create(path, "hub key")
+    except KeyFileProblem as exc:
+        raise StorageError(str(exc)) from exc
+
+
+def open_hub(db: Path | str, key: Path | str | None = None) -> Hub:
+    """A hub over the SQLite file ``db``; its key defaults to ``<db>.key`` beside it."""
+    db_path = Path(db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path = Path(key) if key is not None else db_path.with_name(db_path.name + ".key")
+    return Hub(SqliteStorage(db_path), load_or_create_hub_key(key_path))
+
+
+def serve(hub: Hub, host: str = "127.0.0.1", port: int = 8700, log_level: str = "info") -> None:
+    """Run the hub's HTTP API in the foreground until interrupted."""
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    uvicorn.run(create_app(hub), host=host, port=port, log_level=log_level, access_log=False)

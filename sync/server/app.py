@@ -1,0 +1,575 @@
+"""The hub's HTTP API (FastAPI): thin routes over ``Hub``, errors as ``ErrorBody``.
+
+Bodies are read as bytes and validated with ``model_validate_json`` (strict models
+accept enum strings only in JSON mode); their schemas are registered in the OpenAPI
+document by hand. A pure ASGI middleware refuses bodies above ``MAX_BODY_BYTES``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync.journal import format_ts, parse_ts
+from sync.protocol import admin as adm
+from sync.protocol.messages import (
+    DEFAULT_PAGE,
+    MAX_BODY_BYTES,
+    MAX_PAGE,
+    ChangesPage,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    ErrorCode,
+    Health,
+    PushRequest,
+    PushResponse,
+)
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+from sync.server.errors import HubError, InvalidRequestError, NotFoundError, TooLargeError
+from sync.server.records import AccountRecord, TerminalRecord
+from sync.server.service import Hub
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+JSON = "application/json"
+SiteCode = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.:]+$")]
+AccountId = SiteCode
+CredValue = Annotated[str, Path(min_length=1, max_length=256)]
+DocKind = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-]+$")]
+DocId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.:]+$")]
+_DOCUMENT = TypeAdapter(adm.Document)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 422, 503)
+}
+
+
+class BodyLimit:
+    """Refuse a request body above ``limit`` bytes with 413, before reading it all."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _send_error(send, TooLargeError(f"body above {self.limit} bytes"))
+                return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise TooLargeError(f"body above {self.limit} bytes")
+            return message
+
+        await self.app(scope, counting, send)
+
+
+async def _send_error(send: Send, error: HubError) -> None:
+    body = error.body().model_dump_json(exclude_none=True).encode()
+    headers = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "body"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def body_of(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    async def read(request: Request) -> M:
+        raw = await request.body()
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as exc:
+            raise InvalidRequestError(_explain(exc)) from exc
+
+    return read
+
+
+def json_body(model: type[BaseModel] | None) -> dict[str, Any]:
+    """OpenAPI ``requestBody`` for a route whose body ``body_of`` reads."""
+    name = model.__name__ if model is not None else "Document"
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    }
+
+
+def reply(value: BaseModel | None = None, status: int = 200, raw: bytes | None = None) -> Response:
+    if value is None and raw is None:
+        return Response(status_code=204)
+    content = raw if raw is not None else value.model_dump_json().encode()  # type: ignore[union-attr]
+    return Response(content=content, status_code=status, media_type=JSON)
+
+
+def _list(kind: type[Any], items: list[Any]) -> Response:
+    return reply(raw=TypeAdapter(list[kind]).dump_json(items))  # type: ignore[valid-type]
+
+
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+_bearer = HTTPBearer(auto_error=False)
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _terminal(request: Request, creds: BearerToken) -> TerminalRecord:
+    return _hub(request).terminal_for(creds.credentials if creds else None)
+
+
+def _admin(request: Request, creds: BearerToken) -> None:
+    _hub(request).check_admin(creds.credentials if creds else None)
+
+
+ThisTerminal = Annotated[TerminalRecord, Depends(_terminal)]
+ADMIN = [Depends(_admin)]
+
+
+async def _read_document(request: Request) -> adm.Document:
+    try:
+        return _DOCUMENT.validate_json(await request.body())
+    except ValidationError as exc:
+        raise InvalidRequestError(_explain(exc)) from exc
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="Canteen hub",
+        version="1",
+        description="Sync protocol v1 for canteen terminals, and the admin API.",
+    )
+    app.state.hub = hub
+    app.add_middleware(BodyLimit)
+    body_models: list[type[BaseModel]] = [
+        EnrolRequest,
+        PushRequest,
+        SiteSettings,
+        adm.AccountImport,
+        adm.AccountUpdate,
+        adm.TopUp,
+        adm.Adjustment,
+        adm.CredentialAssign,
+        adm.CredentialStatusChange,
+        adm.CredentialReplace,
+        adm.EnrolmentTokenRequest,
+    ]
+
+    @app.exception_handler(HubError)
+    async def hub_error(request: Request, exc: HubError) -> Response:
+        if exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.detail)
+        return reply(raw=exc.body().model_dump_json(exclude_none=True).encode(), status=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        body = ErrorBody(reason=ErrorCode.INVALID, detail=detail[:2000])
+        return reply(body, status=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INVALID
+        return reply(ErrorBody(reason=code, detail=str(exc.detail)), status=exc.status_code)
+
+    # Terminal API --------------------------------------------------------------------
+
+    @app.get("/v1/health", tags=["terminal"], responses={200: {"model": Health}})
+    def health() -> Response:
+        return reply(Health(time=format_ts(hub.clock())))
+
+    @app.post(
+        "/v1/enrol",
+        tags=["terminal"],
+        responses={200: {"model": EnrolResponse}, **_ERRORS},
+        openapi_extra=json_body(EnrolRequest),
+    )
+    def enrol(request: Annotated[EnrolRequest, Depends(body_of(EnrolRequest))]) -> Response:
+        return reply(hub.enrol(request))
+
+    @app.post(
+        "/v1/journal",
+        tags=["terminal"],
+        responses={200: {"model": PushResponse}, **_ERRORS},
+        openapi_extra=json_body(PushRequest),
+    )
+    def push(
+        me: ThisTerminal, request: Annotated[PushRequest, Depends(body_of(PushRequest))]
+    ) -> Response:
+        return reply(hub.push(me, [e.to_entry() for e in request.entries]))
+
+    @app.get("/v1/changes", tags=["terminal"], responses={200: {"model": ChangesPage}, **_ERRORS})
+    def changes(
+        me: ThisTerminal,
+        since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+        site: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> Response:
+        return reply(hub.changes(me, since, limit, site))
+
+    # Admin API: sites and terminals ------------------------------------------------------
+
+    @app.post(
+        "/v1/admin/sites",
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=201,
+        responses={201: {"model": SiteSettings}, **_ERRORS},
+        openapi_extra=json_body(SiteSettings),
+    )
+    def create_site(
+        settings: Annotated[SiteSettings, Depends(body_of(SiteSettings))],
+    ) -> Response:
+        hub.create_site(settings)
+        return reply(settings, status=201)
+
+    @app.get(
+        "/v1/admin/sites",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": list[SiteSettings]}, **_ERRORS},
+    )
+    def list_sites() -> Response:
+        return _list(SiteSettings, hub.storage.list_sites())
+
+    @app.get(
+        "/v1/admin/sites/{site}",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": SiteSettings}, **_ERRORS},
+    )
+    def get_site(site: SiteCode) -> Response:
+        return reply(hub.settings(site))
+
+    @app.put(
+        "/v1/admin/sites/{site}",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": SiteSettings}, **_ERRORS},
+        openapi_extra=json_body(SiteSettings),
+    )
+    def put_site(
+        site: SiteCode, settings: Annotated[SiteSettings, Depends(body_of(SiteSettings))]
+    ) -> Response:
+        if settings.site_code != site:
+            raise InvalidRequestError("site_code must match the path")
+        hub.update_settings(settings)
+        return reply(settings)
+
+    @app.post(
+        "/v1/admin/sites/{site}/enrolment-tokens",
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=201,
+        responses={201: {"model": adm.EnrolmentToken}, **_ERRORS},
+        openapi_extra=json_body(adm.EnrolmentTokenRequest),
+    )
+    def enrolment_token(
+        site: SiteCode,
+        request: Annotated[adm.EnrolmentTokenRequest, Depends(body_of(adm.EnrolmentTokenRequest))],
+    ) -> Response:
+        token, expires = hub.create_enrolment_token(site, timedelta(seconds=request.ttl_s))
+        view = adm.EnrolmentToken(token=token, site_code=site, expires_at=format_ts(expires))
+        return reply(view, status=201)
+
+    @app.get(
+        "/v1/admin/terminals/{terminal_id}/verify",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.JournalCheck}, **_ERRORS},
+    )
+    def verify_terminal(terminal_id: AccountId) -> Response:
+        report = hub.verify_terminal(terminal_id)
+        return reply(
+            adm.JournalCheck(
+                terminal_id=terminal_id,
+                ok=report.ok,
+                checked=report.checked,
+                last_seq=report.last_seq,
+                bad_seq=report.bad_seq,
+                problem=report.problem,
+            )
+        )
+
+    @app.get(
+        "/v1/admin/sites/{site}/terminals",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": list[adm.TerminalView]}, **_ERRORS},
+    )
+    def terminals(site: SiteCode) -> Response:
+        hub.settings(site)
+        now = hub.clock()
+        views = [
+            adm.TerminalView(
+                id=t.id,
+                site=t.site,
+                name=t.name,
+                applied_seq=t.applied_seq,
+                enrolled_at=t.enrolled_at,
+                last_seen=t.last_seen,
+                lag_s=None
+                if t.last_seen is None
+                else int((now - parse_ts(t.last_seen)).total_seconds()),
+                revoked=t.revoked,
+            )
+            for t in hub.storage.list_terminals(site)
+        ]
+        return _list(adm.TerminalView, views)
+
+    @app.post(
+        "/v1/admin/terminals/{terminal_id}/revoke",
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=204,
+        responses=_ERRORS,
+    )
+    def revoke(terminal_id: AccountId) -> Response:
+        if not hub.storage.revoke_terminal(terminal_id):
+            raise NotFoundError(f"no terminal {terminal_id}")
+        return reply()
+
+    # Admin API: accounts and money ---------------------------------------------------------
+
+    @app.post(
+        "/v1/admin/sites/{site}/accounts",
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=204,
+        responses=_ERRORS,
+        openapi_extra=json_body(adm.AccountImport),
+    )
+    def import_accounts(
+        site: SiteCode,
+        request: Annotated[adm.AccountImport, Depends(body_of(adm.AccountImport))],
+    ) -> Response:
+        hub.put_accounts(site, request.accounts, replace=request.replace)
+        return reply()
+
+    @app.get(
+        "/v1/admin/sites/{site}/accounts",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": list[AccountRow]}, **_ERRORS},
+    )
+    def list_accounts(site: SiteCode, flagged: bool = False) -> Response:
+        hub.settings(site)
+        rows = [r.row for r in hub.storage.list_accounts(site, flagged=flagged)]
+        return _list(AccountRow, rows)
+
+    @app.get(
+        "/v1/admin/sites/{site}/flags",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": list[adm.FlagView]}, **_ERRORS},
+    )
+    def flags(site: SiteCode) -> Response:
+        hub.settings(site)
+        views = [
+            adm.FlagView(
+                account_id=f.account_id,
+                reason=f.reason,
+                terminal_id=f.terminal_id,
+                seq=f.seq,
+                balance=f.balance,
+                created_at=f.created_at,
+            )
+            for f in hub.storage.open_flags(site)
+        ]
+        return _list(adm.FlagView, views)
+
+    def account_view(record: AccountRecord) -> Response:
+        return reply(
+            adm.AccountView(
+                account=record.row,
+                site=record.site,
+                flagged=record.flagged,
+                credentials=hub.storage.credentials_of(record.row.id),
+            )
+        )
+
+    @app.get(
+        "/v1/admin/accounts/{account_id}",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.AccountView}, **_ERRORS},
+    )
+    def get_account(account_id: AccountId) -> Response:
+        return account_view(hub.account(account_id))
+
+    @app.patch(
+        "/v1/admin/accounts/{account_id}",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.AccountView}, **_ERRORS},
+        openapi_extra=json_body(adm.AccountUpdate),
+    )
+    def patch_account(
+        account_id: AccountId,
+        update: Annotated[adm.AccountUpdate, Depends(body_of(adm.AccountUpdate))],
+    ) -> Response:
+        record = hub.account(account_id)
+        changes = update.model_dump(exclude_none=True)
+        new = AccountRecord(record.row.model_copy(update=changes), record.site, record.flagged)
+        hub.update_account(new)
+        return account_view(hub.account(account_id))
+
+    @app.post(
+        "/v1/admin/accounts/{account_id}/top-ups",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.Balance}, **_ERRORS},
+        openapi_extra=json_body(adm.TopUp),
+    )
+    def top_up(
+        account_id: AccountId, request: Annotated[adm.TopUp, Depends(body_of(adm.TopUp))]
+    ) -> Response:
+        balance = hub.top_up(account_id, request.amount, request.ref, request.note)
+        return reply(adm.Balance(account_id=account_id, balance=balance))
+
+    @app.post(
+        "/v1/admin/accounts/{account_id}/adjustments",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": adm.Balance}, **_ERRORS},
+        openapi_extra=json_body(adm.Adjustment),
+    )
+    def adjust(
+        account_id: AccountId,
+        request: Annotated[adm.Adjustment, Depends(body_of(adm.Adjustment))],
+    ) -> Response:
+        balance = hub.adjust(account_id, request.amount, request.ref, request.note, "adjustment")
+        return reply(adm.Balance(account_id=account_id, balance=balance))
+
+    @app.post(
+        "/v1/admin/accounts/{account_id}/clear-flags",
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=204,
+        responses=_ERRORS,
+    )
+    def clear_flags(account_id: AccountId) -> Response:
+        hub.account(account_id)
+        hub.storage.clear_flags(account_id, hub.clock())
+        return reply()
+
+    # Admin API: badges and documents ---------------------------------------------------------
+
+    @app.post(
+        "/v1/admin/credentials",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": CredentialRow}, **_ERRORS},
+        openapi_extra=json_body(adm.CredentialAssign),
+    )
+    def assign(
+        request: Annotated[adm.CredentialAssign, Depends(body_of(adm.CredentialAssign))],
+    ) -> Response:
+        row = hub.assign_credential(
+            request.value, request.kind, request.account_id, request.public_key
+        )
+        return reply(row)
+
+    @app.post(
+        "/v1/admin/credentials/{value}/status",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": CredentialRow}, **_ERRORS},
+        openapi_extra=json_body(adm.CredentialStatusChange),
+    )
+    def credential_status(
+        value: CredValue,
+        request: Annotated[
+            adm.CredentialStatusChange, Depends(body_of(adm.CredentialStatusChange))
+        ],
+    ) -> Response:
+        return reply(hub.set_credential_status(value, request.status))
+
+    @app.post(
+        "/v1/admin/credentials/{value}/replace",
+        tags=["admin"],
+        dependencies=ADMIN,
+        responses={200: {"model": CredentialRow}, **_ERRORS},
+        openapi_extra=json_body(adm.CredentialReplace),
+    )
+    def replace(
+        value: CredValue,
+        request: Annotated[adm.CredentialReplace, Depends(body_of(adm.CredentialReplace))],
+    ) -> Response:
+        return reply(hub.replace_credential(value, request.new_value))
+
+    doc_path = "/v1/admin/sites/{site}/documents/{kind}/{doc_id}"
+
+    @app.put(
+        doc_path,
+        tags=["admin"],
+        dependencies=ADMIN,
+        status_code=204,
+        responses=_ERRORS,
+        openapi_extra=json_body(None),
+    )
+    def put_document(
+        site: SiteCode,
+        kind: DocKind,
+        doc_id: DocId,
+        body: Annotated[adm.Document, Depends(_read_document)],
+    ) -> Response:
+        hub.put_document(site, kind, doc_id, body)
+        return reply()
+
+    @app.get(doc_path, tags=["admin"], dependencies=ADMIN, responses=_ERRORS)
+    def get_document(site: SiteCode, kind: DocKind, doc_id: DocId) -> Response:
+        return reply(raw=_DOCUMENT.dump_json(hub.document(site, kind, doc_id)))
+
+    @app.delete(doc_path, tags=["admin"], dependencies=ADMIN, status_code=204, responses=_ERRORS)
+    def delete_document(site: SiteCode, kind: DocKind, doc_id: DocId) -> Response:
+        hub.document(site, kind, doc_id)
+        hub.put_document(site, kind, doc_id, None)
+        return reply()
+
+    from sync.server.visit_routes import add_routes  # it imports this module's helpers
+
+    body_models += add_routes(app, hub)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in body_models:
+                found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(found.pop("$defs", {}))
+                components[model.__name__] = found
+            components["Document"] = _DOCUMENT.json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,124 @@
+"""Plain records the hub's storage returns, and the ``Storage`` interface itself.
+
+The service (``sync.server.service``) talks only to ``Storage``; ``SqliteStorage`` is
+the reference implementation. A PostgreSQL one implements the same methods (its
+version counter row, locked by ``UPDATE ... RETURNING``, keeps versions in commit
+order as SQLite's single writer does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sync.journal import Entry
+from sync.protocol.messages import ChangesPage
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalRecord:
+    id: str
+    site: str
+    name: str
+    public_key: str
+    applied_seq: int
+    last_hash: str
+    enrolled_at: str
+    last_seen: str | None
+    last_cursor: int
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    row: AccountRow
+    site: str
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    account_id: str
+    reason: str  # "below_floor" or "unknown_account"
+    terminal_id: str | None
+    seq: int | None
+    balance: int
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    applied_seq: int
+    applied: int
+    flags: list[Flag]
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A movement made on the hub itself (opening balance, online top-up, adjustment)."""
+
+    account_id: str
+    kind: str
+    amount: int
+    ref: str | None
+    note: str
+    ts: str
+
+
+class Storage(Protocol):
+    """Everything the hub keeps. All SQL lives behind this interface."""
+
+    def close(self) -> None: ...
+    def current_version(self) -> int: ...
+
+    # Sites and tokens
+    def create_site(self, settings: SiteSettings, now: datetime) -> None: ...
+    def site_settings(self, code: str) -> SiteSettings | None: ...
+    def update_site_settings(self, settings: SiteSettings) -> None: ...
+    def list_sites(self) -> list[SiteSettings]: ...
+    def add_enrolment_token(self, site: str, token_hash: str, expires_at: datetime) -> None: ...
+    def enrol_terminal(
+        self, *, token_hash: str, terminal: TerminalRecord, token_hash_api: str, now: datetime
+    ) -> bool: ...
+    def add_admin_token(self, token_hash: str, label: str, now: datetime) -> None: ...
+    def is_admin_token(self, token_hash: str) -> bool: ...
+
+    # Terminals and their journals
+    def terminal_by_token(self, token_hash: str) -> TerminalRecord | None: ...
+    def terminal(self, terminal_id: str) -> TerminalRecord | None: ...
+    def list_terminals(self, site: str) -> list[TerminalRecord]: ...
+    def revoke_terminal(self, terminal_id: str) -> bool: ...
+    def touch_terminal(self, terminal_id: str, now: datetime) -> None: ...
+    def entry_hashes(self, terminal_id: str, first: int, last: int) -> dict[int, str]: ...
+    def apply_entries(
+        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+    ) -> ApplyOutcome | None: ...
+    def entries_of_terminal(self, terminal_id: str, after: int, limit: int) -> list[Entry]: ...
+    def entries_of_account(self, account_id: str) -> list[Entry]: ...
+
+    # Accounts, ledger, credentials, documents
+    def create_accounts(
+        self, site: str, rows: Sequence[AccountRow], now: datetime, *, replace: bool = False
+    ) -> None: ...
+    def account(self, account_id: str) -> AccountRecord | None: ...
+    def update_account(self, record: AccountRecord) -> None: ...
+    def list_accounts(self, site: str, *, flagged: bool = False) -> list[AccountRecord]: ...
+    def add_movement(self, movement: Movement) -> tuple[int, bool]: ...
+    def movements(self, account_id: str) -> list[Movement]: ...
+    def open_flags(self, site: str) -> list[Flag]: ...
+    def clear_flags(self, account_id: str, now: datetime) -> int: ...
+    def put_credential(self, site: str, row: CredentialRow, now: datetime) -> None: ...
+    def put_credentials(self, site: str, rows: Sequence[CredentialRow], now: datetime) -> None: ...
+    def credential(self, value: str) -> tuple[str, CredentialRow] | None: ...
+    def credentials_of(self, account_id: str) -> list[CredentialRow]: ...
+    def put_document(
+        self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None, now: datetime
+    ) -> None: ...
+    def document(self, site: str, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+    def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]: ...
+
+    # Delta sync
+    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage: ...

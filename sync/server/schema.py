@@ -1,0 +1,129 @@
+"""The hub's SQLite schema as named migrations, applied in order and recorded.
+
+Money columns are integer cents. ``changes`` is the change log for delta sync: one
+row per (site, kind, key) holding the hub version of that object's latest change, so
+a pull from version V reads the objects whose row has ``version > V``. Versions come
+from the counter in ``meta`` (incremented inside the writing transaction, so a reader
+never sees a version whose rows are not committed).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta VALUES ('version', 0);
+        CREATE TABLE sites (
+            code TEXT PRIMARY KEY,
+            settings TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            display_name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            overdraft INTEGER NOT NULL,
+            balance INTEGER NOT NULL,
+            flagged INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX accounts_site ON accounts (site);
+        -- Movements made on the hub itself: opening balance, online top-ups, adjustments.
+        CREATE TABLE hub_ledger (
+            id INTEGER PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            kind TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            ref TEXT UNIQUE,
+            note TEXT NOT NULL DEFAULT '',
+            ts TEXT NOT NULL
+        );
+        CREATE INDEX hub_ledger_account ON hub_ledger (account_id);
+        CREATE TABLE credentials (
+            value TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            public_key TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX credentials_account ON credentials (account_id);
+        -- Catalogue, tariffs, visits ...: JSON objects by kind and id; body NULL = deleted.
+        CREATE TABLE documents (
+            site TEXT NOT NULL REFERENCES sites (code),
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            body TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (site, kind, id)
+        );
+        CREATE TABLE terminals (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            name TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            applied_seq INTEGER NOT NULL DEFAULT 0,
+            last_hash TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            last_seen TEXT,
+            last_cursor INTEGER NOT NULL DEFAULT 0,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE enrolment_tokens (
+            token_hash TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            terminal_id TEXT
+        );
+        CREATE TABLE admin_tokens (
+            token_hash TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- Terminal journal entries, applied once: (terminal_id, seq) is the entry's id.
+        CREATE TABLE entries (
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            account_id TEXT,
+            amount INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            sig TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (terminal_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX entries_account ON entries (account_id);
+        CREATE TABLE flags (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            terminal_id TEXT,
+            seq INTEGER,
+            balance INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX flags_site ON flags (site, cleared_at);
+        CREATE TABLE changes (
+            site TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL UNIQUE,
+            PRIMARY KEY (site, kind, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX changes_site_version ON changes (site, version);
+        """,
+    ),
+]

@@ -1,0 +1,380 @@
+"""The hub's rules, independent of HTTP: enrolment, journal push, changes, admin.
+
+``Hub`` checks tokens, chains and signatures and decides; ``Storage`` keeps. Every
+refusal is a ``HubError`` (see ``sync.server.errors``) that the HTTP layer turns into
+an ``ErrorBody``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync.journal import (
+    ChainReport,
+    Entry,
+    entry_problem,
+    format_ts,
+    load_public_key,
+    public_key_text,
+    verify_chain,
+)
+from sync.protocol.messages import (
+    MAX_PAGE,
+    ChangesPage,
+    EnrolRequest,
+    EnrolResponse,
+    PushResponse,
+)
+from sync.protocol.rows import (
+    AccountRow,
+    CredentialKind,
+    CredentialRow,
+    CredentialStatus,
+    SiteSettings,
+)
+from sync.server import visits
+from sync.server.errors import (
+    BadSignatureError,
+    ChainBrokenError,
+    ConflictError,
+    EnrolmentRefusedError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    SequenceGapError,
+    UnauthenticatedError,
+)
+from sync.server.records import AccountRecord, Movement, Storage, TerminalRecord
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+_APPLY_ATTEMPTS = 5
+
+
+def hash_token(token: str) -> str:
+    """Tokens are random (256 bits), so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+class Hub:
+    """The reference hub. Thread-safe: all state lives in ``storage``."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        key: Ed25519PrivateKey,
+        *,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self.storage = storage
+        self.key = key
+        self.public_key = public_key_text(key.public_key())
+        self.clock = clock
+
+    # Authentication ---------------------------------------------------------------------
+
+    def terminal_for(self, token: str | None) -> TerminalRecord:
+        if not token:
+            raise UnauthenticatedError("a terminal token is required")
+        terminal = self.storage.terminal_by_token(hash_token(token))
+        if terminal is None:
+            if self.storage.is_admin_token(hash_token(token)):
+                raise ForbiddenError("an admin token cannot act as a terminal")
+            raise UnauthenticatedError("unknown token")
+        if terminal.revoked:
+            raise ForbiddenError(f"terminal {terminal.id} has been revoked")
+        return terminal
+
+    def check_admin(self, token: str | None) -> None:
+        if not token:
+            raise UnauthenticatedError("an admin token is required")
+        if self.storage.is_admin_token(hash_token(token)):
+            return
+        if self.storage.terminal_by_token(hash_token(token)) is not None:
+            raise ForbiddenError("terminal tokens cannot use the admin API")
+        raise UnauthenticatedError("unknown token")
+
+    def create_admin_token(self, label: str = "admin") -> str:
+        token = new_token("adm")
+        self.storage.add_admin_token(hash_token(token), label, self.clock())
+        return token
+
+    # Enrolment --------------------------------------------------------------------------
+
+    def create_enrolment_token(self, site: str, ttl: timedelta) -> tuple[str, datetime]:
+        self.settings(site)
+        token = new_token("enr")
+        expires = self.clock() + ttl
+        self.storage.add_enrolment_token(site, hash_token(token), expires)
+        return token, expires
+
+    def enrol(self, request: EnrolRequest) -> EnrolResponse:
+        settings = self.storage.site_settings(request.site_code)
+        refused = EnrolmentRefusedError("unknown site, or enrolment token unknown, used or expired")
+        if settings is None:
+            raise refused
+        try:
+            load_public_key(request.public_key)
+        except ValueError as exc:
+            raise InvalidRequestError(f"public_key: {exc}") from exc
+        terminal_id = f"{request.site_code}-{secrets.token_hex(4).upper()}"
+        api_token = new_token("trm")
+        record = TerminalRecord(
+            id=terminal_id,
+            site=request.site_code,
+            name=request.name,
+            public_key=request.public_key,
+            applied_seq=0,
+            last_hash="",
+            enrolled_at="",
+            last_seen=None,
+            last_cursor=0,
+            revoked=False,
+        )
+        if not self.storage.enrol_terminal(
+            token_hash=hash_token(request.token),
+            terminal=record,
+            token_hash_api=hash_token(api_token),
+            now=self.clock(),
+        ):
+            raise refused
+        log.info(
+            "enrolled terminal %s (%s) on site %s", terminal_id, request.name, request.site_code
+        )
+        return EnrolResponse(
+            terminal_id=terminal_id,
+            api_token=api_token,
+            hub_public_key=self.public_key,
+            settings=settings,
+        )
+
+    # Journal push -----------------------------------------------------------------------
+
+    def push(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> PushResponse:
+        """Apply the entries that continue the terminal's chain; ignore duplicates.
+
+        Nothing is stored unless the whole batch is valid.
+        """
+        for entry in entries:
+            if entry.terminal_id != terminal.id:
+                raise ForbiddenError(f"entry {entry.id} belongs to another terminal's journal")
+        for attempt in range(_APPLY_ATTEMPTS):
+            if attempt:
+                current = self.storage.terminal(terminal.id)
+                assert current is not None
+                terminal = current
+            fresh = self._check_batch(terminal, entries)
+            if not fresh:
+                self.storage.touch_terminal(terminal.id, self.clock())
+                return PushResponse(
+                    applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
+                )
+            outcome = self.storage.apply_entries(terminal, fresh, self.clock())
+            if outcome is not None:
+                visits.entries_applied(self, terminal, fresh)
+                for flag in outcome.flags:
+                    log.warning(
+                        "account %s flagged (%s) by %s:%s, balance %d",
+                        flag.account_id,
+                        flag.reason,
+                        flag.terminal_id,
+                        flag.seq,
+                        flag.balance,
+                    )
+                return PushResponse(
+                    applied_seq=outcome.applied_seq,
+                    applied=outcome.applied,
+                    duplicates=len(entries) - len(fresh),
+                )
+        raise ConflictError("the terminal's journal is being pushed concurrently; retry")
+
+    def _check_batch(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> list[Entry]:
+        """The entries after the hub's high-water mark, verified; raises on any problem."""
+        applied = terminal.applied_seq
+        seqs = [e.seq for e in entries]
+        if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+            raise InvalidRequestError("entries must be consecutive and in sequence order")
+        old = [e for e in entries if e.seq <= applied]
+        if old:
+            stored = self.storage.entry_hashes(terminal.id, old[0].seq, old[-1].seq)
+            for entry in old:
+                if stored.get(entry.seq) != entry.hash:
+                    raise ChainBrokenError(
+                        f"entry {entry.id} differs from the one already applied",
+                        applied_seq=applied,
+                    )
+        fresh = [e for e in entries if e.seq > applied]
+        if not fresh:
+            return []
+        if fresh[0].seq != applied + 1:
+            raise SequenceGapError(
+                f"expected sequence {applied + 1}, got {fresh[0].seq}",
+                expected_seq=applied + 1,
+                applied_seq=applied,
+            )
+        key = load_public_key(terminal.public_key)
+        prev_hash = terminal.last_hash
+        for entry in fresh:
+            if entry.prev_hash != prev_hash:
+                raise ChainBrokenError(
+                    f"entry {entry.id} does not link to the entry before it",
+                    applied_seq=applied,
+                )
+            problem = entry_problem(entry, key)
+            if problem is not None:
+                raise BadSignatureError(f"entry {entry.id}: {problem}", applied_seq=applied)
+            if entry.account is None and entry.amount != 0:
+                raise InvalidRequestError(f"entry {entry.id}: an amount needs an account")
+            prev_hash = entry.hash
+        return fresh
+
+    # Changes pull -----------------------------------------------------------------------
+
+    def changes(
+        self, terminal: TerminalRecord, since: int, limit: int, site: str | None = None
+    ) -> ChangesPage:
+        if site is not None and site != terminal.site:
+            raise ForbiddenError("a terminal reads only its own site")
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequestError(f"limit must be between 1 and {MAX_PAGE}")
+        if since < 0:
+            raise InvalidRequestError("since must not be negative")
+        page = self.storage.changes(terminal.site, terminal.id, since, limit)
+        self.storage.touch_terminal(terminal.id, self.clock())
+        return page
+
+    # Admin: sites, accounts, ledger, credentials, documents -------------------------------
+
+    def create_site(self, settings: SiteSettings) -> None:
+        if self.storage.site_settings(settings.site_code) is not None:
+            raise ConflictError(f"site {settings.site_code} already exists")
+        self.storage.create_site(settings, self.clock())
+
+    def settings(self, site: str) -> SiteSettings:
+        settings = self.storage.site_settings(site)
+        if settings is None:
+            raise NotFoundError(f"no site {site}")
+        return settings
+
+    def update_settings(self, settings: SiteSettings) -> None:
+        self.settings(settings.site_code)
+        self.storage.update_site_settings(settings)
+
+    def put_accounts(self, site: str, rows: Sequence[AccountRow], *, replace: bool) -> None:
+        """Create accounts (``balance`` is the opening balance) or, with ``replace``,
+        update existing ones' details."""
+        self.settings(site)
+        ids = [r.id for r in rows]
+        if len(set(ids)) != len(ids):
+            raise InvalidRequestError("an account id appears twice")
+        for row in rows:
+            current = self.storage.account(row.id)
+            if current is not None and (not replace or current.site != site):
+                raise ConflictError(f"account {row.id} already exists")
+        self.storage.create_accounts(site, rows, self.clock(), replace=replace)
+
+    def account(self, account_id: str) -> AccountRecord:
+        record = self.storage.account(account_id)
+        if record is None:
+            raise NotFoundError(f"no account {account_id}")
+        return record
+
+    def update_account(self, record: AccountRecord) -> None:
+        self.account(record.row.id)
+        self.storage.update_account(record)
+
+    def top_up(self, account_id: str, amount: int, ref: str | None, note: str = "") -> int:
+        """An online top-up (from the diner's app). Idempotent per ``ref``."""
+        if amount <= 0:
+            raise InvalidRequestError("a top-up amount must be positive")
+        return self.adjust(account_id, amount, ref, note, kind="top_up")
+
+    def adjust(self, account_id: str, amount: int, ref: str | None, note: str, kind: str) -> int:
+        self.account(account_id)
+        balance, _ = self.storage.add_movement(
+            Movement(account_id, kind, amount, ref, note, format_ts(self.clock()))
+        )
+        return balance
+
+    def verify_terminal(self, terminal_id: str) -> ChainReport:
+        """Check the chain and signatures of everything a terminal pushed, as stored."""
+        terminal = self.storage.terminal(terminal_id)
+        if terminal is None:
+            raise NotFoundError(f"unknown terminal {terminal_id!r}")
+
+        def stored() -> Iterator[Entry]:
+            after = 0
+            while batch := self.storage.entries_of_terminal(terminal_id, after, 2000):
+                yield from batch
+                after = batch[-1].seq
+
+        return verify_chain(stored(), load_public_key(terminal.public_key), terminal_id=terminal_id)
+
+    def hub_balance_check(self, account_id: str) -> tuple[int, int]:
+        """(stored balance, hub movements + applied entries): equal unless corrupt."""
+        record = self.account(account_id)
+        total = sum(m.amount for m in self.storage.movements(account_id))
+        total += sum(e.amount for e in self.storage.entries_of_account(account_id))
+        return record.row.balance, total
+
+    def assign_credential(
+        self, value: str, kind: CredentialKind, account_id: str, public_key: str | None = None
+    ) -> CredentialRow:
+        account = self.account(account_id)
+        existing = self.storage.credential(value)
+        if existing is not None and existing[0] != account.site:
+            raise ConflictError(f"credential {value} belongs to another site")
+        if kind is CredentialKind.PHONE:
+            if public_key is None:
+                raise InvalidRequestError("a phone badge needs its public key")
+            try:
+                load_public_key(public_key)
+            except ValueError as exc:
+                raise InvalidRequestError(f"public_key: {exc}") from exc
+        row = CredentialRow(value=value, kind=kind, account_id=account_id, public_key=public_key)
+        self.storage.put_credential(account.site, row, self.clock())
+        return row
+
+    def set_credential_status(self, value: str, status: CredentialStatus) -> CredentialRow:
+        site, row = self.credential(value)
+        updated = row.model_copy(update={"status": status})
+        self.storage.put_credential(site, updated, self.clock())
+        return updated
+
+    def credential(self, value: str) -> tuple[str, CredentialRow]:
+        found = self.storage.credential(value)
+        if found is None:
+            raise NotFoundError(f"no credential {value}")
+        return found
+
+    def replace_credential(self, old: str, new: str) -> CredentialRow:
+        """A new badge for the same account (so the same balance); the old one is lost."""
+        _, row = self.credential(old)
+        if self.storage.credential(new) is not None:
+            raise ConflictError(f"credential {new} is already assigned")
+        self.set_credential_status(old, CredentialStatus.LOST)
+        return self.assign_credential(new, row.kind, row.account_id, row.public_key)
+
+    def put_document(
+        self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None
+    ) -> None:
+        self.settings(site)
+        self.storage.put_document(site, kind, doc_id, body, self.clock())
+
+    def document(self, site: str, kind: str, doc_id: str) -> dict[str, Any]:
+        body = self.storage.document(site, kind, doc_id)
+        if body is None:
+            raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
+        return body

@@ -1,0 +1,78 @@
+"""Receipts built from signed entries, encoded to ESC/POS and read back."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from drivers.printer.decode import decode
+from drivers.printer.escpos import Encoder
+from drivers.printer.preview import render_png
+from drivers.printer.receipt import layout
+from kiosk.engine import Accepted, Engine
+from kiosk.engine.trays import sell_tray
+from kiosk.receipt import receipt_for, verification_id
+from kiosk.sitefile import load_site_menu
+from sync.money import Money
+
+MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
+SITE = "Restaurant d'entreprise ACME"
+
+
+def euros(amount: Money) -> str:
+    """How the printer shows an amount (the code page has no no-break space)."""
+    return amount.format().replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def printed(data: object) -> tuple[str, bytes]:
+    raw = Encoder().encode(layout(data, 48))  # type: ignore[arg-type]
+    return decode(raw).text(), raw
+
+
+def test_tray_receipt_reads_back_with_vat_and_qr(engine: Engine) -> None:
+    sale = sell_tray(engine, "nfc:04A1B2C3D4E5F6", ["salad", "steak", "tart", "beer"], menu=MENU)
+    assert isinstance(sale, Accepted)
+    entry = engine.store.entry(sale.seq)
+    assert entry is not None
+    data = receipt_for(entry, site_name=SITE, new_balance=sale.balance_after.cents)
+    text, raw = printed(data)
+    assert SITE in text and "Formule complète" in text and "boeuf, frites" in text
+    assert "Prise en charge employeur" in text and "-3,00 €" in text
+    assert "TOTAL" in text and euros(sale.amount) in text
+    assert "20 %" in text and "10 %" in text  # beer at 20 %, the meal at 10 %
+    assert f"Ticket {sale.seq:06d}" in text and "Nouveau solde" in text
+    assert euros(sale.balance_after) in text and "DUPLICATA" not in text
+    # The VAT rows add up to the total, to the cent.
+    assert sum(row.total for row in data.vat_rows) == data.total == sale.amount.cents
+    image = Image.open(io.BytesIO(render_png(raw)))
+    codes = zxingcpp.read_barcodes(image)
+    assert [c.text for c in codes] == [verification_id(entry)]
+
+
+def test_reprint_is_marked_duplicate_and_training_factice(engine: Engine) -> None:
+    sale = engine.sell("nfc:04A1B2C3D4E5F6", Money(450))
+    assert isinstance(sale, Accepted)
+    entry = engine.store.entry(sale.seq)
+    assert entry is not None
+    first, _ = printed(receipt_for(entry, site_name=SITE))
+    again, _ = printed(receipt_for(entry, site_name=SITE, duplicate=True, training=True))
+    assert "DUPLICATA" not in first and again.count("DUPLICATA") == 2
+    assert "FACTICE" in again and "4,50 €" in again
+
+
+def test_top_up_and_cancellation_receipts(engine: Engine) -> None:
+    top = engine.top_up("A1", Money(2000), "cash", "C1")
+    sale = engine.sell("nfc:04A1B2C3D4E5F6", Money(700))
+    assert isinstance(top, Accepted) and isinstance(sale, Accepted)
+    undo = engine.cancel(sale.seq, "C1", "plateau erroné")
+    assert isinstance(undo, Accepted)
+    top_entry, undo_entry = engine.store.entry(top.seq), engine.store.entry(undo.seq)
+    assert top_entry is not None and undo_entry is not None
+    top_text, _ = printed(receipt_for(top_entry, site_name=SITE))
+    assert "Rechargement du compte" in top_text and "Espèces" in top_text
+    undo_text, _ = printed(receipt_for(undo_entry, site_name=SITE))
+    assert f"Annule le ticket {sale.seq:06d}" in undo_text and "plateau erroné" in undo_text
+    assert "-7,00 €" in undo_text
