@@ -4,6 +4,7 @@ reprint (marked duplicate), guest meal, open and close the till (closure summary
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pygame
@@ -384,7 +385,9 @@ class ClosureScreen(Screen):
         line_h = int(layout.font_size("large") * 1.5)
         painter.text(
             surface,
-            tr.t("closure.title", day=summary.business_day),
+            tr.t(
+                "closure.title", day=date.fromisoformat(summary.business_day).strftime("%d/%m/%Y")
+            ),
             pygame.Rect(body.x, body.y, body.width, line_h),
             size="large",
         )

@@ -16,6 +16,7 @@ from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import TrayTicket
+from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad, press
 from sync.money import Money
 
@@ -31,6 +32,20 @@ def ticket_rows(result: Accepted) -> list[tuple[str, str]]:
 def subsidy_of(result: Accepted) -> int:
     ticket = result.ticket
     return ticket.subsidy if isinstance(ticket, TrayTicket) else 0
+
+
+def fit_rows(
+    layout: Layout, height: int, lines: list[tuple[str, str]], totals: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """Ticket lines then totals in ``height`` pixels: a smaller font first, then the
+    middle lines folded into one, so the total and the new balance always show."""
+    rows = lines + totals
+    for size in ("normal", "small"):
+        fits = height // int(layout.font_size(size) * 1.35)
+        if len(rows) <= fits:
+            return size, rows
+    keep = max(0, fits - len(totals) - 1)
+    return "small", [*lines[:keep], (f"… (+{len(lines) - keep})", ""), *totals]
 
 
 class ResultScreen(Screen):
@@ -124,19 +139,21 @@ class AcceptedScreen(ResultScreen):
             align="center",
         )
         y += line_h
-        rows = ticket_rows(result)
+        lines = ticket_rows(result)
+        totals = []
         subsidy = subsidy_of(result)
         if subsidy:
-            rows.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
-        rows.append((tr.t("accepted.total"), display_money(result.amount)))
-        rows.append((tr.t("accepted.balance"), display_money(result.balance_after)))
+            totals.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
+        totals.append((tr.t("accepted.total"), display_money(result.amount)))
+        totals.append((tr.t("accepted.balance"), display_money(result.balance_after)))
         area = pygame.Rect(
             body.x + body.width // 8,
             y,
             body.width * 3 // 4,
             body.bottom - layout.button_h - layout.gap - y,
         )
-        painter.lines(surface, rows, area)
+        size, rows = fit_rows(layout, area.height, lines, totals)
+        painter.lines(surface, rows, area, size=size)
         for button in self.buttons():
             button.draw(surface, painter)
 

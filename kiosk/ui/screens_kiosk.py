@@ -333,7 +333,7 @@ class OrderScreen(DinerScreen):
         for cell, item in zip(layout.grid(area, len(items), 2), items, strict=True):
             if cell.bottom <= area.bottom:
                 buttons.append(
-                    Button(cell, f"{item.label}  {display_money(item.price)}", "add", item.id)
+                    Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
                 )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)

@@ -99,11 +99,13 @@ class TillScreen(Screen):
         top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
         items = ui.catalogue.in_category(self.category)
         area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
-        item_cells = layout.grid(area, len(items), 3)
+        # Two columns of name-over-price buttons in landscape: at three, long names
+        # shrank to unreadable sizes at 800x480.
+        item_cells = layout.grid(area, len(items), 3 if layout.portrait else 2)
         for cell, item in zip(item_cells, items, strict=True):
             if cell.bottom <= area.bottom:
                 buttons.append(
-                    Button(cell, f"{item.label}  {display_money(item.price)}", "add", item.id)
+                    Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
                 )
         remove, clear, cashier = layout.row(tray, 3)
         buttons += [

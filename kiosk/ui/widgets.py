@@ -56,6 +56,14 @@ class Button:
         radius = max(4, painter.layout.unit // 2)
         pygame.draw.rect(surface, fill, self.rect, border_radius=radius)
         inner = self.rect.inflate(-painter.layout.gap * 2, 0)
+        if "\n" in self.label:  # e.g. a product's name over its price
+            first, second = self.label.split("\n", 1)
+            top, bottom = inner.copy(), inner.copy()
+            top.height = bottom.height = inner.height // 2
+            top.bottom, bottom.top = inner.centery + 2, inner.centery - 2
+            painter.text(surface, first, top, size=self.size, colour=ink, align="center")
+            painter.text(surface, second, bottom, size=self.size, colour=ink, align="center")
+            return
         painter.text(surface, self.label, inner, size=self.size, colour=ink, align="center")
 
 

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Screenshots of the touch UI: ``scripts/screenshots.py [--out docs/screenshots]``.
+
+Drives the real UI headless (``SDL_VIDEODRIVER=dummy``) with the same synthetic
+touches and badge taps as the tests (``tests/kiosk/ui/helpers.py``), against a fresh
+temporary store seeded like the tests (``apply_snapshot``), and saves each screen of
+the till and of the self-service kiosk at 1280x800 and 800x480, plus the kiosk's idle
+and home screens in portrait at 1080x1920. The clock is fixed, so a rerun gives the
+same pictures unless the UI changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the tests' helpers and seed live under tests/
+    sys.path.insert(0, str(ROOT))
+
+import pygame  # noqa: E402
+
+from kiosk.engine import Engine  # noqa: E402
+from kiosk.engine.cashiers import add_cashier  # noqa: E402
+from kiosk.ui.events import DeviceFaulted  # noqa: E402
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal  # noqa: E402
+from kiosk.ui.sample import sample_catalogue  # noqa: E402
+from kiosk.ui.shell import Ui  # noqa: E402
+from sync.money import Money  # noqa: E402
+from tests.kiosk.engine.conftest import FakeClock, seed  # noqa: E402
+from tests.kiosk.ui.conftest import ALICE, BRUNO, CASHIER_BADGE, CASHIER_PIN  # noqa: E402
+from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
+
+LANDSCAPE = ((1280, 800), (800, 480))
+PORTRAIT = (1080, 1920)
+
+
+@contextmanager
+def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, FakeClock]]:
+    """A UI on a fresh store with the tests' diners and cashier."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as tmp:
+        folder = Path(tmp)
+        clock = FakeClock()
+        engine = Engine.open(
+            folder / "kiosk.db", folder / "terminal.key", terminal_id="T1", clock=clock
+        )
+        seed(engine)
+        add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False)
+        ui = Ui(
+            config,
+            engine,
+            sample_catalogue(),
+            receipts=MemoryReceipts(),
+            payment=VirtualPaymentTerminal(),
+            clock=clock,
+        )
+        try:
+            ui.settle()
+            yield ui, engine, clock
+        finally:
+            ui.close()
+            engine.close()
+
+
+class Shooter:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.saved: list[Path] = []
+
+    def __call__(self, ui: Ui, name: str) -> None:
+        w, h = ui.surface.get_size()
+        path = self.out / f"{ui.config.mode.value}-{w}x{h}-{name}.png"
+        pygame.image.save(ui.surface, str(path))
+        self.saved.append(path)
+
+
+def faults_and_offline(ui: Ui, clock: FakeClock, source: str, kind: str) -> None:
+    """A device fault and 25 minutes without a sync (offline after 10 min)."""
+    ui.inputs.put(DeviceFaulted(source, kind, kind))
+    clock.advance(minutes=25)
+    ui.step(3.0)  # past the status poll interval
+    ui.settle()
+
+
+def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
+    shot(ui, "empty")
+    for item in ("starter-salad", "main-fish", "dessert-tart", "drink-water", "drink-coffee"):
+        add(ui, item)
+    shot(ui, "tray")
+    tap(ui, ALICE)
+    shot(ui, "accepted")
+    touch(ui, "ok")
+    for _ in range(2):
+        add(ui, "service-cake")
+    tap(ui, BRUNO)  # 5,00 + 3,00 overdraft: 36,00 is refused with its shortfall
+    shot(ui, "refused")
+    touch(ui, "ok")
+    touch(ui, "clear")
+    touch(ui, "cashier")
+    shot(ui, "cashier-login")
+    tap(ui, CASHIER_BADGE)
+    type_digits(ui, CASHIER_PIN[:2])
+    shot(ui, "cashier-pin")
+    type_digits(ui, CASHIER_PIN[2:])
+    touch(ui, "keypad", "OK")
+    shot(ui, "cashier-menu")
+    touch(ui, "close")
+    shot(ui, "closure")
+    touch(ui, "ok")
+    touch(ui, "back")
+    add(ui, "main-veg")
+    add(ui, "drink-coffee")
+    faults_and_offline(ui, clock, "printer", "paper_out")
+    shot(ui, "status-offline-fault")
+
+
+def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
+    shot(ui, "idle")
+    tap(ui, ALICE)
+    shot(ui, "home")
+    touch(ui, "top_up")
+    shot(ui, "top-up")
+    touch(ui, "back")
+    touch(ui, "order")
+    touch(ui, "category", "Boissons")
+    touch(ui, "add", "drink-coffee")
+    touch(ui, "category", "Desserts")
+    touch(ui, "add", "dessert-tart")
+    shot(ui, "order")
+    touch(ui, "pay")
+    shot(ui, "order-done")
+    touch(ui, "ok")
+    touch(ui, "done")
+    faults_and_offline(ui, clock, "reader", "disconnected")
+    shot(ui, "status-offline-fault")
+
+
+def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
+    shot(ui, "idle")
+    tap(ui, ALICE)
+    shot(ui, "home")
+
+
+def history(engine: Engine) -> None:
+    """A few past tickets for the kiosk's home screen."""
+    engine.sell(ALICE, Money(645), details={"mode": "till"})
+    engine.top_up("A1", Money(2000), "cash", "K1")
+    engine.sell(ALICE, Money(520), details={"mode": "till"})
+
+
+Scenario = Callable[[Ui, Engine, FakeClock, Shooter], None]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="screenshots.py", description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    shot = Shooter(args.out)
+    runs: list[tuple[Mode, tuple[int, int], Scenario]] = [
+        *((Mode.TILL, size, till) for size in LANDSCAPE),
+        *((Mode.KIOSK, size, kiosk) for size in LANDSCAPE),
+        (Mode.KIOSK, PORTRAIT, kiosk_portrait),
+    ]
+    for mode, size, scenario in runs:
+        with seeded_ui(mode, size) as (ui, engine, clock):
+            if mode is Mode.KIOSK:
+                history(engine)
+            scenario(ui, engine, clock, shot)
+    for path in shot.saved:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
