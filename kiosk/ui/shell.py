@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +96,7 @@ class Ui:
         self._sound: Any = None
         self._jobs = 0
         self._then: dict[str, Callable[[Done], None]] = {}
+        self._frame_at = time.perf_counter()
         pygame.init()
         flags = pygame.FULLSCREEN if config.fullscreen else 0
         self.surface = pygame.display.set_mode((config.width, config.height), flags)
@@ -317,10 +319,19 @@ class Ui:
 
     def run(self) -> None:
         """The kiosk's loop until the window closes."""
-        clock = pygame.time.Clock()
         while self.running:
-            dt = clock.tick(self.config.fps) / 1000
-            self.step(dt)
+            self.step(self.next_frame())
+
+    def next_frame(self) -> float:
+        """Wait until the next frame is due at ``fps``, or sooner when the engine
+        worker has a result (a sale then shows at once instead of a frame later, which
+        kept the badge-to-screen time near two frames); the seconds since the last."""
+        due = self._frame_at + 1 / self.config.fps
+        self.worker.ready.wait(max(0.0, due - time.perf_counter()))
+        self.worker.ready.clear()  # results already queued are taken by this frame
+        now = time.perf_counter()
+        dt, self._frame_at = now - self._frame_at, now
+        return dt
 
     def settle(self, frames: int = 2) -> None:
         """Tests and tools: run frames until every event and job has been handled."""

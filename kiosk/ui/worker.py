@@ -31,6 +31,7 @@ class EngineWorker:
         self._pending = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self.ready = threading.Event()  # set with each result: wakes the frame loop
         self._thread = threading.Thread(target=self._run, name="ui-engine", daemon=True)
         self._thread.start()
 
@@ -58,6 +59,7 @@ class EngineWorker:
                 log.exception("engine job %s failed", tag)
                 done = Done(tag, error=exc)
             self.results.put(done)
+            self.ready.set()
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()

@@ -35,8 +35,6 @@ TITLE = "Canteen kiosk"  # the shell's window caption
 
 def child(folder_name: str) -> None:
     """The UI process: the till at 800x480 until a ``stop`` file appears."""
-    import pygame
-
     from kiosk.ui.model import Mode, UiConfig
     from kiosk.ui.sample import sample_catalogue
     from kiosk.ui.shell import Ui
@@ -45,12 +43,11 @@ def child(folder_name: str) -> None:
     engine = Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id="T1")
     config = UiConfig(mode=Mode.TILL, width=800, height=480, sound=False)
     ui = Ui(config, engine, sample_catalogue())
-    clock = pygame.time.Clock()
     badge, stop, state = folder / "badge", folder / "stop", folder / "state.json"
     shown = ""
     try:
         while ui.running and not stop.exists():
-            ui.step(clock.tick(config.fps) / 1000)
+            ui.step(ui.next_frame())  # Ui.run's frame, with checks in between
             if badge.exists():
                 ui.tap(badge.read_text().strip())
                 badge.unlink()
