@@ -6,19 +6,14 @@ from pathlib import Path
 
 import click
 
+from kiosk.cli.options import data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine.errors import EngineError
 
 
 @click.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Terminal data folder (default: $KIOSK_DATA_DIR or ./var/kiosk).",
-)
+@data_option
 @click.option(
     "--config",
     "config_file",
