@@ -16,13 +16,21 @@ from drivers.scanner.virtual import VirtualScanner
 from kiosk.app import App, to_ui_input
 from kiosk.config import load_config
 from kiosk.engine import Engine
+from kiosk.engine.cashiers import add_cashier
+from kiosk.engine.pricing import PricedTicket, price_tray
+from kiosk.engine.visits import HUB_KEY_META
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.shell import Ui
 from sync import phonebadge
+from sync.journal import public_key_text
+from sync.protocol.ticket import BillingKind, BillTo
 from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
+from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
+from tests.kiosk.ui.conftest import CASHIER_BADGE, CASHIER_PIN
 from tests.kiosk.ui.helpers import add, touch
+from tests.kiosk.ui.test_cashier import login
 
 from .engine.conftest import FakeClock
 
@@ -127,4 +135,34 @@ def test_printer_out_of_paper_shows_in_the_status_bar(app: App, engine: Engine) 
     assert entry is not None and entry.kind == "sale"
     kinds = [e.kind for e in engine.store.journal_after(sale_seq, 10)]
     assert "device_fault" in kinds
+    ui.close()
+
+
+def test_visit_code_serves_a_guest_at_the_guest_tariff(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    engine.store.set_meta(HUB_KEY_META, public_key_text(HUB.public_key()))
+    code = phonebadge.mint_visit(HUB, V1, TODAY)
+    publish(engine, {V1: visit(code=code)})
+    ui = app.build_ui()
+    app.start_bridge()
+    for item in ("salad", "dish-of-the-day"):
+        add(ui, item)
+    login(ui)
+    touch(ui, "guest")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    scanner = app.devices["scanner"]
+    assert isinstance(scanner, VirtualScanner)
+    scanner.scan(code)
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.kind == "guest_meal" and entry.account == "A1"
+    # The guest profile's price, not the host's subsidised one.
+    guest = price_tray(
+        MENU,
+        "guest",
+        ["salad", "dish-of-the-day"],
+        subsidised_today=True,
+        bill_to=BillTo(kind=BillingKind.HOST_ACCOUNT, ref="A1"),
+    )
+    assert isinstance(guest, PricedTicket) and entry.amount == -guest.total
     ui.close()
