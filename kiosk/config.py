@@ -5,7 +5,7 @@ Precedence, highest first:
 
 1. command-line flags (the CLI passes them as ``overrides``);
 2. environment variables ``KIOSK_<SECTION>__<KEY>`` (e.g. ``KIOSK_HUB__URL``,
-   ``KIOSK_UI__LANGUAGE=en``); values are read as TOML literals when they parse
+   ``KIOSK_UI__LANG=en``); values are read as TOML literals when they parse
    (``30``, ``true``, ``[1, 2]``) and as plain text otherwise;
 3. the terminal file (``terminal.toml`` in the data folder, or ``--config``);
 4. ``config/default.toml`` shipped with the code (the same values as the defaults
@@ -21,13 +21,23 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.configfile import ConfigError, validate_model
+from kiosk.ui.model import Mode, UiConfig
+
+__all__ = [
+    "DevicesSection",
+    "Mode",
+    "TerminalConfig",
+    "TerminalSection",
+    "dump_toml",
+    "env_layer",
+    "load_config",
+]
 
 ENV_PREFIX = "KIOSK_"
 
@@ -36,26 +46,13 @@ class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Mode(StrEnum):
-    TILL = "till"  # cashier + diner at a staffed till
-    KIOSK = "kiosk"  # self-service
-
-
 class TerminalSection(Section):
+    # ``mode`` here decides till or kiosk; the UI's own ``[ui] mode`` is ignored.
     id: str | None = Field(default=None, description="given by the hub at enrolment")
     site_code: str | None = None
     data_dir: Path = Path("var/kiosk")
     mode: Mode = Mode.TILL
     training: bool = Field(default=False, description="receipts marked FACTICE")
-
-
-class UiSection(Section):
-    language: str = Field(default="fr", pattern="^(fr|en)$")
-    width: int = Field(default=1280, ge=320)
-    height: int = Field(default=800, ge=240)
-    fullscreen: bool = False
-    idle_logout_s: float = Field(default=20.0, gt=0)
-    sound: bool = True
 
 
 class DevicesSection(Section):
@@ -70,7 +67,7 @@ class DevicesSection(Section):
 
 class TerminalConfig(Section):
     terminal: TerminalSection = TerminalSection()
-    ui: UiSection = UiSection()
+    ui: UiConfig = UiConfig()  # the touch UI's own settings (kiosk.ui.model)
     devices: DevicesSection = DevicesSection()
 
 

@@ -33,15 +33,24 @@ def has_display() -> bool:
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed of the service.")
 @click.option("--verbose-log", is_flag=True, help="Print every decision of the service.")
 @click.option("--json", "as_json", is_flag=True, help="Headless: print the summary as JSON.")
+@click.option("--mode", type=click.Choice(["till", "kiosk"]), default="till", show_default=True)
 def demo(
-    *, folder: Path, headless: bool, diners: int, seed: int, verbose_log: bool, as_json: bool
+    *,
+    folder: Path,
+    headless: bool,
+    diners: int,
+    seed: int,
+    verbose_log: bool,
+    as_json: bool,
+    mode: str,
 ) -> None:
     """Start a hub, seed a demo site, enrol a terminal, sync, and serve lunch.
 
     Without a display (or with --headless) a scripted service of diners runs through
     the virtual reader, scanner and printer, the engine, the sync daemon and the hub,
-    and a summary is printed. With a display the kiosk window opens: F1-F9 tap demo
-    badges, P shows a phone badge; receipts are rendered to PNG in the demo folder.
+    and a summary is printed. With a display the kiosk window opens: F5-F12 tap demo
+    badges, F4 shows a phone badge, F2 switches the language; receipts are rendered to
+    PNG in the demo folder.
 
     \b
     Example:
@@ -54,7 +63,7 @@ def demo(
         except ImportError as exc:
             click.echo(f"the kiosk window cannot open ({exc}); running headless", err=True)
         else:
-            window.run_window(folder, seed=seed)
+            window.run_window(folder, seed=seed, mode=mode)
             return
     console = Console()
     if not as_json:

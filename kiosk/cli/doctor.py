@@ -14,19 +14,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from kiosk.cli.options import data_option
 from kiosk.datadir import DataDir
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
 @click.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Terminal data folder (default: $KIOSK_DATA_DIR or ./var/kiosk).",
-)
+@data_option
 @click.option(
     "--config",
     "config_path",

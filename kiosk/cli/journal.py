@@ -10,16 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from kiosk.cli.options import data_option
 from kiosk.datadir import DataDir
 from kiosk.engine.errors import EngineError
-
-data_option = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Terminal data folder (default: $KIOSK_DATA_DIR or ./var/kiosk).",
-)
 
 
 @click.group()

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from kiosk.cli.options import data_option
 from kiosk.config import Mode
 from kiosk.datadir import DataDir
 
@@ -28,13 +29,7 @@ PROMPTS = {
 
 
 @click.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Terminal data folder (default: $KIOSK_DATA_DIR or ./var/kiosk).",
-)
+@data_option
 @click.option("--hub", "hub_url", default=None, help="The hub's URL, e.g. https://hub:8700.")
 @click.option("--site", "site_code", default=None, help="Site code (code solution).")
 @click.option("--token", default=None, help="One-time enrolment token from the back office.")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kiosk.cli.options import data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.provision import SyncConfig, hub_client, load_sync_config, sync_config_path
@@ -32,14 +33,6 @@ from kiosk.provision import SyncConfig, hub_client, load_sync_config, sync_confi
 if TYPE_CHECKING:
     from kiosk.engine import Store
     from sync.daemon import SyncDaemon
-
-data_option = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Terminal data folder (default: $KIOSK_DATA_DIR or ./var/kiosk).",
-)
 
 
 def config_path(data: DataDir) -> Path:

@@ -63,6 +63,16 @@ def price_for(
     )
 
 
+def tray_payload(ticket: PricedTicket, items: Sequence[str]) -> dict[str, Any]:
+    """What a tray sale keeps in its journal payload: the whole priced ticket, the
+    items, and the amounts by VAT rate (basis points -> cents) that closures add up."""
+    return {
+        "ticket": ticket.model_dump(mode="json"),
+        "items": sorted(items),
+        "vat": {str(int(row.rate)): row.total for row in ticket.vat},
+    }
+
+
 def sell_tray(
     engine: Engine,
     credential: str | bytes,
@@ -81,8 +91,7 @@ def sell_tray(
         ticket = price_for(engine, menu, who, items, take_away)
         if isinstance(ticket, PricingRefused):
             return Refused(ticket.reason, ticket.detail, account_id=who.account.id)
-        payload = {"ticket": ticket.model_dump(mode="json"), "items": sorted(items)}
-        return Money(ticket.total), payload, ticket
+        return Money(ticket.total), tray_payload(ticket, items), ticket
 
     return engine.sell(credential, None, kind=EntryKind.SALE, price=price)
 

@@ -34,6 +34,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fault.disconnected": ("débranché", "disconnected"),
     "fault.paper_out": ("plus de papier", "out of paper"),
     "fault.error": ("en panne", "not working"),
+    "category.starter": ("Entrées", "Starters"),
+    "category.main": ("Plats", "Mains"),
+    "category.side": ("Accompagnements", "Sides"),
+    "category.cheese": ("Fromages", "Cheese"),
+    "category.dessert": ("Desserts", "Desserts"),
+    "category.drink": ("Boissons", "Drinks"),
+    "category.bread": ("Pain", "Bread"),
+    "category.snack": ("Snacking", "Snacks"),
+    "category.service": ("Services", "Services"),
     "till.title": ("Caisse", "Till"),
     "till.tray": ("Plateau", "Tray"),
     "till.empty_tray": ("Plateau vide", "Empty tray"),
@@ -305,6 +314,11 @@ class Translator:
         text = pair[0] if self.lang is Lang.FR else pair[1]
         shown = {k: display_money(v) if isinstance(v, Money) else v for k, v in values.items()}
         return text.format(**shown) if shown else text
+
+    def category(self, name: str) -> str:
+        """A catalogue category's name on screen (the id itself when unknown)."""
+        key = f"category.{name}"
+        return self.t(key) if key in MESSAGES else name
 
     def reason(self, reason: RejectReason) -> tuple[str, str]:
         """(what happened, what to do next) in the current language."""

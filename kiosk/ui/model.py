@@ -18,9 +18,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.engine.ledger import Engine
+from kiosk.engine.pricing import PricedTicket, PricingRefused
 from kiosk.engine.results import Identified, Refused
+from kiosk.engine.trays import price_for, tray_payload
 from sync.journal import Entry
 from sync.money import Money
+from sync.protocol.catalogue import SiteMenu
 from sync.protocol.reasons import RejectReason
 
 
@@ -114,6 +118,65 @@ class ListPricer:
         lines = tuple(TicketLine(i.label, i.price) for i in items)
         payload = {"items": [i.id for i in items], "vat": vat}
         return Money(total), payload, TrayTicket(lines, 0, total, vat)
+
+
+class MenuPricer:
+    """The site's pricer: the tray repriced for the diner's tariff profile, formulas,
+    admission fee and the daily subsidy (``kiosk.engine.pricing``)."""
+
+    def __init__(self, engine: Engine, menu: SiteMenu, lang: str = "fr") -> None:
+        self.engine, self.menu, self.lang = engine, menu, lang
+
+    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult:
+        ids = [item.id for item in items]
+        ticket = price_for(self.engine, self.menu, diner, ids, take_away=False)
+        if isinstance(ticket, PricingRefused):
+            return Refused(ticket.reason, ticket.detail, account_id=diner.account.id)
+        return Money(ticket.total), tray_payload(ticket, ids), tray_ticket(ticket, self.lang)
+
+
+def tray_ticket(ticket: PricedTicket, lang: str = "fr") -> TrayTicket:
+    """The lines the accepted screen shows for a priced ticket."""
+
+    def label(text: Any) -> str:
+        return str(text.en if lang == "en" else text.fr)
+
+    lines = [
+        TicketLine(
+            f"{line.quantity} x {label(line.label)}" if line.quantity > 1 else label(line.label),
+            line.total,
+        )
+        for line in ticket.lines
+    ]
+    for formula in ticket.formulas:
+        parts = ", ".join(label(part.label) for part in formula.parts)
+        lines.append(TicketLine(f"{label(formula.label)} ({parts})", formula.total))
+    if ticket.admission is not None and ticket.admission.amount:
+        lines.append(
+            TicketLine(
+                "Droit d'admission" if lang != "en" else "Admission fee", ticket.admission.amount
+            )
+        )
+    subsidy = -ticket.subsidy.amount if ticket.subsidy is not None else 0  # shown as a deduction
+    vat = {str(int(row.rate)): row.total for row in ticket.vat}
+    return TrayTicket(tuple(lines), subsidy, ticket.total, vat)
+
+
+def catalogue_from_menu(menu: SiteMenu, lang: str = "fr") -> Catalogue:
+    """The items a cashier can put on a tray, in the menu's order."""
+    return Catalogue(
+        [
+            Item(
+                id=item.id,
+                label=item.label.en if lang == "en" else item.label.fr,
+                category=str(item.category),
+                price=item.price,
+                vat=int(item.vat_rate),
+                code=item.code,
+            )
+            for item in menu.items
+        ]
+    )
 
 
 def tray_total(items: Sequence[Item]) -> Money:

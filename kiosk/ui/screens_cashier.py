@@ -11,7 +11,8 @@ import pygame
 
 from kiosk.engine.cashiers import cashier_for, check_pin
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
-from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.engine.results import Accepted, Identified, Refused, Result
+from kiosk.engine.trays import serve_visit
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import display_rate
 from kiosk.ui.manager import Screen, ScreenId
@@ -19,6 +20,7 @@ from kiosk.ui.model import tray_total
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.widgets import Button, Keypad, press
 from kiosk.ui.worker import Done
+from sync import phonebadge
 from sync.journal import Entry, EntryKind
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
@@ -298,8 +300,31 @@ class CashierMenuScreen(Screen):
                 on_accepted=lambda _result: ui.session.tray.clear(),
             )
 
+        def on_code(text: str) -> None:
+            # A visit's QR code: the guest tariff, billed as the visit says.
+            menu = getattr(ui.pricer, "menu", None)
+            if menu is None or not text.strip().startswith(phonebadge.VISIT_PREFIX):
+                ui.toasts.show(ui.tr.t("till.unknown_code", code=text[:24]), "danger")
+                return
+            items = [item.id for item in ui.session.tray]
+
+            def job() -> Result:
+                return serve_visit(ui.engine, text, items, 1, menu=menu, cashier=self.cashier)
+
+            def then(done: Done) -> None:
+                result = done.value
+                if isinstance(result, Accepted):
+                    ui.session.tray.clear()
+                    self.go(ScreenId.ACCEPTED, result=result, back=ScreenId.TILL)
+                elif isinstance(result, Refused):
+                    self.go(ScreenId.REFUSED, result=result, back=ScreenId.TILL)
+                else:
+                    ui.toasts.show(str(done.error), "danger")
+
+            ui.submit("guest_visit", job, then)
+
         title = ui.tr.t("cashier.guest_badge", amount=tray_total(ui.session.tray))
-        self.go(ScreenId.BADGE_PROMPT, title=title, back=BACK, on_badge=on_badge)
+        self.go(ScreenId.BADGE_PROMPT, title=title, back=BACK, on_badge=on_badge, on_code=on_code)
 
     def do_open(self) -> None:
         ui = self.ui

@@ -235,6 +235,10 @@ class BadgePromptScreen(Screen):
             self.go(self.params["back"])
         elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
             self.params["on_badge"](event.payload.credential)
+        elif event.type == INPUT and isinstance(event.payload, CodeScanned):
+            on_code = self.params.get("on_code")  # e.g. a visit's QR code for guests
+            if on_code is not None:
+                on_code(event.payload.text)
 
     def draw(self, surface: pygame.Surface) -> None:
         layout, painter = self.ui.layout, self.ui.painter

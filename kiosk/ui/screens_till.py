@@ -89,7 +89,7 @@ class TillScreen(Screen):
         buttons = [
             Button(
                 cell,
-                name,
+                tr.category(name),
                 "category",
                 name,
                 style="primary" if name == self.category else "secondary",

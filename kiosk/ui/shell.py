@@ -71,6 +71,7 @@ class Ui:
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
+        hotkeys: dict[str, Callable[[], None]] | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -81,6 +82,8 @@ class Ui:
         self.inputs: queue.Queue[Input] = inputs or queue.Queue()
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
+        # Extra keys by pygame key name ("f5", "p" ...): the demo taps badges with them.
+        self.hotkeys = dict(hotkeys or {})
         self.tr = Translator(Lang(config.lang), engine.settings().timezone)
         self.session = Session()
         self.toasts = Toasts()
@@ -220,6 +223,9 @@ class Ui:
             return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.tr.toggle()
+            return
+        if event.type == pygame.KEYDOWN and pygame.key.name(event.key) in self.hotkeys:
+            self.hotkeys[pygame.key.name(event.key)]()
             return
         if event.type == ACTION and event.action == "lang":
             self.tr.toggle()

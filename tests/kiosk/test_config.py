@@ -20,10 +20,10 @@ def test_defaults_match_the_shipped_default_file() -> None:
 
 def test_precedence(tmp_path: Path) -> None:
     file = tmp_path / "terminal.toml"
-    file.write_text('[ui]\nlanguage = "en"\nwidth = 1024\n[terminal]\nmode = "till"\n')
+    file.write_text('[ui]\nlang = "en"\nwidth = 1024\n[terminal]\nmode = "till"\n')
     env = {"KIOSK_UI__WIDTH": "800", "KIOSK_TERMINAL__MODE": "kiosk", "KIOSK_OTHER": "x"}
     config = load_config(file, environ=env, overrides={"terminal": {"mode": "till"}})
-    assert config.ui.language == "en"  # file
+    assert config.ui.lang == "en"  # file
     assert config.ui.width == 800  # environment over file
     assert config.terminal.mode is Mode.TILL  # flag over environment
 
@@ -38,7 +38,7 @@ def test_env_values_are_toml_literals() -> None:
     ("text", "env", "where", "key"),
     [
         ("[ui]\ncolour = 1\n", {}, "terminal.toml", "ui.colour"),
-        ('[ui]\nlanguage = "de"\n', {}, "terminal.toml", "ui.language"),
+        ('[ui]\nlang = "de"\n', {}, "terminal.toml", "ui.lang"),
         ("", {"KIOSK_UI__WIDTH": "tiny"}, "environment", "ui.width"),
         ("", {"KIOSK_UI__PROXY": "x"}, "environment", "ui.proxy"),
     ],

@@ -1,0 +1,86 @@
+"""``kiosk run``: the till or self-service kiosk, full screen, with its devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kiosk.cli.options import data_option
+from kiosk.configfile import ConfigError
+from kiosk.datadir import DataDir
+from kiosk.engine.errors import EngineError
+
+
+@click.command()
+@data_option
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Terminal config (default: terminal.toml in the data folder).",
+)
+@click.option("--mode", type=click.Choice(["till", "kiosk"]), default=None, help="Override.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Override.")
+@click.option("--fullscreen/--windowed", default=None, help="Override the [ui] setting.")
+@click.option(
+    "--site",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A site file to take the menu from until the hub has sent one.",
+)
+def run(
+    *,
+    data_dir: str | None,
+    config_file: Path | None,
+    mode: str | None,
+    lang: str | None,
+    fullscreen: bool | None,
+    site: Path | None,
+) -> None:
+    """Open the kiosk window and serve: badges, trays, receipts, cashier actions.
+
+    The devices come from [devices] of the terminal config; a device that is missing
+    or fails is shown in the status bar and retried, and sales go on. Run `kiosk sync`
+    beside it (systemd: kiosk-sync) to exchange with the hub.
+
+    \b
+    Example:
+      kiosk run --data /var/lib/kiosk --fullscreen
+    """
+    from kiosk.app import App
+    from kiosk.config import load_config
+    from kiosk.engine.trays import current_menu
+    from kiosk.sitefile import load_site_menu
+    from sync.journal import EntryKind
+
+    data = DataDir.resolve(data_dir)
+    overrides: dict[str, dict[str, object]] = {"terminal": {}, "ui": {}}
+    if mode:
+        overrides["terminal"]["mode"] = mode
+    if lang:
+        overrides["ui"]["lang"] = lang
+    if fullscreen is not None:
+        overrides["ui"]["fullscreen"] = fullscreen
+    try:
+        config = load_config(config_file or data.config, overrides=overrides)
+        if config_file is not None and not config_file.exists():
+            raise click.ClickException(f"{config_file}: file not found")
+        engine = data.open_engine()
+        menu = current_menu(engine) or (load_site_menu(site) if site else None)
+    except (ConfigError, EngineError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if menu is None:
+        engine.close()
+        raise click.ClickException(
+            "no menu on this terminal yet: run `kiosk sync now` (or give --site FILE)"
+        )
+    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
+    app = App(engine, config, menu)
+    app.open_devices()
+    try:
+        app.run()
+    finally:
+        engine.record_event(EntryKind.STOP, {"mode": config.terminal.mode.value})
+        engine.close()

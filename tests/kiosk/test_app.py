@@ -1,0 +1,168 @@
+"""The app's wiring, end to end: virtual devices -> bridge -> UI -> engine -> printer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.badge.virtual import VirtualBadgeReader
+from drivers.events import BadgePresented, CodeScanned, DeviceFault, DeviceReady
+from drivers.printer.decode import decode
+from drivers.printer.virtual import VirtualPrinter
+from drivers.scanner.virtual import VirtualScanner
+from kiosk.app import App, to_ui_input
+from kiosk.config import load_config
+from kiosk.engine import Engine
+from kiosk.engine.cashiers import add_cashier
+from kiosk.engine.pricing import PricedTicket, price_tray
+from kiosk.engine.visits import HUB_KEY_META
+from kiosk.sitefile import load_site_menu
+from kiosk.ui import events as ui_events
+from kiosk.ui.manager import ScreenId
+from kiosk.ui.shell import Ui
+from sync import phonebadge
+from sync.journal import public_key_text
+from sync.protocol.ticket import BillingKind, BillTo
+from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
+from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
+from tests.kiosk.ui.conftest import CASHIER_BADGE, CASHIER_PIN
+from tests.kiosk.ui.helpers import add, touch
+from tests.kiosk.ui.test_cashier import login
+
+from .engine.conftest import FakeClock
+
+MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
+
+
+def test_driver_events_become_ui_inputs() -> None:
+    kinds = {"acr122": "reader", "cdc0": "scanner", "tm-t20": "printer"}
+    assert to_ui_input(BadgePresented("acr122", "nfc:04A1B2C3"), kinds) == (
+        ui_events.BadgeTapped("nfc:04A1B2C3", "reader")
+    )
+    assert to_ui_input(CodeScanned("cdc0", "3017620422003"), kinds) == (
+        ui_events.CodeScanned("3017620422003", "scanner")
+    )
+    # A phone badge's QR code pays like a badge.
+    code = "MB1." + "A" * 102
+    assert to_ui_input(CodeScanned("cdc0", code + "\r"), kinds) == ui_events.BadgeTapped(
+        code, "scanner"
+    )
+    fault = to_ui_input(DeviceFault("tm-t20", "paper_out", "no paper"), kinds)
+    assert fault == ui_events.DeviceFaulted("printer", "paper_out", "no paper")
+    ready = to_ui_input(DeviceReady("tm-t20", "printer"), kinds)
+    assert ready == ui_events.DeviceReadied("printer")
+
+
+@pytest.fixture
+def app(engine: Engine) -> Iterator[App]:
+    config = load_config(
+        None, environ={}, overrides={"ui": {"width": 800, "height": 480, "sound": False}}
+    )
+    built = App(engine, config, MENU)
+    for kind, device in (
+        ("reader", VirtualBadgeReader(None, built.events)),
+        ("scanner", VirtualScanner(None, built.events)),
+        ("printer", VirtualPrinter(None, built.events)),
+    ):
+        built.add_device(kind, device.start())
+    yield built
+    built.close()
+
+
+def until(ui: Ui, done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < deadline, f"still on {ui.screen}"
+        ui.settle()
+        time.sleep(0.01)
+
+
+def test_tap_on_the_reader_pays_the_tray_at_the_diner_tariff(app: App, engine: Engine) -> None:
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    reader = app.devices["reader"]
+    assert isinstance(reader, VirtualBadgeReader)
+    reader.tap("04A1B2C3D4E5F6")
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.kind == "sale" and entry.amount == -740
+    assert entry.payload["ticket"]["subsidy_granted"] is True
+    assert entry.payload["vat"] == {"1000": 740}
+    touch(ui, "print")
+    until(ui, lambda: bool(printer.jobs))
+    text = decode(printer.jobs[-1]).text()
+    assert "Formule complète" in text and "7,40" in text and "Nouveau solde" in text
+    ui.close()
+
+
+def test_phone_badge_through_the_scanner(app: App, engine: Engine, clock: FakeClock) -> None:
+    enrol_phones(engine)
+    ui = app.build_ui()
+    app.start_bridge()
+    add(ui, "dish-of-the-day")
+    scanner = app.devices["scanner"]
+    assert isinstance(scanner, VirtualScanner)
+    scanner.scan(phonebadge.mint(PHONE, ALICE_PHONE, clock.now))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.payload["credential"] == ALICE_PHONE
+    ui.close()
+
+
+def test_printer_out_of_paper_shows_in_the_status_bar(app: App, engine: Engine) -> None:
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    printer.paper_out = True
+    add(ui, "dish-of-the-day")
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    sale_seq = engine.store.last_seq()
+    touch(ui, "print")
+    until(ui, lambda: "printer" in ui.faults)
+    # The sale stands; the fault is in the journal and the ticket can be printed later.
+    entry = engine.store.entry(sale_seq)
+    assert entry is not None and entry.kind == "sale"
+    kinds = [e.kind for e in engine.store.journal_after(sale_seq, 10)]
+    assert "device_fault" in kinds
+    ui.close()
+
+
+def test_visit_code_serves_a_guest_at_the_guest_tariff(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    engine.store.set_meta(HUB_KEY_META, public_key_text(HUB.public_key()))
+    code = phonebadge.mint_visit(HUB, V1, TODAY)
+    publish(engine, {V1: visit(code=code)})
+    ui = app.build_ui()
+    app.start_bridge()
+    for item in ("salad", "dish-of-the-day"):
+        add(ui, item)
+    login(ui)
+    touch(ui, "guest")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    scanner = app.devices["scanner"]
+    assert isinstance(scanner, VirtualScanner)
+    scanner.scan(code)
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.kind == "guest_meal" and entry.account == "A1"
+    # The guest profile's price, not the host's subsidised one.
+    guest = price_tray(
+        MENU,
+        "guest",
+        ["salad", "dish-of-the-day"],
+        subsidised_today=True,
+        bill_to=BillTo(kind=BillingKind.HOST_ACCOUNT, ref="A1"),
+    )
+    assert isinstance(guest, PricedTicket) and entry.amount == -guest.total
+    ui.close()
