@@ -31,9 +31,16 @@ import pygame  # noqa: E402
 
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
+from kiosk.sitefile import load_site_menu  # noqa: E402
 from kiosk.ui.events import DeviceFaulted  # noqa: E402
-from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal  # noqa: E402
-from kiosk.ui.sample import sample_catalogue  # noqa: E402
+from kiosk.ui.model import (  # noqa: E402
+    MemoryReceipts,
+    MenuPricer,
+    Mode,
+    UiConfig,
+    VirtualPaymentTerminal,
+    catalogue_from_menu,
+)
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
 from tests.kiosk.engine.conftest import FakeClock, seed  # noqa: E402
@@ -42,6 +49,7 @@ from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
 
 LANDSCAPE = ((1280, 800), (800, 480))
 PORTRAIT = (1080, 1920)
+MENU = load_site_menu(ROOT / "config" / "example-site.toml")
 
 
 @contextmanager
@@ -59,7 +67,8 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         ui = Ui(
             config,
             engine,
-            sample_catalogue(),
+            catalogue_from_menu(MENU),
+            pricer=MenuPricer(engine, MENU),
             receipts=MemoryReceipts(),
             payment=VirtualPaymentTerminal(),
             clock=clock,
@@ -94,15 +103,15 @@ def faults_and_offline(ui: Ui, clock: FakeClock, source: str, kind: str) -> None
 
 def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "empty")
-    for item in ("starter-salad", "main-fish", "dessert-tart", "drink-water", "drink-coffee"):
+    for item in ("salad", "steak", "tart", "water", "coffee"):
         add(ui, item)
     shot(ui, "tray")
     tap(ui, ALICE)
     shot(ui, "accepted")
     touch(ui, "ok")
     for _ in range(2):
-        add(ui, "service-cake")
-    tap(ui, BRUNO)  # 5,00 + 3,00 overdraft: 36,00 is refused with its shortfall
+        add(ui, "cake-order")
+    tap(ui, BRUNO)  # 5,00 + 3,00 overdraft: 48,00 is refused with its shortfall
     shot(ui, "refused")
     touch(ui, "ok")
     touch(ui, "clear")
@@ -118,8 +127,8 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "closure")
     touch(ui, "ok")
     touch(ui, "back")
-    add(ui, "main-veg")
-    add(ui, "drink-coffee")
+    add(ui, "veggie")
+    add(ui, "coffee")
     faults_and_offline(ui, clock, "printer", "paper_out")
     shot(ui, "status-offline-fault")
 
@@ -132,10 +141,8 @@ def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "top-up")
     touch(ui, "back")
     touch(ui, "order")
-    touch(ui, "category", "Boissons")
-    touch(ui, "add", "drink-coffee")
-    touch(ui, "category", "Desserts")
-    touch(ui, "add", "dessert-tart")
+    touch(ui, "add", "coffee-card")
+    touch(ui, "add", "packed-lunch")
     shot(ui, "order")
     touch(ui, "pay")
     shot(ui, "order-done")

@@ -61,6 +61,7 @@ class Item:
     price: int
     vat: int = 1000
     code: str | None = None  # barcode / QR text that adds it to the tray
+    orderable: bool = False  # offered by the self-service kiosk's "order" screen
 
 
 class Catalogue:
@@ -77,6 +78,12 @@ class Catalogue:
 
     def get(self, item_id: str) -> Item | None:
         return self._by_id.get(item_id)
+
+    def for_order(self) -> Catalogue:
+        """What the self-service kiosk offers to order: the items marked orderable
+        (products and services), or everything when none is marked."""
+        marked = [i for i in self.items if i.orderable]
+        return Catalogue(marked) if marked else self
 
     def by_code(self, code: str) -> Item | None:
         return self._by_code.get(code.strip()) or self._by_id.get(code.strip())
@@ -173,6 +180,7 @@ def catalogue_from_menu(menu: SiteMenu, lang: str = "fr") -> Catalogue:
                 price=item.price,
                 vat=int(item.vat_rate),
                 code=item.code,
+                orderable=item.orderable,
             )
             for item in menu.items
         ]

@@ -312,7 +312,7 @@ class OrderScreen(DinerScreen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
-        categories = self.ui.catalogue.categories()
+        categories = self.ui.catalogue.for_order().categories()
         self.category = categories[0] if categories else ""
 
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
@@ -321,15 +321,21 @@ class OrderScreen(DinerScreen):
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
-        categories = ui.catalogue.categories()
+        categories = ui.catalogue.for_order().categories()
         cat_cells = layout.grid(menu, len(categories), max(1, min(4, len(categories))))
         buttons = [
-            Button(c, n, "category", n, style="primary" if n == self.category else "secondary")
+            Button(
+                c,
+                ui.tr.category(n),
+                "category",
+                n,
+                style="primary" if n == self.category else "secondary",
+            )
             for c, n in zip(cat_cells, categories, strict=True)
         ]
         top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
         area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
-        items = ui.catalogue.in_category(self.category)
+        items = ui.catalogue.for_order().in_category(self.category)
         for cell, item in zip(layout.grid(area, len(items), 2), items, strict=True):
             if cell.bottom <= area.bottom:
                 buttons.append(
