@@ -16,10 +16,11 @@ from drivers.badge.virtual import VirtualBadgeReader
 from drivers.events import Event
 from drivers.printer.virtual import VirtualPrinter
 from drivers.scanner.virtual import VirtualScanner
+from kiosk.config import dump_toml, load_config
 from kiosk.datadir import DataDir
 from kiosk.demo.site import DemoSite, seed_site
 from kiosk.engine import Engine, Store
-from kiosk.provision import enrol, hub_client, load_sync_config
+from kiosk.provision import enrol, hub_client, load_sync_config, write_atomic
 from sync.admin_client import AdminClient
 from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import EntryKind
@@ -70,6 +71,9 @@ class DemoSystem:
                 data, hub_url=thread.url, site_code=site.code, token=token, name="démo"
             )
             engine = Engine.open(data.db, data.key, terminal_id=enrolled.terminal_id)
+            terminal = {"id": enrolled.terminal_id, "site_code": site.code}
+            config = load_config(None, environ={}, overrides={"terminal": terminal})
+            write_atomic(data.config, dump_toml(config))  # as `kiosk provision` would
             daemon_store = Store.open(data.db)
             daemon = SyncDaemon(
                 daemon_store,
