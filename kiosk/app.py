@@ -76,6 +76,8 @@ class PrinterReceipts:
         printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
         if not printed.ok:
             self.inputs.put(ui_events.DeviceFaulted("printer", "error", printed.error or ""))
+        elif printed.png is not None:
+            self.inputs.put(ui_events.ReceiptPrinted(str(printed.png)))
 
 
 @dataclass

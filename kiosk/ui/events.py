@@ -43,7 +43,14 @@ class DeviceReadied:
     source: str
 
 
-Input = BadgeTapped | CodeScanned | DeviceFaulted | DeviceReadied
+@dataclass(frozen=True, slots=True)
+class ReceiptPrinted:
+    """A receipt was printed and kept as a picture (the demo shows it on screen)."""
+
+    png: str
+
+
+Input = BadgeTapped | CodeScanned | DeviceFaulted | DeviceReadied | ReceiptPrinted
 
 
 def pump_inputs(inputs: queue.Queue[Input], limit: int = 64) -> int:

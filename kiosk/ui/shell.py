@@ -28,6 +28,7 @@ from kiosk.ui.events import (
     DeviceFaulted,
     DeviceReadied,
     Input,
+    ReceiptPrinted,
     pump_inputs,
 )
 from kiosk.ui.i18n import Lang, Translator
@@ -52,6 +53,7 @@ from sync.journal import EntryKind
 log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 2.0
+RECEIPT_SHOWN_S = 8.0
 FAULT_SOURCES = ("reader", "scanner", "printer")
 
 
@@ -88,6 +90,9 @@ class Ui:
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
+        # The last printed receipt, shown over the screen for a while (demo tills).
+        self.receipt: pygame.Surface | None = None
+        self.receipt_age = 0.0
         self.offline_since: datetime | None = None
         self.never_synced = False
         self.till_open: bool | None = None
@@ -234,6 +239,16 @@ class Ui:
             self.faults[event.payload.source] = event.payload
             self.record_fault(event.payload)
             return
+        if event.type == INPUT and isinstance(event.payload, ReceiptPrinted):
+            try:
+                loaded = pygame.image.load(event.payload.png)
+                self.receipt, self.receipt_age = loaded.convert(self.surface), 0.0
+            except (pygame.error, OSError):
+                log.warning("cannot show receipt %s", event.payload.png)
+            return
+        if self.receipt is not None and event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN):
+            self.receipt = None  # a touch puts the receipt away
+            return
         if event.type == INPUT and isinstance(event.payload, DeviceReadied):
             self.faults.pop(event.payload.source, None)
             return
@@ -260,6 +275,9 @@ class Ui:
 
     def update(self, dt: float) -> None:
         self.session.idle_s += dt
+        self.receipt_age += dt
+        if self.receipt is not None and self.receipt_age > RECEIPT_SHOWN_S:
+            self.receipt = None
         self.toasts.update(dt)
         self._status_age += dt
         if self._status_age >= STATUS_POLL_S and not self.worker.busy:
@@ -319,7 +337,23 @@ class Ui:
         painter.text(surface, banner, text_rect, size="small", colour=theme.on_colour)
         for button in self.status_buttons():
             button.draw(surface, painter)
+        if self.receipt is not None:
+            self._draw_receipt(surface)
         self.toasts.draw(surface, painter)
+
+    def _draw_receipt(self, surface: pygame.Surface) -> None:
+        """The printed ticket at the right, scaled to the screen's height."""
+        assert self.receipt is not None
+        layout = self.layout
+        room = layout.height - layout.status_h - 2 * layout.gap
+        width, height = self.receipt.get_size()
+        scale = min(room / height, (layout.width / 2) / width, 1.0)
+        image = pygame.transform.smoothscale(
+            self.receipt, (max(1, int(width * scale)), max(1, int(height * scale)))
+        )
+        spot = image.get_rect(topright=(layout.width - layout.gap, layout.status_h + layout.gap))
+        pygame.draw.rect(surface, self.theme.status, spot.inflate(6, 6))
+        surface.blit(image, spot)
 
     # Running ---------------------------------------------------------------------------
 

@@ -166,3 +166,22 @@ def test_visit_code_serves_a_guest_at_the_guest_tariff(app: App, engine: Engine)
     )
     assert isinstance(guest, PricedTicket) and entry.amount == -guest.total
     ui.close()
+
+
+def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> None:
+    app.receipts_dir = tmp_path / "receipts"
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    add(ui, "dish-of-the-day")
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    touch(ui, "print")
+    until(ui, lambda: ui.receipt is not None)
+    assert [p.suffix for p in app.receipts_dir.iterdir()] == [".png"]
+    assert ui.receipt is not None and ui.receipt.get_width() >= 576
+    touch(ui, "ok")  # the first touch puts the receipt away, the screen stays
+    assert ui.receipt is None and ui.screen is ScreenId.ACCEPTED
+    ui.close()
