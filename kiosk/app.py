@@ -93,6 +93,7 @@ class App:
     receipts_dir: Path | None = None  # also keep each printed receipt as a PNG
     _stop: threading.Event = field(default_factory=threading.Event)
     _bridge: threading.Thread | None = None
+    _wake: Any = None  # wakes the UI's frame loop when a device input arrives
 
     def open_devices(self) -> None:
         """Open each device of ``[devices]`` (a missing or broken one is reported by
@@ -120,6 +121,8 @@ class App:
             item = to_ui_input(event, kinds)
             if item is not None:
                 self.inputs.put(item)
+                if self._wake is not None:
+                    self._wake()  # shown this frame, not the next one
 
     def build_ui(self) -> Ui:
         """The UI over this app's engine, menu, printer and input queue."""
@@ -133,7 +136,7 @@ class App:
             receipts_dir=self.receipts_dir,
         )
         ui_config = self.config.ui.model_copy(update={"mode": Mode(self.config.terminal.mode)})
-        return Ui(
+        ui = Ui(
             ui_config,
             self.engine,
             catalogue_from_menu(self.menu, ui_config.lang),
@@ -143,6 +146,8 @@ class App:
             inputs=self.inputs,
             hotkeys=self.hotkeys,
         )
+        self._wake = ui.worker.ready.set
+        return ui
 
     def start_bridge(self) -> None:
         """Move device events onto the UI's input queue, in a thread of their own."""
