@@ -77,3 +77,28 @@ def check_pin(store: Store, cashier_id: str, pin: str) -> bool:
     if row is None or not pin.isdigit():
         return False
     return hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))
+
+
+class PinGuard:
+    """Locks a cashier out for a while after repeated wrong PINs, so that a found
+    cashier badge cannot be tried against every PIN. Kept in memory: a restart of the
+    kiosk is itself visible and logged (a START entry)."""
+
+    def __init__(self, attempts: int = 5, lock_s: float = 300.0) -> None:
+        self.attempts, self.lock_s = attempts, lock_s
+        self._failures: dict[str, int] = {}
+        self._locked_until: dict[str, float] = {}
+
+    def locked_for(self, cashier_id: str, now: float) -> float:
+        """Seconds left of a lock-out (0: may try)."""
+        return max(0.0, self._locked_until.get(cashier_id, 0.0) - now)
+
+    def record(self, cashier_id: str, ok: bool, now: float) -> None:
+        if ok:
+            self._failures.pop(cashier_id, None)
+            return
+        failures = self._failures.get(cashier_id, 0) + 1
+        if failures >= self.attempts:
+            self._locked_until[cashier_id] = now + self.lock_s
+            failures = 0
+        self._failures[cashier_id] = failures

@@ -77,6 +77,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "cashier.pin": ("Code PIN de {name}", "PIN for {name}"),
     "cashier.bad_pin": ("Code PIN incorrect", "Wrong PIN"),
+    "cashier.pin_locked": (
+        "Trop d'essais : réessayez dans {minutes} min",
+        "Too many tries: try again in {minutes} min",
+    ),
     "cashier.not_cashier": ("Ce badge n'est pas un badge caissier", "Not a cashier badge"),
     "cashier.menu": ("Caissier : {name}", "Cashier: {name}"),
     "cashier.cancel_last": ("Annuler la dernière vente", "Cancel the last sale"),

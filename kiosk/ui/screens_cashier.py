@@ -4,6 +4,7 @@ reprint (marked duplicate), guest meal, open and close the till (closure summary
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -102,8 +103,13 @@ class CashierPinScreen(Screen):
 
     def _check(self, pin: str) -> None:
         ui, cashier = self.ui, self.params["cashier"]
+        left = ui.pin_guard.locked_for(cashier.id, time.monotonic())
+        if left > 0:
+            ui.toasts.show(ui.tr.t("cashier.pin_locked", minutes=int(left // 60) + 1), "danger")
+            return
 
         def then(done: Done) -> None:
+            ui.pin_guard.record(cashier.id, done.value is True, time.monotonic())
             if done.value is True:
                 ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
                 self.go(ScreenId.CASHIER_MENU)

@@ -19,6 +19,7 @@ from typing import Any
 import pygame
 
 from kiosk.engine import Engine
+from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
 from kiosk.ui.events import (
     ACTION,
@@ -90,6 +91,7 @@ class Ui:
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
+        self.pin_guard = PinGuard()
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
         self.receipt_age = 0.0

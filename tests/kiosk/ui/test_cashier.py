@@ -135,3 +135,33 @@ def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) ->
     assert p["by_means"] == {"balance": 600, "cash": 1000}
     assert ui.till_open is False
     assert engine.verify().ok
+
+
+def test_five_wrong_pins_lock_the_cashier_out(make_ui: UiFactory) -> None:
+    ui = make_ui()
+    touch(ui, "cashier")
+    tap(ui, CASHIER_BADGE)
+    assert ui.screen is ScreenId.CASHIER_PIN
+    for _ in range(5):
+        type_digits(ui, "0000")
+        touch(ui, "keypad", "OK")
+        assert ui.screen is ScreenId.CASHIER_PIN
+    # Now even the right PIN is refused until the lock-out ends.
+    type_digits(ui, CASHIER_PIN)
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.CASHIER_PIN
+    assert any("Trop d'essais" in text for text in ui.toasts.texts())
+    assert ui.session.cashier_id is None
+
+
+def test_pin_guard_unlocks_after_the_delay_and_forgets_after_success() -> None:
+    from kiosk.engine.cashiers import PinGuard
+
+    guard = PinGuard(attempts=3, lock_s=60)
+    for now in (0.0, 1.0):
+        guard.record("K1", False, now)
+    guard.record("K1", True, 2.0)  # a success forgets the failures
+    for now in (3.0, 4.0, 5.0):
+        guard.record("K1", False, now)
+    assert guard.locked_for("K1", 6.0) == 59.0 and guard.locked_for("K2", 6.0) == 0.0
+    assert guard.locked_for("K1", 65.0) == 0.0
