@@ -36,16 +36,22 @@ fewer formulas to win). A state whose best falls below alpha is stored as "below
 alpha" and searched again if a later caller asks with a lower alpha; otherwise its
 stored result is exact. The options are still tried in the same order and a result is
 replaced only by a strictly better one, so the split chosen is the very one the plain
-search chose (``tests/kiosk/pricing/previous_optimiser.py`` is that search, and a
-property test checks both agree).
+search chose (``tests/kiosk/pricing/previous_optimiser.py`` is that search, and
+``test_optimiser.py`` checks both choose the same splits).
 
 The upper bound: for each formula, its price is shared among its slots in proportion to
-the dearest item of the tray each slot could hold (shares rounded down, so they add up
-to at most the price). Any instance holds at most one item per place, so its saving is
-at most the sum over its items of (price - supplement - the smallest share of a slot
-the item could fill). An item's bound is the largest of these over the formulas still
-allowed, or 0 (a-la-carte); the bound of a state is the sum over the items left (suffix
+the total value (price less supplement) of the tray's items each slot could hold
+(shares rounded down, so they add up to at most the price; any such sharing gives a
+valid bound, and weighting by the whole tray rather than by its dearest item puts more
+of the price on the slots many items compete for: much closer on large trays). Any
+instance holds at most one item per place, so its saving is at most the sum over its
+items of (price - supplement - the smallest share of a slot the item could fill). An
+item's bound is the largest of these over the formulas still allowed, or 0
+(a-la-carte); the bound of a state is the sum over the items left (suffix
 sums per class, per first formula allowed, built once per tray). Integers throughout.
+In a state, the bound of the items left is summed once per first formula allowed; an
+option's ceiling is that, less the bound of the items it takes, plus its saving, and it
+is checked before the option's state is built.
 
 Cost: still exponential in the worst case (the number of states is at most the product
 over classes of (items + 1)), but the bound cuts most of it; see
@@ -115,7 +121,8 @@ def _fills(
     """Every non-empty fill of a formula's slots by classes (category, supplement in
     the formula, items available up to what the formula could take), with what must be
     used up for it to leave places empty. Depends on the shape only: cached, since
-    trays of the same make-up come back all day."""
+    trays of the same make-up come back all day; the signature holds only the classes
+    the formula can take, so trays differing elsewhere share an entry."""
     sizes = [size for _, _, size in signature]
     fills: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {(): {frozenset()}}
     for categories, count in slots:
@@ -147,23 +154,33 @@ def _fills(
 
 
 def _options(
-    f_index: int, shape: FormulaShape, classes: list[ItemClass], sizes: list[int]
+    f_index: int,
+    shape: FormulaShape,
+    classes: list[ItemClass],
+    sizes: list[int],
+    prefix: list[list[int]],
 ) -> list[tuple[_Option, _Needs]]:
     """The fills of one formula that can save something with the dearest items."""
     room: dict[str, int] = {}
     for categories, count in shape.slots:
         for category in categories:
             room[category] = room.get(category, 0) + count
+    # only the classes the formula can take: the cache then sees the same few shapes
+    eligible = [k for k, c in enumerate(classes) if c.category in room]
     signature = tuple(
-        (c.category, c.supplements[f_index], min(sizes[k], room.get(c.category, 0)))
-        for k, c in enumerate(classes)
+        (
+            classes[k].category,
+            classes[k].supplements[f_index],
+            min(sizes[k], room[classes[k].category]),
+        )
+        for k in eligible
     )
     options = []
     for fill, needs in _fills(shape.slots, signature):
-        option = tuple((k, m, classes[k].supplements[f_index]) for k, m in fill)
-        best = sum(sum(classes[k].prices[:m]) - m * s for k, m, s in option) - shape.price
+        option = tuple((eligible[j], m, classes[eligible[j]].supplements[f_index]) for j, m in fill)
+        best = sum(prefix[k][m] - m * s for k, m, s in option) - shape.price
         if best > 0:
-            options.append((option, needs))
+            options.append((option, tuple(tuple(eligible[j] for j in n) for n in needs)))
     return options
 
 
@@ -173,14 +190,17 @@ def _bound_tables(
     """For each formula index f: per class, suffix sums of an upper bound on what each
     item can still save in formulas f and later."""
     # per formula, per class: the least each item pays there (supplement + share)
-    charge: list[list[int | None]] = []
+    wanted = set(useful)
+    charge: list[list[int | None]] = [[None] * len(classes) for _ in formulas]
     for f_index, shape in enumerate(formulas):
+        if f_index not in wanted:
+            continue
         values = []
         for categories, _ in shape.slots:
             top = 0
             for c in classes:
                 if c.category in categories:
-                    top = max(top, c.prices[0] - c.supplements[f_index])
+                    top += sum(max(0, p - c.supplements[f_index]) for p in c.prices)
             values.append(top)
         total = sum(v * n for v, (_, n) in zip(values, shape.slots, strict=True))
         row: list[int | None] = []
@@ -195,16 +215,20 @@ def _bound_tables(
                 if c.category in categories
             ]
             row.append(c.supplements[f_index] + min(weights) if weights else None)
-        charge.append(row)
+        charge[f_index] = row
     tables: dict[int, list[list[int]]] = {}
-    for f_start in set(useful):
+    # the least charge over formulas f_start and later, built from the last formula back
+    low: list[int | None] = [None] * len(classes)
+    for f_start in sorted(wanted, reverse=True):
         per_class = []
         for k, c in enumerate(classes):
-            charges = [c_f for f in useful if f >= f_start and (c_f := charge[f][k]) is not None]
-            low = min(charges) if charges else None
+            c_f = charge[f_start][k]
+            floor = low[k]
+            if c_f is not None and (floor is None or c_f < floor):
+                low[k] = floor = c_f
             suffix = [0] * (len(c.prices) + 1)
             for j in range(len(c.prices) - 1, -1, -1):
-                gain = 0 if low is None else max(0, c.prices[j] - low)
+                gain = 0 if floor is None else max(0, c.prices[j] - floor)
                 suffix[j] = suffix[j + 1] + gain
             per_class.append(suffix)
         tables[f_start] = per_class
@@ -222,7 +246,7 @@ def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
     table = [
         (shape.price, f_index, options)
         for f_index, shape in enumerate(formulas)
-        if (options := _options(f_index, shape, classes, sizes))
+        if (options := _options(f_index, shape, classes, sizes, prefix))
     ]
     flat = [
         (price, f_index, option, needs)
@@ -244,28 +268,37 @@ def best_split(classes: list[ItemClass], formulas: list[FormulaShape]) -> Split:
         if known is not None and (known[3] == 0 or alpha >= known[3]):
             return known
         best: tuple[int, int, tuple[int, int, _Option] | None] = (0, 0, None)
+        # the bound of this state for each first formula allowed, computed when needed;
+        # an option's ceiling is it, minus the bound of the items it takes, plus its saving
+        state_bound: dict[int, int] = {}
         for index in range(start, n_flat):
             price, f_index, option, needs = flat[index]
+            table_f = bounds[f_index]
             saving = -price
+            taken_bound = 0
             for k, m, s in option:
                 used = state[k]
                 if used + m > sizes[k]:
                     break
                 saving += prefix[k][used + m] - prefix[k][used] - m * s
+                taken_bound += table_f[k][used] - table_f[k][used + m]
             else:
                 if saving <= 0:
+                    continue
+                here = state_bound.get(f_index)
+                if here is None:
+                    here = 0
+                    for k in range(n_classes):
+                        here += table_f[k][state[k]]
+                    state_bound[f_index] = here
+                ceiling = saving + here - taken_bound
+                target = max(alpha, best[0])
+                if ceiling < target or (ceiling == best[0] and best[1] <= 1):
                     continue
                 after = list(state)
                 for k, m, _ in option:
                     after[k] += m
                 if needs[0] and not any(all(after[k] == sizes[k] for k in need) for need in needs):
-                    continue
-                table_f = bounds[f_index]
-                ceiling = saving
-                for k in range(n_classes):
-                    ceiling += table_f[k][after[k]]
-                target = max(alpha, best[0])
-                if ceiling < target or (ceiling == best[0] and best[1] <= 1):
                     continue
                 sub_saving, sub_count, _, sub_fail = solve(
                     tuple(after), first[f_index], target - saving
