@@ -76,6 +76,9 @@ class _PrinterOptions(_Options):
     profile: PrinterProfile = PrinterProfile()
     status: bool = Field(True, description="query DLE EOT status before each job")
     status_interval: float = Field(2.0, gt=0, le=60)
+    status_timeout: float = Field(
+        0.5, gt=0, le=10, description="how long to wait for a status byte before 'offline'"
+    )
 
 
 class SerialPrinterConfig(_PrinterOptions):

@@ -29,7 +29,6 @@ from drivers.registry import require
 
 log = logging.getLogger(__name__)
 
-_STATUS_TIMEOUT = 0.5
 
 Config = SerialPrinterConfig | NetworkPrinterConfig | UsbPrinterConfig | FilePrinterConfig
 
@@ -63,7 +62,7 @@ class EscposPrinter(ReceiptPrinter):
             return escpos.Serial(
                 devfile=config.port,
                 baudrate=config.baudrate,
-                timeout=_STATUS_TIMEOUT,
+                timeout=config.status_timeout,
                 dsrdtr=False,  # no modem lines: many USB-serial bridges and ptys lack them
             )
         if isinstance(config, NetworkPrinterConfig):
@@ -112,7 +111,7 @@ class EscposPrinter(ReceiptPrinter):
                 printer._raw(query)
                 answer = printer.device.read(1)
             elif isinstance(self._config, NetworkPrinterConfig):
-                printer.device.settimeout(_STATUS_TIMEOUT)
+                printer.device.settimeout(self._config.status_timeout)
                 try:
                     printer._raw(query)
                     answer = printer.device.recv(1)

@@ -61,7 +61,7 @@ def tcp_printer() -> Iterator[TcpPrinter]:
 
 def test_serial_printer_prints_a_readable_receipt(pty_printer: PtyPrinter, events: Events) -> None:
     config = SerialPrinterConfig(
-        port=str(pty_printer.port.link), profile=PrinterProfile(columns=42)
+        port=str(pty_printer.port.link), profile=PrinterProfile(columns=42), status_timeout=2.0
     )
     with EscposPrinter(config, events.queue) as printer:
         events.wait(DeviceReady)
@@ -82,7 +82,9 @@ def test_serial_printer_prints_a_readable_receipt(pty_printer: PtyPrinter, event
 def test_paper_out_is_a_fault_and_the_receipt_stays_reprintable(
     pty_printer: PtyPrinter, events: Events
 ) -> None:
-    config = SerialPrinterConfig(port=str(pty_printer.port.link), status_interval=0.2)
+    config = SerialPrinterConfig(
+        port=str(pty_printer.port.link), status_interval=0.2, status_timeout=2.0
+    )
     with EscposPrinter(config, events.queue) as printer:
         events.wait(DeviceReady)
         pty_printer.paper_out = True
@@ -98,7 +100,7 @@ def test_paper_out_is_a_fault_and_the_receipt_stays_reprintable(
 
 
 def test_cover_open_is_a_fault(pty_printer: PtyPrinter, events: Events) -> None:
-    config = SerialPrinterConfig(port=str(pty_printer.port.link))
+    config = SerialPrinterConfig(port=str(pty_printer.port.link), status_timeout=2.0)
     with EscposPrinter(config, events.queue) as printer:
         events.wait(DeviceReady)
         pty_printer.cover_open = True
@@ -109,7 +111,10 @@ def test_cover_open_is_a_fault(pty_printer: PtyPrinter, events: Events) -> None:
 
 def test_serial_printer_unplugged_then_back(pty_printer: PtyPrinter, events: Events) -> None:
     config = SerialPrinterConfig(
-        port=str(pty_printer.port.link), status_interval=0.2, retry_initial=0.05
+        port=str(pty_printer.port.link),
+        status_interval=0.2,
+        retry_initial=0.05,
+        status_timeout=2.0,  # the simulator is a thread of this busy process, not a printer
     )
     with EscposPrinter(config, events.queue) as printer:
         events.wait(DeviceReady)
@@ -124,7 +129,7 @@ def test_serial_printer_unplugged_then_back(pty_printer: PtyPrinter, events: Eve
 
 
 def test_network_printer(tcp_printer: TcpPrinter, events: Events) -> None:
-    config = NetworkPrinterConfig(host="127.0.0.1", port=tcp_printer.port)
+    config = NetworkPrinterConfig(host="127.0.0.1", port=tcp_printer.port, status_timeout=2.0)
     with EscposPrinter(config, events.queue) as printer:
         events.wait(DeviceReady)
         sent = printer.print_receipt(RECEIPT)
