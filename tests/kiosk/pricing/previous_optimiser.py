@@ -3,92 +3,17 @@ kept to check that the faster one chooses the very same splits. Test code only."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from itertools import accumulate, product
+from itertools import accumulate
 
-
-@dataclass(frozen=True, slots=True)
-class ItemClass:
-    """Items of one category with the same supplement in every formula."""
-
-    category: str
-    prices: tuple[int, ...]  # dearest first
-    supplements: tuple[int, ...]  # per formula, in menu order (0: none)
-
-
-@dataclass(frozen=True, slots=True)
-class FormulaShape:
-    price: int
-    slots: tuple[tuple[frozenset[str], int], ...]  # (categories, count)
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    formula: int  # index into the formulas
-    taken: tuple[tuple[int, int, int], ...]  # (class index, first position, count)
-
-
-@dataclass(frozen=True, slots=True)
-class Split:
-    saving: int
-    instances: tuple[Instance, ...]
-
-
-# A fill option: (class index, count, supplement per item) for each class it takes.
-_Option = tuple[tuple[int, int, int], ...]
-# When it leaves places empty: alternative sets of classes, one of which must be used
-# up once it is taken (empty tuple: no condition).
-_Needs = tuple[tuple[int, ...], ...]
-
-
-def _slot_vectors(eligible: list[int], count: int, sizes: list[int]) -> list[dict[int, int]]:
-    """Ways to put 0..count items of the eligible classes into one slot."""
-    ranges = [range(min(count, sizes[k]) + 1) for k in eligible]
-    return [
-        {k: m for k, m in zip(eligible, combo, strict=True) if m}
-        for combo in product(*ranges)
-        if sum(combo) <= count
-    ]
-
-
-@lru_cache(maxsize=4096)
-def _fills(
-    slots: tuple[tuple[frozenset[str], int], ...],
-    signature: tuple[tuple[str, int, int], ...],
-) -> tuple[tuple[tuple[tuple[int, int], ...], _Needs], ...]:
-    """Every non-empty fill of a formula's slots by classes (category, supplement in
-    the formula, items available up to what the formula could take), with what must be
-    used up for it to leave places empty. Depends on the shape only: cached, since
-    trays of the same make-up come back all day."""
-    sizes = [size for _, _, size in signature]
-    fills: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {(): {frozenset()}}
-    for categories, count in slots:
-        eligible = [k for k, (category, _, _) in enumerate(signature) if category in categories]
-        free = frozenset(k for k in eligible if signature[k][1] == 0)
-        vectors = _slot_vectors(eligible, count, sizes)
-        grown: dict[tuple[tuple[int, int], ...], set[frozenset[int]]] = {}
-        for fill, needs in fills.items():
-            base = dict(fill)
-            for vector in vectors:
-                merged = dict(base)
-                for k, m in vector.items():
-                    merged[k] = merged.get(k, 0) + m
-                if any(m > sizes[k] for k, m in merged.items()):
-                    continue
-                extra = free if sum(vector.values()) < count else frozenset()
-                key = tuple(sorted(merged.items()))
-                grown.setdefault(key, set()).update(need | extra for need in needs)
-        fills = grown
-    result = []
-    for fill, needs in sorted(fills.items(), key=lambda kv: (-sum(m for _, m in kv[0]), kv[0])):
-        if fill:
-            minimal = sorted(
-                (tuple(sorted(n)) for n in needs if not any(o < n for o in needs)),
-                key=lambda n: (len(n), n),
-            )
-            result.append((fill, tuple(minimal)))
-    return tuple(result)
+from kiosk.engine.pricing.optimiser import (
+    FormulaShape,
+    Instance,
+    ItemClass,
+    Split,
+    _fills,
+    _Needs,
+    _Option,
+)
 
 
 def _options(
