@@ -66,7 +66,12 @@ class PtyPrinter(_StatusAnswers):
             # Real-time requests are answered as they arrive, even in the middle of a job.
             reply, pending = self.answers(pending + chunk)
             if reply:
-                self.port.write(reply)
+                try:
+                    self.port.write(reply)
+                except OSError:
+                    # Unplugged between the request and the answer: the answer is lost,
+                    # as with a real cable pulled; the simulator itself lives on.
+                    pending = b""
 
     def close(self) -> None:
         self._stop.set()

@@ -37,8 +37,10 @@ class PtyPort:
         self.master = self.slave = None
 
     def write(self, data: bytes) -> None:
-        assert self.master is not None
-        os.write(self.master, data)
+        master = self.master
+        if master is None:
+            raise OSError("the pseudo-terminal is unplugged")
+        os.write(master, data)
 
     def close(self) -> None:
         self.unplug()
