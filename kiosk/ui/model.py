@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.engine.ledger import Engine
-from kiosk.engine.pricing import PricedTicket, PricingRefused
+from kiosk.engine.pricing import BillingKind, BillTo, PricedTicket, PricingRefused, price_tray
 from kiosk.engine.results import Identified, Refused
 from kiosk.engine.trays import price_for, tray_payload
 from sync.journal import Entry
@@ -137,6 +137,22 @@ class MenuPricer:
     def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult:
         ids = [item.id for item in items]
         ticket = price_for(self.engine, self.menu, diner, ids, take_away=False)
+        return self._result(ticket, diner, ids)
+
+    def for_guest_of(self, profile: str = "guest") -> Pricer:
+        """Prices a guest's tray at the guest tariff, billed to the host who badges."""
+
+        def price(items: Sequence[Item], diner: Identified) -> PriceResult:
+            ids = [item.id for item in items]  # ``diner`` is the host who badges
+            bill_to = BillTo(kind=BillingKind.HOST_ACCOUNT, ref=diner.account.id)
+            ticket = price_tray(self.menu, profile, ids, subsidised_today=True, bill_to=bill_to)
+            return self._result(ticket, diner, ids)
+
+        return price
+
+    def _result(
+        self, ticket: PricedTicket | PricingRefused, diner: Identified, ids: list[str]
+    ) -> PriceResult:
         if isinstance(ticket, PricingRefused):
             return Refused(ticket.reason, ticket.detail, account_id=diner.account.id)
         return Money(ticket.total), tray_payload(ticket, ids), tray_ticket(ticket, self.lang)

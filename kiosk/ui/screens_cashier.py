@@ -17,7 +17,7 @@ from kiosk.engine.trays import serve_visit
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import display_rate
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import tray_total
+from kiosk.ui.model import MenuPricer, tray_total
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.widgets import Button, Keypad, press
 from kiosk.ui.worker import Done
@@ -304,6 +304,7 @@ class CashierMenuScreen(Screen):
                 details={"mode": "till", "guest": True, "cashier": self.cashier},
                 back=ScreenId.TILL,
                 on_accepted=lambda _result: ui.session.tray.clear(),
+                pricer=ui.pricer.for_guest_of() if isinstance(ui.pricer, MenuPricer) else None,
             )
 
         def on_code(text: str) -> None:

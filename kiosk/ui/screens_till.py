@@ -17,7 +17,7 @@ from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Item, tray_total
+from kiosk.ui.model import Item, Pricer, tray_total
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button, press
 from kiosk.ui.worker import Done
@@ -35,8 +35,11 @@ def sell_items(
     back: ScreenId,
     on_accepted: Any = None,
     accepted_screen: ScreenId = ScreenId.ACCEPTED,
+    pricer: Pricer | None = None,
 ) -> None:
-    """Submit a tray sale to the worker; show the accepted or refused screen."""
+    """Submit a tray sale to the worker; show the accepted or refused screen.
+    ``pricer`` replaces the UI's own (a guest's tray is priced at the guest tariff)."""
+    price_with = pricer or ui.pricer
     if not items:
         ui.manager.request(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=back)
         return
@@ -48,7 +51,7 @@ def sell_items(
             None,  # the pricer decides the amount for this diner
             kind=kind,
             details=details,
-            price=lambda diner: ui.pricer(frozen, diner),
+            price=lambda diner: price_with(frozen, diner),
         )
 
     def then(done: Done) -> None:

@@ -185,3 +185,28 @@ def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> Non
     touch(ui, "ok")  # the first touch puts the receipt away, the screen stays
     assert ui.receipt is None and ui.screen is ScreenId.ACCEPTED
     ui.close()
+
+
+def test_guest_of_a_host_badge_pays_the_guest_tariff(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    ui = app.build_ui()
+    app.start_bridge()
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    login(ui)
+    touch(ui, "guest")
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))  # Alice hosts
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.kind == "guest_meal" and entry.account == "A1"
+    guest = price_tray(
+        MENU,
+        "guest",
+        ["salad", "steak", "tart"],
+        subsidised_today=True,
+        bill_to=BillTo(kind=BillingKind.HOST_ACCOUNT, ref="A1"),
+    )
+    assert isinstance(guest, PricedTicket) and entry.amount == -guest.total
+    assert entry.payload["ticket"]["profile_id"] == "guest"
+    assert entry.payload["ticket"]["billed_to"] == {"kind": "host_account", "ref": "A1"}
+    ui.close()
