@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal
 from kiosk.ui.sample import sample_catalogue
 from kiosk.ui.shell import Ui
-from tests.kiosk.engine.conftest import FakeClock, seed
+from tests.kiosk.engine.conftest import FakeClock
 
 CASHIER_BADGE = "nfc:C0FFEE01"
 CASHIER_PIN = "4321"
@@ -23,19 +22,10 @@ UiFactory = Callable[..., Ui]
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def engine(tmp_path: Path, clock: FakeClock) -> Iterator[Engine]:
-    eng = Engine.open(
-        tmp_path / "kiosk.db", tmp_path / "terminal.key", terminal_id="T1", clock=clock
-    )
-    seed(eng)
-    add_cashier(eng.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
-    yield eng
-    eng.close()
+def engine(engine: Engine) -> Engine:
+    """The seeded engine of every kiosk suite, with a cashier."""
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    return engine
 
 
 @pytest.fixture
