@@ -27,6 +27,7 @@ from sync.money import Money
 from sync.protocol.reasons import RejectReason
 
 BACK = ScreenId.CASHIER_MENU
+MAX_VISIT_CHOICES = 4  # today's visits offered as buttons; others by their QR code
 
 
 class CashierLoginScreen(Screen):
@@ -307,16 +308,16 @@ class CashierMenuScreen(Screen):
                 pricer=ui.pricer.for_guest_of() if isinstance(ui.pricer, MenuPricer) else None,
             )
 
-        def on_code(text: str) -> None:
-            # A visit's QR code: the guest tariff, billed as the visit says.
-            menu = getattr(ui.pricer, "menu", None)
-            if menu is None or not text.strip().startswith(phonebadge.VISIT_PREFIX):
-                ui.toasts.show(ui.tr.t("till.unknown_code", code=text[:24]), "danger")
-                return
+        menu = getattr(ui.pricer, "menu", None)
+
+        def serve(visit: str) -> None:
+            """A visit (its QR code, or picked from today's list): one guest at the
+            guest tariff, billed as the visit says."""
             items = [item.id for item in ui.session.tray]
+            assert menu is not None  # visits are offered only with the site's menu
 
             def job() -> Result:
-                return serve_visit(ui.engine, text, items, 1, menu=menu, cashier=self.cashier)
+                return serve_visit(ui.engine, visit, items, 1, menu=menu, cashier=self.cashier)
 
             def then(done: Done) -> None:
                 result = done.value
@@ -330,8 +331,31 @@ class CashierMenuScreen(Screen):
 
             ui.submit("guest_visit", job, then)
 
-        title = ui.tr.t("cashier.guest_badge", amount=tray_total(ui.session.tray))
-        self.go(ScreenId.BADGE_PROMPT, title=title, back=BACK, on_badge=on_badge, on_code=on_code)
+        def on_code(text: str) -> None:
+            if menu is None or not text.strip().startswith(phonebadge.VISIT_PREFIX):
+                ui.toasts.show(ui.tr.t("till.unknown_code", code=text[:24]), "danger")
+                return
+            serve(text)
+
+        def prompt(done: Done) -> None:
+            visits = done.value if isinstance(done.value, list) else []
+            choices = [
+                (f"{view.doc.visitor} ({view.remaining})", view.id)
+                for view in visits
+                if view.remaining > 0 and view.doc.meal_included
+            ][:MAX_VISIT_CHOICES]
+            title = ui.tr.t("cashier.guest_badge", amount=tray_total(ui.session.tray))
+            self.go(
+                ScreenId.BADGE_PROMPT,
+                title=title,
+                back=BACK,
+                on_badge=on_badge,
+                on_code=on_code,
+                choices=choices if menu is not None else [],
+                on_choice=serve,
+            )
+
+        ui.submit("visits_today", ui.engine.visits_today, prompt)
 
     def do_open(self) -> None:
         ui = self.ui

@@ -224,7 +224,17 @@ class BadgePromptScreen(Screen):
 
     def buttons(self) -> list[Button]:
         layout = self.ui.layout
-        return [Button(layout.row(layout.body, 1)[0], self.ui.tr.t("common.cancel"), "cancel")]
+        body = layout.body
+        buttons = [Button(layout.row(body, 1)[0], self.ui.tr.t("common.cancel"), "cancel")]
+        choices = self.params.get("choices") or []  # e.g. today's visits, by name
+        if choices:
+            area = pygame.Rect(body.x, body.y + body.height // 3, body.width, body.height // 2)
+            cells = layout.grid(area, len(choices), min(2, len(choices)))
+            buttons += [
+                Button(cell, label, "choice", value)
+                for cell, (label, value) in zip(cells, choices, strict=True)
+            ]
+        return buttons
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if press(self.buttons(), event, self.ui.surface.get_size()):
@@ -233,6 +243,8 @@ class BadgePromptScreen(Screen):
             event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
         ):
             self.go(self.params["back"])
+        elif event.type == ACTION and event.action == "choice":
+            self.params["on_choice"](event.value)
         elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
             self.params["on_badge"](event.payload.credential)
         elif event.type == INPUT and isinstance(event.payload, CodeScanned):
@@ -243,7 +255,8 @@ class BadgePromptScreen(Screen):
     def draw(self, surface: pygame.Surface) -> None:
         layout, painter = self.ui.layout, self.ui.painter
         body = layout.body
-        text_rect = pygame.Rect(body.x, body.y, body.width, body.height - layout.button_h)
+        height = body.height // 3 if self.params.get("choices") else body.height - layout.button_h
+        text_rect = pygame.Rect(body.x, body.y, body.width, height)
         painter.text(surface, self.params["title"], text_rect, size="large", align="center")
         for button in self.buttons():
             button.draw(surface, painter)

@@ -210,3 +210,25 @@ def test_guest_of_a_host_badge_pays_the_guest_tariff(app: App, engine: Engine) -
     assert entry.payload["ticket"]["profile_id"] == "guest"
     assert entry.payload["ticket"]["billed_to"] == {"kind": "host_account", "ref": "A1"}
     ui.close()
+
+
+def test_cashier_picks_todays_visit_from_the_list(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    publish(engine, {V1: visit(guests=1)})
+    ui = app.build_ui()
+    add(ui, "dish-of-the-day")
+    login(ui)
+    touch(ui, "guest")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    touch(ui, "choice", V1)  # "Élise Fournier (1)"
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.kind == "guest_meal" and entry.account == "A1"
+    # The only guest is served: the visit is no longer offered.
+    touch(ui, "ok")
+    add(ui, "dish-of-the-day")
+    login(ui)
+    touch(ui, "guest")
+    assert ui.screen is ScreenId.BADGE_PROMPT
+    assert [b for b in ui.manager.current.buttons() if b.action == "choice"] == []  # type: ignore[union-attr]
+    ui.close()
