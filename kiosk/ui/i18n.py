@@ -106,6 +106,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name} : +{amount}, solde {balance}",
         "{name}: +{amount}, balance {balance}",
     ),
+    "cashier.guest_visit": (
+        "Badge de l'hôte, QR code ou visite du jour (plateau : {amount})",
+        "Host's badge, visit QR code or today's visit (tray: {amount})",
+    ),
     "cashier.guest_badge": (
         "Badge de l'hôte qui invite (plateau : {amount})",
         "Badge of the host (tray: {amount})",

@@ -344,7 +344,8 @@ class CashierMenuScreen(Screen):
                 for view in visits
                 if view.remaining > 0 and view.doc.meal_included
             ][:MAX_VISIT_CHOICES]
-            title = ui.tr.t("cashier.guest_badge", amount=tray_total(ui.session.tray))
+            key = "cashier.guest_visit" if choices and menu is not None else "cashier.guest_badge"
+            title = ui.tr.t(key, amount=tray_total(ui.session.tray))
             self.go(
                 ScreenId.BADGE_PROMPT,
                 title=title,
