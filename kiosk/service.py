@@ -17,10 +17,9 @@ from pathlib import Path
 from drivers.errors import DriverError
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
-from kiosk.engine import Accepted, Engine, Refused, Result
+from kiosk.engine import Accepted, Engine, Result
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
 from kiosk.receipt import receipt_for
-from sync import phonebadge
 from sync.journal import EntryKind
 from sync.protocol.catalogue import SiteMenu
 
@@ -60,9 +59,6 @@ class TillService:
     def menu(self) -> SiteMenu | None:
         """The menu synced from the hub, else the one given at start."""
         return current_menu(self.engine) or self._menu
-
-    def is_visit_code(self, text: str) -> bool:
-        return text.strip().startswith(phonebadge.VISIT_PREFIX)
 
     def sell(self, credential: str | bytes, items: Sequence[str]) -> Result:
         """Sell a tray to the diner behind ``credential`` (badge UID or phone code)."""
@@ -116,10 +112,3 @@ class TillService:
                 render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
             )
         return Printed(True, png=png)
-
-
-def describe(result: Result) -> str:
-    """One line for logs and the headless demo."""
-    if isinstance(result, Refused):
-        return f"refused: {result.reason.value} {result.detail}"
-    return f"accepted: {result.amount} -> balance {result.balance_after}"

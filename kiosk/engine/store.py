@@ -9,7 +9,6 @@ that a sale never waits long on the daemon.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -305,17 +304,6 @@ class Store:
             strict=False,
         )
 
-    def credentials_of(self, account_id: str) -> list[CredentialRow]:
-        with self._lock:
-            values = [
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT value FROM credentials WHERE account_id = ? ORDER BY value",
-                    (account_id,),
-                )
-            ]
-        return [c for v in values if (c := self.credential(v)) is not None]
-
     def site_settings(self, db: sqlite3.Connection | None = None) -> SiteSettings | None:
         with self._lock:
             row = (
@@ -323,12 +311,13 @@ class Store:
             )
         return None if row is None else SiteSettings.model_validate_json(row[0])
 
-    def documents(self, kind: str) -> dict[str, dict[str, Any]]:
+    def document_text(self, kind: str, doc_id: str) -> str | None:
+        """One document as stored (canonical JSON), for callers that cache on it."""
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, data FROM documents WHERE kind = ? ORDER BY id", (kind,)
-            ).fetchall()
-        return {r[0]: json.loads(r[1]) for r in rows}
+            row = self._conn.execute(
+                "SELECT data FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def count_accounts(self) -> int:
         with self._lock:
@@ -450,6 +439,16 @@ class Store:
                 f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE account = ? "
                 "ORDER BY seq DESC LIMIT ?",
                 (account_id, limit),
+            ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def entries_of_account_on(self, account_id: str, day: str) -> list[Entry]:
+        """One account's entries of one business day, in order (indexed by account)."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE account = ? AND day = ? "
+                "ORDER BY seq",
+                (account_id, day),
             ).fetchall()
         return [self._entry(r) for r in rows]
 

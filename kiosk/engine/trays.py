@@ -10,6 +10,7 @@ subsidy and that was not cancelled).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from kiosk.engine.ledger import Engine
@@ -23,9 +24,17 @@ MENU_KIND, MENU_ID = "catalogue", "site"
 
 
 def current_menu(engine: Engine) -> SiteMenu | None:
-    """The menu last synced from the hub, or None."""
-    data = engine.store.documents(MENU_KIND).get(MENU_ID)
-    return None if data is None else SiteMenu.model_validate(data)
+    """The menu last synced from the hub, or None.
+
+    Parsed once per stored version: the pricer caches its compiled tables on the
+    menu object, so a new object at every sale would redo that work each time."""
+    text = engine.store.document_text(MENU_KIND, MENU_ID)
+    return None if text is None else _parse_menu(text)
+
+
+@lru_cache(maxsize=4)
+def _parse_menu(text: str) -> SiteMenu:
+    return SiteMenu.model_validate_json(text)
 
 
 def menu_document(menu: SiteMenu) -> dict[str, Any]:
@@ -35,11 +44,10 @@ def menu_document(menu: SiteMenu) -> dict[str, Any]:
 
 def subsidised_today(engine: Engine, account_id: str) -> bool:
     """Did this diner already get the employer subsidy today on this terminal?"""
-    day = engine.business_day()
-    entries = engine.store.entries_of_day(day)
+    entries = engine.store.entries_of_account_on(account_id, engine.business_day())
     cancelled = {e.payload.get("cancels") for e in entries if e.kind == EntryKind.CANCEL}
     for entry in entries:
-        if entry.account != account_id or entry.kind != EntryKind.SALE:
+        if entry.kind != EntryKind.SALE:
             continue
         ticket = entry.payload.get("ticket")
         if (
