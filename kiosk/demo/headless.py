@@ -237,7 +237,7 @@ def _finish(system: DemoSystem, report: DemoReport) -> None:
     report.waiting_after_sync = status.waiting
     report.hub_applied_seq = status.hub_applied_seq
     if status.last_success is not None:
-        report.lag_s = max(0.0, (engine._clock() - status.last_success).total_seconds())
+        report.lag_s = max(0.0, (engine.now() - status.last_success).total_seconds())
     check = system.admin.verify_terminal(engine.terminal_id)
     report.hub_entries, report.hub_journal_ok = int(check["checked"]), bool(check["ok"])
     total = 0

@@ -106,6 +106,10 @@ class Engine:
     def settings(self, db: sqlite3.Connection | None = None) -> SiteSettings:
         return self.store.site_settings(db) or self._default_settings
 
+    def now(self) -> datetime:
+        """The engine's clock (timezone-aware UTC)."""
+        return self._clock()
+
     def business_day(self, moment: datetime | None = None) -> str:
         zone = ZoneInfo(self.settings().timezone)
         return (moment or self._clock()).astimezone(zone).date().isoformat()

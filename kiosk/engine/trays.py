@@ -120,7 +120,7 @@ def serve_visit(
     from sync.protocol.ticket import BillingKind, BillTo
     from sync.protocol.visits import Billing
 
-    visit_id = visits._visit_id(engine, visit_ref)
+    visit_id = visits.visit_id_of(engine, visit_ref)
     if isinstance(visit_id, Refused):
         return visit_id
     found = [view for view in engine.visits_today() if view.id == visit_id]

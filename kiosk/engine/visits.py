@@ -95,7 +95,7 @@ def today(engine: Engine) -> list[VisitView]:
     return sorted(views, key=lambda v: (v.doc.visitor.casefold(), v.id))
 
 
-def _visit_id(engine: Engine, ref: str | bytes) -> str | Refused:
+def visit_id_of(engine: Engine, ref: str | bytes) -> str | Refused:
     """The visit id named by ``ref``: a bare id, or a hub-signed QR code."""
     if isinstance(ref, bytes):
         try:
@@ -148,7 +148,7 @@ def consume(
     """
     if not 1 <= guests <= MAX_GUESTS:
         raise ValueError(f"guests must be between 1 and {MAX_GUESTS}, got {guests}")
-    visit_id = _visit_id(engine, ref)
+    visit_id = visit_id_of(engine, ref)
     if isinstance(visit_id, Refused):
         return visit_id
     with engine.store.atomic() as db:
