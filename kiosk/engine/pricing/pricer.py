@@ -10,7 +10,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kiosk.engine.pricing.optimiser import FormulaShape, ItemClass, best_split
+from kiosk.engine.pricing.native import FormulaShape, ItemClass, best_split
 from kiosk.engine.pricing.vat import allocate, breakdown, scale
 from sync.protocol.catalogue import (
     CatalogueItem,
@@ -51,6 +51,10 @@ class _Prices:
     items: dict[str, int]
     formulas: tuple[int, ...]
     supplements: tuple[dict[str, int], ...]  # per formula: item id -> cents
+    # what the optimiser needs, made once per menu: the formulas at this profile's
+    # prices, and each meal item's class key (category, supplement in every formula)
+    shapes: list[FormulaShape]
+    class_keys: dict[str, tuple[str, tuple[int, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,30 +68,46 @@ class _Compiled:
 
 # Compiled lookups for the last few menus seen; a terminal uses one menu at a time.
 # Keyed by id() and holding the menu itself so that the id cannot be reused meanwhile.
-_CACHE: OrderedDict[int, tuple[SiteMenu, _Compiled, tuple[FormulaShape, ...]]] = OrderedDict()
+_CACHE: OrderedDict[int, tuple[SiteMenu, _Compiled]] = OrderedDict()
 _CACHE_SIZE = 4
+_CATEGORY_RANK = {str(c): rank for rank, c in enumerate(Category)}
 
 
-def _compile(menu: SiteMenu) -> tuple[_Compiled, tuple[FormulaShape, ...]]:
+def _compile(menu: SiteMenu) -> _Compiled:
     hit = _CACHE.get(id(menu))
     if hit is not None and hit[0] is menu:
         _CACHE.move_to_end(id(menu))
-        return hit[1], hit[2]
+        return hit[1]
+    slots = [
+        tuple((frozenset(str(c) for c in s.categories), s.count) for s in f.slots)
+        for f in menu.formulas
+    ]
     prices: dict[str, _Prices] = {}
     for profile in menu.profiles:
         coefficient = profile.coefficient
+        formula_prices = tuple(
+            profile.formula_prices.get(f.id, scale(f.price, coefficient)) for f in menu.formulas
+        )
+        supplements = tuple(
+            {item_id: scale(cents, coefficient) for item_id, cents in f.supplements.items()}
+            for f in menu.formulas
+        )
         prices[profile.id] = _Prices(
             items={
                 item.id: profile.prices.get(item.id, scale(item.price, coefficient))
                 for item in menu.items
             },
-            formulas=tuple(
-                profile.formula_prices.get(f.id, scale(f.price, coefficient)) for f in menu.formulas
-            ),
-            supplements=tuple(
-                {item_id: scale(cents, coefficient) for item_id, cents in f.supplements.items()}
-                for f in menu.formulas
-            ),
+            formulas=formula_prices,
+            supplements=supplements,
+            shapes=[
+                FormulaShape(price=price, slots=shape)
+                for price, shape in zip(formula_prices, slots, strict=True)
+            ],
+            class_keys={
+                item.id: (str(item.category), tuple(s.get(item.id, 0) for s in supplements))
+                for item in menu.items
+                if item.meal
+            },
         )
     compiled = _Compiled(
         items={item.id: item for item in menu.items},
@@ -96,17 +116,10 @@ def _compile(menu: SiteMenu) -> tuple[_Compiled, tuple[FormulaShape, ...]]:
         rules={rule.id: rule for rule in menu.subsidies},
         prices=prices,
     )
-    shapes = tuple(
-        FormulaShape(
-            price=0,  # the profile's price is filled in per call
-            slots=tuple((frozenset(str(c) for c in s.categories), s.count) for s in f.slots),
-        )
-        for f in menu.formulas
-    )
-    _CACHE[id(menu)] = (menu, compiled, shapes)
+    _CACHE[id(menu)] = (menu, compiled)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return compiled, shapes
+    return compiled
 
 
 def vat_rate_of(item: CatalogueItem, take_away: bool) -> VatRate:
@@ -149,7 +162,7 @@ def price_tray(
 ) -> PricedTicket | PricingRefused:
     """Price a tray (item ids, in any order, repeated for quantities) for a diner of
     ``profile_id``; ``subsidised_today``: the diner already had the subsidy today."""
-    compiled, shapes = _compile(menu)
+    compiled = _compile(menu)
     profile = compiled.profiles.get(profile_id)
     if profile is None:
         return PricingRefused(
@@ -181,21 +194,16 @@ def price_tray(
     meal = [item for item in catalogue if item.meal]
     groups: dict[tuple[str, tuple[int, ...]], list[tuple[int, int, str]]] = {}
     for item in meal:
-        key = (str(item.category), tuple(s.get(item.id, 0) for s in prices.supplements))
+        key = prices.class_keys[item.id]
         entry = (-prices.items[item.id], compiled.order[item.id], item.id)
         groups.setdefault(key, []).extend([entry] * tray[item.id])
-    category_rank = {str(c): rank for rank, c in enumerate(Category)}
-    keys = sorted(groups, key=lambda k: (category_rank[k[0]], k[1]))
+    keys = sorted(groups, key=lambda k: (_CATEGORY_RANK[k[0]], k[1]))
     members = [sorted(groups[key]) for key in keys]  # dearest first, then menu order
     classes = [
         ItemClass(category=key[0], prices=tuple(-e[0] for e in entries), supplements=key[1])
         for key, entries in zip(keys, members, strict=True)
     ]
-    formulas = [
-        FormulaShape(price=price, slots=shape.slots)
-        for price, shape in zip(prices.formulas, shapes, strict=True)
-    ]
-    split = best_split(classes, formulas)
+    split = best_split(classes, prices.shapes)
 
     left = Counter(tray)
     formula_lines: dict[tuple[int, tuple[str, ...]], list[int]] = {}

@@ -1,14 +1,32 @@
 """The optimiser against the previous one (``previous_optimiser``): same saving and the
 very same split (tie-break included) on random classes and formulas, trays larger than
-brute force can check."""
+brute force can check. Both implementations are checked: the pure module and the build
+compiled from it with mypyc (``native.py``), when this environment has one."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.engine.pricing.optimiser import FormulaShape, ItemClass, best_split
+from kiosk.engine.pricing import native
+from kiosk.engine.pricing import optimiser as pure
+from kiosk.engine.pricing.optimiser import FormulaShape, ItemClass
 from tests.kiosk.pricing import previous_optimiser
+
+
+def _compiled() -> ModuleType:
+    chosen = native.implementation()
+    if not chosen.native:
+        pytest.skip(f"no compiled optimiser here: {chosen.reason}")
+    return chosen.module
+
+
+@pytest.fixture(scope="module", params=["pure", "compiled"])
+def implementation(request: pytest.FixtureRequest) -> ModuleType:
+    return pure if request.param == "pure" else _compiled()
 
 CATEGORIES = ["starter", "main", "cheese", "dessert", "drink"]
 
@@ -45,12 +63,15 @@ def problems(draw: st.DrawFn) -> tuple[list[ItemClass], list[FormulaShape]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(problems())
+@given(problem=problems())
 def test_same_split_as_the_previous_optimiser(
-    problem: tuple[list[ItemClass], list[FormulaShape]],
+    implementation: ModuleType, problem: tuple[list[ItemClass], list[FormulaShape]]
 ) -> None:
     classes, formulas = problem
-    new = best_split(classes, formulas)
+    new = implementation.best_split(
+        [implementation.ItemClass(c.category, c.prices, c.supplements) for c in classes],
+        [implementation.FormulaShape(f.price, f.slots) for f in formulas],
+    )
     old = previous_optimiser.best_split(
         [previous_optimiser.ItemClass(c.category, c.prices, c.supplements) for c in classes],
         [previous_optimiser.FormulaShape(f.price, f.slots) for f in formulas],
