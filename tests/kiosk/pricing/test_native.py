@@ -63,7 +63,8 @@ def test_build_compiles_a_module_that_prices_like_the_pure_one(tmp_path: Path) -
                 module.FormulaShape(600, ((frozenset({"main"}), 1), (frozenset({"dessert"}), 1))),
             ]
             split = module.best_split(classes, formulas)
-            return [split.saving, [[i.formula, [list(t) for t in i.taken]] for i in split.instances]]
+            taken = [[i.formula, [list(t) for t in i.taken]] for i in split.instances]
+            return [split.saving, taken]
 
         print(json.dumps({
             "file": compiled.__file__,

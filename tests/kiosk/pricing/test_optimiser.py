@@ -28,6 +28,7 @@ def _compiled() -> ModuleType:
 def implementation(request: pytest.FixtureRequest) -> ModuleType:
     return pure if request.param == "pure" else _compiled()
 
+
 CATEGORIES = ["starter", "main", "cheese", "dessert", "drink"]
 
 
