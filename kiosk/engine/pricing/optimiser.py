@@ -172,21 +172,22 @@ def _options(
         for category in categories:
             room[category] = room.get(category, 0) + count
     # only the classes the formula can take: the cache then sees the same few shapes
-    eligible = [k for k, c in enumerate(classes) if c.category in room]
-    signature = tuple(
-        (
-            classes[k].category,
-            classes[k].supplements[f_index],
-            min(sizes[k], room[classes[k].category]),
-        )
-        for k in eligible
-    )
-    options = []
-    for fill, needs in _fills(shape.slots, signature):
-        option = tuple((eligible[j], m, classes[eligible[j]].supplements[f_index]) for j, m in fill)
-        best = sum(prefix[k][m] - m * s for k, m, s in option) - shape.price
+    eligible: list[int] = []
+    supplements: list[int] = []
+    signature: list[tuple[str, int, int]] = []
+    for k, c in enumerate(classes):
+        if c.category in room:
+            eligible.append(k)
+            supplements.append(c.supplements[f_index])
+            signature.append((c.category, c.supplements[f_index], min(sizes[k], room[c.category])))
+    options: list[tuple[_Option, _Needs]] = []
+    for fill, needs in _fills(shape.slots, tuple(signature)):
+        best = -shape.price
+        for j, m in fill:
+            best += prefix[eligible[j]][m] - m * supplements[j]
         if best > 0:
-            options.append((option, tuple(tuple(eligible[j] for j in n) for n in needs)))
+            option = tuple([(eligible[j], m, supplements[j]) for j, m in fill])
+            options.append((option, tuple([tuple([eligible[j] for j in n]) for n in needs])))
     return options
 
 
@@ -195,49 +196,50 @@ def _bound_tables(
 ) -> dict[int, list[list[int]]]:
     """For each formula index f: per class, suffix sums of an upper bound on what each
     item can still save in formulas f and later."""
-    # per formula, per class: the least each item pays there (supplement + share)
-    wanted = set(useful)
-    charge: list[list[int | None]] = [[None] * len(classes) for _ in formulas]
-    for f_index, shape in enumerate(formulas):
-        if f_index not in wanted:
-            continue
-        values = []
-        for categories, _ in shape.slots:
-            top = 0
-            for c in classes:
-                if c.category in categories:
-                    top += sum(max(0, p - c.supplements[f_index]) for p in c.prices)
-            values.append(top)
-        total = sum(v * n for v, (_, n) in zip(values, shape.slots, strict=True))
-        row: list[int | None] = []
-        for c in classes:
-            weights = [
-                (
-                    shape.price * v // total
-                    if total
-                    else shape.price // sum(n for _, n in shape.slots)
-                )
-                for v, (categories, _) in zip(values, shape.slots, strict=True)
-                if c.category in categories
-            ]
-            row.append(c.supplements[f_index] + min(weights) if weights else None)
-        charge[f_index] = row
     tables: dict[int, list[list[int]]] = {}
-    # the least charge over formulas f_start and later, built from the last formula back
-    low: list[int | None] = [None] * len(classes)
-    for f_start in sorted(wanted, reverse=True):
-        per_class = []
+    # the least charge (supplement + share) over formulas f and later, per class (-1:
+    # none), built from the last formula back; a suffix list is remade only when it changes
+    low = [-1] * len(classes)
+    suffixes = [[0] * (len(c.prices) + 1) for c in classes]
+    for f_index in sorted(useful, reverse=True):
+        shape = formulas[f_index]
+        # what each class could bring to this formula, then to each of its slots
+        brings: list[int] = []
+        for c in classes:
+            brought = 0
+            supplement = c.supplements[f_index]
+            for p in c.prices:
+                if p > supplement:
+                    brought += p - supplement
+            brings.append(brought)
+        values: list[int] = []
+        total = 0
+        places = 0
+        for categories, count in shape.slots:
+            value = 0
+            for k, c in enumerate(classes):
+                if c.category in categories:
+                    value += brings[k]
+            values.append(value)
+            total += value * count
+            places += count
+        shares = [shape.price * v // total if total else shape.price // places for v in values]
+        per_class: list[list[int]] = []
         for k, c in enumerate(classes):
-            c_f = charge[f_start][k]
-            floor = low[k]
-            if c_f is not None and (floor is None or c_f < floor):
-                low[k] = floor = c_f
-            suffix = [0] * (len(c.prices) + 1)
-            for j in range(len(c.prices) - 1, -1, -1):
-                gain = 0 if floor is None else max(0, c.prices[j] - floor)
-                suffix[j] = suffix[j + 1] + gain
-            per_class.append(suffix)
-        tables[f_start] = per_class
+            share = -1
+            for slot, (categories, _) in enumerate(shape.slots):
+                if c.category in categories and (share < 0 or shares[slot] < share):
+                    share = shares[slot]
+            if share >= 0:
+                charge = c.supplements[f_index] + share
+                if low[k] < 0 or charge < low[k]:
+                    low[k] = charge
+                    suffix = [0] * (len(c.prices) + 1)
+                    for j in range(len(c.prices) - 1, -1, -1):
+                        suffix[j] = suffix[j + 1] + max(0, c.prices[j] - charge)
+                    suffixes[k] = suffix
+            per_class.append(suffixes[k])
+        tables[f_index] = per_class
     return tables
 
 
@@ -271,6 +273,7 @@ class _Search:
         self.first = first
         bounds = _bound_tables(classes, formulas, useful)
         self.bounds = [bounds.get(f_index, []) for f_index in range(len(formulas))]
+        self.n_formulas = len(formulas)
         # state code: sum of used[k] * radix[k]
         radix: list[int] = []
         step = 1
@@ -298,7 +301,7 @@ class _Search:
         best_choice = -1
         # the bound of this state for each first formula allowed, computed when needed;
         # an option's ceiling is it, minus the bound of the items it takes, plus its saving
-        state_bound: dict[int, int] = {}
+        state_bound = [-1] * self.n_formulas
         for index in range(start, self.n_flat):
             option = self.options[index]
             f_index = self.formula_of[index]
@@ -315,14 +318,14 @@ class _Search:
                 taken_bound += table_f[k][used] - table_f[k][used + m]
             if not feasible or saving <= 0:
                 continue
-            here = state_bound.get(f_index)
-            if here is None:
+            here = state_bound[f_index]
+            if here < 0:
                 here = 0
                 for k in range(self.n_classes):
                     here += table_f[k][state[k]]
                 state_bound[f_index] = here
             ceiling = saving + here - taken_bound
-            target = max(alpha, best_saving)
+            target = alpha if alpha > best_saving else best_saving
             if ceiling < target or (
                 ceiling == best_saving and best_count <= (1 if saving >= best_saving else 2)
             ):
