@@ -56,6 +56,8 @@ is checked before the option's state is built.
 The state (how many items of each class the formulas hold) is one list, changed before
 and restored after each recursion, and the memo's key is an integer (the state in mixed
 radix, times the options, plus the first option allowed): no tuple is built per state.
+The options a state cannot afford (more items of a class than are left) are struck out
+with bit masks, 60 options a mask, before any is looked at.
 The module is plain typed Python so that mypyc can compile it (``native.py``); the
 compiled search runs about three times as fast.
 
@@ -243,6 +245,9 @@ def _bound_tables(
     return tables
 
 
+_CHUNK = 60  # options per mask: small enough for mypyc's unboxed integers
+
+
 class _Search:
     """The bounded, memoised search of one tray (see the module docstring). The state
     (items of each class already in formulas) is a mutable list, changed and restored
@@ -281,6 +286,21 @@ class _Search:
             radix.append(step)
             step *= size + 1
         self.radix = radix
+        # options in chunks of _CHUNK, a bit each: too_many[chunk][k][r] has the options
+        # that take more than r items of class k, so a state skips them in a few ORs
+        n_chunks = (self.n_flat + _CHUNK - 1) // _CHUNK
+        too_many = [[[0] * (size + 1) for size in sizes] for _ in range(n_chunks)]
+        for index, option in enumerate(self.options):
+            rows = too_many[index // _CHUNK]
+            bit = 1 << (index % _CHUNK)
+            for k, m, _ in option:
+                for r in range(m):
+                    rows[k][r] |= bit
+        self.too_many = too_many
+        self.full = [
+            (1 << min(_CHUNK, self.n_flat - chunk * _CHUNK)) - 1 for chunk in range(n_chunks)
+        ]
+        self.n_chunks = n_chunks
         self.state = [0] * len(classes)
         self.code = 0
         # (code * (n_flat + 1) + first option allowed) -> (saving, formulas used, choice
@@ -295,59 +315,75 @@ class _Search:
             return known
         state = self.state
         sizes = self.sizes
-        prefix = self.prefix
-        best_saving = 0
-        best_count = 0
-        best_choice = -1
+        best = (0, 0, -1)  # saving, formulas used, choice (-1: none)
         # the bound of this state for each first formula allowed, computed when needed;
         # an option's ceiling is it, minus the bound of the items it takes, plus its saving
         state_bound = [-1] * self.n_formulas
-        for index in range(start, self.n_flat):
-            option = self.options[index]
-            f_index = self.formula_of[index]
-            table_f = self.bounds[f_index]
-            saving = -self.prices[index]
-            taken_bound = 0
-            feasible = True
-            for k, m, s in option:
-                used = state[k]
-                if used + m > sizes[k]:
-                    feasible = False
-                    break
-                saving += prefix[k][used + m] - prefix[k][used] - m * s
-                taken_bound += table_f[k][used] - table_f[k][used + m]
-            if not feasible or saving <= 0:
-                continue
-            here = state_bound[f_index]
-            if here < 0:
-                here = 0
-                for k in range(self.n_classes):
-                    here += table_f[k][state[k]]
-                state_bound[f_index] = here
-            ceiling = saving + here - taken_bound
-            target = alpha if alpha > best_saving else best_saving
-            if ceiling < target or (
-                ceiling == best_saving and best_count <= (1 if saving >= best_saving else 2)
-            ):
-                continue
-            needs = self.needs[index]
-            if needs[0] and not self._used_up_after(option, needs):
-                continue
-            for k, m, _ in option:
-                state[k] += m
-                self.code += m * self.radix[k]
-            sub_saving, sub_count, _, sub_fail = self.solve(self.first[f_index], target - saving)
-            for k, m, _ in option:
-                state[k] -= m
-                self.code -= m * self.radix[k]
-            if sub_fail:
-                continue  # below what could count here
-            saving += sub_saving
-            if saving > best_saving or (saving == best_saving and sub_count + 1 < best_count):
-                best_saving, best_count, best_choice = saving, sub_count + 1, index
-        result = (best_saving, best_count, best_choice, 0 if best_saving >= alpha else alpha)
+        chunk = start // _CHUNK
+        pending = -1 << (start % _CHUNK)  # the options before start are not allowed
+        while chunk < self.n_chunks:
+            rows = self.too_many[chunk]
+            for k in range(self.n_classes):
+                pending &= ~rows[k][sizes[k] - state[k]]
+            pending &= self.full[chunk]
+            base = chunk * _CHUNK
+            chunk += 1
+            while pending:
+                low = pending & -pending
+                pending ^= low
+                index = base + low.bit_length() - 1
+                best = self._try(index, alpha, best, state_bound)
+            pending = -1
+        result = (best[0], best[1], best[2], 0 if best[0] >= alpha else alpha)
         self.memo[key] = result
         return result
+
+    def _try(
+        self, index: int, alpha: int, best: tuple[int, int, int], state_bound: list[int]
+    ) -> tuple[int, int, int]:
+        """One option in a state: the best (saving, formulas, choice) with it considered."""
+        best_saving, best_count, _ = best
+        state = self.state
+        prefix = self.prefix
+        option = self.options[index]
+        f_index = self.formula_of[index]
+        table_f = self.bounds[f_index]
+        saving = -self.prices[index]
+        taken_bound = 0
+        for k, m, s in option:
+            used = state[k]
+            saving += prefix[k][used + m] - prefix[k][used] - m * s
+            taken_bound += table_f[k][used] - table_f[k][used + m]
+        if saving <= 0:
+            return best
+        here = state_bound[f_index]
+        if here < 0:
+            here = 0
+            for k in range(self.n_classes):
+                here += table_f[k][state[k]]
+            state_bound[f_index] = here
+        ceiling = saving + here - taken_bound
+        target = alpha if alpha > best_saving else best_saving
+        if ceiling < target or (
+            ceiling == best_saving and best_count <= (1 if saving >= best_saving else 2)
+        ):
+            return best
+        needs = self.needs[index]
+        if needs[0] and not self._used_up_after(option, needs):
+            return best
+        for k, m, _ in option:
+            state[k] += m
+            self.code += m * self.radix[k]
+        sub_saving, sub_count, _, sub_fail = self.solve(self.first[f_index], target - saving)
+        for k, m, _ in option:
+            state[k] -= m
+            self.code -= m * self.radix[k]
+        if sub_fail:
+            return best  # below what could count here
+        saving += sub_saving
+        if saving > best_saving or (saving == best_saving and sub_count + 1 < best_count):
+            return saving, sub_count + 1, index
+        return best
 
     def _used_up_after(self, option: _Option, needs: _Needs) -> bool:
         """Whether, once the option is taken, one of the needed sets of classes is used up."""
