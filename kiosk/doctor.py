@@ -1,7 +1,7 @@
 """Health checks of a terminal for ``kiosk doctor``: each gives ok, warn or fail, and a fix.
 
 ``diagnose(data)`` runs them all, in order: configuration, store, journal, disk,
-hub, clock, sync, then each device configured in terminal.toml ``[devices]``. A check
+pricing, hub, clock, sync, then each device configured in terminal.toml ``[devices]``. A check
 never stops the others: a broken store, a hub that is down or a device that does
 not answer is reported as its own line, and a check that crashes is a ``fail`` naming
 the crash. Nothing here raises for a finding; nothing is repaired either.
@@ -26,6 +26,7 @@ from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
 from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.pricing.native import Implementation, implementation
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.provision import (
     CLOCK_FIX,
@@ -100,6 +101,7 @@ def diagnose(
         ("store", _store),
         ("journal", _journal),
         ("disk", _disk),
+        ("pricing", _pricing),
         ("hub", _hub),
         ("clock", _clock),
         ("sync", _sync),
@@ -232,6 +234,22 @@ def disk_check(free: int, folder: Path, limits: Limits) -> Check:
     if free < limits.disk_warn:
         return Check("disk", Status.WARN, detail, fix)
     return Check("disk", Status.OK, detail)
+
+
+def _pricing(ctx: _Context) -> None:
+    ctx.checks.append(optimiser_check(implementation()))
+
+
+def optimiser_check(chosen: Implementation) -> Check:
+    """The formula optimiser runs compiled, or as plain Python (correct, slower)."""
+    if chosen.native:
+        return Check("pricing", Status.OK, "formula optimiser compiled with mypyc")
+    return Check(
+        "pricing",
+        Status.WARN,
+        f"formula optimiser runs as plain Python, about 3x slower: {chosen.reason}",
+        "run scripts/setup (or scripts/build-native) in the install folder, then restart",
+    )
 
 
 # Hub, clock, sync -------------------------------------------------------------------------

@@ -9,10 +9,24 @@ machines are shared and noisy. Speed targets live here, never in timed tests.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+VENV = HERE.parent / ".venv"
+
+
+def _in_project_venv() -> bool:
+    """Run in the project's environment (made by scripts/setup) even when called as
+    ``scripts/bench.py`` with the system Python."""
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return True
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        print("no .venv here: run scripts/setup --dev first", file=sys.stderr)
+        return False
+    os.execv(python, [str(python), __file__, *sys.argv[1:]])
 
 
 def available() -> list[str]:
@@ -38,4 +52,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    if not _in_project_venv():
+        sys.exit(2)
     sys.exit(main(sys.argv[1:]))

@@ -45,7 +45,7 @@ def doctor(
     hub_timeout: float,
     device_timeout: float,
 ) -> None:
-    """Check the store, journal, disk space, clock, hub, sync lag and devices.
+    """Check the store, journal, disk space, pricing, clock, hub, sync lag and devices.
 
     Prints ok / warn / fail with the fix for each; exits 1 when any check fails.
     Works with the hub down or a broken store: those checks fail, the others run.

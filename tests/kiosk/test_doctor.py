@@ -9,12 +9,14 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from kiosk.datadir import DataDir
-from kiosk.doctor import Limits, Status, clock_check, disk_check
+from kiosk.doctor import Limits, Status, clock_check, disk_check, optimiser_check
 from kiosk.engine import Accepted
+from kiosk.engine.pricing import native
 from sync.money import Money
 from tests.drivers.sims.printers import TcpPrinter
 from tests.kiosk.test_provision import Site, hub_site, kiosk, provision
@@ -69,6 +71,7 @@ def test_healthy_terminal(site: Site, tmp_path: Path, printer: TcpPrinter) -> No
 
     code, checks = doctor(data)
     assert code == 0, checks
+    assert checks["pricing"]["status"] in {"ok", "warn"}  # warn: no compiled build here
     for name in ("config", "store", "journal", "hub", "clock", "sync", "reader", "printer"):
         assert checks[name]["status"] == "ok", checks[name]
     assert checks["journal"]["detail"].startswith("2 entries verified")
@@ -148,6 +151,17 @@ def test_missing_key_fails_the_journal(site: Site, tmp_path: Path) -> None:
 )
 def test_disk_thresholds(free_mib: int, expected: Status) -> None:
     assert disk_check(free_mib * 1024**2, Path("/x"), Limits()).status is expected
+
+
+def test_pricing_check_warns_when_the_optimiser_is_not_compiled() -> None:
+    slow = optimiser_check(native.choose(None, native.source_digest()))
+    assert slow.status is Status.WARN
+    assert "plain Python" in slow.detail and "scripts/setup" in slow.fix
+    built = ModuleType(native.NATIVE_NAME)
+    built.SOURCE_SHA256 = native.source_digest()  # type: ignore[attr-defined]
+    built.__file__ = "/opt/kiosk/kiosk_optimiser_native.so"
+    fast = optimiser_check(native.choose(built, native.source_digest()))
+    assert fast.status is Status.OK and "mypyc" in fast.detail
 
 
 @pytest.mark.parametrize(
