@@ -278,7 +278,6 @@ class _Search:
         self.first = first
         bounds = _bound_tables(classes, formulas, useful)
         self.bounds = [bounds.get(f_index, []) for f_index in range(len(formulas))]
-        self.n_formulas = len(formulas)
         # state code: sum of used[k] * radix[k]
         radix: list[int] = []
         step = 1
@@ -316,9 +315,11 @@ class _Search:
         state = self.state
         sizes = self.sizes
         best = (0, 0, -1)  # saving, formulas used, choice (-1: none)
-        # the bound of this state for each first formula allowed, computed when needed;
-        # an option's ceiling is it, minus the bound of the items it takes, plus its saving
-        state_bound = [-1] * self.n_formulas
+        # the bound of the items left with the formulas from f_index on (options come in
+        # formula order): no option's ceiling is above it, and it only falls as f_index
+        # grows, so once it is below what could count, no option left can count
+        f_index = -1
+        here = 0
         chunk = start // _CHUNK
         pending = -1 << (start % _CHUNK)  # the options before start are not allowed
         while chunk < self.n_chunks:
@@ -332,16 +333,28 @@ class _Search:
                 low = pending & -pending
                 pending ^= low
                 index = base + low.bit_length() - 1
-                best = self._try(index, alpha, best, state_bound)
+                if self.formula_of[index] != f_index:
+                    f_index = self.formula_of[index]
+                    table_f = self.bounds[f_index]
+                    here = 0
+                    for k in range(self.n_classes):
+                        here += table_f[k][state[k]]
+                target = alpha if alpha > best[0] else best[0]
+                if here < target or (here == best[0] and best[1] <= 1):
+                    chunk = self.n_chunks
+                    break
+                best = self._try(index, alpha, best, here)
             pending = -1
         result = (best[0], best[1], best[2], 0 if best[0] >= alpha else alpha)
         self.memo[key] = result
         return result
 
     def _try(
-        self, index: int, alpha: int, best: tuple[int, int, int], state_bound: list[int]
+        self, index: int, alpha: int, best: tuple[int, int, int], here: int
     ) -> tuple[int, int, int]:
-        """One option in a state: the best (saving, formulas, choice) with it considered."""
+        """One option in a state whose items left are bounded by ``here`` (with the
+        option's formula and the later ones): the best (saving, formulas, choice) with it
+        considered."""
         best_saving, best_count, _ = best
         state = self.state
         prefix = self.prefix
@@ -356,12 +369,6 @@ class _Search:
             taken_bound += table_f[k][used] - table_f[k][used + m]
         if saving <= 0:
             return best
-        here = state_bound[f_index]
-        if here < 0:
-            here = 0
-            for k in range(self.n_classes):
-                here += table_f[k][state[k]]
-            state_bound[f_index] = here
         ceiling = saving + here - taken_bound
         target = alpha if alpha > best_saving else best_saving
         if ceiling < target or (
