@@ -106,4 +106,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0004_subsidy_marks",
+        """
+        -- The hub's mark of the diner's last subsidised sale (JSON of SubsidyMark).
+        ALTER TABLE accounts ADD COLUMN subsidy TEXT;
+        """,
+    ),
 ]

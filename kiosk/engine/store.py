@@ -9,6 +9,7 @@ that a sale never waits long on the daemon.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -208,12 +209,13 @@ class Store:
         with self.atomic() as db:
             db.executemany(
                 """INSERT INTO accounts (id, display_name, kind, status, profile,
-                       hub_balance, included_seq, overdraft)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                       hub_balance, included_seq, overdraft, subsidy)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
                        kind = excluded.kind, status = excluded.status,
                        profile = excluded.profile, hub_balance = excluded.hub_balance,
-                       included_seq = excluded.included_seq, overdraft = excluded.overdraft""",
+                       included_seq = excluded.included_seq, overdraft = excluded.overdraft,
+                       subsidy = excluded.subsidy""",
                 [
                     (
                         a.id,
@@ -224,6 +226,7 @@ class Store:
                         a.balance,
                         applied_seq,
                         a.overdraft,
+                        None if a.subsidy is None else a.subsidy.model_dump_json(),
                     )
                     for a in accounts
                 ],
@@ -259,7 +262,7 @@ class Store:
                 (db or self._conn)
                 .execute(
                     """SELECT id, display_name, kind, status, profile, hub_balance, overdraft,
-                          included_seq FROM accounts WHERE id = ?""",
+                          included_seq, subsidy FROM accounts WHERE id = ?""",
                     (account_id,),
                 )
                 .fetchone()
@@ -275,6 +278,7 @@ class Store:
                 "profile": row[4],
                 "balance": row[5],
                 "overdraft": row[6],
+                "subsidy": None if row[8] is None else json.loads(row[8]),
             },
             strict=False,
         )

@@ -4,7 +4,10 @@ The menu comes from the hub (document ``catalogue``/``site``, synced like the re
 or, on a till that has none yet, from a site file. The daily employer subsidy is
 granted at most once per diner and business day: this terminal knows the sales it
 made itself, so the check reads its own journal (a sale whose ticket used the
-subsidy and that was not cancelled).
+subsidy and that was not cancelled), and learns the other terminals' from the hub's
+mark on the account (``AccountRow.subsidy``: the day and the sale that used it). A
+mark of its own sale is left to its journal, which also knows a cancellation the hub
+has not seen yet.
 """
 
 from __future__ import annotations
@@ -43,8 +46,13 @@ def menu_document(menu: SiteMenu) -> dict[str, Any]:
 
 
 def subsidised_today(engine: Engine, account_id: str) -> bool:
-    """Did this diner already get the employer subsidy today on this terminal?"""
-    entries = engine.store.entries_of_account_on(account_id, engine.business_day())
+    """Did this diner already get the employer subsidy today, here or elsewhere?"""
+    today = engine.business_day()
+    state = engine.store.account(account_id)
+    mark = None if state is None else state.row.subsidy
+    if mark is not None and mark.day == today and mark.terminal_id != engine.terminal_id:
+        return True
+    entries = engine.store.entries_of_account_on(account_id, today)
     cancelled = {e.payload.get("cancels") for e in entries if e.kind == EntryKind.CANCEL}
     for entry in entries:
         if entry.kind != EntryKind.SALE:

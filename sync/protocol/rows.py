@@ -37,6 +37,15 @@ class CredentialStatus(StrEnum):
     REVOKED = "revoked"  # blocked: on the deny list
 
 
+class SubsidyMark(Strict):
+    """The last business day a diner had the daily employer subsidy, and the sale that
+    used it (any terminal of the site)."""
+
+    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="business day, site time")
+    terminal_id: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1)
+
+
 class AccountRow(Strict):
     id: str = Field(min_length=1, max_length=64)
     display_name: str = Field(max_length=200)
@@ -45,6 +54,11 @@ class AccountRow(Strict):
     profile: str = Field(default="employee", min_length=1, max_length=64)
     balance: int = Field(description="hub balance in cents, every channel and terminal")
     overdraft: int = Field(default=0, ge=0, description="authorised overdraft in cents")
+    subsidy: SubsidyMark | None = Field(
+        default=None,
+        description="set by the hub from the journals (ignored on import): the subsidy is "
+        "granted once per diner and day across the site's terminals",
+    )
 
 
 class CredentialRow(Strict):

@@ -126,4 +126,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX changes_site_version ON changes (site, version);
         """,
     ),
+    (
+        "0002_subsidy_marks",
+        """
+        -- JSON of sync.protocol.rows.SubsidyMark: the last subsidised sale of the diner.
+        ALTER TABLE accounts ADD COLUMN subsidy TEXT;
+        """,
+    ),
 ]

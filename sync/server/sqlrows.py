@@ -17,10 +17,11 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     SiteSettings,
+    SubsidyMark,
 )
 from sync.server.records import AccountRecord, TerminalRecord
 
-ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged"
+ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged, subsidy"
 TERMINAL_COLS = (
     "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, "
     "last_cursor, revoked"
@@ -38,6 +39,7 @@ def account_record(row: Sequence[Any]) -> AccountRecord:
             profile=row[4],
             balance=row[5],
             overdraft=row[6],
+            subsidy=None if row[9] is None else SubsidyMark.model_validate_json(row[9]),
         ),
         site=row[7],
         flagged=bool(row[8]),

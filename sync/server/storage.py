@@ -25,6 +25,7 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
+from sync.server import subsidy
 from sync.server.errors import StorageError
 from sync.server.records import (
     AccountRecord,
@@ -346,6 +347,7 @@ class SqliteStorage:
             self._insert_flag(db, terminal.site, flag)
             return False, [flag]
         record = account_record(row)
+        mark = subsidy.follow(record.row.subsidy, entries)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:
@@ -356,8 +358,13 @@ class SqliteStorage:
                 flags.append(flag)
                 flagged = True
         db.execute(
-            "UPDATE accounts SET balance = ?, flagged = ? WHERE id = ?",
-            (balance, int(flagged), account_id),
+            "UPDATE accounts SET balance = ?, flagged = ?, subsidy = ? WHERE id = ?",
+            (
+                balance,
+                int(flagged),
+                None if mark is None else mark.model_dump_json(),
+                account_id,
+            ),
         )
         return True, flags
 
@@ -411,7 +418,7 @@ class SqliteStorage:
             new = [r for r in rows if r.id not in existing]
             db.executemany(
                 f"INSERT INTO accounts ({ACCOUNT_COLS}, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)",
                 [account_params(r, site, stamp) for r in new],
             )
             db.executemany(
