@@ -29,6 +29,7 @@ from drivers.printer.base import ReceiptPrinter
 from drivers.registry import open_device
 from kiosk.config import TerminalConfig
 from kiosk.engine import Engine
+from kiosk.engine.trays import current_menu
 from kiosk.service import TillService
 from kiosk.ui import events as ui_events
 from kiosk.ui.model import (
@@ -145,6 +146,8 @@ class App:
             payment=self.payment,
             inputs=self.inputs,
             hotkeys=self.hotkeys,
+            menu=self.menu,
+            menu_source=lambda: current_menu(self.engine),
         )
         self._wake = ui.worker.ready.set
         return ui

@@ -31,6 +31,7 @@ import pygame  # noqa: E402
 
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
+from kiosk.engine.trays import current_menu  # noqa: E402
 from kiosk.sitefile import load_site_menu  # noqa: E402
 from kiosk.ui.events import DeviceFaulted  # noqa: E402
 from kiosk.ui.model import (  # noqa: E402
@@ -44,6 +45,7 @@ from kiosk.ui.model import (  # noqa: E402
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
 from tests.kiosk.engine.conftest import FakeClock, seed  # noqa: E402
+from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
 from tests.kiosk.ui.conftest import ALICE, BRUNO, CASHIER_BADGE, CASHIER_PIN  # noqa: E402
 from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
 
@@ -72,6 +74,8 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
             receipts=MemoryReceipts(),
             payment=VirtualPaymentTerminal(),
             clock=clock,
+            menu=MENU,
+            menu_source=lambda: current_menu(engine),
         )
         try:
             ui.settle()
@@ -127,6 +131,18 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "closure")
     touch(ui, "ok")
     touch(ui, "back")
+    publish_menu(engine, tomorrows_menu())
+    ui.step(3.0)  # the status poll finds it; shown at once, nobody is being served
+    ui.settle()
+    shot(ui, "menu-updated")
+    touch(ui, "lang")
+    for item in ("gazpacho", "steak", "tart"):
+        add(ui, item)
+    ui.step(4.0)  # the toast has gone
+    ui.settle()
+    shot(ui, "tray-english")
+    touch(ui, "clear")
+    touch(ui, "lang")
     add(ui, "veggie")
     add(ui, "coffee")
     faults_and_offline(ui, clock, "printer", "paper_out")

@@ -50,6 +50,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.tap_badge": ("Badgez pour payer", "Tap a badge to pay"),
     "till.remove": ("Retirer", "Remove"),
     "till.clear": ("Vider", "Clear"),
+    "menu.updated": ("Carte mise à jour", "Menu updated"),
     "till.cashier": ("Caissier", "Cashier"),
     "till.unknown_code": ("Code inconnu : {code}", "Unknown code: {code}"),
     "till.paying": ("Paiement en cours…", "Paying…"),

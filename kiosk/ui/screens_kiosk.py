@@ -322,6 +322,8 @@ class OrderScreen(DinerScreen):
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
         categories = ui.catalogue.for_order().categories()
+        if self.category not in categories:  # a new menu from the hub lacks it
+            self.category = categories[0] if categories else ""
         cat_cells = layout.grid(menu, len(categories), max(1, min(4, len(categories))))
         buttons = [
             Button(

@@ -87,6 +87,8 @@ class TillScreen(Screen):
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, tray = self._panes()
         categories = ui.catalogue.categories()
+        if self.category not in categories:  # a new menu from the hub lacks it
+            self.category = categories[0] if categories else ""
         columns = 2 if layout.portrait else 4
         cat_cells = layout.grid(menu, len(categories), min(columns, max(1, len(categories))))
         buttons = [

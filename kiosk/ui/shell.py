@@ -38,6 +38,7 @@ from kiosk.ui.model import (
     Catalogue,
     ListPricer,
     MemoryReceipts,
+    MenuPricer,
     Mode,
     PaymentTerminal,
     Pricer,
@@ -45,11 +46,13 @@ from kiosk.ui.model import (
     Session,
     UiConfig,
     VirtualPaymentTerminal,
+    catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
 from kiosk.ui.widgets import Button, Toasts, press
 from kiosk.ui.worker import Done, EngineWorker
 from sync.journal import EntryKind
+from sync.protocol.catalogue import SiteMenu
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,8 @@ class Ui:
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
         hotkeys: dict[str, Callable[[], None]] | None = None,
+        menu: SiteMenu | None = None,
+        menu_source: Callable[[], SiteMenu | None] | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
@@ -88,6 +93,11 @@ class Ui:
         # Extra keys by pygame key name ("f5", "p" ...): the demo taps badges with them.
         self.hotkeys = dict(hotkeys or {})
         self.tr = Translator(Lang(config.lang), engine.settings().timezone)
+        # The menu behind the catalogue (None: a fixed catalogue). ``menu_source`` gives
+        # the one synced last; a new one is shown between two diners.
+        self.menu = menu
+        self.menu_source = menu_source
+        self.pending_menu: SiteMenu | None = None
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
@@ -183,7 +193,46 @@ class Ui:
 
     def _poll_status(self) -> dict[str, Any]:
         status = self.engine.store.sync_status()
-        return {"offline": self.engine.is_offline(), "last_success": status.last_success}
+        menu = self.menu_source() if self.menu_source is not None else None
+        return {
+            "offline": self.engine.is_offline(),
+            "last_success": status.last_success,
+            "menu": menu,
+        }
+
+    # The menu ------------------------------------------------------------------------
+
+    def show_menu(self, menu: SiteMenu) -> None:
+        """Show ``menu``'s items and prices in the current language, and price with it.
+        The tray and the cart keep their items (by id) when the menu still has them."""
+        self.menu = menu
+        lang = self.tr.lang.value
+        self.catalogue = catalogue_from_menu(menu, lang)
+        if isinstance(self.pricer, MenuPricer):
+            self.pricer.menu, self.pricer.lang = menu, lang
+        session = self.session
+        session.tray = [i for item in session.tray if (i := self.catalogue.get(item.id))]
+        session.cart = [i for item in session.cart if (i := self.catalogue.get(item.id))]
+
+    def between_diners(self) -> bool:
+        """Nobody is being served: no tray, no cart, no diner, no sale under way."""
+        session = self.session
+        return not (session.tray or session.cart or session.diner or self._then)
+
+    def _take_new_menu(self) -> None:
+        menu = self.pending_menu
+        if menu is None or not self.between_diners():
+            return
+        self.pending_menu = None
+        self.show_menu(menu)
+        log.info("menu updated from the hub: %d items", len(menu.items))
+        if self.config.mode is Mode.TILL:
+            self.toasts.show(self.tr.t("menu.updated"), "primary")
+
+    def switch_language(self) -> None:
+        self.tr.toggle()
+        if self.menu is not None:
+            self.show_menu(self.menu)  # the items' names too
 
     def record_fault(self, fault: DeviceFaulted) -> None:
         self.submit(
@@ -229,13 +278,13 @@ class Ui:
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
-            self.tr.toggle()
+            self.switch_language()
             return
         if event.type == pygame.KEYDOWN and pygame.key.name(event.key) in self.hotkeys:
             self.hotkeys[pygame.key.name(event.key)]()
             return
         if event.type == ACTION and event.action == "lang":
-            self.tr.toggle()
+            self.switch_language()
             return
         if event.type == INPUT and isinstance(event.payload, DeviceFaulted):
             self.faults[event.payload.source] = event.payload
@@ -269,6 +318,9 @@ class Ui:
         if done.tag == "status" and done.error is None:
             self.offline_since = done.value["last_success"] if done.value["offline"] else None
             self.never_synced = done.value["offline"] and done.value["last_success"] is None
+            menu = done.value["menu"]
+            if menu is not None and menu is not self.menu and menu != self.menu:
+                self.pending_menu = menu
             return True
         if done.tag == "till_state" and done.error is None:
             self.till_open = bool(done.value)
@@ -281,6 +333,7 @@ class Ui:
         if self.receipt is not None and self.receipt_age > RECEIPT_SHOWN_S:
             self.receipt = None
         self.toasts.update(dt)
+        self._take_new_menu()
         self._status_age += dt
         if self._status_age >= STATUS_POLL_S and not self.worker.busy:
             self._status_age = 0.0

@@ -18,6 +18,7 @@ from kiosk.config import load_config
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
+from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
@@ -25,6 +26,7 @@ from kiosk.ui.manager import ScreenId
 from kiosk.ui.shell import Ui
 from sync import phonebadge
 from sync.journal import public_key_text
+from sync.protocol.catalogue import SiteMenu
 from sync.protocol.ticket import BillingKind, BillTo
 from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
 from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
@@ -231,4 +233,64 @@ def test_cashier_picks_todays_visit_from_the_list(app: App, engine: Engine) -> N
     touch(ui, "guest")
     assert ui.screen is ScreenId.BADGE_PROMPT
     assert [b for b in ui.manager.current.buttons() if b.action == "choice"] == []  # type: ignore[union-attr]
+    ui.close()
+
+
+def tomorrows_menu() -> SiteMenu:
+    """Tomorrow's menu: the salad dearer, a gazpacho added."""
+    data = MENU.model_dump(mode="json")
+    for item in data["items"]:
+        if item["id"] == "salad":
+            item["price"] = 260
+    gazpacho = {"id": "gazpacho", "label": {"fr": "Gaspacho", "en": "Gazpacho"}}
+    data["items"].insert(0, {**gazpacho, "category": "starter", "price": 240})
+    return SiteMenu.model_validate(data)
+
+
+def publish_menu(engine: Engine, menu: SiteMenu) -> None:
+    """The menu as a pull from the hub stores it."""
+    engine.store.apply_snapshot(
+        accounts=[],
+        credentials=[],
+        settings=None,
+        applied_seq=0,
+        cursor=9,
+        documents={"catalogue": {"site": menu_document(menu)}},
+    )
+
+
+def test_a_new_menu_from_the_hub_shows_between_two_diners(app: App, engine: Engine) -> None:
+    ui = app.build_ui()
+    add(ui, "salad")
+    publish_menu(engine, tomorrows_menu())
+    ui.step(2.0)  # the next status poll reads the synced menu
+    ui.settle()
+    assert ui.pending_menu is not None
+    salad = ui.catalogue.get("salad")
+    assert salad is not None and salad.price == 180  # not under a diner's tray
+    assert ui.catalogue.get("gazpacho") is None
+    touch(ui, "clear")
+    salad = ui.catalogue.get("salad")
+    assert salad is not None and salad.price == 260
+    assert ui.catalogue.get("gazpacho") is not None
+    assert "Carte mise à jour" in ui.toasts.texts()
+    add(ui, "gazpacho")
+    ui.tap("nfc:04A1B2C3D4E5F6")
+    ui.settle()
+    assert ui.screen is ScreenId.ACCEPTED
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.payload["items"] == ["gazpacho"]
+    assert entry.payload["ticket"]["lines"][0]["unit_price"] == 240  # the new menu priced it
+    ui.close()
+
+
+def test_language_switch_renames_the_items_and_keeps_the_tray(app: App) -> None:
+    ui = app.build_ui()
+    add(ui, "salad")
+    touch(ui, "lang")
+    salad = ui.catalogue.get("salad")
+    assert salad is not None and salad.label == "Green salad"
+    assert [item.label for item in ui.session.tray] == ["Green salad"]
+    touch(ui, "lang")
+    assert [item.label for item in ui.session.tray] == ["Salade verte"]
     ui.close()
