@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.store import Store
@@ -79,26 +81,61 @@ def check_pin(store: Store, cashier_id: str, pin: str) -> bool:
     return hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))
 
 
+class PinOutcome(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"  # a wrong PIN, more tries left
+    LOCKED = "locked"  # too many wrong PINs: no try until the lock-out ends
+
+
+@dataclass(frozen=True, slots=True)
+class PinAttempt:
+    outcome: PinOutcome
+    locked_s: float = 0.0  # seconds of lock-out left (LOCKED)
+
+
 class PinGuard:
     """Locks a cashier out for a while after repeated wrong PINs, so that a found
-    cashier badge cannot be tried against every PIN. Kept in memory: a restart of the
-    kiosk is itself visible and logged (a START entry)."""
+    cashier badge cannot be tried against every PIN. The count and the lock-out are
+    kept in the store (``pin_attempts``): restarting the kiosk does not reset them.
+    A locked cashier's PIN is not even checked. A success forgets the failures."""
 
-    def __init__(self, attempts: int = 5, lock_s: float = 300.0) -> None:
-        self.attempts, self.lock_s = attempts, lock_s
-        self._failures: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+    def __init__(self, store: Store, attempts: int = 5, lock_s: float = 300.0) -> None:
+        self.store, self.attempts, self.lock_s = store, attempts, lock_s
 
-    def locked_for(self, cashier_id: str, now: float) -> float:
+    def locked_for(self, cashier_id: str, now: datetime) -> float:
         """Seconds left of a lock-out (0: may try)."""
-        return max(0.0, self._locked_until.get(cashier_id, 0.0) - now)
+        with self.store.reading() as db:
+            row = db.execute(
+                "SELECT locked_until FROM pin_attempts WHERE cashier_id = ?", (cashier_id,)
+            ).fetchone()
+        return self._left(row[0] if row else None, now)
 
-    def record(self, cashier_id: str, ok: bool, now: float) -> None:
-        if ok:
-            self._failures.pop(cashier_id, None)
-            return
-        failures = self._failures.get(cashier_id, 0) + 1
-        if failures >= self.attempts:
-            self._locked_until[cashier_id] = now + self.lock_s
-            failures = 0
-        self._failures[cashier_id] = failures
+    def attempt(self, cashier_id: str, pin: str, now: datetime) -> PinAttempt:
+        """Check ``pin`` unless the cashier is locked out, and count the result."""
+        left = self.locked_for(cashier_id, now)
+        if left > 0:
+            return PinAttempt(PinOutcome.LOCKED, left)
+        ok = check_pin(self.store, cashier_id, pin)
+        with self.store.atomic() as db:
+            if ok:
+                db.execute("DELETE FROM pin_attempts WHERE cashier_id = ?", (cashier_id,))
+                return PinAttempt(PinOutcome.OK)
+            row = db.execute(
+                "SELECT failures FROM pin_attempts WHERE cashier_id = ?", (cashier_id,)
+            ).fetchone()
+            failures = (row[0] if row else 0) + 1
+            locked = failures >= self.attempts
+            until = (now + timedelta(seconds=self.lock_s)).isoformat() if locked else None
+            db.execute(
+                "INSERT OR REPLACE INTO pin_attempts VALUES (?, ?, ?)",
+                (cashier_id, 0 if locked else failures, until),
+            )
+        return (
+            PinAttempt(PinOutcome.LOCKED, self.lock_s) if locked else PinAttempt(PinOutcome.WRONG)
+        )
+
+    @staticmethod
+    def _left(until: str | None, now: datetime) -> float:
+        if until is None:
+            return 0.0
+        return max(0.0, (datetime.fromisoformat(until) - now).total_seconds())

@@ -113,4 +113,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE accounts ADD COLUMN subsidy TEXT;
         """,
     ),
+    (
+        "0005_pin_attempts",
+        """
+        -- Wrong PINs in a row per cashier, and the lock-out they led to (UTC): kept
+        -- here so that restarting the kiosk does not give a found badge more tries.
+        CREATE TABLE pin_attempts (
+            cashier_id TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        );
+        """,
+    ),
 ]

@@ -4,13 +4,12 @@ reprint (marked duplicate), guest meal, open and close the till (closure summary
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
 import pygame
 
-from kiosk.engine.cashiers import cashier_for, check_pin
+from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
 from kiosk.engine.trays import serve_visit
@@ -104,20 +103,21 @@ class CashierPinScreen(Screen):
 
     def _check(self, pin: str) -> None:
         ui, cashier = self.ui, self.params["cashier"]
-        left = ui.pin_guard.locked_for(cashier.id, time.monotonic())
-        if left > 0:
-            ui.toasts.show(ui.tr.t("cashier.pin_locked", minutes=int(left // 60) + 1), "danger")
-            return
 
         def then(done: Done) -> None:
-            ui.pin_guard.record(cashier.id, done.value is True, time.monotonic())
-            if done.value is True:
+            attempt = done.value
+            if not isinstance(attempt, PinAttempt):
+                ui.toasts.show(str(done.error), "danger")
+            elif attempt.outcome is PinOutcome.OK:
                 ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
                 self.go(ScreenId.CASHIER_MENU)
+            elif attempt.outcome is PinOutcome.LOCKED:
+                minutes = int(attempt.locked_s // 60) + 1
+                ui.toasts.show(ui.tr.t("cashier.pin_locked", minutes=minutes), "danger")
             else:
                 ui.toasts.show(ui.tr.t("cashier.bad_pin"), "danger")
 
-        ui.submit("pin", lambda: check_pin(ui.engine.store, cashier.id, pin), then)
+        ui.submit("pin", lambda: ui.pin_guard.attempt(cashier.id, pin, ui.now()), then)
 
     def draw(self, surface: pygame.Surface) -> None:
         layout, painter = self.ui.layout, self.ui.painter

@@ -101,7 +101,7 @@ class Ui:
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
-        self.pin_guard = PinGuard()
+        self.pin_guard = PinGuard(engine.store)
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
         self.receipt_age = 0.0

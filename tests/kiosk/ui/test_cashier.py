@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from kiosk.engine import Engine
-from kiosk.engine.cashiers import check_pin
+from kiosk.engine.cashiers import PinAttempt, PinGuard, PinOutcome, check_pin
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
+from tests.kiosk.engine.conftest import FakeClock
 from tests.kiosk.ui.conftest import ALICE, BRUNO, CASHIER_BADGE, CASHIER_PIN, UiFactory
 from tests.kiosk.ui.helpers import add, tap, touch, type_digits
 
@@ -137,31 +140,49 @@ def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) ->
     assert engine.verify().ok
 
 
-def test_five_wrong_pins_lock_the_cashier_out(make_ui: UiFactory) -> None:
-    ui = make_ui()
+def try_pin(ui: Ui, pin: str) -> ScreenId | None:
+    """Badge in as the cashier and type ``pin``: the screen it leads to."""
     touch(ui, "cashier")
     tap(ui, CASHIER_BADGE)
     assert ui.screen is ScreenId.CASHIER_PIN
-    for _ in range(5):
-        type_digits(ui, "0000")
-        touch(ui, "keypad", "OK")
-        assert ui.screen is ScreenId.CASHIER_PIN
-    # Now even the right PIN is refused until the lock-out ends.
-    type_digits(ui, CASHIER_PIN)
+    type_digits(ui, pin)
     touch(ui, "keypad", "OK")
-    assert ui.screen is ScreenId.CASHIER_PIN
+    return ui.screen
+
+
+def test_five_wrong_pins_lock_the_cashier_out_even_across_a_restart(
+    make_ui: UiFactory, clock: FakeClock
+) -> None:
+    ui = make_ui()
+    for _ in range(5):
+        assert try_pin(ui, "0000") is ScreenId.CASHIER_PIN
+        touch(ui, "back")
+    # Now even the right PIN is refused until the lock-out ends.
+    assert try_pin(ui, CASHIER_PIN) is ScreenId.CASHIER_PIN
     assert any("Trop d'essais" in text for text in ui.toasts.texts())
     assert ui.session.cashier_id is None
+    ui.close()
+    # the kiosk restarted: still locked; five minutes later, the right PIN opens
+    again = make_ui()
+    assert try_pin(again, CASHIER_PIN) is ScreenId.CASHIER_PIN
+    assert any("Trop d'essais" in text for text in again.toasts.texts())
+    touch(again, "back")
+    clock.advance(minutes=5)
+    assert try_pin(again, CASHIER_PIN) is ScreenId.CASHIER_MENU
 
 
-def test_pin_guard_unlocks_after_the_delay_and_forgets_after_success() -> None:
-    from kiosk.engine.cashiers import PinGuard
-
-    guard = PinGuard(attempts=3, lock_s=60)
-    for now in (0.0, 1.0):
-        guard.record("K1", False, now)
-    guard.record("K1", True, 2.0)  # a success forgets the failures
-    for now in (3.0, 4.0, 5.0):
-        guard.record("K1", False, now)
-    assert guard.locked_for("K1", 6.0) == 59.0 and guard.locked_for("K2", 6.0) == 0.0
-    assert guard.locked_for("K1", 65.0) == 0.0
+def test_pin_guard_unlocks_after_the_delay_and_forgets_after_success(engine: Engine) -> None:
+    guard = PinGuard(engine.store, attempts=3, lock_s=60)
+    t0 = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+    at = [t0 + timedelta(seconds=s) for s in range(70)]
+    for now in at[0:2]:
+        assert guard.attempt("K1", "0000", now).outcome is PinOutcome.WRONG
+    assert guard.attempt("K1", CASHIER_PIN, at[2]).outcome is PinOutcome.OK  # forgets them
+    for now in at[3:5]:
+        assert guard.attempt("K1", "0000", now).outcome is PinOutcome.WRONG
+    assert guard.attempt("K1", "0000", at[5]) == PinAttempt(PinOutcome.LOCKED, 60.0)
+    # locked: the right PIN is not even checked
+    assert guard.attempt("K1", CASHIER_PIN, at[6]) == PinAttempt(PinOutcome.LOCKED, 59.0)
+    assert guard.locked_for("K2", at[6]) == 0.0
+    assert PinGuard(engine.store).locked_for("K1", at[6]) == 59.0  # kept in the store
+    assert guard.attempt("K1", CASHIER_PIN, at[65]).outcome is PinOutcome.OK
