@@ -249,14 +249,7 @@ def tomorrows_menu() -> SiteMenu:
 
 def publish_menu(engine: Engine, menu: SiteMenu) -> None:
     """The menu as a pull from the hub stores it."""
-    engine.store.apply_snapshot(
-        accounts=[],
-        credentials=[],
-        settings=None,
-        applied_seq=0,
-        cursor=9,
-        documents={"catalogue": {"site": menu_document(menu)}},
-    )
+    publish(engine, {"site": menu_document(menu)}, kind="catalogue")
 
 
 def test_a_new_menu_from_the_hub_shows_between_two_diners(app: App, engine: Engine) -> None:

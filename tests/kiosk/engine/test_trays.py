@@ -13,6 +13,7 @@ from kiosk.sitefile import load_site_menu
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.reasons import RejectReason
+from tests.kiosk.engine.test_visits import publish
 
 MENU = load_site_menu(Path(__file__).parents[3] / "config" / "example-site.toml")
 TRAY = ["salad", "steak", "tart"]
@@ -22,14 +23,7 @@ CHLOE = "nfc:55667788"  # manager, postpaid
 
 @pytest.fixture
 def menu(engine: Engine) -> SiteMenu:
-    engine.store.apply_snapshot(
-        accounts=[],
-        credentials=[],
-        settings=None,
-        applied_seq=0,
-        cursor=2,
-        documents={"catalogue": {"site": menu_document(MENU)}},
-    )
+    publish(engine, {"site": menu_document(MENU)}, kind="catalogue")
     found = current_menu(engine)
     assert found == MENU  # the synced JSON document gives back the same menu
     return found

@@ -38,14 +38,15 @@ def visit(visit_id: str = V1, **changes: Any) -> dict[str, Any]:
     return base.model_copy(update=changes).as_document()
 
 
-def publish(engine: Engine, docs: dict[str, dict[str, Any] | None]) -> None:
+def publish(engine: Engine, docs: dict[str, dict[str, Any] | None], kind: str = "visit") -> None:
+    """Documents as a pull from the hub stores them (None: deleted)."""
     engine.store.apply_snapshot(
         accounts=[],
         credentials=[],
         settings=None,
         applied_seq=0,
         cursor=5,
-        documents={"visit": docs},
+        documents={kind: docs},
     )
 
 
