@@ -181,6 +181,8 @@ def main(argv: list[str]) -> int:
             f"pricing against {figures['formulas']} formulas (employee, subsidy on),"
             f" optimiser: {'compiled with mypyc' if chosen.native else 'pure Python'}"
         )
+        if not chosen.native:
+            print(f"  ({chosen.reason}; scripts/build-native compiles it)")
         for size in (12, 30):
             line = (
                 f"  {size:2d}-item tray: p99 {figures[f'p99_ms_{size}']:.3f} ms"
