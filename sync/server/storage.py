@@ -347,7 +347,11 @@ class SqliteStorage:
             self._insert_flag(db, terminal.site, flag)
             return False, [flag]
         record = account_record(row)
-        mark = subsidy.follow(record.row.subsidy, entries)
+        if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
+            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
+            mark = subsidy.mark_of(entry_record(r) for r in db.execute(sql, (account_id,)))
+        else:
+            mark = subsidy.follow(record.row.subsidy, entries)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:

@@ -15,7 +15,7 @@ from sync.client import SyncError
 from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.rows import SubsidyMark
-from sync.server.subsidy import follow
+from sync.server.subsidy import follow, mark_of
 from tests.sync.conftest import Till, TillFactory
 from tests.sync.live import Admin, make_site
 
@@ -129,6 +129,12 @@ def test_the_mark_follows_subsidised_sales_and_their_cancellation() -> None:
     assert follow(None, [monday]) == SubsidyMark(day="2026-11-23", terminal_id="T1", seq=4)
     later = follow(None, [tuesday])
     assert follow(later, [monday]) == later  # an older day never replaces a newer one
+    # worked out again from all the entries: a cancellation names its own terminal's sale
     cancel_other = _entry("T1", 5, EntryKind.CANCEL, {"cancels": 9})
-    assert follow(later, [cancel_other]) == later  # seq 9 of T1 is not T2's sale
-    assert follow(later, [_entry("T2", 10, EntryKind.CANCEL, {"cancels": 9})]) is None
+    assert mark_of([monday, tuesday, cancel_other]) == later
+    cancel_tuesday = _entry("T2", 10, EntryKind.CANCEL, {"cancels": 9})
+    assert mark_of([monday, tuesday, cancel_tuesday]) == follow(None, [monday])
+    # two tills offline both granted it on Tuesday: one cancelled, the other still counts
+    also_tuesday = _sale("T3", 2, "2026-11-24", granted=True)
+    assert mark_of([tuesday, also_tuesday, cancel_tuesday]) == follow(None, [also_tuesday])
+    assert mark_of([tuesday, cancel_tuesday]) is None
