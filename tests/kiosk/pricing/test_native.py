@@ -4,6 +4,7 @@ matches the source, and pricing exactly as the pure module does."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -42,6 +43,8 @@ def test_a_build_of_this_source_is_used() -> None:
 
 def test_build_compiles_a_module_that_prices_like_the_pure_one(tmp_path: Path) -> None:
     pytest.importorskip("mypyc")
+    if shutil.which("gcc") is None:
+        pytest.skip("no C compiler here (scripts/setup installs gcc when run as root)")
     built = native.build(tmp_path)
     assert built is not None and built.suffix == ".so"
     assert native.build(tmp_path) is None  # up to date: nothing to do
