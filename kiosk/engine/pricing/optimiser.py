@@ -51,7 +51,12 @@ item's bound is the largest of these over the formulas still allowed, or 0
 sums per class, per first formula allowed, built once per tray). Integers throughout.
 In a state, the bound of the items left is summed once per first formula allowed; an
 option's ceiling is that, less the bound of the items it takes, plus its saving, and it
-is checked before the option's state is built.
+is checked before the option's state is built. An option's saving is at most the bound
+of the items it takes (each item's share of the price is at least the smallest share
+it is charged in the bound, and the shares add up to at most the price), so no ceiling
+is above the state's bound; and that bound only falls as the first formula allowed
+grows (fewer formulas to take the best of). So a state stops at the first formula whose
+bound is below what could count: no later option can count.
 
 The state (how many items of each class the formulas hold) is one list, changed before
 and restored after each recursion, and the memo's key is an integer (the state in mixed
