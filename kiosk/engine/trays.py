@@ -12,7 +12,7 @@ has not seen yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,8 @@ from kiosk.engine.results import Identified, Refused, Result
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
+from sync.protocol.rows import SubsidyMark
+from sync.subsidy import mark_of
 
 MENU_KIND, MENU_ID = "catalogue", "site"
 
@@ -47,24 +49,15 @@ def menu_document(menu: SiteMenu) -> dict[str, Any]:
 
 def subsidised_today(engine: Engine, account_id: str) -> bool:
     """Did this diner already get the employer subsidy today, here or elsewhere?"""
-    today = engine.business_day()
     state = engine.store.account(account_id)
-    mark = None if state is None else state.row.subsidy
+    return _subsidised(engine, account_id, None if state is None else state.row.subsidy)
+
+
+def _subsidised(engine: Engine, account_id: str, mark: SubsidyMark | None) -> bool:
+    today = engine.business_day()
     if mark is not None and mark.day == today and mark.terminal_id != engine.terminal_id:
         return True
-    entries = engine.store.entries_of_account_on(account_id, today)
-    cancelled = {e.payload.get("cancels") for e in entries if e.kind == EntryKind.CANCEL}
-    for entry in entries:
-        if entry.kind != EntryKind.SALE:
-            continue
-        ticket = entry.payload.get("ticket")
-        if (
-            isinstance(ticket, Mapping)
-            and ticket.get("subsidy_granted")
-            and (entry.seq not in cancelled)
-        ):
-            return True
-    return False
+    return mark_of(engine.store.entries_of_account_on(account_id, today)) is not None
 
 
 def price_for(
@@ -74,7 +67,8 @@ def price_for(
         menu,
         who.account.profile,
         items,
-        subsidised_today=subsidised_today(engine, who.account.id),
+        # the account row was just read for this sale: its hub mark comes with it
+        subsidised_today=_subsidised(engine, who.account.id, who.account.subsidy),
         take_away=take_away,
     )
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sync import subsidy
 from sync.journal import GENESIS_HASH, Entry, format_ts
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
@@ -25,7 +26,6 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
-from sync.server import subsidy
 from sync.server.errors import StorageError
 from sync.server.records import (
     AccountRecord,

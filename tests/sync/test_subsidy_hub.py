@@ -15,7 +15,7 @@ from sync.client import SyncError
 from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.rows import SubsidyMark
-from sync.server.subsidy import follow, mark_of
+from sync.subsidy import follow, mark_of
 from tests.sync.conftest import Till, TillFactory
 from tests.sync.live import Admin, make_site
 

@@ -1,4 +1,6 @@
-"""The hub's subsidy mark of an account: the last subsidised sale, from any terminal.
+"""The subsidy mark of an account: its last subsidised sale that was not cancelled.
+
+Shared by the hub and the terminals, like the journal's canonical form.
 
 The daily employer subsidy is granted at most once per diner and business day. A
 terminal knows its own sales; the hub tells it of the others' through
