@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from drivers import config as cfg
-from drivers.base import Device, RetryPolicy
+from drivers.base import Device
 from drivers.errors import ConfigurationError, DriverUnavailableError
 from drivers.events import Event
 
@@ -114,7 +114,3 @@ def open_device(
 ) -> Device:
     """Validate, construct and start a device; its events go to ``events``."""
     return create_device(kind, options, events).start()
-
-
-def retry_policy(config: cfg.AnyConfig) -> RetryPolicy:
-    return RetryPolicy(initial=config.retry_initial)

@@ -55,15 +55,17 @@ class NfcReader(BadgeReader):
             elif self._tag.is_present:
                 self._stop.wait(self._config.presence_interval)
             else:
-                self._tag = None
-                self._card_absent()
+                self._forget_tag()
         except OSError as exc:  # nfcpy's way of saying the reader is gone
             raise DeviceLostError(f"NFC reader {self._config.path} stopped: {exc}") from exc
         except nfc.clf.CommunicationError as exc:
             # A card leaving in the middle of a read: forget it, sense again.
             log.debug("%s: communication error: %s", self.source, exc)
-            self._tag = None
-            self._card_absent()
+            self._forget_tag()
+
+    def _forget_tag(self) -> None:
+        self._tag = None
+        self._card_absent()
 
     def _sense(self) -> None:
         nfc = self._nfc

@@ -29,9 +29,8 @@ class VirtualBadgeReader(BadgeReader):
 
     def tap(self, uid_hex: str, data: bytes | None = None) -> None:
         """A card brought to the reader and taken away."""
-        uid = _uid(uid_hex)
-        self._actions.put(("place", uid, data))
-        self._actions.put(("remove", b"", None))
+        self.place(uid_hex, data)
+        self.remove()
 
     def place(self, uid_hex: str, data: bytes | None = None) -> None:
         self._actions.put(("place", _uid(uid_hex), data))

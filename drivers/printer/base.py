@@ -28,7 +28,7 @@ from drivers.errors import (
 )
 from drivers.events import DeviceKind, Event
 from drivers.printer.document import Document
-from drivers.printer.escpos import Encoder
+from drivers.printer.escpos import STATUS_OFFLINE, STATUS_PAPER, STATUS_PRINTER, Encoder
 from drivers.printer.receipt import ReceiptData, layout
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,6 @@ class ReceiptPrinter(Device):
     def print_receipt(self, data: ReceiptData, timeout: float = 30.0) -> bytes:
         return self.print(layout(data, self.profile.columns), timeout)
 
-    def status(self) -> PrinterStatus | None:
-        """Ask the printer now (from any thread is not safe: use ``last_status``)."""
-        return self.last_status
-
     # -- hooks --------------------------------------------------------------------------
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -134,11 +130,11 @@ class ReceiptPrinter(Device):
     def _query_status(self) -> PrinterStatus | None:
         if not self._status_enabled:
             return None
-        printer = self._ask(b"\x10\x04\x01")
+        printer = self._ask(STATUS_PRINTER)
         if printer is None or printer & _FIXED_MASK != _FIXED_BITS:
             return PrinterStatus(online=False)
-        offline = self._ask(b"\x10\x04\x02") or _FIXED_BITS
-        paper = self._ask(b"\x10\x04\x04") or _FIXED_BITS
+        offline = self._ask(STATUS_OFFLINE) or _FIXED_BITS
+        paper = self._ask(STATUS_PAPER) or _FIXED_BITS
         return PrinterStatus(
             online=not printer & 0x08,
             cover_open=bool(offline & 0x04),
@@ -162,7 +158,7 @@ class ReceiptPrinter(Device):
     def _poll(self) -> None:
         wait = max(0.0, min(0.2, self._next_status - time.monotonic()))
         try:
-            job = self._jobs.get(timeout=wait) if wait > 0 else self._jobs.get_nowait()
+            job = self._jobs.get(timeout=wait)
         except queue.Empty:
             job = None
         if job is None:

@@ -51,7 +51,6 @@ _SPACES = str.maketrans(
 
 STATUS_PRINTER = DLE + b"\x04\x01"
 STATUS_OFFLINE = DLE + b"\x04\x02"
-STATUS_ERROR = DLE + b"\x04\x03"
 STATUS_PAPER = DLE + b"\x04\x04"
 
 

@@ -81,6 +81,8 @@ _ENTER = {"KEY_ENTER", "KEY_KPENTER"}
 _SHIFT = {"KEY_LEFTSHIFT", "KEY_RIGHTSHIFT"}
 _ALTGR = {"KEY_RIGHTALT"}
 _CTRL = {"KEY_LEFTCTRL", "KEY_RIGHTCTRL", "KEY_LEFTALT"}
+_MODIFIERS = _SHIFT | _ALTGR | _CTRL | {"KEY_CAPSLOCK"}
+_KEY_NAMES = {code: name for name, code in KEY_CODES.items()}
 
 
 class KeyEvent(Protocol):
@@ -100,7 +102,7 @@ class WedgeDecoder:
             raise ValueError(f"unknown keyboard layout {layout!r} (one of {', '.join(LAYOUTS)})")
         self.layout = layout
         self._map = LAYOUTS[layout]
-        self._names = {code: name for name, code in KEY_CODES.items()}
+        self._names = _KEY_NAMES
         self._max = max_length
         self._held: set[str] = set()
         self._text: list[str] = []
@@ -114,7 +116,7 @@ class WedgeDecoder:
         if event.value == 0:
             self._held.discard(name)
             return None
-        if name in _SHIFT | _ALTGR | _CTRL or name == "KEY_CAPSLOCK":
+        if name in _MODIFIERS:
             self._held.add(name)
             return None
         if name in _ENTER:

@@ -55,11 +55,12 @@ def _serial_ports() -> list[str]:
         from serial.tools import list_ports
     except ImportError:
         return ["pyserial not installed"]
+    links_of: dict[Path, list[str]] = {}
+    for link in glob.glob("/dev/serial/by-id/*"):
+        links_of.setdefault(Path(link).resolve(), []).append(link)
     rows = []
     for port in list_ports.comports():
-        links = [
-            p for p in glob.glob("/dev/serial/by-id/*") if Path(p).resolve() == Path(port.device)
-        ]
+        links = links_of.get(Path(port.device), [])
         rows.append(f"{port.device}  {port.description}  {' '.join(links)}".rstrip())
     return rows
 
@@ -226,10 +227,10 @@ def test_device(
       kiosk devices test printer -o backend=network -o host=192.168.1.50
       kiosk devices test printer --preview ticket.png
     """
-    if kind == "printer" and preview is not None:
-        _preview(preview, _options(kind, pairs, config))
-        return
     options = _options(kind, pairs, config)
+    if kind == "printer" and preview is not None:
+        _preview(preview, options)
+        return
     events: queue.Queue[Event] = queue.Queue()
     deadline = time.monotonic() + timeout
     with _opened(kind, options, events) as device:
