@@ -57,9 +57,12 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
 
 
+MAX_DETAIL = 2000  # characters of an error's detail
+
+
 class ErrorBody(Strict):
     reason: ErrorCode
-    detail: str = Field(default="", max_length=2000)
+    detail: str = Field(default="", max_length=MAX_DETAIL)
     expected_seq: int | None = None  # with SEQUENCE_GAP: the next sequence the hub wants
     applied_seq: int | None = None
 

@@ -88,7 +88,7 @@ async def _send_error(send: Send, error: HubError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _explain(exc: ValidationError) -> str:
+def _explain(exc: ValidationError | RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error["loc"]) or "body"
@@ -187,11 +187,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        body = ErrorBody(reason=ErrorCode.INVALID, detail=detail[:2000])
-        return reply(body, status=422)
+        return reply(InvalidRequestError(_explain(exc)).body(), status=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from sync.protocol.messages import ErrorBody, ErrorCode
+from sync.protocol.messages import MAX_DETAIL, ErrorBody, ErrorCode
 
 
 class HubError(Exception):
@@ -36,7 +36,7 @@ class HubError(Exception):
     def body(self) -> ErrorBody:
         return ErrorBody(
             reason=self.code,
-            detail=self.detail,
+            detail=self.detail[:MAX_DETAIL],
             expected_seq=self.expected_seq,
             applied_seq=self.applied_seq,
         )

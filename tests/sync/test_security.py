@@ -152,3 +152,15 @@ def test_malformed_pushes_get_4xx_with_a_reason(sites: None, enrol: EnrolFn) -> 
         assert 400 <= response.status_code < 500, body
         assert response.json()["reason"] in {"invalid", "bad_signature"}
     assert client.push(term.entries).applied_seq == 1
+
+
+def test_a_long_validation_error_is_still_a_422(live_hub: LiveHub, admin: Admin) -> None:
+    """The detail is cut to what an ErrorBody holds, never a crash (500)."""
+    long_field = "x" * 3000
+    with httpx.Client(base_url=live_hub.url, timeout=10) as anonymous:
+        enrol = anonymous.post("/v1/enrol", json={long_field: 1})
+    created = admin.http.post("/v1/admin/sites", json={"site_code": "S9", long_field: 1})
+    for response in (enrol, created):
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["reason"] == ErrorCode.INVALID and len(body["detail"]) == 2000
