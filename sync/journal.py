@@ -58,18 +58,6 @@ class EntryKind(StrEnum):
     SYNC = "sync"
 
 
-MONEY_KINDS = frozenset(
-    {
-        EntryKind.SALE,
-        EntryKind.TOP_UP,
-        EntryKind.CANCEL,
-        EntryKind.GUEST_MEAL,
-        EntryKind.ORDER,
-        EntryKind.ADJUSTMENT,
-    }
-)
-
-
 class CanonicalError(ValueError):
     """A value that has no canonical JSON form (float, non-string key, ...)."""
 
@@ -190,6 +178,13 @@ class Entry:
 
 def body_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def cancelled_ids(entries: Iterable[Entry]) -> set[tuple[str, Any]]:
+    """(terminal id, sequence) of the entries that ``entries`` cancel: a cancellation
+    names an entry of its own terminal's journal."""
+    cancels = (e for e in entries if e.kind == EntryKind.CANCEL)
+    return {(e.terminal_id, e.payload.get("cancels")) for e in cancels}
 
 
 def make_entry(

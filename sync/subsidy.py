@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sync.journal import Entry, EntryKind
+from sync.journal import Entry, EntryKind, cancelled_ids
 from sync.protocol.rows import SubsidyMark
 
 
@@ -41,9 +41,7 @@ def follow(mark: SubsidyMark | None, sales: Iterable[Entry]) -> SubsidyMark | No
 def mark_of(entries: Iterable[Entry]) -> SubsidyMark | None:
     """The mark from all of an account's entries (each terminal's in order)."""
     entries = list(entries)
-    cancelled = {
-        (e.terminal_id, e.payload.get("cancels")) for e in entries if e.kind == EntryKind.CANCEL
-    }
+    cancelled = cancelled_ids(entries)
     return follow(None, (e for e in entries if (e.terminal_id, e.seq) not in cancelled))
 
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from sync import phonebadge
-from sync.journal import Entry, EntryKind
+from sync.journal import Entry, EntryKind, cancelled_ids
 from sync.protocol.visits import (
     VISIT_KIND,
     Billing,
@@ -173,20 +173,25 @@ def _named_visits(hub: Hub, entries: Sequence[Entry]) -> set[str]:
             and payload.get("cancelled_kind") == EntryKind.GUEST_MEAL
             and entry.account is not None
         ):
-            for other in hub.storage.entries_of_account(entry.account):
-                if (other.terminal_id, other.seq) == (entry.terminal_id, payload.get("cancels")):
-                    visit_id = other.payload.get("visit_id")
-                    if isinstance(visit_id, str):
-                        named.add(visit_id)
+            # the meal it cancels is in the same terminal's journal: read that one entry
+            cancels = payload.get("cancels")
+            if not isinstance(cancels, int):
+                continue
+            for other in hub.storage.entries_of_terminal(entry.terminal_id, cancels - 1, 1):
+                visit_id = other.payload.get("visit_id")
+                if (
+                    other.seq == cancels
+                    and other.account == entry.account
+                    and (isinstance(visit_id, str))
+                ):
+                    named.add(visit_id)
     return named
 
 
 def served_by_terminal(entries: Iterable[Entry], visit_id: str) -> dict[str, int]:
     """Guests of ``visit_id`` served per terminal: guest meals less cancelled ones."""
     entries = list(entries)
-    cancelled = {
-        (e.terminal_id, e.payload.get("cancels")) for e in entries if e.kind == EntryKind.CANCEL
-    }
+    cancelled = cancelled_ids(entries)
     served: dict[str, int] = {}
     for e in entries:
         guests = e.payload.get("guests")
