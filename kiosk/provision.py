@@ -45,7 +45,7 @@ from sync.client import HubClient, InvalidInputError, RefusedError, SyncError
 from sync.daemon import CycleReport, DaemonSettings, PageHook, SyncDaemon
 from sync.journal import public_key_text
 from sync.phonebadge import DEFAULT_WINDOW_STEPS, STEP_S
-from sync.protocol.messages import ErrorCode
+from sync.protocol.messages import MAX_BATCH, MAX_PAGE, ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,8 @@ class SyncConfig(BaseModel):
     verify_tls: bool = True
     timeout_s: float = Field(default=10.0, gt=0, le=300)
     interval_s: float = Field(default=15.0, gt=0, le=3600)
-    batch: int = Field(default=500, ge=1, le=1000)
-    page: int = Field(default=1000, ge=1, le=5000)
+    batch: int = Field(default=500, ge=1, le=MAX_BATCH)
+    page: int = Field(default=1000, ge=1, le=MAX_PAGE)
 
 
 def sync_config_path(data: DataDir) -> Path:
@@ -134,6 +134,26 @@ def hub_client(config: SyncConfig, timeout: float | None = None) -> HubClient:
         ca_file=config.ca_file,
         timeout=timeout if timeout is not None else config.timeout_s,
     )
+
+
+def sync_daemon(
+    data: DataDir,
+    config: SyncConfig,
+    settings: DaemonSettings | None = None,
+    *,
+    timeout: float | None = None,
+) -> tuple[SyncDaemon, Store]:
+    """The sync daemon of ``data``, on a store connection of its own, with the lock file
+    that keeps the service and ``kiosk sync now`` from exchanging at the same time.
+    Settings default to the batch, page and interval of ``config``."""
+    settings = settings or DaemonSettings(
+        batch=config.batch, page=config.page, interval_s=config.interval_s
+    )
+    store = Store.open(data.db)
+    daemon = SyncDaemon(
+        store, hub_client(config, timeout), settings, lock_path=data.root / "sync.lock"
+    )
+    return daemon, store
 
 
 def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
@@ -323,7 +343,10 @@ def current(data: DataDir) -> Current:
 
 def missing(data: DataDir, request: Request) -> list[str]:
     """The values still needed to go on: among "hub_url", "site_code", "token"."""
-    state = current(data)
+    return _missing(current(data), request)
+
+
+def _missing(state: Current, request: Request) -> list[str]:
     if state.enrolled and not request.re_enrol:
         return []
     needed = ["hub_url", "site_code", "token"]
@@ -374,7 +397,7 @@ def provision(data: DataDir, request: Request, on_page: PageHook | None = None) 
     enrolling = not state.enrolled or request.re_enrol
     base = state.sync
     hub_url = request.hub_url or (base.hub_url if base else None)
-    needed = missing(data, request)
+    needed = _missing(state, request)
     if needed or hub_url is None:
         flags = ", ".join("--" + n.split("_")[0] for n in needed or ["hub_url"])
         raise StateError(f"missing {flags}", f"give {flags} (or leave out --yes to be asked)")
@@ -448,18 +471,11 @@ def _bound(data: DataDir) -> tuple[str, str | None]:
 
 
 def _sync(data: DataDir, config: SyncConfig, on_page: PageHook | None, first: bool) -> CycleReport:
-    store = Store.open(data.db)
-    client = hub_client(config)
-    daemon = SyncDaemon(
-        store,
-        client,
-        DaemonSettings(batch=config.batch, page=config.page),
-        lock_path=data.root / "sync.lock",
-    )
+    daemon, store = sync_daemon(data, config)
     try:
         outcome = daemon.attempt(on_page)
     finally:
-        client.close()
+        daemon.client.close()
         store.close()
     if isinstance(outcome, SyncError):
         then = "the first snapshot is not here yet" if first else "nothing pulled"

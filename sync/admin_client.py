@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
 
@@ -50,10 +51,9 @@ class AdminClient:
 
     def import_accounts(self, site: str, accounts: Sequence[AccountRow]) -> None:
         rows = [a.model_dump(mode="json") for a in accounts]
-        for start in range(0, len(rows), 5000):
-            self._call(
-                "POST", f"/v1/admin/sites/{site}/accounts", {"accounts": rows[start : start + 5000]}
-            )
+        for start in range(0, len(rows), MAX_IMPORT):
+            chunk = rows[start : start + MAX_IMPORT]
+            self._call("POST", f"/v1/admin/sites/{site}/accounts", {"accounts": chunk})
 
     def account(self, account_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"/v1/admin/accounts/{account_id}")
@@ -65,7 +65,7 @@ class AdminClient:
     def accounts(self, site: str, *, flagged: bool = False) -> list[dict[str, Any]]:
         query = "?flagged=true" if flagged else ""
         result = self._call("GET", f"/v1/admin/sites/{site}/accounts{query}")
-        return list(result["accounts"] if isinstance(result, dict) else result)
+        return list(result)
 
     def assign_badge(self, value: str, account_id: str) -> None:
         body = {"value": value, "kind": CredentialKind.NFC.value, "account_id": account_id}
@@ -122,7 +122,7 @@ class AdminClient:
 
     def terminals(self, site: str) -> list[dict[str, Any]]:
         result = self._call("GET", f"/v1/admin/sites/{site}/terminals")
-        return list(result["terminals"] if isinstance(result, dict) else result)
+        return list(result)
 
     def verify_terminal(self, terminal_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"/v1/admin/terminals/{terminal_id}/verify")

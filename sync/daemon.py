@@ -175,8 +175,7 @@ class SyncDaemon:
                 documents=page.documents,
             )
             pages += 1
-            rows += len(page.accounts) + len(page.credentials)
-            rows += sum(len(docs) for docs in page.documents.values())
+            rows += page.rows()
             cursor = page.cursor
             if on_page is not None:
                 on_page(page)

@@ -119,8 +119,7 @@ def provision(
         task = bar.add_task("pull", total=None, pages=0)
 
         def on_page(page: ChangesPage) -> None:
-            rows = len(page.accounts) + len(page.credentials)
-            rows += sum(len(docs) for docs in page.documents.values())
+            rows = page.rows()
             pages = bar.tasks[0].fields["pages"] + 1
             bar.update(task, advance=rows, pages=pages)
             if not page.more:

@@ -28,15 +28,11 @@ import click
 from kiosk.cli.options import data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
-from kiosk.provision import SyncConfig, hub_client, load_sync_config, sync_config_path
+from kiosk.provision import SyncConfig, load_sync_config, sync_config_path, sync_daemon
 
 if TYPE_CHECKING:
     from kiosk.engine import Store
     from sync.daemon import SyncDaemon
-
-
-def config_path(data: DataDir) -> Path:
-    return sync_config_path(data)
 
 
 def load_config(data: DataDir) -> SyncConfig:
@@ -47,17 +43,12 @@ def load_config(data: DataDir) -> SyncConfig:
 
 
 def _daemon(data: DataDir, config: SyncConfig) -> tuple[SyncDaemon, Store]:
-    from kiosk.engine import Store
     from kiosk.engine.errors import StoreError
-    from sync.daemon import DaemonSettings, SyncDaemon
 
     try:
-        store = Store.open(data.db)
+        return sync_daemon(data, config)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    client = hub_client(config)
-    settings = DaemonSettings(batch=config.batch, page=config.page, interval_s=config.interval_s)
-    return SyncDaemon(store, client, settings, lock_path=data.root / "sync.lock"), store
 
 
 @click.group(invoke_without_command=True)
@@ -202,5 +193,5 @@ def enrol(
     except ProvisionError as exc:
         raise click.ClickException(f"{exc} (fix: {exc.fix})") from exc
     click.echo(
-        f"enrolled as {done.terminal_id} on site {site_code}; settings in {config_path(data)}"
+        f"enrolled as {done.terminal_id} on site {site_code}; settings in {sync_config_path(data)}"
     )

@@ -20,7 +20,7 @@ from kiosk.config import dump_toml, load_config
 from kiosk.datadir import DataDir
 from kiosk.demo.site import DemoSite, seed_site
 from kiosk.engine import Engine, Store
-from kiosk.provision import enrol, hub_client, load_sync_config, write_atomic
+from kiosk.provision import enrol, load_sync_config, sync_daemon, write_atomic
 from sync.admin_client import AdminClient
 from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import EntryKind
@@ -74,12 +74,11 @@ class DemoSystem:
             terminal = {"id": enrolled.terminal_id, "site_code": site.code}
             config = load_config(None, environ={}, overrides={"terminal": terminal})
             write_atomic(data.config, dump_toml(config))  # as `kiosk provision` would
-            daemon_store = Store.open(data.db)
-            daemon = SyncDaemon(
-                daemon_store,
-                hub_client(load_sync_config(data), timeout=5.0),
+            daemon, daemon_store = sync_daemon(
+                data,
+                load_sync_config(data),
                 DaemonSettings(interval_s=sync_interval_s, backoff_cap_s=5.0),
-                lock_path=data.root / "sync.lock",
+                timeout=5.0,
             )
             first = daemon.attempt()
             log.info("first sync: %s", first)

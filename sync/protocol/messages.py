@@ -156,3 +156,8 @@ class ChangesPage(Strict):
     credentials: list[CredentialRow] = Field(default_factory=list)
     settings: SiteSettings | None = None
     documents: Documents = Field(default_factory=dict)
+
+    def rows(self) -> int:
+        """Accounts, credentials and documents in the page (settings not counted)."""
+        documents = sum(len(docs) for docs in self.documents.values())
+        return len(self.accounts) + len(self.credentials) + documents

@@ -28,7 +28,6 @@ class TerminalRecord:
     last_hash: str
     enrolled_at: str
     last_seen: str | None
-    last_cursor: int
     revoked: bool
 
 
@@ -72,7 +71,6 @@ class Storage(Protocol):
     """Everything the hub keeps. All SQL lives behind this interface."""
 
     def close(self) -> None: ...
-    def current_version(self) -> int: ...
 
     # Sites and tokens
     def create_site(self, settings: SiteSettings, now: datetime) -> None: ...

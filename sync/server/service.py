@@ -125,10 +125,7 @@ class Hub:
         refused = EnrolmentRefusedError("unknown site, or enrolment token unknown, used or expired")
         if settings is None:
             raise refused
-        try:
-            load_public_key(request.public_key)
-        except ValueError as exc:
-            raise InvalidRequestError(f"public_key: {exc}") from exc
+        _check_public_key(request.public_key)
         terminal_id = f"{request.site_code}-{secrets.token_hex(4).upper()}"
         api_token = new_token("trm")
         record = TerminalRecord(
@@ -140,7 +137,6 @@ class Hub:
             last_hash="",
             enrolled_at="",
             last_seen=None,
-            last_cursor=0,
             revoked=False,
         )
         if not self.storage.enrol_terminal(
@@ -339,10 +335,7 @@ class Hub:
         if kind is CredentialKind.PHONE:
             if public_key is None:
                 raise InvalidRequestError("a phone badge needs its public key")
-            try:
-                load_public_key(public_key)
-            except ValueError as exc:
-                raise InvalidRequestError(f"public_key: {exc}") from exc
+            _check_public_key(public_key)
         row = CredentialRow(value=value, kind=kind, account_id=account_id, public_key=public_key)
         self.storage.put_credential(account.site, row, self.clock())
         return row
@@ -378,3 +371,10 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+
+def _check_public_key(text: str) -> None:
+    try:
+        load_public_key(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"public_key: {exc}") from exc

@@ -23,8 +23,7 @@ from sync.server.records import AccountRecord, TerminalRecord
 
 ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged, subsidy"
 TERMINAL_COLS = (
-    "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, "
-    "last_cursor, revoked"
+    "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, revoked"
 )
 ENTRY_COLS = "terminal_id, seq, ts, kind, account_id, amount, payload, prev_hash, hash, sig"
 
@@ -66,8 +65,7 @@ def terminal_record(row: Sequence[Any]) -> TerminalRecord:
         last_hash=row[5],
         enrolled_at=row[6],
         last_seen=row[7],
-        last_cursor=row[8],
-        revoked=bool(row[9]),
+        revoked=bool(row[8]),
     )
 
 

@@ -143,10 +143,6 @@ class SqliteStorage:
 
     # Versions ---------------------------------------------------------------------
 
-    def current_version(self) -> int:
-        with self._read() as db:
-            return int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-
     @staticmethod
     def _bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
         """Give each (kind, key) of the site a new version, in the order given."""
