@@ -40,6 +40,8 @@ def sell_items(
     """Submit a tray sale to the worker; show the accepted or refused screen.
     ``pricer`` replaces the UI's own (a guest's tray is priced at the guest tariff)."""
     price_with = pricer or ui.pricer
+    if ui.pending("sale"):  # a second tap or press while the first sale runs
+        return
     if not items:
         ui.manager.request(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=back)
         return
@@ -77,7 +79,6 @@ class TillScreen(Screen):
         categories = self.ui.catalogue.categories()
         if getattr(self, "category", None) not in categories:
             self.category = categories[0] if categories else ""
-        self.paying = False
 
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         layout = self.ui.layout
@@ -159,8 +160,6 @@ class TillScreen(Screen):
         if ui.config.require_open_till and not ui.till_open:
             self.go(ScreenId.REFUSED, result=Refused(RejectReason.TILL_CLOSED), back=ScreenId.TILL)
             return
-        self.paying = bool(ui.session.tray)
-
         def accepted(result: Accepted) -> None:
             ui.session.tray.clear()
 
@@ -174,8 +173,9 @@ class TillScreen(Screen):
             on_accepted=accepted,
         )
 
-    def exit(self) -> None:
-        self.paying = False
+    @property
+    def paying(self) -> bool:
+        return self.ui.pending("sale")
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr

@@ -188,6 +188,10 @@ class Ui:
             self._then[tag] = then
         self.worker.submit(tag, job)
 
+    def pending(self, tag: str) -> bool:
+        """Whether a job submitted as ``tag`` with a ``then`` has not come back yet."""
+        return any(key.startswith(f"{tag}#") for key in self._then)
+
     def refresh_till_state(self) -> None:
         self.submit("till_state", lambda: till_is_open(self.engine))
 

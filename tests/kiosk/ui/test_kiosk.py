@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pygame
+
 from kiosk.engine import Engine
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.model import Mode, VirtualPaymentTerminal
 from sync.journal import EntryKind
 from sync.money import Money
 from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
-from tests.kiosk.ui.helpers import tap, touch
+from tests.kiosk.ui.helpers import find, tap, touch
 
 
 def test_tap_shows_name_balance_and_last_tickets(make_ui: UiFactory, engine: Engine) -> None:
@@ -80,3 +82,17 @@ def test_logout_after_inactivity_and_on_next_tap(make_ui: UiFactory) -> None:
     tap(ui, BRUNO)  # another badge: log out, then that diner
     assert ui.screen is ScreenId.HOME
     assert ui.session.diner is not None and ui.session.diner.account.id == "A2"
+
+
+def test_pay_pressed_twice_charges_once(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, ALICE)
+    touch(ui, "order")
+    touch(ui, "category", "Boissons")
+    touch(ui, "add", "drink-coffee")
+    x, y = find(ui, "pay").rect.center
+    for _ in range(2):  # two presses in the same frame, before the first sale is back
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1))
+    ui.settle()
+    assert ui.screen is ScreenId.ORDER_DONE
+    assert [e.kind for e in engine.store.entries_for_account("A1", 5)] == [EntryKind.ORDER]

@@ -7,6 +7,7 @@ import pygame
 from kiosk.engine import Engine
 from kiosk.ui.events import CodeScanned, DeviceFaulted, DeviceReadied
 from kiosk.ui.manager import ScreenId
+from kiosk.ui.model import PriceResult
 from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
@@ -117,3 +118,23 @@ def test_till_closed_refuses_when_required(make_ui: UiFactory) -> None:
     touch(ui, "add", "starter-salad")
     tap(ui, ALICE)
     assert ui.manager.current.params["result"].reason is RejectReason.TILL_CLOSED  # type: ignore[union-attr]
+
+
+def test_a_sale_that_fails_leaves_the_till_ready_for_the_next_badge(
+    make_ui: UiFactory, engine: Engine
+) -> None:
+    ui = make_ui()
+    touch(ui, "add", "starter-salad")
+    working = ui.pricer
+
+    def broken(items: object, diner: object) -> PriceResult:
+        raise RuntimeError("pricer broke")
+
+    ui.pricer = broken
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.TILL
+    assert any("pricer broke" in text for text in ui.toasts.texts())
+    assert engine.store.last_seq() == 0  # nothing written
+    ui.pricer = working
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.ACCEPTED
