@@ -80,7 +80,6 @@ class ScreenManager:
         self.screens: dict[ScreenId, Screen] = {}
         self.current: Screen | None = None
         self._pending: tuple[ScreenId, dict[str, Any]] | None = None
-        self.history: list[ScreenId] = []
 
     def add(self, screen: Screen) -> None:
         self.screens[screen.id] = screen
@@ -100,8 +99,6 @@ class ScreenManager:
         if self.current is not None:
             self.current.exit()
         self.current = self.screens[target]
-        self.history.append(target)
-        del self.history[:-50]
         log.debug("screen -> %s", target)
         self.current.enter(**params)
         return True

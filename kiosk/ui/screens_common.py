@@ -13,9 +13,9 @@ import pygame
 
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import display_money
+from kiosk.ui.i18n import Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import TrayTicket
+from kiosk.ui.model import Catalogue, TrayTicket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad, press
 from sync.money import Money
@@ -46,6 +46,49 @@ def fit_rows(
             return size, rows
     keep = max(0, fits - len(totals) - 1)
     return "small", [*lines[:keep], (f"… (+{len(lines) - keep})", ""), *totals]
+
+
+def pick_category(current: str | None, categories: list[str]) -> str:
+    """The category to show: the current one while the catalogue has it (a new menu from
+    the hub may not), else the first."""
+    if current in categories:
+        return str(current)
+    return categories[0] if categories else ""
+
+
+def catalogue_buttons(
+    layout: Layout,
+    tr: Translator,
+    pane: pygame.Rect,
+    catalogue: Catalogue,
+    category: str,
+    *,
+    category_columns: int,
+    item_columns: int,
+) -> list[Button]:
+    """Category buttons, then the name-over-price buttons of ``category``'s items that fit."""
+    categories = catalogue.categories()
+    columns = max(1, min(category_columns, len(categories)))
+    cat_cells = layout.grid(pane, len(categories), columns)
+    buttons = [
+        Button(
+            cell,
+            tr.category(name),
+            "category",
+            name,
+            style="primary" if name == category else "secondary",
+        )
+        for cell, name in zip(cat_cells, categories, strict=True)
+    ]
+    top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else pane.y
+    area = pygame.Rect(pane.x, top, pane.width, pane.bottom - top)
+    items = catalogue.in_category(category)
+    for cell, item in zip(layout.grid(area, len(items), item_columns), items, strict=True):
+        if cell.bottom <= area.bottom:
+            buttons.append(
+                Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
+            )
+    return buttons
 
 
 class ResultScreen(Screen):

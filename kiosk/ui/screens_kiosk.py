@@ -15,6 +15,7 @@ from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import PaymentResult, tray_total
+from kiosk.ui.screens_common import catalogue_buttons, pick_category
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button, press
@@ -312,8 +313,7 @@ class OrderScreen(DinerScreen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
-        categories = self.ui.catalogue.for_order().categories()
-        self.category = categories[0] if categories else ""
+        self.category = pick_category(None, self.ui.catalogue.for_order().categories())
 
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         return self.ui.layout.split(self.ui.layout.body, 0.6)
@@ -321,28 +321,11 @@ class OrderScreen(DinerScreen):
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
-        categories = ui.catalogue.for_order().categories()
-        if self.category not in categories:  # a new menu from the hub lacks it
-            self.category = categories[0] if categories else ""
-        cat_cells = layout.grid(menu, len(categories), max(1, min(4, len(categories))))
-        buttons = [
-            Button(
-                c,
-                ui.tr.category(n),
-                "category",
-                n,
-                style="primary" if n == self.category else "secondary",
-            )
-            for c, n in zip(cat_cells, categories, strict=True)
-        ]
-        top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
-        area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
-        items = ui.catalogue.for_order().in_category(self.category)
-        for cell, item in zip(layout.grid(area, len(items), 2), items, strict=True):
-            if cell.bottom <= area.bottom:
-                buttons.append(
-                    Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
-                )
+        catalogue = ui.catalogue.for_order()
+        self.category = pick_category(self.category, catalogue.categories())
+        buttons = catalogue_buttons(
+            layout, tr, menu, catalogue, self.category, category_columns=4, item_columns=2
+        )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)
         buttons += [

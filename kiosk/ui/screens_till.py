@@ -18,6 +18,7 @@ from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, Pricer, tray_total
+from kiosk.ui.screens_common import catalogue_buttons, pick_category
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button, press
 from kiosk.ui.worker import Done
@@ -76,9 +77,9 @@ class TillScreen(Screen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
-        categories = self.ui.catalogue.categories()
-        if getattr(self, "category", None) not in categories:
-            self.category = categories[0] if categories else ""
+        self.category = pick_category(
+            getattr(self, "category", None), self.ui.catalogue.categories()
+        )
 
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         layout = self.ui.layout
@@ -87,32 +88,18 @@ class TillScreen(Screen):
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, tray = self._panes()
-        categories = ui.catalogue.categories()
-        if self.category not in categories:  # a new menu from the hub lacks it
-            self.category = categories[0] if categories else ""
-        columns = 2 if layout.portrait else 4
-        cat_cells = layout.grid(menu, len(categories), min(columns, max(1, len(categories))))
-        buttons = [
-            Button(
-                cell,
-                tr.category(name),
-                "category",
-                name,
-                style="primary" if name == self.category else "secondary",
-            )
-            for cell, name in zip(cat_cells, categories, strict=True)
-        ]
-        top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else menu.y
-        items = ui.catalogue.in_category(self.category)
-        area = pygame.Rect(menu.x, top, menu.width, menu.bottom - top)
+        self.category = pick_category(self.category, ui.catalogue.categories())
         # Two columns of name-over-price buttons in landscape: at three, long names
         # shrank to unreadable sizes at 800x480.
-        item_cells = layout.grid(area, len(items), 3 if layout.portrait else 2)
-        for cell, item in zip(item_cells, items, strict=True):
-            if cell.bottom <= area.bottom:
-                buttons.append(
-                    Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
-                )
+        buttons = catalogue_buttons(
+            layout,
+            tr,
+            menu,
+            ui.catalogue,
+            self.category,
+            category_columns=2 if layout.portrait else 4,
+            item_columns=3 if layout.portrait else 2,
+        )
         remove, clear, cashier = layout.row(tray, 3)
         buttons += [
             Button(remove, tr.t("till.remove"), "remove", enabled=bool(ui.session.tray)),
@@ -160,6 +147,7 @@ class TillScreen(Screen):
         if ui.config.require_open_till and not ui.till_open:
             self.go(ScreenId.REFUSED, result=Refused(RejectReason.TILL_CLOSED), back=ScreenId.TILL)
             return
+
         def accepted(result: Accepted) -> None:
             ui.session.tray.clear()
 

@@ -104,6 +104,7 @@ class Ui:
         self.pin_guard = PinGuard(engine.store)
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
+        self._receipt_scaled: tuple[tuple[pygame.Surface, int, int], pygame.Surface] | None = None
         self.receipt_age = 0.0
         self.offline_since: datetime | None = None
         self.never_synced = False
@@ -404,12 +405,15 @@ class Ui:
         """The printed ticket at the right, scaled to the screen's height."""
         assert self.receipt is not None
         layout = self.layout
-        room = layout.height - layout.status_h - 2 * layout.gap
-        width, height = self.receipt.get_size()
-        scale = min(room / height, (layout.width / 2) / width, 1.0)
-        image = pygame.transform.smoothscale(
-            self.receipt, (max(1, int(width * scale)), max(1, int(height * scale)))
-        )
+        # scaled once per receipt and window size, not at every frame it is shown
+        key = (self.receipt, layout.width, layout.height)
+        if self._receipt_scaled is None or self._receipt_scaled[0] != key:
+            room = layout.height - layout.status_h - 2 * layout.gap
+            width, height = self.receipt.get_size()
+            scale = min(room / height, (layout.width / 2) / width, 1.0)
+            size = (max(1, int(width * scale)), max(1, int(height * scale)))
+            self._receipt_scaled = (key, pygame.transform.smoothscale(self.receipt, size))
+        image = self._receipt_scaled[1]
         spot = image.get_rect(topright=(layout.width - layout.gap, layout.status_h + layout.gap))
         pygame.draw.rect(surface, self.theme.status, spot.inflate(6, 6))
         surface.blit(image, spot)
