@@ -324,10 +324,17 @@ class Translator:
         shown = {k: display_money(v) if isinstance(v, Money) else v for k, v in values.items()}
         return text.format(**shown) if shown else text
 
+    def label(self, prefix: str, name: str, default: str | None = None) -> str:
+        """The words for ``name`` among ``prefix``'s messages (a category, a payment
+        means, an entry kind ...); when there are none, ``default``, else ``name``."""
+        key = f"{prefix}.{name}"
+        if key in MESSAGES:
+            return self.t(key)
+        return name if default is None else default
+
     def category(self, name: str) -> str:
         """A catalogue category's name on screen (the id itself when unknown)."""
-        key = f"category.{name}"
-        return self.t(key) if key in MESSAGES else name
+        return self.label("category", name)
 
     def reason(self, reason: RejectReason) -> tuple[str, str]:
         """(what happened, what to do next) in the current language."""

@@ -409,13 +409,10 @@ def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
         else:
             rows.append((tr.t("closure.vat_unknown", amount=Money(cents)), ""))
     for means, cents in sorted(summary.by_means.items()):
-        label = tr.t(f"means.{means}") if f"means.{means}" in _MEANS else means
+        label = tr.label("means", means)
         rows.append((tr.t("closure.means", means=label, amount=Money(cents)), ""))
     rows.append((tr.t("closure.grand_total", amount=Money(summary.grand_total)), ""))
     return rows
-
-
-_MEANS = {f"means.{m}" for m in ("balance", "cash", "card", "cheque", "voucher", "online")}
 
 
 class ClosureScreen(Screen):

@@ -204,15 +204,12 @@ class HomeScreen(DinerScreen):
             button.draw(surface, painter)
 
 
-_KINDS = {f"kind.{k}" for k in ("sale", "top_up", "cancel", "guest_meal", "order", "adjustment")}
-
-
 def _ts(entry: Entry) -> datetime:
     return parse_ts(entry.ts)
 
 
 def _kind_label(tr: Translator, kind: str) -> str:
-    return tr.t(f"kind.{kind}") if f"kind.{kind}" in _KINDS else kind
+    return tr.label("kind", kind)
 
 
 class TopUpScreen(DinerScreen):

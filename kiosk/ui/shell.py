@@ -364,11 +364,7 @@ class Ui:
             since = (self.now() - self.offline_since).total_seconds()
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
         for source, fault in sorted(self.faults.items()):
-            words = (
-                self.tr.t(f"fault.{fault.kind}")
-                if f"fault.{fault.kind}" in _FAULT_WORDS
-                else fault.message
-            )
+            words = self.tr.label("fault", fault.kind, default=fault.message)
             key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
             texts.append(self.tr.t(key, source=source, message=words))
         if (
@@ -453,6 +449,3 @@ class Ui:
     @property
     def screen(self) -> ScreenId | None:
         return self.manager.current_id
-
-
-_FAULT_WORDS = {"fault.disconnected", "fault.paper_out", "fault.error"}
