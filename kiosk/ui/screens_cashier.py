@@ -105,10 +105,8 @@ class CashierPinScreen(Screen):
         ui, cashier = self.ui, self.params["cashier"]
 
         def then(done: Done) -> None:
-            attempt = done.value
-            if not isinstance(attempt, PinAttempt):
-                ui.toasts.show(str(done.error), "danger")
-            elif attempt.outcome is PinOutcome.OK:
+            attempt: PinAttempt = done.value
+            if attempt.outcome is PinOutcome.OK:
                 ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
                 self.go(ScreenId.CASHIER_MENU)
             elif attempt.outcome is PinOutcome.LOCKED:
@@ -326,8 +324,6 @@ class CashierMenuScreen(Screen):
                     self.go(ScreenId.ACCEPTED, result=result, back=ScreenId.TILL)
                 elif isinstance(result, Refused):
                     self.go(ScreenId.REFUSED, result=result, back=ScreenId.TILL)
-                else:
-                    ui.toasts.show(str(done.error), "danger")
 
             ui.submit("guest_visit", job, then)
 
@@ -356,7 +352,7 @@ class CashierMenuScreen(Screen):
                 on_choice=serve,
             )
 
-        ui.submit("visits_today", ui.engine.visits_today, prompt)
+        ui.submit("visits_today", ui.engine.visits_today, prompt, on_error=prompt)
 
     def do_open(self) -> None:
         ui = self.ui
@@ -365,7 +361,7 @@ class CashierMenuScreen(Screen):
             return
 
         def then(done: Done) -> None:
-            ui.till_open = done.error is None
+            ui.till_open = True
             ui.toasts.show(ui.tr.t("cashier.opened"), "ok")
 
         ui.submit("open", lambda: open_till(ui.engine, self.cashier), then)
@@ -374,10 +370,9 @@ class CashierMenuScreen(Screen):
         ui = self.ui
 
         def then(done: Done) -> None:
-            if done.error is None:
-                ui.till_open = False
-                _entry, summary = done.value
-                self.go(ScreenId.CLOSURE, summary=summary)
+            ui.till_open = False
+            _entry, summary = done.value
+            self.go(ScreenId.CLOSURE, summary=summary)
 
         ui.submit("close", lambda: close_till(ui.engine, self.cashier), then)
 

@@ -37,9 +37,6 @@ def identify(ui: Ui, credential: str) -> None:
         return found, ui.engine.store.entries_for_account(found.account.id, RECENT)
 
     def then(done: Done) -> None:
-        if done.error is not None:
-            ui.toasts.show(str(done.error), "danger")
-            return
         found, recent = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
@@ -276,10 +273,6 @@ class CardPaymentScreen(Screen):
             return paid, ui.engine.top_up(account, amount, "card", "kiosk")
 
         def then(done: Done) -> None:
-            if done.error is not None:
-                ui.toasts.show(str(done.error), "danger")
-                ui.manager.request(ScreenId.HOME)
-                return
             paid, result = done.value
             if result is None:
                 ui.toasts.show(ui.tr.t("kiosk.card_refused", message=paid.message), "danger")
@@ -292,7 +285,7 @@ class CardPaymentScreen(Screen):
                 if credential:
                     identify(ui, credential)
 
-        ui.submit("card", job, then)
+        ui.submit("card", job, then, on_error=lambda _done: ui.manager.request(ScreenId.HOME))
 
     def draw(self, surface: pygame.Surface) -> None:
         layout, painter = self.ui.layout, self.ui.painter

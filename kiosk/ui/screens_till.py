@@ -59,9 +59,6 @@ def sell_items(
 
     def then(done: Done) -> None:
         result = done.value
-        if done.error is not None or not isinstance(result, Accepted | Refused):
-            ui.toasts.show(str(done.error), "danger")
-            return
         if isinstance(result, Accepted):
             if on_accepted is not None:
                 on_accepted(result)

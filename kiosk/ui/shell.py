@@ -116,7 +116,8 @@ class Ui:
         self._status_age = STATUS_POLL_S
         self._sound: Any = None
         self._jobs = 0
-        self._then: dict[str, Callable[[Done], None]] = {}
+        # tag -> (then, on_error) of the jobs not back yet
+        self._then: dict[str, tuple[Callable[[Done], None], Callable[[Done], None] | None]] = {}
         self._frame_at = time.perf_counter()
         pygame.init()
         flags = pygame.FULLSCREEN if config.fullscreen else 0
@@ -179,14 +180,20 @@ class Ui:
     # Engine jobs ---------------------------------------------------------------------
 
     def submit(
-        self, tag: str, job: Callable[[], Any], then: Callable[[Done], None] | None = None
+        self,
+        tag: str,
+        job: Callable[[], Any],
+        then: Callable[[Done], None] | None = None,
+        on_error: Callable[[Done], None] | None = None,
     ) -> None:
         """Run ``job`` on the engine worker; ``then(done)`` is called on a later frame
-        (whatever the current screen), else the current screen's ``on_result``."""
+        (whatever the current screen), else the current screen's ``on_result``. When the
+        job raised, ``then`` is not called: the error is shown as a toast, and
+        ``on_error(done)`` called, for the callers that must move on."""
         if then is not None:
             self._jobs += 1
             tag = f"{tag}#{self._jobs}"
-            self._then[tag] = then
+            self._then[tag] = (then, on_error)
         self.worker.submit(tag, job)
 
     def pending(self, tag: str) -> bool:
@@ -316,9 +323,15 @@ class Ui:
         screen.handle_event(event)
 
     def _shell_result(self, done: Done) -> bool:
-        then = self._then.pop(done.tag, None)
-        if then is not None:
-            then(done)
+        callbacks = self._then.pop(done.tag, None)
+        if callbacks is not None:
+            then, on_error = callbacks
+            if done.error is None:
+                then(done)
+                return True
+            self.toasts.show(str(done.error), "danger")
+            if on_error is not None:
+                on_error(done)
             return True
         if done.tag == "status" and done.error is None:
             self.offline_since = done.value["last_success"] if done.value["offline"] else None
