@@ -79,22 +79,23 @@ class TillService:
         entry = self.engine.store.entry(seq)
         if entry is None:
             return Printed(False, f"no entry {seq}")
-        balance = None
-        if entry.account is not None:
+        if self.printer is None:
+            return Printed(False, "no printer configured")
+        balance = None  # a duplicate does not show today's balance
+        if entry.account is not None and not duplicate:
             try:
                 balance = self.engine.usable_balance(entry.account).cents
             except LookupError:
                 balance = None
+        settings = self.engine.settings()
         data = receipt_for(
             entry,
-            site_name=self.site_name or self.engine.settings().site_name,
-            timezone=self.engine.settings().timezone,
-            new_balance=balance if not duplicate else None,
+            site_name=self.site_name or settings.site_name,
+            timezone=settings.timezone,
+            new_balance=balance,
             duplicate=duplicate,
             training=self.training,
         )
-        if self.printer is None:
-            return Printed(False, "no printer configured")
         try:
             raw = self.printer.print_receipt(data, timeout=10)
         except DriverError as exc:

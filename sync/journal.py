@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -216,11 +216,7 @@ def make_entry(
     )
     digest = body_hash(unsigned.body())
     sig = base64.b64encode(key.sign(bytes.fromhex(digest))).decode("ascii")
-    return Entry(**{**_fields(unsigned), "hash": digest, "sig": sig})
-
-
-def _fields(entry: Entry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in Entry.__slots__}
+    return replace(unsigned, hash=digest, sig=sig)
 
 
 def entry_problem(entry: Entry, public_key: Ed25519PublicKey) -> str | None:

@@ -72,7 +72,3 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
-
-
-def total(amounts: list[Money]) -> Money:
-    return Money(sum(a.cents for a in amounts))

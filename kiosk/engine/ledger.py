@@ -39,6 +39,7 @@ from sync.journal import (
     verify_chain,
 )
 from sync.money import Money
+from sync.phonebadge import PhoneCode
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import (
     AccountKind,
@@ -57,6 +58,10 @@ PARALLEL_VERIFY_FROM = 20_000
 TOP_UP_MEANS = frozenset({"cash", "card", "cheque", "voucher", "online"})
 
 
+# What the engine goes by until the hub sends this site's settings.
+_UNSET = SiteSettings(site_code="unset")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -71,14 +76,12 @@ class Engine:
         terminal_id: str,
         *,
         clock: Clock = utc_now,
-        default_settings: SiteSettings | None = None,
     ) -> None:
         self.store = store
         self._key = key
         self.terminal_id = terminal_id
         self.public_key = key.public_key()
         self._clock = clock
-        self._default_settings = default_settings or SiteSettings(site_code="unset")
         store.bind_terminal(terminal_id, public_key_text(self.public_key))
 
     @classmethod
@@ -104,7 +107,7 @@ class Engine:
     # Reading -----------------------------------------------------------------------
 
     def settings(self, db: sqlite3.Connection | None = None) -> SiteSettings:
-        return self.store.site_settings(db) or self._default_settings
+        return self.store.site_settings(db) or _UNSET
 
     def now(self) -> datetime:
         """The engine's clock (timezone-aware UTC)."""
@@ -141,7 +144,7 @@ class Engine:
             found = self._resolve(credential, db)
             if isinstance(found, Refused):
                 return found
-            cred, state = found
+            cred, state, _code = found
             return Identified(
                 account=state.row,
                 credential=cred,
@@ -151,7 +154,8 @@ class Engine:
 
     def _resolve(
         self, credential: str | bytes, db: sqlite3.Connection
-    ) -> tuple[CredentialRow, AccountState] | Refused:
+    ) -> tuple[CredentialRow, AccountState, PhoneCode | None] | Refused:
+        """The credential, its account and, for a phone badge, its code; or a refusal."""
         try:
             parsed = parse_credential(credential)
         except MalformedCredential as exc:
@@ -179,7 +183,7 @@ class Engine:
                 account_id=state.row.id,
                 display_name=state.row.display_name,
             )
-        return cred, state
+        return cred, state, parsed.code
 
     # Writing -----------------------------------------------------------------------
 
@@ -242,7 +246,7 @@ class Engine:
             found = self._resolve(credential, db)
             if isinstance(found, Refused):
                 return found
-            cred, state = found
+            cred, state, code = found
             usable = self._usable(state, db)
             offline = self.is_offline(db)
             ticket: Any = None
@@ -264,8 +268,8 @@ class Engine:
                 entry = self._append(db, kind, state.row.id, -amount.cents, payload)
             except CanonicalError as exc:
                 raise ValueError(f"sale details have no canonical form: {exc}") from exc
-            # The phone code is burnt with the sale, in the same transaction.
-            phone.consume(credential, self._clock(), self.settings(db).qr_window_steps, db)
+            if code is not None:  # a phone code is burnt with the sale, in its transaction
+                phone.consume(code, self._clock(), self.settings(db).qr_window_steps, db)
         return Accepted(
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )

@@ -18,21 +18,12 @@ import sqlite3
 from datetime import datetime
 
 from kiosk.engine import store_codes
-from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.results import Refused
 from sync import phonebadge
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import CredentialKind, CredentialRow
 
 log = logging.getLogger(__name__)
-
-
-def code_of(credential: str | bytes) -> phonebadge.PhoneCode | None:
-    """The phone code in a presented credential, or None for any other credential."""
-    try:
-        return parse_credential(credential).code
-    except MalformedCredential:
-        return None
 
 
 def check(
@@ -56,12 +47,9 @@ def check(
 
 
 def consume(
-    credential: str | bytes, now: datetime, window_steps: int, db: sqlite3.Connection
+    code: phonebadge.PhoneCode, now: datetime, window_steps: int, db: sqlite3.Connection
 ) -> None:
-    """Mark the phone code in ``credential`` used (no-op for other credentials)."""
-    code = code_of(credential)
-    if code is None:
-        return
+    """Mark the phone code used on this terminal."""
     # Keep every step some window could still accept, whatever the window is set to.
     keep = max(window_steps, phonebadge.DEFAULT_WINDOW_STEPS) + 1
     store_codes.prune_seen_codes(db, phonebadge.time_step(now) - keep)

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +314,7 @@ class Store:
             row = (
                 (db or self._conn).execute("SELECT data FROM site_settings WHERE id = 1").fetchone()
             )
-        return None if row is None else SiteSettings.model_validate_json(row[0])
+        return None if row is None else _parse_settings(row[0])
 
     def document_text(self, kind: str, doc_id: str) -> str | None:
         """One document as stored (canonical JSON), for callers that cache on it."""
@@ -517,6 +518,12 @@ class Store:
     def last_success(self, db: sqlite3.Connection) -> datetime | None:
         row = db.execute("SELECT last_success FROM sync_state WHERE id = 1").fetchone()
         return _ts_or_none(row[0])
+
+
+@lru_cache(maxsize=4)
+def _parse_settings(text: str) -> SiteSettings:
+    """Settings are read several times a sale: parsed once per stored version (frozen)."""
+    return SiteSettings.model_validate_json(text)
 
 
 def _split_sql(script: str) -> list[str]:

@@ -63,13 +63,16 @@ def _subsidised(engine: Engine, account_id: str, mark: SubsidyMark | None) -> bo
 def price_for(
     engine: Engine, menu: SiteMenu, who: Identified, items: Sequence[str], take_away: bool
 ) -> PricedTicket | PricingRefused:
+    profile = next((p for p in menu.profiles if p.id == who.account.profile), None)
+    # the journal is read only for a profile that has a subsidy; the account row was just
+    # read for this sale, and the hub's mark comes with it
+    subsidised = (
+        profile is not None
+        and profile.subsidy is not None
+        and _subsidised(engine, who.account.id, who.account.subsidy)
+    )
     return price_tray(
-        menu,
-        who.account.profile,
-        items,
-        # the account row was just read for this sale: its hub mark comes with it
-        subsidised_today=_subsidised(engine, who.account.id, who.account.subsidy),
-        take_away=take_away,
+        menu, who.account.profile, items, subsidised_today=subsidised, take_away=take_away
     )
 
 
@@ -79,7 +82,7 @@ def tray_payload(ticket: PricedTicket, items: Sequence[str]) -> dict[str, Any]:
     return {
         "ticket": ticket.model_dump(mode="json"),
         "items": sorted(items),
-        "vat": {str(int(row.rate)): row.total for row in ticket.vat},
+        "vat": {str(rate): total for rate, total in ticket.totals_by_rate().items()},
     }
 
 

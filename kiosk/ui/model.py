@@ -181,7 +181,7 @@ def tray_ticket(ticket: PricedTicket, lang: str = "fr") -> TrayTicket:
             )
         )
     subsidy = -ticket.subsidy.amount if ticket.subsidy is not None else 0  # shown as a deduction
-    vat = {str(int(row.rate)): row.total for row in ticket.vat}
+    vat = {str(rate): total for rate, total in ticket.totals_by_rate().items()}
     return TrayTicket(tuple(lines), subsidy, ticket.total, vat)
 
 
