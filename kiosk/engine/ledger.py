@@ -113,8 +113,10 @@ class Engine:
         """The engine's clock (timezone-aware UTC)."""
         return self._clock()
 
-    def business_day(self, moment: datetime | None = None) -> str:
-        zone = ZoneInfo(self.settings().timezone)
+    def business_day(
+        self, moment: datetime | None = None, *, settings: SiteSettings | None = None
+    ) -> str:
+        zone = ZoneInfo((settings or self.settings()).timezone)
         return (moment or self._clock()).astimezone(zone).date().isoformat()
 
     def usable_balance(self, account_id: str) -> Money:
@@ -129,13 +131,15 @@ class Engine:
         unsynced = self.store.unsynced_sum(state.row.id, state.included_seq, db)
         return Money(state.row.balance + unsynced)
 
-    def is_offline(self, db: sqlite3.Connection | None = None) -> bool:
+    def is_offline(
+        self, db: sqlite3.Connection | None = None, *, settings: SiteSettings | None = None
+    ) -> bool:
         """True when the last successful sync is older than the site's threshold."""
         if db is None:
             with self.store.reading() as conn:
                 return self.is_offline(conn)
         last = self.store.last_success(db)
-        limit = timedelta(seconds=self.settings(db).offline_after_s)
+        limit = timedelta(seconds=(settings or self.settings(db)).offline_after_s)
         return last is None or self._clock() - last > limit
 
     def present(self, credential: str | bytes) -> Identified | Refused:
@@ -153,7 +157,11 @@ class Engine:
             )
 
     def _resolve(
-        self, credential: str | bytes, db: sqlite3.Connection
+        self,
+        credential: str | bytes,
+        db: sqlite3.Connection,
+        *,
+        settings: SiteSettings | None = None,
     ) -> tuple[CredentialRow, AccountState, PhoneCode | None] | Refused:
         """The credential, its account and, for a phone badge, its code; or a refusal."""
         try:
@@ -169,7 +177,7 @@ class Engine:
         if cred.status is CredentialStatus.REVOKED:
             return Refused(RejectReason.BLOCKED_BADGE, f"{cred.value} is blocked")
         if parsed.code is not None:
-            window = self.settings(db).qr_window_steps
+            window = (settings or self.settings(db)).qr_window_steps
             refused = phone.check(parsed.code, cred, self._clock(), window, db)
             if refused is not None:
                 return refused
@@ -188,11 +196,16 @@ class Engine:
     # Writing -----------------------------------------------------------------------
 
     def _check_amount(
-        self, amount: Money, db: sqlite3.Connection, *, allow_zero: bool = False
+        self,
+        amount: Money,
+        db: sqlite3.Connection,
+        *,
+        allow_zero: bool = False,
+        settings: SiteSettings | None = None,
     ) -> Refused | None:
         if amount.cents < 0 or (amount.cents == 0 and not allow_zero):
             return Refused(RejectReason.INVALID_AMOUNT, f"amount must be positive, got {amount}")
-        limit = self.settings(db).max_amount
+        limit = (settings or self.settings(db)).max_amount
         if amount.cents > limit:
             return Refused(
                 RejectReason.AMOUNT_TOO_LARGE, f"{amount} is above the limit of {Money(limit)}"
@@ -206,10 +219,12 @@ class Engine:
         account: str | None,
         amount: int,
         payload: Mapping[str, Any],
+        *,
+        settings: SiteSettings | None = None,
     ) -> Entry:
         seq, prev_hash = self.store.head(db)
         now = self._clock()
-        body = {"business_day": self.business_day(now), **payload}
+        body = {"business_day": self.business_day(now, settings=settings), **payload}
         entry = make_entry(
             key=self._key,
             terminal_id=self.terminal_id,
@@ -243,12 +258,13 @@ class Engine:
         if (amount is None) == (price is None):
             raise ValueError("give either an amount or a price callback")
         with self.store.atomic() as db:
-            found = self._resolve(credential, db)
+            settings = self.settings(db)  # read once for the whole sale
+            found = self._resolve(credential, db, settings=settings)
             if isinstance(found, Refused):
                 return found
             cred, state, code = found
             usable = self._usable(state, db)
-            offline = self.is_offline(db)
+            offline = self.is_offline(db, settings=settings)
             ticket: Any = None
             payload: dict[str, Any] = dict(details or {})
             if price is not None:
@@ -259,17 +275,19 @@ class Engine:
                 payload.update(extra)
             assert amount is not None
             refused = self._check_amount(
-                amount, db, allow_zero=price is not None
-            ) or self._check_debit(state, usable, amount, offline, db)
+                amount, db, allow_zero=price is not None, settings=settings
+            ) or self._check_debit(state, usable, amount, offline, db, settings=settings)
             if refused is not None:
                 return refused
             payload.update({"credential": cred.value, "means": "balance"})
             try:
-                entry = self._append(db, kind, state.row.id, -amount.cents, payload)
+                entry = self._append(
+                    db, kind, state.row.id, -amount.cents, payload, settings=settings
+                )
             except CanonicalError as exc:
                 raise ValueError(f"sale details have no canonical form: {exc}") from exc
             if code is not None:  # a phone code is burnt with the sale, in its transaction
-                phone.consume(code, self._clock(), self.settings(db).qr_window_steps, db)
+                phone.consume(code, self._clock(), settings.qr_window_steps, db)
         return Accepted(
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )
@@ -281,12 +299,15 @@ class Engine:
         amount: Money,
         offline: bool,
         db: sqlite3.Connection,
+        *,
+        settings: SiteSettings | None = None,
     ) -> Refused | None:
         account = state.row
         who = {"account_id": account.id, "display_name": account.display_name, "balance": usable}
         if offline:
-            settings = self.settings(db)
-            spent = -self.store.day_sum(account.id, self.business_day(), DEBIT_KINDS, db)
+            settings = settings or self.settings(db)
+            day = self.business_day(settings=settings)
+            spent = -self.store.day_sum(account.id, day, DEBIT_KINDS, db)
             if spent + amount.cents > settings.offline_daily_cap:
                 return Refused(
                     RejectReason.OFFLINE_CAP_REACHED,
