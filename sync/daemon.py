@@ -252,5 +252,6 @@ class SyncDaemon:
     def _sleep(self, seconds: float) -> bool:
         """Wait ``seconds`` or until woken; True when woken."""
         woken = self._wake.wait(seconds)
-        self._wake.clear()
+        if woken:  # clearing after a timeout could drop a wake-up set in between
+            self._wake.clear()
         return woken
