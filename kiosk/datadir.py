@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.engine import Engine, Store
+from kiosk.engine import Engine
 from kiosk.engine.errors import StoreError
 
 
@@ -36,9 +36,6 @@ class DataDir:
 
     def open_engine(self, terminal_id: str | None = None) -> Engine:
         """Open the terminal's engine; the terminal id comes from the store if bound."""
-        if terminal_id is None:
-            if not self.db.exists():
-                raise StoreError(f"{self.db}: no store here (enrol the terminal first)")
-            with Store.open(self.db) as store:
-                terminal_id = store.terminal_id()
+        if terminal_id is None and not self.db.exists():
+            raise StoreError(f"{self.db}: no store here (enrol the terminal first)")
         return Engine.open(self.db, self.key, terminal_id=terminal_id)

@@ -13,6 +13,7 @@ cancellation counts as the opposite of the entry it cancels.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +53,19 @@ class ClosureSummary:
         }
 
 
-def _last_of(engine: Engine, kinds: tuple[EntryKind, ...]) -> Entry | None:
+def _last_of(
+    engine: Engine, kinds: Collection[EntryKind], *, uncancelled: bool = False
+) -> Entry | None:
+    """The latest entry of ``kinds`` (optionally one that no entry cancels)."""
     marks = ",".join("?" * len(kinds))
+    skip = (
+        " AND seq NOT IN (SELECT ref_seq FROM journal WHERE ref_seq IS NOT NULL)"
+        if uncancelled
+        else ""
+    )
     with engine.store.reading() as db:
         row = db.execute(
-            f"SELECT seq FROM journal WHERE kind IN ({marks}) ORDER BY seq DESC LIMIT 1",
+            f"SELECT seq FROM journal WHERE kind IN ({marks}){skip} ORDER BY seq DESC LIMIT 1",
             tuple(str(k) for k in kinds),
         ).fetchone()
     return None if row is None else engine.store.entry(int(row[0]))
@@ -137,16 +146,4 @@ def close_till(engine: Engine, cashier: str) -> tuple[Entry, ClosureSummary]:
 
 def last_sale(engine: Engine, *, uncancelled: bool = False) -> Entry | None:
     """This terminal's latest sale, order or guest meal (optionally not yet cancelled)."""
-    kinds = tuple(str(k) for k in (EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL))
-    marks = ",".join("?" * len(kinds))
-    skip = (
-        " AND seq NOT IN (SELECT ref_seq FROM journal WHERE ref_seq IS NOT NULL)"
-        if uncancelled
-        else ""
-    )
-    with engine.store.reading() as db:
-        row = db.execute(
-            f"SELECT seq FROM journal WHERE kind IN ({marks}){skip} ORDER BY seq DESC LIMIT 1",
-            kinds,
-        ).fetchone()
-    return None if row is None else engine.store.entry(int(row[0]))
+    return _last_of(engine, SALE_KINDS, uncancelled=uncancelled)

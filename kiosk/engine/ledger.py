@@ -90,13 +90,14 @@ class Engine:
         db_path: Path | str,
         key_path: Path | str,
         *,
-        terminal_id: str,
+        terminal_id: str | None,
         clock: Clock = utc_now,
     ) -> Engine:
+        """Open the store and the key; ``terminal_id`` None: the one the store is bound to."""
         key = load_or_create_key(key_path)
         store = Store.open(db_path)
         try:
-            return cls(store, key, terminal_id, clock=clock)
+            return cls(store, key, terminal_id or store.terminal_id(), clock=clock)
         except BaseException:
             store.close()
             raise

@@ -128,10 +128,9 @@ def serve_visit(
     visit_id = visits.visit_id_of(engine, visit_ref)
     if isinstance(visit_id, Refused):
         return visit_id
-    found = [view for view in engine.visits_today() if view.id == visit_id]
-    if not found:  # consume() words the refusal (unknown, cancelled, another day ...)
+    doc = visits.servable_today(engine, visit_id)
+    if doc is None:  # consume() words the refusal (unknown, cancelled, another day ...)
         return engine.consume_visit(visit_id, guests, Money(0), cashier=cashier)
-    doc = found[0].doc
     kind = (
         BillingKind.COST_CENTRE
         if doc.billing is Billing.COST_CENTRE

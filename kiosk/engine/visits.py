@@ -78,6 +78,9 @@ def _load(db: sqlite3.Connection, visit_id: str) -> VisitDoc | None:
         return None
 
 
+_SERVABLE = frozenset({VisitState.APPROVED, VisitState.CONSUMED})
+
+
 def today(engine: Engine) -> list[VisitView]:
     """Today's approved or consumed visits, for the cashier's list."""
     day = date.fromisoformat(engine.business_day())
@@ -88,11 +91,20 @@ def today(engine: Engine) -> list[VisitView]:
                 doc = VisitDoc.from_document(data)
             except ValidationError:
                 continue
-            if doc.day != day or doc.state not in {VisitState.APPROVED, VisitState.CONSUMED}:
+            if doc.day != day or doc.state not in _SERVABLE:
                 continue
             served = _served(engine, doc, db)
             views.append(VisitView(doc, served, max(doc.guests - served, 0)))
     return sorted(views, key=lambda v: (v.doc.visitor.casefold(), v.id))
+
+
+def servable_today(engine: Engine, visit_id: str) -> VisitDoc | None:
+    """The visit ``visit_id`` if it is one of ``today``'s (approved or consumed, today)."""
+    with engine.store.reading() as db:
+        doc = _load(db, visit_id)
+    if doc is None or doc.state not in _SERVABLE:
+        return None
+    return doc if doc.day == date.fromisoformat(engine.business_day()) else None
 
 
 def visit_id_of(engine: Engine, ref: str | bytes) -> str | Refused:
