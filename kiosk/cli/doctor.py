@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from kiosk.cli.options import data_option
+from kiosk.cli.options import config_option, data_option
 from kiosk.datadir import DataDir
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
@@ -22,13 +22,7 @@ STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 @click.command()
 @data_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Terminal config (default: terminal.toml in the data folder).",
-)
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable list of checks.")
 @click.option(
     "--hub-timeout", type=click.FloatRange(0.1, 60), default=5.0, show_default=True,
@@ -40,7 +34,7 @@ STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 )  # fmt: skip
 def doctor(
     data_dir: str | None,
-    config_path: Path | None,
+    config_file: Path | None,
     as_json: bool,
     hub_timeout: float,
     device_timeout: float,
@@ -58,7 +52,7 @@ def doctor(
     from kiosk.doctor import Limits, diagnose, failed
 
     limits = Limits(hub_timeout_s=hub_timeout, device_timeout_s=device_timeout)
-    checks = diagnose(DataDir.resolve(data_dir), config_path, limits)
+    checks = diagnose(DataDir.resolve(data_dir), config_file, limits)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in checks], ensure_ascii=False, indent=1))
     else:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.options import data_option
+from kiosk.cli.options import config_option, data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine.errors import EngineError
@@ -14,13 +14,7 @@ from kiosk.engine.errors import EngineError
 
 @click.command()
 @data_option
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Terminal config (default: terminal.toml in the data folder).",
-)
+@config_option
 @click.option("--mode", type=click.Choice(["till", "kiosk"]), default=None, help="Override.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None, help="Override.")
 @click.option("--fullscreen/--windowed", default=None, help="Override the [ui] setting.")

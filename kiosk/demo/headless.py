@@ -22,6 +22,7 @@ from kiosk.demo.system import DemoSystem
 from kiosk.engine import Accepted, Refused, Result
 from kiosk.engine.pricing import PricedTicket
 from kiosk.service import TillService
+from sync import phonebadge
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.reasons import RejectReason
@@ -121,9 +122,7 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
                 continue
             _serve(system, till, diner, rng, report, offline=turn in outage)
         # Catch up: one more exchange after the service.
-        system.daemon.stop()
-        if system._sync_thread is not None:
-            system._sync_thread.join(timeout=30)
+        system.stop_sync_loop()
         outcome = system.daemon.attempt()
         log.info("final sync: %s", outcome)
         _finish(system, report)
@@ -164,8 +163,9 @@ def _serve(
         if isinstance(topped, Accepted):
             report.top_ups += cash
             _note(report, diner.name, "recharge espèces", topped)
-        # The diner taps again (the phone shows a fresh code).
-        if credential.startswith("MB1."):  # a refused sale does not use the code up
+        # The diner taps again (the phone shows a fresh code; a refused sale does not
+        # use the code up).
+        if credential.startswith(phonebadge.PHONE_PREFIX):
             system.scanner.scan(credential)
         else:
             system.reader.tap(diner.uid)

@@ -109,13 +109,16 @@ class DemoSystem:
         self._sync_thread = threading.Thread(target=self.daemon.run, name="sync", daemon=True)
         self._sync_thread.start()
 
+    def stop_sync_loop(self) -> None:
+        self.daemon.stop()
+        if self._sync_thread is not None:
+            self._sync_thread.join(timeout=30)
+
     def stop(self) -> None:
         for device in (self.reader, self.scanner, self.printer):
             if device is not None:
                 device.close()
-        self.daemon.stop()
-        if self._sync_thread is not None:
-            self._sync_thread.join(timeout=30)
+        self.stop_sync_loop()
         self.daemon.client.close()
         self.daemon_store.close()
         self.engine.record_event(EntryKind.STOP, {"mode": "demo"})
