@@ -44,6 +44,7 @@ from kiosk.engine.visits import HUB_KEY_META
 from sync.client import HubClient, InvalidInputError, RefusedError, SyncError
 from sync.daemon import CycleReport, DaemonSettings, PageHook, SyncDaemon
 from sync.journal import public_key_text
+from sync.keyfile import write_atomic
 from sync.phonebadge import DEFAULT_WINDOW_STEPS, STEP_S
 from sync.protocol.messages import MAX_BATCH, MAX_PAGE, ErrorCode
 
@@ -154,19 +155,6 @@ def sync_daemon(
         store, hub_client(config, timeout), settings, lock_path=data.root / "sync.lock"
     )
     return daemon, store
-
-
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new, whole."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)  # an old temporary file may have had another mode
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 # Enrolment ----------------------------------------------------------------------------

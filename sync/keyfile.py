@@ -23,20 +23,28 @@ class KeyFileProblem(ValueError):
     """The key file cannot be used; the message says why and how to fix it."""
 
 
+def write_atomic(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new, whole
+    (a temporary file, fsync, rename); text is UTF-8."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)  # an old temporary file may have had another mode
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
 def load_or_create(path: Path | str, what: str = "key") -> Ed25519PrivateKey:
     file = Path(path)
     if not file.exists():
         file.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        tmp = file.with_name(file.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, file)
+        write_atomic(file, pem, mode=0o600)
         return key
     mode = stat.S_IMODE(file.stat().st_mode)
     if mode & 0o077:

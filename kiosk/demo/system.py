@@ -20,10 +20,11 @@ from kiosk.config import dump_toml, load_config
 from kiosk.datadir import DataDir
 from kiosk.demo.site import DemoSite, seed_site
 from kiosk.engine import Engine, Store
-from kiosk.provision import enrol, load_sync_config, sync_daemon, write_atomic
+from kiosk.provision import enrol, load_sync_config, sync_daemon
 from sync.admin_client import AdminClient
 from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import EntryKind
+from sync.keyfile import write_atomic
 from sync.server import Hub, open_hub
 from sync.server.thread import HubThread
 
