@@ -420,7 +420,7 @@ class Engine:
         def entries() -> Iterator[Entry]:
             for row in self.store.iter_journal():
                 try:
-                    entry = self.store.entry_from_row(row)
+                    entry = Entry.from_row(row)
                 except ValueError as exc:
                     found.append((row[1], f"stored payload cannot be read: {exc}"))
                     return

@@ -385,17 +385,14 @@ class Store:
             ),
         )
 
-    _ENTRY_COLUMNS = ROW_COLUMNS
-    _entry = staticmethod(Entry.from_row)
-
     def entry(self, seq: int, db: sqlite3.Connection | None = None) -> Entry | None:
         with self._lock:
             row = (
                 (db or self._conn)
-                .execute(f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE seq = ?", (seq,))
+                .execute(f"SELECT {ROW_COLUMNS} FROM journal WHERE seq = ?", (seq,))
                 .fetchone()
             )
-        return None if row is None else self._entry(row)
+        return None if row is None else Entry.from_row(row)
 
     def cancelled_by(self, seq: int, db: sqlite3.Connection | None = None) -> int | None:
         with self._lock:
@@ -406,25 +403,29 @@ class Store:
             )
         return None if row is None else int(row[0])
 
-    def journal_after(self, seq: int, limit: int) -> list[Entry]:
+    def _entries(self, where: str, params: tuple[Any, ...]) -> list[Entry]:
+        """The journal's entries ``WHERE ...`` (the rest of the query: order, limit)."""
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-                (seq, limit),
+                f"SELECT {ROW_COLUMNS} FROM journal WHERE {where}", params
             ).fetchall()
-        return [self._entry(r) for r in rows]
+        return [Entry.from_row(r) for r in rows]
+
+    def journal_after(self, seq: int, limit: int) -> list[Entry]:
+        return self._entries("seq > ? ORDER BY seq LIMIT ?", (seq, limit))
 
     def iter_journal(self, batch: int = 2000) -> Iterator[tuple[Any, ...]]:
         """Every journal row in order, raw: (entry columns..., day, ref_seq).
 
         Raw so that verify can name an entry whose stored text no longer parses;
-        ``entry_from_row`` turns a row into an Entry.
+        ``Entry.from_row`` turns a row into an Entry (ValueError: the stored payload
+        is not JSON).
         """
         last = 0
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    f"SELECT {self._ENTRY_COLUMNS}, day, ref_seq FROM journal "
+                    f"SELECT {ROW_COLUMNS}, day, ref_seq FROM journal "
                     "WHERE seq > ? ORDER BY seq LIMIT ?",
                     (last, batch),
                 ).fetchall()
@@ -433,36 +434,15 @@ class Store:
             yield from rows
             last = rows[-1][1]
 
-    @classmethod
-    def entry_from_row(cls, row: Sequence[Any]) -> Entry:
-        """Raises ValueError when the stored payload is not JSON."""
-        return cls._entry(row)
-
     def entries_for_account(self, account_id: str, limit: int) -> list[Entry]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE account = ? "
-                "ORDER BY seq DESC LIMIT ?",
-                (account_id, limit),
-            ).fetchall()
-        return [self._entry(r) for r in rows]
+        return self._entries("account = ? ORDER BY seq DESC LIMIT ?", (account_id, limit))
 
     def entries_of_account_on(self, account_id: str, day: str) -> list[Entry]:
         """One account's entries of one business day, in order (indexed by account)."""
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE account = ? AND day = ? "
-                "ORDER BY seq",
-                (account_id, day),
-            ).fetchall()
-        return [self._entry(r) for r in rows]
+        return self._entries("account = ? AND day = ? ORDER BY seq", (account_id, day))
 
     def entries_of_day(self, day: str) -> list[Entry]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {self._ENTRY_COLUMNS} FROM journal WHERE day = ? ORDER BY seq", (day,)
-            ).fetchall()
-        return [self._entry(r) for r in rows]
+        return self._entries("day = ? ORDER BY seq", (day,))
 
     # Sync state ------------------------------------------------------------------
 
