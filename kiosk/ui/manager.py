@@ -15,6 +15,7 @@ import pygame
 
 if TYPE_CHECKING:
     from kiosk.ui.shell import Ui
+    from kiosk.ui.widgets import Button
     from kiosk.ui.worker import Done
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,13 @@ class Screen:
     def exit(self) -> None:
         """Called when the manager leaves this screen."""
 
+    def buttons(self) -> list[Button]:
+        """The screen's buttons: the shell presses them before ``handle_event`` (a press
+        comes back as an ``ACTION`` event) and draws them over ``draw``."""
+        return []
+
     def handle_event(self, event: pygame.event.Event) -> None:
-        """Touch, mouse, keys, ``ACTION`` and ``INPUT`` events."""
+        """Touch, mouse, keys, ``ACTION`` and ``INPUT`` events (not those of a button)."""
 
     def on_result(self, done: Done) -> None:
         """A finished engine job submitted by this screen."""
@@ -69,7 +75,7 @@ class Screen:
         self.elapsed += dt
 
     def draw(self, surface: pygame.Surface) -> None:
-        """Draw the body (the shell draws the status bar and toasts)."""
+        """Draw the body (the shell draws the buttons, the status bar and toasts)."""
 
     def go(self, target: ScreenId, **params: Any) -> None:
         self.ui.manager.request(target, **params)

@@ -18,7 +18,7 @@ from kiosk.ui.i18n import display_rate
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import MenuPricer, tray_total
 from kiosk.ui.screens_till import sell_items
-from kiosk.ui.widgets import Button, Keypad, press
+from kiosk.ui.widgets import Button, Keypad
 from kiosk.ui.worker import Done
 from sync import phonebadge
 from sync.journal import Entry, EntryKind
@@ -38,8 +38,6 @@ class CashierLoginScreen(Screen):
 
     def handle_event(self, event: pygame.event.Event) -> None:
         ui = self.ui
-        if press(self.buttons(), event, ui.surface.get_size()):
-            return
         if (event.type == ACTION and event.action == "back") or (
             event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
         ):
@@ -62,8 +60,6 @@ class CashierLoginScreen(Screen):
         painter.text(
             surface, self.ui.tr.t("cashier.login_hint"), rect, size="large", align="center"
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class CashierPinScreen(Screen):
@@ -86,9 +82,6 @@ class CashierPinScreen(Screen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        ui = self.ui
-        if press(self.buttons(), event, ui.surface.get_size()):
-            return
         key = self.keypad.key_from_keyboard(event)
         if event.type == ACTION and event.action == "keypad":
             key = event.value
@@ -133,8 +126,6 @@ class CashierPinScreen(Screen):
             pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
             size="huge",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class CashierMenuScreen(Screen):
@@ -163,8 +154,6 @@ class CashierMenuScreen(Screen):
         return buttons
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.go(ScreenId.TILL)
         if event.type != ACTION:
@@ -387,8 +376,6 @@ class CashierMenuScreen(Screen):
             pygame.Rect(body.x, body.y, body.width, line_h),
             size="large",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
@@ -420,8 +407,6 @@ class ClosureScreen(Screen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if (event.type == ACTION and event.action == "ok") or (
             event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE)
         ):
@@ -444,8 +429,6 @@ class ClosureScreen(Screen):
             body.x, body.y + line_h, body.width, body.height - line_h - layout.button_h
         )
         painter.lines(surface, closure_rows(tr, summary), area)
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 SCREENS: list[type[Screen]] = [

@@ -17,7 +17,7 @@ from kiosk.ui.i18n import Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Catalogue, TrayTicket
 from kiosk.ui.theme import Layout
-from kiosk.ui.widgets import Button, Keypad, press
+from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
 
 
@@ -108,8 +108,6 @@ class ResultScreen(Screen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if event.type == ACTION and event.action == "ok":
             self.back()
         elif event.type == ACTION and event.action == "print":
@@ -197,8 +195,6 @@ class AcceptedScreen(ResultScreen):
         )
         size, rows = fit_rows(layout, area.height, lines, totals)
         painter.lines(surface, rows, area, size=size)
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class RefusedScreen(ResultScreen):
@@ -256,8 +252,6 @@ class RefusedScreen(ResultScreen):
             colour=ui.theme.muted,
             align="center",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class BadgePromptScreen(Screen):
@@ -280,8 +274,6 @@ class BadgePromptScreen(Screen):
         return buttons
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if (event.type == ACTION and event.action == "cancel") or (
             event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE
         ):
@@ -301,8 +293,6 @@ class BadgePromptScreen(Screen):
         height = body.height // 3 if self.params.get("choices") else body.height - layout.button_h
         text_rect = pygame.Rect(body.x, body.y, body.width, height)
         painter.text(surface, self.params["title"], text_rect, size="large", align="center")
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class AmountScreen(Screen):
@@ -331,8 +321,6 @@ class AmountScreen(Screen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         key = self.keypad.key_from_keyboard(event)
         if event.type == ACTION and event.action == "keypad":
             key = event.value
@@ -356,8 +344,6 @@ class AmountScreen(Screen):
             pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
             size="huge",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class ConfirmScreen(Screen):
@@ -372,8 +358,6 @@ class ConfirmScreen(Screen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if (event.type == ACTION and event.action == "yes") or (
             event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN
         ):
@@ -393,8 +377,6 @@ class ConfirmScreen(Screen):
             size="large",
             align="center",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 SCREENS: list[type[Screen]] = [

@@ -18,7 +18,7 @@ from kiosk.ui.model import PaymentResult, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.shell import Ui
-from kiosk.ui.widgets import Button, press
+from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.money import Money
@@ -137,9 +137,6 @@ class HomeScreen(DinerScreen):
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        ui = self.ui
-        if press(self.buttons(), event, ui.surface.get_size()):
-            return
         if event.type == ACTION:
             if event.action == "top_up":
                 self.go(ScreenId.TOP_UP)
@@ -197,8 +194,6 @@ class HomeScreen(DinerScreen):
         painter.lines(
             surface, rows, pygame.Rect(body.x, y + h, body.width, buttons_top - y - h - layout.gap)
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 def _ts(entry: Entry) -> datetime:
@@ -231,8 +226,6 @@ class TopUpScreen(DinerScreen):
         return buttons
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if event.type == ACTION and event.action == "amount":
             self.go(ScreenId.CARD_PAYMENT, amount=Money(event.value))
         elif event.type == ACTION and event.action == "back":
@@ -250,8 +243,6 @@ class TopUpScreen(DinerScreen):
             pygame.Rect(body.x, body.y, body.width, h),
             size="large",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class CardPaymentScreen(Screen):
@@ -332,8 +323,6 @@ class OrderScreen(DinerScreen):
 
     def handle_event(self, event: pygame.event.Event) -> None:
         ui = self.ui
-        if press(self.buttons(), event, ui.surface.get_size()):
-            return
         if event.type != ACTION:
             super().handle_event(event)
             return
@@ -384,8 +373,6 @@ class OrderScreen(DinerScreen):
                 inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
             ),
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 class OrderDoneScreen(DinerScreen):
@@ -402,8 +389,6 @@ class OrderDoneScreen(DinerScreen):
         return [Button(ok, self.ui.tr.t("common.ok"), "ok", style="primary")]
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        if press(self.buttons(), event, self.ui.surface.get_size()):
-            return
         if event.type == ACTION and event.action == "ok":
             self._home()
         else:
@@ -450,8 +435,6 @@ class OrderDoneScreen(DinerScreen):
             pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
             align="center",
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 SCREENS: list[type[Screen]] = [

@@ -20,7 +20,7 @@ from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, Pricer, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
 from kiosk.ui.shell import Ui
-from kiosk.ui.widgets import Button, press
+from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
 from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
@@ -107,8 +107,6 @@ class TillScreen(Screen):
 
     def handle_event(self, event: pygame.event.Event) -> None:
         ui = self.ui
-        if press(self.buttons(), event, ui.surface.get_size()):
-            return
         tray = ui.session.tray
         if event.type == ACTION:
             if event.action == "category":
@@ -196,8 +194,6 @@ class TillScreen(Screen):
             pygame.Rect(inner.x, total_y + line_h, inner.width, line_h),
             colour=ui.theme.primary,
         )
-        for button in self.buttons():
-            button.draw(surface, painter)
 
 
 SCREENS: list[type[Screen]] = [TillScreen]

@@ -320,6 +320,8 @@ class Ui:
         if event.type == RESULT:
             screen.on_result(event.done)
             return
+        if press(screen.buttons(), event, self.surface.get_size()):
+            return  # it comes back as an ACTION event
         screen.handle_event(event)
 
     def _shell_result(self, done: Done) -> bool:
@@ -394,6 +396,8 @@ class Ui:
         screen = self.manager.current
         assert screen is not None
         screen.draw(surface)
+        for button in screen.buttons():
+            button.draw(surface, painter)
         bar = pygame.Rect(0, 0, layout.width, layout.status_h)
         warnings = self.status_texts()
         pygame.draw.rect(surface, theme.danger if warnings else theme.status, bar)
