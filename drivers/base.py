@@ -134,19 +134,22 @@ class Device(ABC):
         self._emit(DeviceReady(self.source, str(self.kind)))
 
     # -- the supervision loop -----------------------------------------------------------
+    def _report(self, exc: Exception, when: str) -> None:
+        """A device error is a fault of its kind; anything else is a driver bug, logged
+        with its traceback (call from an ``except`` block)."""
+        if isinstance(exc, DeviceError):
+            self._fault(exc.fault, str(exc))
+            return
+        log.exception("%s: unexpected error %s", self.source, when)
+        self._fault(FaultKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             try:
                 self._attach()
-            except DeviceError as exc:
-                self._fault(exc.fault, str(exc))
-                self._stop.wait(self._retry.delay(attempt))
-                attempt += 1
-                continue
             except Exception as exc:  # a driver bug must not kill supervision silently
-                log.exception("%s: unexpected error while attaching", self.source)
-                self._fault(FaultKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+                self._report(exc, "while attaching")
                 self._stop.wait(self._retry.delay(attempt))
                 attempt += 1
                 continue
@@ -161,11 +164,10 @@ class Device(ABC):
                 while not self._stop.is_set():
                     self._poll()
             except DeviceError as exc:
-                if not self._stop.is_set():
-                    self._fault(exc.fault, str(exc))
+                if not self._stop.is_set():  # closing the device may end a read in error
+                    self._report(exc, "while polling")
             except Exception as exc:
-                log.exception("%s: unexpected error", self.source)
-                self._fault(FaultKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+                self._report(exc, "while polling")
             finally:
                 self._attached.clear()
                 self._detach()
