@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +21,21 @@ db_option = click.option(
 )
 
 
-def _open(db: Path) -> Hub:
+@contextmanager
+def _opened(db: Path) -> Iterator[Hub]:
+    """The hub service on ``db``, closed after; a hub error is a clean CLI error."""
     from sync.server import HubError, open_hub
 
     try:
-        return open_hub(db)
+        service = open_hub(db)
     except HubError as exc:
         raise click.ClickException(exc.detail) from exc
+    try:
+        yield service
+    except HubError as exc:
+        raise click.ClickException(exc.detail) from exc
+    finally:
+        service.storage.close()
 
 
 @click.group(invoke_without_command=True)
@@ -48,12 +58,9 @@ def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
         raise click.UsageError("--db is required to serve the hub")
     from sync.server import serve
 
-    service = _open(db)
-    click.echo(f"hub on http://{host}:{port} (database {db})", err=True)
-    try:
+    with _opened(db) as service:
+        click.echo(f"hub on http://{host}:{port} (database {db})", err=True)
         serve(service, host=host, port=port)
-    finally:
-        service.storage.close()
 
 
 @hub.command("admin-token")
@@ -66,11 +73,8 @@ def admin_token(db: Path, label: str) -> None:
     Example:
       kiosk hub admin-token --db var/hub/hub.db --label back-office
     """
-    service = _open(db)
-    try:
+    with _opened(db) as service:
         click.echo(service.create_admin_token(label))
-    finally:
-        service.storage.close()
 
 
 @hub.command("site")
@@ -87,15 +91,12 @@ def site(db: Path, code: str, name: str) -> None:
     from pydantic import ValidationError
 
     from sync.protocol.rows import SiteSettings
-    from sync.server import HubError
 
-    service = _open(db)
-    try:
-        service.create_site(SiteSettings(site_code=code, site_name=name))
-    except (HubError, ValidationError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        service.storage.close()
+    with _opened(db) as service:
+        try:
+            service.create_site(SiteSettings(site_code=code, site_name=name))
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"site {code} created")
 
 
@@ -110,14 +111,7 @@ def enrolment_token(db: Path, site_code: str, ttl: int) -> None:
     Example:
       kiosk hub enrolment-token --db var/hub/hub.db --site CANT01
     """
-    from sync.server import HubError
-
-    service = _open(db)
-    try:
+    with _opened(db) as service:
         token, expires = service.create_enrolment_token(site_code, timedelta(seconds=ttl))
-    except HubError as exc:
-        raise click.ClickException(exc.detail) from exc
-    finally:
-        service.storage.close()
     click.echo(token)
     click.echo(f"valid until {expires.isoformat(timespec='seconds')}", err=True)

@@ -275,10 +275,11 @@ class Hub:
         ids = [r.id for r in rows]
         if len(set(ids)) != len(ids):
             raise InvalidRequestError("an account id appears twice")
-        for row in rows:
-            current = self.storage.account(row.id)
-            if current is not None and (not replace or current.site != site):
-                raise ConflictError(f"account {row.id} already exists")
+        sites = self.storage.account_sites(ids)  # the ones that exist, in one query
+        for account_id in ids:
+            its_site = sites.get(account_id)
+            if its_site is not None and (not replace or its_site != site):
+                raise ConflictError(f"account {account_id} already exists")
         self.storage.create_accounts(site, rows, self.clock(), replace=replace)
 
     def account(self, account_id: str) -> AccountRecord:

@@ -399,6 +399,20 @@ class SqliteStorage:
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
+    def account_sites(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """The site of each of these accounts that exists (one query per 500 ids)."""
+        with self._read() as db:
+            return self._sites_of(db, account_ids)
+
+    @staticmethod
+    def _sites_of(db: sqlite3.Connection, account_ids: Sequence[str]) -> dict[str, str]:
+        sites: dict[str, str] = {}
+        for chunk in chunks(list(account_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, site FROM accounts WHERE id IN ({marks})"
+            sites.update((row[0], row[1]) for row in db.execute(sql, chunk))
+        return sites
+
     def create_accounts(
         self, site: str, rows: Sequence[AccountRow], now: datetime, *, replace: bool = False
     ) -> None:
@@ -409,12 +423,7 @@ class SqliteStorage:
         """
         stamp = format_ts(now)
         with self._write() as db:
-            existing: set[str] = set()
-            if replace:
-                for chunk in chunks([r.id for r in rows], 500):
-                    marks = ",".join("?" * len(chunk))
-                    sql = f"SELECT id FROM accounts WHERE id IN ({marks})"
-                    existing.update(r[0] for r in db.execute(sql, chunk))
+            existing = set(self._sites_of(db, [r.id for r in rows])) if replace else set()
             new = [r for r in rows if r.id not in existing]
             db.executemany(
                 f"INSERT INTO accounts ({ACCOUNT_COLS}, created_at) "
