@@ -55,9 +55,7 @@ def bench_engine() -> ModuleType:
     return module
 
 
-def badge(i: int, accounts: int) -> str:
-    """One of the credentials ``bench_engine.build`` enrols, spread over the store."""
-    return f"nfc:{(i * 7919) % accounts:08X}{i % 2:06X}"
+ENGINE = bench_engine()  # its store builder, credentials and percentile
 
 
 def measure_taps(ui: Ui, taps: int, accounts: int) -> tuple[list[float], list[float]]:
@@ -77,7 +75,7 @@ def measure_taps(ui: Ui, taps: int, accounts: int) -> tuple[list[float], list[fl
             ready.clear()
             time.sleep(rng.uniform(0, frame_s))  # the badge lands anywhere in a frame
             put_at.append(time.perf_counter())
-            ui.inputs.put(BadgeTapped(badge(2 * i, accounts)))
+            ui.inputs.put(BadgeTapped(ENGINE.badge(2 * i, accounts)))
 
     def next_tray() -> None:
         ui.manager.request(ScreenId.TILL)
@@ -96,7 +94,7 @@ def measure_taps(ui: Ui, taps: int, accounts: int) -> tuple[list[float], list[fl
             # The baseline: the same sale straight on the engine, between two taps.
             t = time.perf_counter()
             result = ui.engine.sell(
-                badge(2 * len(tap_ms) + 1, accounts),
+                ENGINE.badge(2 * len(tap_ms) + 1, accounts),
                 None,
                 kind=EntryKind.SALE,
                 details={"mode": "till"},
@@ -133,7 +131,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     taps = 50 if args.quick else 200
     frames = 300 if args.quick else 1000
-    helpers = bench_engine()
+    helpers = ENGINE
 
     with tempfile.TemporaryDirectory(prefix="bench-ui-", dir=Path.cwd()) as tmp:
         t0 = time.perf_counter()
