@@ -7,6 +7,7 @@ import pygame
 from kiosk.engine import Engine
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.model import Mode, VirtualPaymentTerminal
+from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
 from sync.money import Money
 from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
@@ -51,13 +52,18 @@ def test_declined_card_credits_nothing(make_ui: UiFactory, engine: Engine) -> No
     assert any("refusé" in t for t in ui.toasts.texts())
 
 
-def test_order_from_catalogue(make_ui: UiFactory, engine: Engine) -> None:
-    ui = make_ui(Mode.KIOSK)
+def order_drinks(ui: Ui, *items: str) -> None:
+    """Alice badges in, opens the order screen and puts drinks in her cart."""
     tap(ui, ALICE)
     touch(ui, "order")
     touch(ui, "category", "Boissons")
-    touch(ui, "add", "drink-coffee")
-    touch(ui, "add", "drink-water")
+    for item in items:
+        touch(ui, "add", item)
+
+
+def test_order_from_catalogue(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    order_drinks(ui, "drink-coffee", "drink-water")
     touch(ui, "pay")
     assert ui.screen is ScreenId.ORDER_DONE
     entry = engine.store.entries_for_account("A1", 1)[0]
@@ -86,10 +92,7 @@ def test_logout_after_inactivity_and_on_next_tap(make_ui: UiFactory) -> None:
 
 def test_pay_pressed_twice_charges_once(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui(Mode.KIOSK)
-    tap(ui, ALICE)
-    touch(ui, "order")
-    touch(ui, "category", "Boissons")
-    touch(ui, "add", "drink-coffee")
+    order_drinks(ui, "drink-coffee")
     x, y = find(ui, "pay").rect.center
     for _ in range(2):  # two presses in the same frame, before the first sale is back
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1))
