@@ -63,6 +63,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "paid.title": ("Déjà payé", "Already paid"),
+    "paid.since": (
+        "{name} a payé il y a {seconds} s : rien n'a été encaissé",
+        "{name} paid {seconds} s ago: nothing was charged",
+    ),
+    "paid.previous": ("Ticket n° {seq}", "Receipt no. {seq}"),
+    "paid.again": ("Encaisser une 2e vente", "Charge a second sale"),
     "common.ok": ("OK", "OK"),
     "common.back": ("Retour", "Back"),
     "common.cancel": ("Annuler", "Cancel"),

@@ -81,3 +81,6 @@ class SiteSettings(Strict):
     max_amount: int = Field(default=50_000, gt=0)
     # Phone badges: how many 30 s time steps a code may be away from our clock.
     qr_window_steps: int = Field(default=1, ge=0, le=20)
+    # One charge per presentation: a credential charged less than this many seconds ago
+    # is not charged again without the cashier's confirmation (kiosk.presence).
+    repeat_holdoff_s: float = Field(default=3.0, ge=0, le=60)
