@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import os
 import resource
 import subprocess
@@ -148,11 +149,19 @@ class SlowLoad:
 
 
 def control_latency(url: str, timeout: float = 30.0) -> float:
-    """Seconds for one ``GET /v1/health`` on a new connection (as a terminal makes)."""
+    """Seconds for one ``GET /v1/health`` on a new connection (as a terminal makes);
+    raises unless it is answered 200 within ``timeout``."""
+    address = httpx.URL(url)
     start = time.perf_counter()
-    with httpx.Client(timeout=timeout) as client:
-        response = client.get(f"{url}/v1/health")
-    response.raise_for_status()
+    conn = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
+    try:
+        conn.request("GET", "/v1/health")
+        response = conn.getresponse()
+        response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"control request answered {response.status}")
     return time.perf_counter() - start
 
 
