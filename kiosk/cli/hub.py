@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sync.server.limits import HubLimits
+
 if TYPE_CHECKING:
     from sync.server import Hub
 
@@ -42,11 +44,41 @@ def _opened(db: Path) -> Iterator[Hub]:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(16),
+    default=HubLimits.max_connections,
+    show_default=True,
+    help="Open connections at most (lowered to fit the open-file limit).",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1),
+    default=HubLimits.header_timeout_s,
+    show_default=True,
+    help="Seconds a client has to send its request headers.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=HubLimits.body_timeout_s,
+    show_default=True,
+    help="Seconds a client has to send a request body, once its headers arrived.",
+)
 @click.pass_context
-def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
+def hub(
+    ctx: click.Context,
+    *,
+    db: Path | None,
+    host: str,
+    port: int,
+    max_connections: int,
+    header_timeout: float,
+    body_timeout: float,
+) -> None:
     """Serve the hub (sync API and admin API) in the foreground.
 
-    Create an admin token first with ``kiosk hub admin-token``.
+    Create an admin token first with ``kiosk hub token create``.
 
     \b
     Example:
@@ -57,10 +89,21 @@ def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
     if db is None:
         raise click.UsageError("--db is required to serve the hub")
     from sync.server import serve
+    from sync.server.limits import raise_open_file_limit
 
+    limits = HubLimits(
+        max_connections=max_connections,
+        header_timeout_s=header_timeout,
+        body_timeout_s=body_timeout,
+    )
+    raise_open_file_limit()
     with _opened(db) as service:
-        click.echo(f"hub on http://{host}:{port} (database {db})", err=True)
-        serve(service, host=host, port=port)
+        click.echo(
+            f"hub on http://{host}:{port} (database {db}, "
+            f"at most {limits.connection_bound()} connections)",
+            err=True,
+        )
+        serve(service, host=host, port=port, limits=limits)
 
 
 @hub.command("admin-token")

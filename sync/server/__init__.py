@@ -4,7 +4,8 @@
 ``serve(...)`` runs it under uvicorn (``kiosk hub``). Modules: ``errors`` (exception
 tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLite),
 ``sqlrows`` (row conversions, the delta read), ``service`` (the rules), ``app``
-(FastAPI routes), ``thread`` (serve in a background thread).
+(FastAPI routes), ``connections`` (timeouts and the connection bound of the HTTP
+server), ``thread`` (serve in a background thread).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.keyfile import KeyFileProblem, load_or_create
 from sync.server.errors import HubError, StorageError
+from sync.server.limits import HubLimits
 from sync.server.service import Hub
 from sync.server.storage import SqliteStorage
 
-__all__ = ["Hub", "HubError", "open_hub", "serve"]
+__all__ = ["Hub", "HubError", "HubLimits", "open_hub", "serve"]
 
 
 def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
@@ -37,10 +39,25 @@ def open_hub(db: Path | str, key: Path | str | None = None) -> Hub:
     return Hub(SqliteStorage(db_path), load_or_create_hub_key(key_path))
 
 
-def serve(hub: Hub, host: str = "127.0.0.1", port: int = 8700, log_level: str = "info") -> None:
-    """Run the hub's HTTP API in the foreground until interrupted."""
-    import uvicorn
+def serve(
+    hub: Hub,
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    log_level: str = "info",
+    limits: HubLimits | None = None,
+) -> None:
+    """Run the hub's HTTP API in the foreground until interrupted.
 
+    The open-file limit is raised as far as the hard limit allows, and the connection
+    bound kept below it (see ``sync.server.connections``).
+    """
     from sync.server.app import create_app
+    from sync.server.connections import build_server
+    from sync.server.limits import raise_open_file_limit
 
-    uvicorn.run(create_app(hub), host=host, port=port, log_level=log_level, access_log=False)
+    limits = limits or HubLimits()
+    raise_open_file_limit()
+    server = build_server(
+        create_app(hub), limits, host=host, port=port, log_level=log_level, access_log=False
+    )
+    server.run()

@@ -36,6 +36,7 @@ from sync.protocol.messages import (
     PushResponse,
 )
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+from sync.server.connections import LogDisconnects
 from sync.server.errors import HubError, InvalidRequestError, NotFoundError, TooLargeError
 from sync.server.records import AccountRecord, TerminalRecord
 from sync.server.service import Hub
@@ -165,6 +166,7 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     app.add_middleware(BodyLimit)
+    app.add_middleware(LogDisconnects)
     body_models: list[type[BaseModel]] = [
         EnrolRequest,
         PushRequest,

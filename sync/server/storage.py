@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -53,6 +54,19 @@ from sync.server.sqlrows import (
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
+PRIVATE = 0o600  # hub.db and its -wal and -shm: balances, token hashes
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the
+    database's mode), and tighten the files of a hub created before that."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE))
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if name.exists() and name.stat().st_mode & 0o777 != PRIVATE:
+                name.chmod(PRIVATE)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
 
 
 class SqliteStorage:
@@ -64,6 +78,7 @@ class SqliteStorage:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        _make_private(self.path)
         with self._write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
             done = {r[0] for r in db.execute("SELECT name FROM migrations")}
