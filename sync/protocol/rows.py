@@ -81,3 +81,6 @@ class SiteSettings(Strict):
     max_amount: int = Field(default=50_000, gt=0)
     # Phone badges: how many 30 s time steps a code may be away from our clock.
     qr_window_steps: int = Field(default=1, ge=0, le=20)
+    # Card and online top-ups: the smallest and largest amount a diner may choose (cents).
+    top_up_min: int = Field(default=500, gt=0)
+    top_up_max: int = Field(default=15_000, gt=0)
