@@ -14,6 +14,10 @@ next behaviour of ``script`` (then ``default``):
 - ``GARBAGE``: the card is debited, and the answer is unreadable bytes;
 - ``SPLIT``: approved, the answer in several TCP segments.
 
+Like a terminal, it serves one connection at a time, in the order they came: a
+request that reached it is always handled before the next connection is looked at.
+``choose`` (when set) picks each debit's behaviour instead of ``script``.
+
 ``CD=3`` answers with the last transaction (its CF echoes the till's reference);
 ``CD=2`` cancels the last approved transaction. ``debited`` is what the terminal
 really took (reference -> amount), the truth tests compare the till's journal with.
@@ -26,7 +30,9 @@ import contextlib
 import itertools
 import socket
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,7 +78,7 @@ class CaisseApSim:
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.1)
         self.port: int = self._server.getsockname()[1]
-        self._threads: list[threading.Thread] = []
+        self.choose: Callable[[], Behaviour] | None = None
         self._accept = threading.Thread(target=self._serve, name="caisse-ap-sim", daemon=True)
         self._accept.start()
 
@@ -85,8 +91,6 @@ class CaisseApSim:
         self._stop.set()
         self._accept.join(5)
         self._server.close()
-        for thread in self._threads:
-            thread.join(5)
 
     def __enter__(self) -> CaisseApSim:
         return self
@@ -103,9 +107,7 @@ class CaisseApSim:
                 continue
             except OSError:
                 return
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
-            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-            thread.start()
+            self._handle(conn)
 
     def _handle(self, conn: socket.socket) -> None:
         with conn:
@@ -131,6 +133,18 @@ class CaisseApSim:
             with self._lock:
                 self.requests.append(request)
                 self._answer(conn, request)
+
+    def _hold(self, conn: socket.socket) -> None:
+        """Say nothing for ``hold`` seconds, or until the client hangs up."""
+        deadline = time.monotonic() + self.hold
+        while time.monotonic() < deadline and not self._stop.is_set():
+            try:
+                if conn.recv(1) == b"":
+                    return
+            except TimeoutError:
+                continue
+            except OSError:
+                return
 
     def _send(self, conn: socket.socket, fields: dict[str, str]) -> None:
         # A client that went away has to find out what happened by itself.
@@ -199,7 +213,10 @@ class CaisseApSim:
         self._debit(conn, request)
 
     def _debit(self, conn: socket.socket, request: dict[str, str]) -> None:
-        behaviour = self.script.popleft() if self.script else self.default
+        if self.choose is not None:
+            behaviour = self.choose()
+        else:
+            behaviour = self.script.popleft() if self.script else self.default
         reference = request.get("CF", "")
         amount = int(request["CB"])
         if behaviour is Behaviour.CUT:
@@ -214,7 +231,7 @@ class CaisseApSim:
         elif behaviour is Behaviour.TIMEOUT:
             tx.reason = ap.Reason.INPUT_TIMEOUT
             self.last = tx
-            self._stop.wait(self.hold)
+            self._hold(conn)
             return
         else:
             tx.status = ap.Status.DONE
