@@ -299,6 +299,24 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
         ("Action réservée aux caissiers", "Cashiers only"),
         ("Présentez un badge caissier et son code", "Tap a cashier badge and enter its PIN"),
     ),
+    RejectReason.PAYMENT_UNAVAILABLE: (
+        ("Paiement par carte indisponible", "Card payment unavailable"),
+        (
+            "Aucun débit n'a été fait : rechargez en caisse ou dans l'application",
+            "Nothing was charged: top up at the till or in the app",
+        ),
+    ),
+    RejectReason.PAYMENT_DECLINED: (
+        ("Paiement carte refusé", "Card payment declined"),
+        ("Aucun débit n'a été fait", "Nothing was charged"),
+    ),
+    RejectReason.PAYMENT_PENDING: (
+        ("Un paiement carte est en attente", "A card payment is pending"),
+        (
+            "Un caissier doit vérifier le paiement précédent",
+            "A cashier must check the previous payment",
+        ),
+    ),
 }
 
 

@@ -84,3 +84,6 @@ class SiteSettings(Strict):
     # One charge per presentation: a credential charged less than this many seconds ago
     # is not charged again without the cashier's confirmation (kiosk.presence).
     repeat_holdoff_s: float = Field(default=3.0, ge=0, le=60)
+    # Card and online top-ups: the smallest and largest amount a diner may choose (cents).
+    top_up_min: int = Field(default=500, gt=0)
+    top_up_max: int = Field(default=15_000, gt=0)
