@@ -15,7 +15,6 @@ import pygame
 
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, Pricer, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
@@ -172,7 +171,7 @@ class TillScreen(Screen):
             pygame.Rect(inner.x, inner.y, inner.width, line_h),
             size="large",
         )
-        rows = [(item.label, display_money(item.price)) for item in ui.session.tray]
+        rows = [(item.label, tr.money(item.price)) for item in ui.session.tray]
         if not rows:
             rows = [(tr.t("till.empty_tray"), "")]
         total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
@@ -185,7 +184,7 @@ class TillScreen(Screen):
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
         painter.text(surface, tr.t("till.total"), total, size="large")
         painter.text(
-            surface, display_money(tray_total(ui.session.tray)), total, size="large", align="right"
+            surface, tr.money(tray_total(ui.session.tray)), total, size="large", align="right"
         )
         hint = tr.t("till.paying") if self.paying else tr.t("till.tap_badge")
         painter.text(

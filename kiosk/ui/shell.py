@@ -403,7 +403,7 @@ class Ui:
             since = (self.now() - self.offline_since).total_seconds()
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
         for source, fault in sorted(self.faults.items()):
-            words = self.tr.label("fault", fault.kind, default=fault.message)
+            words = self.tr.fault(fault.kind)
             key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
             texts.append(self.tr.t(key, source=source, message=words))
         if (
