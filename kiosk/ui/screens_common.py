@@ -14,7 +14,7 @@ import pygame
 from kiosk.engine.pricing import PricedTicket
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Lang, Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Catalogue, tray_ticket
 from kiosk.ui.theme import Layout
@@ -22,12 +22,12 @@ from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
 
 
-def ticket_rows(result: Accepted, lang: str = "fr") -> list[tuple[str, str]]:
+def ticket_rows(result: Accepted, lang: Lang = Lang.FR) -> list[tuple[str, str]]:
     """The lines of an accepted sale as (label, amount) rows."""
     ticket = result.ticket
     if isinstance(ticket, PricedTicket):
-        shown = tray_ticket(ticket, lang)
-        return [(line.label, display_money(line.amount)) for line in shown.lines]
+        shown = tray_ticket(ticket, lang.value)
+        return [(line.label, display_money(line.amount, lang)) for line in shown.lines]
     return []
 
 
@@ -87,9 +87,7 @@ def catalogue_buttons(
     items = catalogue.in_category(category)
     for cell, item in zip(layout.grid(area, len(items), item_columns), items, strict=True):
         if cell.bottom <= area.bottom:
-            buttons.append(
-                Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
-            )
+            buttons.append(Button(cell, f"{item.label}\n{tr.money(item.price)}", "add", item.id))
     return buttons
 
 
@@ -183,13 +181,13 @@ class AcceptedScreen(ResultScreen):
             align="center",
         )
         y += line_h
-        lines = ticket_rows(result, ui.tr.lang.value)
+        lines = ticket_rows(result, tr.lang)
         totals = []
         subsidy = subsidy_of(result)
         if subsidy:
-            totals.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
-        totals.append((tr.t("accepted.total"), display_money(result.amount)))
-        totals.append((tr.t("accepted.balance"), display_money(result.balance_after)))
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals.append((tr.t("accepted.total"), tr.money(result.amount)))
+        totals.append((tr.t("accepted.balance"), tr.money(result.balance_after)))
         area = pygame.Rect(
             body.x + body.width // 8,
             y,
@@ -343,7 +341,7 @@ class AmountScreen(Screen):
         painter.text(surface, self.params["title"], pygame.Rect(info.x, info.y, info.width, line_h))
         painter.text(
             surface,
-            display_money(self.value()),
+            self.ui.tr.money(self.value()),
             pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
             size="huge",
         )

@@ -17,7 +17,6 @@ import pygame
 from kiosk.engine.results import Accepted, Refused
 from kiosk.service import AlreadyPaid, Sale
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, tray_total
 from kiosk.ui.screens_common import (
@@ -209,7 +208,7 @@ class TillScreen(Screen):
             pygame.Rect(inner.x, inner.y, inner.width, line_h),
             size="large",
         )
-        rows = [(item.label, display_money(item.price)) for item in ui.session.tray]
+        rows = [(item.label, tr.money(item.price)) for item in ui.session.tray]
         if not rows:
             rows = [(tr.t("till.empty_tray"), "")]
         total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
@@ -222,7 +221,7 @@ class TillScreen(Screen):
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
         painter.text(surface, tr.t("till.total"), total, size="large")
         painter.text(
-            surface, display_money(tray_total(ui.session.tray)), total, size="large", align="right"
+            surface, tr.money(tray_total(ui.session.tray)), total, size="large", align="right"
         )
         hint = tr.t("till.paying") if self.paying else tr.t("till.tap_badge")
         painter.text(
@@ -285,8 +284,8 @@ class AlreadyPaidScreen(ResultScreen):
         y += line_h
         totals = [
             (tr.t("paid.previous", seq=previous.seq), ""),
-            (tr.t("accepted.total"), display_money(previous.amount)),
-            (tr.t("accepted.balance"), display_money(previous.balance_after)),
+            (tr.t("accepted.total"), tr.money(previous.amount)),
+            (tr.t("accepted.balance"), tr.money(previous.balance_after)),
         ]
         area = pygame.Rect(
             body.x + body.width // 8,
@@ -294,7 +293,7 @@ class AlreadyPaidScreen(ResultScreen):
             body.width * 3 // 4,
             body.bottom - layout.button_h - layout.gap - y,
         )
-        size, rows = fit_rows(layout, area.height, ticket_rows(previous, tr.lang.value), totals)
+        size, rows = fit_rows(layout, area.height, ticket_rows(previous, tr.lang), totals)
         painter.lines(surface, rows, area, size=size)
 
 
