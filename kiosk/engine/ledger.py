@@ -40,6 +40,7 @@ from sync.journal import (
 )
 from sync.money import Money
 from sync.phonebadge import PhoneCode
+from sync.protocol.payloads import build_payload
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import (
     AccountKind,
@@ -223,9 +224,13 @@ class Engine:
         *,
         settings: SiteSettings | None = None,
     ) -> Entry:
+        """Write one entry; its payload goes through its kind's model
+        (``sync.protocol.payloads``): a field that does not fit raises PayloadError."""
         seq, prev_hash = self.store.head(db)
         now = self._clock()
-        body = {"business_day": self.business_day(now, settings=settings), **payload}
+        body = build_payload(
+            kind, {"business_day": self.business_day(now, settings=settings), **payload}
+        )
         entry = make_entry(
             key=self._key,
             terminal_id=self.terminal_id,
@@ -280,7 +285,13 @@ class Engine:
             ) or self._check_debit(state, usable, amount, offline, db, settings=settings)
             if refused is not None:
                 return refused
-            payload.update({"credential": cred.value, "means": "balance"})
+            payload.update(
+                {
+                    "credential": cred.value,
+                    "means": "balance",
+                    "balance_after": (usable - amount).cents,
+                }
+            )
             try:
                 entry = self._append(
                     db, kind, state.row.id, -amount.cents, payload, settings=settings
@@ -347,7 +358,7 @@ class Engine:
                 EntryKind.TOP_UP,
                 account_id,
                 amount.cents,
-                {"means": means, "cashier": cashier},
+                {"means": means, "cashier": cashier, "balance_after": (usable + amount).cents},
             )
         return Accepted(entry, account_id, state.row.display_name, amount, usable + amount)
 
@@ -388,6 +399,7 @@ class Engine:
                     "cancelled_kind": original.kind,
                     "cashier": cashier,
                     "reason": reason,
+                    "balance_after": usable.cents + amount,
                 },
             )
         return Accepted(

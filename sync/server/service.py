@@ -7,6 +7,7 @@ an ``ErrorBody``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -39,7 +40,7 @@ from sync.protocol.rows import (
     CredentialStatus,
     SiteSettings,
 )
-from sync.server import visits
+from sync.server import entry_rules, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -161,7 +162,11 @@ class Hub:
     def push(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> PushResponse:
         """Apply the entries that continue the terminal's chain; ignore duplicates.
 
-        Nothing is stored unless the whole batch is valid.
+        All or nothing: nothing is stored unless every fresh entry of the batch has a
+        good chain and signature and keeps the site's rules (``entry_rules``). The
+        state derived from the entries (balances, flags, subsidy marks, guests served
+        by visits) is computed in the transaction that stores them, on the
+        terminal's site only.
         """
         for entry in entries:
             if entry.terminal_id != terminal.id:
@@ -177,9 +182,13 @@ class Hub:
                 return PushResponse(
                     applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
                 )
-            outcome = self.storage.apply_entries(terminal, fresh, self.clock())
+            entry_rules.check_entries(
+                self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
+            )
+            with visits.serialised(fresh):
+                derive = functools.partial(visits.derive, entries=fresh)
+                outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
-                visits.entries_applied(self, terminal, fresh)
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",
@@ -231,8 +240,6 @@ class Hub:
             problem = entry_problem(entry, key)
             if problem is not None:
                 raise BadSignatureError(f"entry {entry.id}: {problem}", applied_seq=applied)
-            if entry.account is None and entry.amount != 0:
-                raise InvalidRequestError(f"entry {entry.id}: an amount needs an account")
             prev_hash = entry.hash
         return fresh
 
