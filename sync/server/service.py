@@ -39,6 +39,8 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     SiteSettings,
+    credential_problem,
+    settings_problem,
 )
 from sync.server import entry_rules, visits
 from sync.server.errors import (
@@ -261,6 +263,7 @@ class Hub:
     # Admin: sites, accounts, ledger, credentials, documents -------------------------------
 
     def create_site(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         if self.storage.site_settings(settings.site_code) is not None:
             raise ConflictError(f"site {settings.site_code} already exists")
         self.storage.create_site(settings, self.clock())
@@ -272,6 +275,7 @@ class Hub:
         return settings
 
     def update_settings(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         self.settings(settings.site_code)
         self.storage.update_site_settings(settings)
 
@@ -336,6 +340,9 @@ class Hub:
     def assign_credential(
         self, value: str, kind: CredentialKind, account_id: str, public_key: str | None = None
     ) -> CredentialRow:
+        problem = credential_problem(value, kind)
+        if problem is not None:
+            raise InvalidRequestError(problem)
         account = self.account(account_id)
         existing = self.storage.credential(value)
         if existing is not None and existing[0] != account.site:
@@ -363,6 +370,9 @@ class Hub:
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
         _, row = self.credential(old)
+        problem = credential_problem(new, row.kind)
+        if problem is not None:
+            raise InvalidRequestError(f"new_{problem}")
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
         self.set_credential_status(old, CredentialStatus.LOST)
@@ -379,6 +389,13 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+
+def _check_settings(settings: SiteSettings) -> None:
+    """Settings are checked where they are written: a bad one would stop every till."""
+    problem = settings_problem(settings)
+    if problem is not None:
+        raise InvalidRequestError(problem)
 
 
 def _check_public_key(text: str) -> None:

@@ -115,12 +115,12 @@ def test_changes_page_through_a_snapshot_then_deltas(
 
 
 def test_replacing_a_badge_keeps_the_balance(site: str, admin: Admin, enrol: EnrolFn) -> None:
-    admin.post("/v1/admin/credentials/nfc:04A1B2C3/replace", {"new_value": "nfc:0AFFFF"})
+    admin.post("/v1/admin/credentials/nfc:04A1B2C3/replace", {"new_value": "nfc:0AFFFF01"})
     view = admin.account("A1")
     assert view["account"]["balance"] == 1000  # type: ignore[index]
     assert {c["value"]: c["status"] for c in view["credentials"]} == {  # type: ignore[attr-defined]
         "nfc:04A1B2C3": "lost",
-        "nfc:0AFFFF": "active",
+        "nfc:0AFFFF01": "active",
     }
 
 
