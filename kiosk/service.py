@@ -240,25 +240,21 @@ class TillService:
         return serve_visit(self.engine, visit, items, guests, menu=menu, cashier=by)
 
     def print_receipt(self, result: Accepted | int, *, duplicate: bool = False) -> Printed:
-        """Print the receipt of an accepted operation (or of entry ``seq``)."""
+        """Print the receipt of an accepted operation (or of entry ``seq``).
+
+        Every figure comes from the signed entry, the balance after the sale included,
+        so a receipt printed later or again (``duplicate``) shows the same sale."""
         seq = result.seq if isinstance(result, Accepted) else result
         entry = self.engine.store.entry(seq)
         if entry is None:
             return Printed(False, f"no entry {seq}")
         if self.printer is None:
             return Printed(False, "no printer configured")
-        balance = None  # a duplicate does not show today's balance
-        if entry.account is not None and not duplicate:
-            try:
-                balance = self.engine.usable_balance(entry.account).cents
-            except LookupError:
-                balance = None
         settings = self.engine.settings()
         data = receipt_for(
             entry,
             site_name=self.site_name or settings.site_name,
             timezone=settings.timezone,
-            new_balance=balance,
             duplicate=duplicate,
             training=self.training,
         )
@@ -268,7 +264,12 @@ class TillService:
             log.warning("receipt %s not printed: %s", seq, exc)
             self.engine.record_event(
                 EntryKind.DEVICE_FAULT,
-                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
+                {
+                    "source": self.printer.source,
+                    "fault": "print_failed",
+                    "message": str(exc)[:500],
+                    "ticket": seq,
+                },
             )
             return Printed(False, str(exc))
         png = None

@@ -133,4 +133,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE accounts ADD COLUMN subsidy TEXT;
         """,
     ),
+    (
+        "0003_trust",
+        """
+        -- SQLite turns an integer sum past 64 bits into REAL: a balance never is one.
+        CREATE TRIGGER accounts_balance_insert BEFORE INSERT ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        CREATE TRIGGER accounts_balance_update BEFORE UPDATE OF balance ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        """,
+    ),
 ]

@@ -27,10 +27,11 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
-from sync.server.errors import StorageError
+from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
     AccountRecord,
     ApplyOutcome,
+    Derive,
     Flag,
     Movement,
     TerminalRecord,
@@ -39,12 +40,15 @@ from sync.server.schema import MIGRATIONS
 from sync.server.sqlrows import (
     ACCOUNT_COLS,
     ENTRY_COLS,
+    SITE_ENTRIES,
     TERMINAL_COLS,
+    SqlitePushTx,
     account_params,
     account_record,
     chunks,
     credential_row,
     entry_record,
+    fits_int64,
     floor_of,
     read_changes,
     statements,
@@ -286,12 +290,19 @@ class SqliteStorage:
         return {int(seq): str(digest) for seq, digest in rows}
 
     def apply_entries(
-        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+        self,
+        terminal: TerminalRecord,
+        entries: Sequence[Entry],
+        now: datetime,
+        derive: Derive | None = None,
     ) -> ApplyOutcome | None:
-        """Apply verified entries that continue ``terminal``'s chain, in one transaction.
+        """Apply verified entries that continue ``terminal``'s chain, in one transaction,
+        with ``derive`` (state computed from entries, e.g. visits) in that transaction.
 
         Returns None, changing nothing, when the terminal's applied sequence moved since
-        ``terminal`` was read (a concurrent push): the caller reads it again.
+        ``terminal`` was read (a concurrent push): the caller reads it again. Raises
+        EntryRefusedError, changing nothing, when an entry would take a balance past
+        64 bits.
         """
         stamp = format_ts(now)
         flags: list[Flag] = []
@@ -332,6 +343,8 @@ class SqliteStorage:
                 if known:
                     changed.append(account_id)
             self._bump(db, terminal.site, "account", changed)
+            if derive is not None:
+                derive(SqlitePushTx(db, terminal.site, self._bump, stamp))
             last = entries[-1]
             db.execute(
                 "UPDATE terminals SET applied_seq = ?, last_hash = ?, last_seen = ? WHERE id = ?",
@@ -359,14 +372,21 @@ class SqliteStorage:
             return False, [flag]
         record = account_record(row)
         if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            mark = subsidy.mark_of(entry_record(r) for r in db.execute(sql, (account_id,)))
+            rows = db.execute(SITE_ENTRIES, (account_id, terminal.site))
+            mark = subsidy.mark_of(entry_record(r) for r in rows)
         else:
             mark = subsidy.follow(record.row.subsidy, entries)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:
             balance += e.amount
+            if not fits_int64(balance):
+                raise EntryRefusedError(
+                    e.id,
+                    "balance_overflow",
+                    f"account {account_id} would pass the 64-bit limit",
+                    applied_seq=terminal.applied_seq,
+                )
             if floor is not None and e.amount < 0 and balance < floor and not flagged:
                 flag = Flag(account_id, "below_floor", terminal.id, e.seq, balance, stamp)
                 self._insert_flag(db, terminal.site, flag)
@@ -406,6 +426,16 @@ class SqliteStorage:
                 "ORDER BY seq LIMIT ?"
             )
             return [entry_record(r) for r in db.execute(sql, (terminal_id, after, limit))]
+
+    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None:
+        """The sequence of the terminal's entry that cancels its entry ``seq``, if any."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? AND kind = 'cancel' "
+                "AND json_extract(payload, '$.cancels') = ? LIMIT 1",
+                (terminal_id, seq),
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def entries_of_account(self, account_id: str) -> list[Entry]:
         with self._conn() as db:
@@ -493,6 +523,11 @@ class SqliteStorage:
                 if seen is not None:
                     sql = "SELECT balance FROM accounts WHERE id = ?"
                     return int(db.execute(sql, (seen[0],)).fetchone()[0]), False
+            current = db.execute(
+                "SELECT balance FROM accounts WHERE id = ?", (movement.account_id,)
+            ).fetchone()
+            if current is not None and not fits_int64(int(current[0]) + movement.amount):
+                raise InvalidRequestError("amount: the balance would pass the 64-bit limit")
             db.execute(
                 "INSERT INTO hub_ledger (account_id, kind, amount, ref, note, ts) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -599,6 +634,15 @@ class SqliteStorage:
             return None
         data: dict[str, Any] = json.loads(row[0])
         return data
+
+    def has_document(self, site: str, kind: str, doc_id: str) -> bool:
+        """Whether the site has (or had: deleted ones count) this document."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT 1 FROM documents WHERE site = ? AND kind = ? AND id = ?",
+                (site, kind, doc_id),
+            ).fetchone()
+        return row is not None
 
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]:
         """The site's live documents of one kind, by id (deleted ones left out)."""
