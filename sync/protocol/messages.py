@@ -58,6 +58,7 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature"  # hash or signature invalid: nothing stored
     UNSUPPORTED_VERSION = "unsupported_version"
     INTERNAL = "internal"
+    RATE_LIMITED = "rate_limited"  # retry after the answer's Retry-After seconds
 
 
 MAX_DETAIL = 2000  # characters of an error's detail
