@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sync.server.limits import HubLimits
+from sync.server.limits import HubLimits, Rate, RateLimits
 
 if TYPE_CHECKING:
     from sync.server import Hub
@@ -24,12 +24,12 @@ db_option = click.option(
 
 
 @contextmanager
-def _opened(db: Path) -> Iterator[Hub]:
+def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
     """The hub service on ``db``, closed after; a hub error is a clean CLI error."""
     from sync.server import HubError, open_hub
 
     try:
-        service = open_hub(db)
+        service = open_hub(db, rates=rates)
     except HubError as exc:
         raise click.ClickException(exc.detail) from exc
     try:
@@ -65,6 +65,20 @@ def _opened(db: Path) -> Iterator[Hub]:
     show_default=True,
     help="Seconds a client has to send a request body, once its headers arrived.",
 )
+@click.option(
+    "--enrol-rate",
+    type=click.IntRange(1),
+    default=RateLimits.enrol.per_minute,
+    show_default=True,
+    help="Enrolment attempts a minute per site (twice that at once).",
+)
+@click.option(
+    "--admin-write-rate",
+    type=click.IntRange(1),
+    default=RateLimits.admin_writes.per_minute,
+    show_default=True,
+    help="Admin writes a minute per admin token (half that at once).",
+)
 @click.pass_context
 def hub(
     ctx: click.Context,
@@ -75,6 +89,8 @@ def hub(
     max_connections: int,
     header_timeout: float,
     body_timeout: float,
+    enrol_rate: int,
+    admin_write_rate: int,
 ) -> None:
     """Serve the hub (sync API and admin API) in the foreground.
 
@@ -96,8 +112,12 @@ def hub(
         header_timeout_s=header_timeout,
         body_timeout_s=body_timeout,
     )
+    rates = RateLimits(
+        enrol=Rate(enrol_rate, burst=2 * enrol_rate),
+        admin_writes=Rate(admin_write_rate, burst=max(1, admin_write_rate // 2)),
+    )
     raise_open_file_limit()
-    with _opened(db) as service:
+    with _opened(db, rates) as service:
         click.echo(
             f"hub on http://{host}:{port} (database {db}, "
             f"at most {limits.connection_bound()} connections)",
@@ -110,7 +130,7 @@ def hub(
 @db_option
 @click.option("--label", default="admin", show_default=True)
 def admin_token(db: Path, label: str) -> None:
-    """Create an admin token (printed once; the hub keeps only its hash).
+    """Create an admin token (the same as ``kiosk hub token create``).
 
     \b
     Example:
@@ -118,6 +138,68 @@ def admin_token(db: Path, label: str) -> None:
     """
     with _opened(db) as service:
         click.echo(service.create_admin_token(label))
+
+
+@hub.group("token")
+def token() -> None:
+    """List, create and revoke admin tokens (the hub keeps only their hashes).
+
+    \b
+    Example:
+      kiosk hub token list --db var/hub/hub.db
+    """
+
+
+@token.command("list")
+@db_option
+def token_list(db: Path) -> None:
+    """List admin tokens: id, created, revoked, label (never the tokens themselves).
+
+    \b
+    Example:
+      kiosk hub token list --db var/hub/hub.db
+    """
+    with _opened(db) as service:
+        records = service.list_admin_tokens()
+    for r in records:
+        state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
+        click.echo(f"{r.id}  {r.created_at}  {state}  {r.label}")
+    if not records:
+        click.echo("no admin tokens", err=True)
+
+
+@token.command("create")
+@db_option
+@click.option("--label", default="admin", show_default=True, help="Who or what holds it.")
+def token_create(db: Path, label: str) -> None:
+    """Create an admin token: printed once on stdout, its id on stderr.
+
+    \b
+    Example:
+      kiosk hub token create --db var/hub/hub.db --label back-office
+    """
+    from sync.server.service import admin_token_id
+
+    with _opened(db) as service:
+        new = service.create_admin_token(label)
+    click.echo(new)
+    click.echo(f"admin token {admin_token_id(new)} ({label}) created", err=True)
+
+
+@token.command("revoke")
+@db_option
+@click.argument("token_id")
+def token_revoke(db: Path, token_id: str) -> None:
+    """Revoke an admin token by its id (see ``kiosk hub token list``); at once for
+    every hub process on this database.
+
+    \b
+    Example:
+      kiosk hub token revoke --db var/hub/hub.db 3f9c0a1b2c4d
+    """
+    with _opened(db) as service:
+        service.revoke_admin_token(token_id)
+    click.echo(f"admin token {token_id} revoked")
 
 
 @hub.command("site")

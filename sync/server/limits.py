@@ -31,6 +31,31 @@ class HubLimits:
         return max(16, min(self.max_connections, soft - self.fd_reserve))
 
 
+@dataclass(frozen=True)
+class Rate:
+    """``per_minute`` requests a minute on average, ``burst`` of them at once."""
+
+    per_minute: int
+    burst: int
+
+    @property
+    def interval_ms(self) -> int:
+        return max(1, 60_000 // self.per_minute)
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Per-key rates the service enforces (429 with ``Retry-After`` beyond them).
+
+    Enrolment is counted per site named (each guess at an enrolment token names a site,
+    and presents a new token, so a count per token would stop nothing); admin writes
+    (POST, PUT, PATCH, DELETE) per admin token.
+    """
+
+    enrol: Rate = Rate(per_minute=10, burst=20)
+    admin_writes: Rate = Rate(per_minute=1200, burst=600)
+
+
 def raise_open_file_limit(target: int = 65536) -> int:
     """Raise this process's soft open-file limit towards ``target`` (never above the
     hard limit); the new soft limit."""

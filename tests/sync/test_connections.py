@@ -232,3 +232,14 @@ def test_the_shipped_unit_lifts_the_open_file_limit_and_hardens_the_hub() -> Non
         "CapabilityBoundingSet": "",
     }
     assert {key: service.get(key) for key in expected} == expected
+
+
+def test_headers_above_the_size_bound_get_400(service: Hub) -> None:
+    thread = serve(service)
+    try:
+        with connect(thread) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: hub\r\nX-Big: " + b"x" * 20_000)
+            data, _ = read_all(sock, within=5)
+        assert data.startswith(b"HTTP/1.1 400 "), data[:100]
+    finally:
+        thread.stop()
