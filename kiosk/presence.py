@@ -15,8 +15,9 @@ charged only when
 
 Otherwise the verdict is ``Repeat`` with the previous charge's reference, and
 nothing is charged unless the cashier confirms a second sale. A charge whose sale is
-still being committed blocks every other charge of that credential; a sale that is
-refused or fails is ``released`` and leaves the previous state as it was.
+still being committed blocks every other charge of that credential. A charge protects
+until the first presentation found new: when that one's sale is refused (``released``)
+the diner may top up and tap again for the same tray.
 
 ``ChargeGuard`` is pure: no clock, no I/O, no threads. Every call takes the time
 (monotonic seconds) from its caller, in the order the events happened; the till
@@ -31,7 +32,8 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """Go ahead: charge this presentation, then report ``accepted`` or ``released``."""
+    """Go ahead: charge this presentation, then report ``accepted`` or ``released``.
+    ``confirmed``: admitted only because the cashier confirmed a second sale."""
 
     key: str
     token: int
@@ -125,17 +127,17 @@ class ChargeGuard:
         ``confirmed``: the cashier asked for a second sale; only a charge still being
         committed is then refused."""
         record = self._charges.get(key)
+        forced = False
         if record is not None:
             since = at - record.charged_at
-            repeat = record.ref is None or not (
-                confirmed or (record.new_presentation and since >= self.holdoff_s)
-            )
-            if repeat:
+            new = record.new_presentation and since >= self.holdoff_s
+            if record.ref is None or not (new or confirmed):
                 return Repeat(key, record.ref, max(0.0, since))
+            forced = not new
         token = next(self._tokens)
         away = key not in self._on_reader  # a scanned code is gone already
         self._charges[key] = _Record(token, at, None, left=away, previous=record)
-        return Charge(key, token, confirmed)
+        return Charge(key, token, forced)
 
     def accepted(self, charge: Charge, ref: int) -> None:
         """The charge was committed as entry ``ref``."""
@@ -144,12 +146,16 @@ class ChargeGuard:
             self._charges[charge.key] = replace(record, ref=ref, previous=None)
 
     def released(self, charge: Charge) -> None:
-        """The charge was refused or failed: nothing was taken, forget it."""
+        """The charge was refused or failed: nothing was taken.
+
+        A presentation the rule found new ends the protection of the charge before it,
+        even when its own sale is refused (the diner tops up and taps again for the same
+        tray); one only the cashier forced through leaves that charge as it was."""
         record = self._charges.get(charge.key)
         if record is None or record.token != charge.token:
             return
         previous = record.previous
-        if previous is None:
+        if previous is None or not charge.confirmed:
             del self._charges[charge.key]
             return
         if record.left:  # it left after the admission: that absence counts for both

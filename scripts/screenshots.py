@@ -113,6 +113,11 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     tap(ui, ALICE)
     shot(ui, "accepted")
     touch(ui, "ok")
+    add(ui, "coffee")  # the next diner's first item
+    tap(ui, ALICE)  # Alice's badge again, a second later: nothing is charged
+    shot(ui, "already-paid")
+    touch(ui, "ok")
+    touch(ui, "clear")
     for _ in range(2):
         add(ui, "cake-order")
     tap(ui, BRUNO)  # 5,00 + 3,00 overdraft: 48,00 is refused with its shortfall

@@ -24,6 +24,7 @@ from kiosk.ui.screens_common import (
     catalogue_buttons,
     fit_rows,
     pick_category,
+    subsidy_of,
     ticket_rows,
 )
 from kiosk.ui.shell import Ui
@@ -282,8 +283,14 @@ class AlreadyPaidScreen(ResultScreen):
         since = tr.t("paid.since", name=previous.display_name, seconds=round(paid.since_s))
         painter.text(surface, since, pygame.Rect(body.x, y, body.width, line_h), align="center")
         y += line_h
-        totals = [
+        lines = [
             (tr.t("paid.previous", seq=previous.seq), ""),
+            *ticket_rows(previous, tr.lang),
+        ]
+        totals = []
+        if subsidy := subsidy_of(previous):
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals += [
             (tr.t("accepted.total"), tr.money(previous.amount)),
             (tr.t("accepted.balance"), tr.money(previous.balance_after)),
         ]
@@ -293,7 +300,7 @@ class AlreadyPaidScreen(ResultScreen):
             body.width * 3 // 4,
             body.bottom - layout.button_h - layout.gap - y,
         )
-        size, rows = fit_rows(layout, area.height, ticket_rows(previous, tr.lang), totals)
+        size, rows = fit_rows(layout, area.height, lines, totals)
         painter.lines(surface, rows, area, size=size)
 
 

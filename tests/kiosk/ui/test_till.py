@@ -10,14 +10,14 @@ import pygame
 from kiosk.engine import Engine
 from kiosk.presence import Charge
 from kiosk.service import Sale, TillService
-from kiosk.ui.events import CodeScanned, DeviceFaulted, DeviceReadied
+from kiosk.ui.events import BadgeLifted, BadgeTapped, CodeScanned, DeviceFaulted, DeviceReadied
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.screens_common import AcceptedScreen, subsidy_of, ticket_rows
 from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
 from tests.kiosk.ui.conftest import ALICE, BRUNO, MENU, UiFactory
-from tests.kiosk.ui.helpers import click, key, tap, touch
+from tests.kiosk.ui.helpers import add, click, key, tap, touch
 
 
 def test_compose_tray_and_pay_at_the_diners_tariff(make_ui: UiFactory, engine: Engine) -> None:
@@ -165,3 +165,28 @@ def test_a_sale_that_fails_leaves_the_till_ready_for_the_next_badge(
     assert engine.store.last_seq() == 0  # nothing written
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
+
+
+def test_a_badge_back_after_the_holdoff_with_a_new_tray_pays_again(
+    make_ui: UiFactory, engine: Engine, clock: FakeClock
+) -> None:
+    ui = make_ui()
+    touch(ui, "add", "salad")
+    ui.inputs.put(BadgeTapped(ALICE))  # placed, and left on the reader
+    ui.settle()
+    assert ui.screen is ScreenId.ACCEPTED
+    touch(ui, "ok")
+    touch(ui, "add", "salad")  # the next tray, under Alice's card
+    ui.inputs.put(BadgeLifted(ALICE))
+    ui.inputs.put(BadgeTapped(ALICE))
+    ui.settle()
+    assert ui.screen is ScreenId.ALREADY_PAID  # a flicker, not a diner
+    touch(ui, "ok")
+    clock.advance(seconds=engine.settings().repeat_holdoff_s)
+    ui.inputs.put(BadgeLifted(ALICE))
+    ui.settle()
+    touch(ui, "clear")
+    add(ui, "coffee")  # a new tray while the card is away
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.ACCEPTED
+    assert [e.amount for e in engine.store.entries_for_account("A1", 5)] == [-80, -280]
