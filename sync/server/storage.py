@@ -191,11 +191,14 @@ class SqliteStorage:
             rows = db.execute("SELECT settings FROM sites ORDER BY code").fetchall()
         return [SiteSettings.model_validate_json(r[0]) for r in rows]
 
-    def add_enrolment_token(self, site: str, token_hash: str, expires_at: datetime) -> None:
+    def add_enrolment_token(
+        self, site: str, token_hash: str, expires_at: datetime, mode: str | None = None
+    ) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO enrolment_tokens (token_hash, site, expires_at) VALUES (?, ?, ?)",
-                (token_hash, site, format_ts(expires_at)),
+                "INSERT INTO enrolment_tokens (token_hash, site, expires_at, mode) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, site, format_ts(expires_at), mode),
             )
 
     def enrol_terminal(
@@ -213,7 +216,8 @@ class SqliteStorage:
                 return False
             db.execute(
                 """INSERT INTO terminals (id, site, name, public_key, token_hash, applied_seq,
-                       last_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)""",
+                       last_hash, enrolled_at, mode) VALUES (?, ?, ?, ?, ?, 0, ?, ?,
+                       (SELECT mode FROM enrolment_tokens WHERE token_hash = ?))""",
                 (
                     terminal.id,
                     terminal.site,
@@ -222,6 +226,7 @@ class SqliteStorage:
                     token_hash_api,
                     GENESIS_HASH,
                     stamp,
+                    token_hash,
                 ),
             )
         return True

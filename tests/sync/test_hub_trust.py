@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sync.client import HubClient
+from sync.client import HubClient, RefusedError
 from sync.journal import Entry
-from tests.sync.conftest import EnrolFn
+from tests.sync.conftest import EnrolFn, TillFactory
 from tests.sync.live import Admin, JournalWriter, LiveHub, make_site
 
 INT64_MAX = 2**63 - 1
@@ -261,3 +261,70 @@ def test_the_hub_database_never_holds_a_real_balance(sites: None, live_hub: Live
     with sqlite3.connect(live_hub.db) as db, pytest.raises(sqlite3.IntegrityError):
         db.execute("UPDATE accounts SET balance = balance + ? WHERE id = 'A1'", (INT64_MAX,))
     assert balance_types(live_hub) == {"integer"}
+
+
+def test_a_terminal_enrolled_as_a_kiosk_writes_only_what_a_kiosk_does(
+    sites: None, admin: Admin, live_hub: LiveHub
+) -> None:
+    token = admin.post("/v1/admin/sites/SA/enrolment-tokens", {"mode": "kiosk"}, expect=201)
+    term = JournalWriter("")
+    with HubClient(live_hub.url) as anonymous:
+        reply = anonymous.enrol("SA", token.json()["token"], term.public_key, "borne 1")
+    term.terminal_id = reply.terminal_id
+    with HubClient(live_hub.url, reply.api_token) as client:
+        top = {"cashier": "kiosk", "balance_after": 10_500}
+        for kind, amount, payload in [
+            ("sale", -450, {"credential": "nfc:0A0A0A01"}),
+            ("guest_meal", -450, {"credential": "nfc:0A0A0A01"}),
+            ("top_up", 500, {"means": "cash", **top}),
+        ]:
+            entry = term.add(kind, "A1", amount, **payload)
+            refused(push(client, [entry]), entry, "kind_not_allowed")
+            term.entries.pop()
+        order = term.add("order", "A1", -450, credential="nfc:0A0A0A01", mode="kiosk")
+        card = term.add("top_up", "A1", 500, means="card", **top)
+        assert push(client, [order, card]).status_code == 200
+        cancel = term.add(
+            "cancel", "A1", 450, cancels=1, cancelled_kind="order", cashier="kiosk", reason="x"
+        )
+        refused(push(client, [cancel]), cancel, "kind_not_allowed")
+    assert admin.balance("A1") == 10_050
+
+
+def test_a_visits_guest_meal_is_billed_to_the_visits_account(
+    sites: None, enrol: EnrolFn, admin: Admin
+) -> None:
+    admin.accounts("SA", {"id": "A2", "display_name": "Ana", "balance": 3_000})
+    visit = admin.post(
+        "/v1/admin/sites/SA/visits",
+        {"visitor": "V", "day": TODAY, "guests": 2, "host_account_id": "A1"},
+        expect=201,
+    ).json()
+    term, client = enrol("SA")
+    meal = {"visit_id": visit["id"], "guests": 1, "billing": "host", "cashier": "C1"}
+    wrong = term.add("guest_meal", "A2", -900, means="visit", **meal)
+    refused(push(client, [wrong]), wrong, "visit_account")
+    term.entries.pop()
+    unknown = term.add("guest_meal", "A1", -900, **(meal | {"visit_id": "00" * 8}))
+    refused(push(client, [unknown]), unknown, "other_site")
+    term.entries.pop()
+    right = term.add("guest_meal", "A1", -900, means="visit", **meal)
+    assert push(client, [right]).status_code == 200
+    assert admin.balance("A1") == 9_100 and admin.balance("A2") == 3_000
+
+
+def test_a_till_whose_entry_is_refused_reports_the_entry_and_the_rule(
+    sites: None, open_till: TillFactory, admin: Admin, live_hub: LiveHub
+) -> None:
+    till = open_till("T1", site="SA")
+    assert not isinstance(till.daemon.attempt(), Exception)
+    sold = till.sell("nfc:0A0A0A01", 4_000)
+    # The site's largest amount is lowered before the till pushes that sale.
+    admin.http.put("/v1/admin/sites/SA", json={"site_code": "SA", "max_amount": 3_000})
+    outcome = till.daemon.attempt()
+    assert isinstance(outcome, RefusedError) and outcome.status == 422
+    status = till.store.sync_status()
+    assert status.error_permanent and status.last_error is not None
+    assert f"{till.terminal_id}:{sold.seq}" in status.last_error
+    assert "amount_limit" in status.last_error
+    assert applied_seq(live_hub, till.terminal_id) == 0 and admin.balance("A1") == 10_000
