@@ -428,9 +428,12 @@ class SqliteStorage:
         return None if row is None else int(row[0])
 
     def entries_of_account(self, account_id: str) -> list[Entry]:
+        """The entries that count for the account: those of its own site's terminals."""
         with self._conn() as db:
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            return [entry_record(r) for r in db.execute(sql, (account_id,))]
+            site = db.execute("SELECT site FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            if site is None:
+                return []
+            return [entry_record(r) for r in db.execute(SITE_ENTRIES, (account_id, site[0]))]
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
