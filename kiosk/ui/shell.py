@@ -125,6 +125,7 @@ class Ui:
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
+        self.devices: set[str] = set()  # the device kinds heard from (ready or faulted)
         self.pin_guard = PinGuard(engine.store)
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
@@ -323,6 +324,7 @@ class Ui:
             self.switch_language()
             return
         if event.type == INPUT and isinstance(event.payload, DeviceFaulted):
+            self.devices.add(event.payload.source)
             self.faults[event.payload.source] = event.payload
             self.record_fault(event.payload)
             return
@@ -337,6 +339,7 @@ class Ui:
             self.receipt = None  # a touch puts the receipt away
             return
         if event.type == INPUT and isinstance(event.payload, DeviceReadied):
+            self.devices.add(event.payload.source)
             self.faults.pop(event.payload.source, None)
             return
         if event.type == RESULT and self._shell_result(event.done):
