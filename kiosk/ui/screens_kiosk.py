@@ -80,7 +80,12 @@ class IdleScreen(Screen):
     def enter(self, **params: Any) -> None:
         super().enter(**params)
         self.ui.session.logout_diner()
-        self.board.site_name = self.ui.engine.settings().site_name
+        ui = self.ui
+
+        def then(done: Done) -> None:
+            self.board.site_name = done.value
+
+        ui.submit("site_name", lambda: ui.engine.settings().site_name, then)
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == INPUT and isinstance(event.payload, BadgeTapped):

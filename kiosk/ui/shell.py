@@ -473,7 +473,7 @@ class Ui:
     def quiet(self) -> bool:
         """Nothing on screen moves: no event last frame, no job out, no toast, no
         receipt shown. The loop then draws at ``IDLE_FPS``; any input still wakes it."""
-        return not (self.handled or self._then or self.toasts.items or self.receipt)
+        return not (self.handled or self._then or self.toasts.items or self.receipt is not None)
 
     def next_frame(self) -> float:
         """Wait until the next frame is due, or less: an input on the device queue, an
