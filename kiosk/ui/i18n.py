@@ -246,6 +246,17 @@ ALLERGENS: dict[str, tuple[str, str]] = {
     "molluscs": ("Mollusques", "Molluscs"),
 }
 
+# Why a scanner dropped a code (``drivers.events.CodeRejectReason``).
+CODE_REJECTS: dict[str, tuple[str, str]] = {
+    "not_utf8": ("ce n'est pas du texte UTF-8", "not UTF-8 text"),
+    "too_long": ("code trop long", "code too long"),
+    "control_characters": ("caractères de contrôle dans le code", "control characters in it"),
+    "unknown_key": (
+        "touche absente de la disposition du clavier",
+        "a key the keyboard layout does not have",
+    ),
+}
+
 # What became of the employer subsidy on a ticket (``SubsidyStatus``).
 SUBSIDY: dict[str, tuple[str, str]] = {
     "granted": ("accordée", "granted"),
@@ -438,6 +449,11 @@ class Translator:
     def allergen(self, name: str) -> str:
         """One of the 14 regulated allergens in words (``milk`` -> "Lait")."""
         return self.pick(ALLERGENS[name])
+
+    def code_rejected(self, reason: str) -> str:
+        """Why a scanner dropped a code, in words (``too_long`` -> "code too long")."""
+        pair = CODE_REJECTS.get(reason)
+        return self.pick(pair) if pair else self.pick(("code illisible", "unreadable code"))
 
     def subsidy(self, status: str) -> str:
         """What became of the employer subsidy (``SubsidyStatus``) in words."""
