@@ -45,6 +45,9 @@ class UiConfig(BaseModel):
     top_up_choices: tuple[int, ...] = (1000, 2000, 5000)  # cents
     fps: int = Field(default=30, ge=5, le=120)
     sound: bool = True
+    # The menu's pictures (logo, dish photos) are paths relative to this folder; ""
+    # is the project's config/ folder, where the example site's pictures are.
+    media_dir: str = ""
 
 
 @dataclass(frozen=True, slots=True)
