@@ -69,7 +69,7 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         )
         seed(engine)
         add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
-        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False)
+        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False, press_guard_s=0.0)
         ui = Ui(
             config,
             TillService(engine, menu=MENU, clock=monotonic_of(clock)),

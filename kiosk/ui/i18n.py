@@ -47,6 +47,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.tray": ("Plateau", "Tray"),
     "till.empty_tray": ("Plateau vide", "Empty tray"),
     "till.total": ("Total", "Total"),
+    "till.total_a_la_carte": ("Total à la carte", "À la carte total"),
+    "till.receipt": ("Ticket", "Receipt"),
     "till.tap_badge": ("Badgez pour payer", "Tap a badge to pay"),
     "till.remove": ("Retirer", "Remove"),
     "till.clear": ("Vider", "Clear"),
@@ -63,6 +65,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "refused.phone": ("Téléphone sur le lecteur", "A phone on the badge reader"),
+    "refused.phone_then": (
+        "Montrez le QR code de votre badge dématérialisé",
+        "Show the QR code of your phone badge",
+    ),
     "paid.title": ("Déjà payé", "Already paid"),
     "paid.since": (
         "{name} a payé il y a {seconds} s : rien n'a été encaissé",

@@ -216,7 +216,9 @@ class CashierMenuScreen(Screen):
             def then(done: Done) -> None:
                 diner = done.value
                 if isinstance(diner, Refused):
-                    ui.manager.request(ScreenId.REFUSED, result=diner, back=BACK)
+                    ui.manager.request(
+                        ScreenId.REFUSED, result=diner, back=BACK, credential=credential
+                    )
                 elif isinstance(diner, Identified):
                     title = ui.tr.t("cashier.top_up_amount", name=diner.account.display_name)
                     ui.manager.request(

@@ -16,10 +16,11 @@ from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Catalogue, tray_ticket
+from kiosk.ui.model import Catalogue, phone_on_reader, tray_ticket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
+from sync.protocol.reasons import RejectReason
 
 
 def ticket_rows(result: Accepted, lang: str = "fr") -> list[tuple[str, str]]:
@@ -153,9 +154,10 @@ class AcceptedScreen(ResultScreen):
         ]
 
     def _print(self) -> None:
-        entry = self.result.entry
-        self.ui.submit("printed", lambda: self.ui.receipts.print_receipt(entry, duplicate=False))
-        self.ui.toasts.show(self.ui.tr.t("common.printed"), "ok")
+        ui = self.ui
+        if ui.last_sale is not self.result:
+            ui.sold(self.result)  # e.g. a visit's meal: its receipt, from now on
+        ui.print_last_sale()
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, tr, layout, painter = self.ui, self.ui.tr, self.ui.layout, self.ui.painter
@@ -214,6 +216,10 @@ class RefusedScreen(ResultScreen):
         y = mark.bottom + layout.gap
         line_h = int(layout.font_size("large") * 1.3)
         what, then = tr.reason(result.reason)
+        if result.reason is RejectReason.UNKNOWN_CREDENTIAL and phone_on_reader(
+            self.params.get("credential")
+        ):
+            what, then = tr.t("refused.phone"), tr.t("refused.phone_then")
         painter.text(
             surface,
             what,

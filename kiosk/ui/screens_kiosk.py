@@ -40,7 +40,9 @@ def identify(ui: Ui, credential: str) -> None:
         found, recent = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
-            ui.manager.request(ScreenId.REFUSED, result=found, back=ScreenId.IDLE)
+            ui.manager.request(
+                ScreenId.REFUSED, result=found, back=ScreenId.IDLE, credential=credential
+            )
             return
         ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
         ui.manager.request(ScreenId.HOME)
@@ -131,8 +133,9 @@ class HomeScreen(DinerScreen):
             ("print", "kiosk.print_last", "secondary"),
             ("done", "common.done", "secondary"),
         )
+        has_ticket = any(entry.amount < 0 for entry in self.ui.session.recent)
         return [
-            Button(cell, tr.t(key), action, style=style)
+            Button(cell, tr.t(key), action, style=style, enabled=has_ticket or action != "print")
             for cell, (action, key, style) in zip(cells, actions, strict=True)
         ]
 

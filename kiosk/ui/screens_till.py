@@ -92,11 +92,12 @@ def sell_items(
     def then(done: Done) -> None:
         result = done.value
         if isinstance(result, Accepted):
+            ui.sold(result)
             if on_accepted is not None:
                 on_accepted(result)
             ui.manager.request(accepted_screen, result=result, back=back)
         elif isinstance(result, Refused):
-            ui.manager.request(ScreenId.REFUSED, result=result, back=back)
+            ui.manager.request(ScreenId.REFUSED, result=result, back=back, credential=credential)
 
     ui.submit("sale", job, then)
 
@@ -129,10 +130,12 @@ class TillScreen(Screen):
             category_columns=2 if layout.portrait else 4,
             item_columns=3 if layout.portrait else 2,
         )
-        remove, clear, cashier = layout.row(tray, 3)
+        remove, clear, receipt, cashier = layout.row(tray, 4)
         buttons += [
             Button(remove, tr.t("till.remove"), "remove", enabled=bool(ui.session.tray)),
             Button(clear, tr.t("till.clear"), "clear", enabled=bool(ui.session.tray)),
+            # the last sale's receipt, until the next sale
+            Button(receipt, tr.t("till.receipt"), "print_last", enabled=ui.last_sale is not None),
             Button(cashier, tr.t("till.cashier"), "cashier", style="primary"),
         ]
         return buttons
@@ -151,6 +154,8 @@ class TillScreen(Screen):
                 tray.pop()
             elif event.action == "clear":
                 tray.clear()
+            elif event.action == "print_last":
+                ui.print_last_sale()
             elif event.action == "cashier":
                 self.go(ScreenId.CASHIER_MENU if ui.session.cashier_id else ScreenId.CASHIER_LOGIN)
         elif event.type == pygame.KEYDOWN:
@@ -171,6 +176,7 @@ class TillScreen(Screen):
         tray = self.ui.session.tray
         if not tray:  # the next diner's first item: a badge that paid before may pay again
             self.ui.till.start_tray()
+            self.ui.receipt = None  # the last diner's receipt has been taken
         tray.append(item)
 
     def pay(self, credential: str) -> None:
@@ -221,7 +227,8 @@ class TillScreen(Screen):
             list_rect,
         )
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
-        painter.text(surface, tr.t("till.total"), total, size="large")
+        # catalogue prices: the diner's formula, admission and subsidy apply at the badge
+        painter.text(surface, tr.t("till.total_a_la_carte"), total, size="large")
         painter.text(
             surface, display_money(tray_total(ui.session.tray)), total, size="large", align="right"
         )
