@@ -11,6 +11,8 @@ from typing import Any
 import pygame
 
 from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
@@ -302,6 +304,20 @@ class OrderScreen(DinerScreen):
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         return self.ui.layout.split(self.ui.layout.body, 0.6)
 
+    def _cart_parts(self) -> tuple[pygame.Rect, int, pygame.Rect]:
+        """The cart pane's inside, its title's height, the lines' area."""
+        layout = self.ui.layout
+        _menu, cart = self._panes()
+        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
+        h = int(layout.font_size("large") * 1.3)
+        area = pygame.Rect(
+            inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
+        )
+        return inner, h, area
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._cart_parts()[2], self.ui.session.cart)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
@@ -321,6 +337,7 @@ class OrderScreen(DinerScreen):
                 style="ok",
                 enabled=bool(ui.session.cart),
             ),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -333,6 +350,8 @@ class OrderScreen(DinerScreen):
             self.category = event.value
         elif event.action == "add" and (item := ui.catalogue.get(event.value)) is not None:
             ui.session.cart.append(item)
+        elif event.action in ("less", "more"):
+            basket.apply(ui.session.cart, event.action, event.value, ui.catalogue.get(event.value))
         elif event.action == "back":
             ui.session.cart.clear()
             self.go(ScreenId.HOME)
@@ -363,19 +382,11 @@ class OrderScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, cart = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, cart, border_radius=layout.unit // 2)
-        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
-        h = int(layout.font_size("large") * 1.3)
+        inner, h, _area = self._cart_parts()
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, display_money(i.price)) for i in ui.session.cart]
-        painter.lines(
-            surface,
-            rows,
-            pygame.Rect(
-                inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
-            ),
-        )
+        draw_basket(surface, painter, layout, self._lines())
 
 
 class OrderDoneScreen(DinerScreen):

@@ -16,6 +16,8 @@ import pygame
 
 from kiosk.engine.results import Accepted, Refused
 from kiosk.service import AlreadyPaid, Sale
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
@@ -115,6 +117,19 @@ class TillScreen(Screen):
         layout = self.ui.layout
         return layout.split(layout.body, 0.6)
 
+    def _tray_parts(self) -> tuple[pygame.Rect, int, pygame.Rect, int]:
+        """The tray pane's inside, its text line height, the lines' area, the total's y."""
+        layout = self.ui.layout
+        _menu, tray = self._panes()
+        inner = tray.inflate(-layout.gap * 2, -layout.gap * 2)
+        line_h = int(layout.font_size("large") * 1.3)
+        total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
+        area = pygame.Rect(inner.x, inner.y + line_h, inner.width, total_y - inner.y - line_h)
+        return inner, line_h, area, total_y
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._tray_parts()[2], self.ui.session.tray)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, tray = self._panes()
@@ -137,6 +152,7 @@ class TillScreen(Screen):
             # the last sale's receipt, until the next sale
             Button(receipt, tr.t("till.receipt"), "print_last", enabled=ui.last_sale is not None),
             Button(cashier, tr.t("till.cashier"), "cashier", style="primary"),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -152,6 +168,8 @@ class TillScreen(Screen):
                     self.add(item)
             elif event.action == "remove" and tray:
                 tray.pop()
+            elif event.action in ("less", "more"):
+                basket.apply(tray, event.action, event.value, ui.catalogue.get(event.value))
             elif event.action == "clear":
                 tray.clear()
             elif event.action == "print_last":
@@ -208,24 +226,17 @@ class TillScreen(Screen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, tray = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, tray, border_radius=layout.unit // 2)
-        inner = tray.inflate(-layout.gap * 2, -layout.gap * 2)
-        line_h = int(layout.font_size("large") * 1.3)
+        inner, line_h, area, total_y = self._tray_parts()
         painter.text(
             surface,
             tr.t("till.tray"),
             pygame.Rect(inner.x, inner.y, inner.width, line_h),
             size="large",
         )
-        rows = [(item.label, display_money(item.price)) for item in ui.session.tray]
-        if not rows:
-            rows = [(tr.t("till.empty_tray"), "")]
-        total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
-        list_rect = pygame.Rect(inner.x, inner.y + line_h, inner.width, total_y - inner.y - line_h)
-        painter.lines(
-            surface,
-            rows[-max(1, list_rect.height // int(layout.font_size("normal") * 1.35)) :],
-            list_rect,
-        )
+        if ui.session.tray:
+            draw_basket(surface, painter, layout, self._lines())
+        else:
+            painter.lines(surface, [(tr.t("till.empty_tray"), "")], area)
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
         # catalogue prices: the diner's formula, admission and subsidy apply at the badge
         painter.text(surface, tr.t("till.total_a_la_carte"), total, size="large")

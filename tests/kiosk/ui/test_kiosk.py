@@ -120,3 +120,13 @@ def test_a_phone_tapped_on_the_reader_is_told_to_show_its_qr_code(make_ui: UiFac
     tap(ui, "nfc:08C0FFEE")
     assert ui.screen is ScreenId.REFUSED
     assert "Montrez le QR code de votre badge dématérialisé" in drawn_texts(ui)
+
+
+def test_quantity_buttons_on_cart_lines(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    order_services(ui, "coffee-card")
+    touch(ui, "more", "coffee-card")
+    assert "2 x Carte 10 cafés" in drawn_texts(ui)
+    touch(ui, "pay")
+    entry = engine.store.entries_for_account("A1", 1)[0]
+    assert entry.kind == EntryKind.ORDER and entry.amount == -1400

@@ -255,3 +255,18 @@ def test_a_phone_on_the_nfc_reader_is_told_to_show_its_qr_code(make_ui: UiFactor
     touch(ui, "ok")
     tap(ui, "nfc:0BADCAFE")  # an unknown card is still an unknown badge
     assert "Badge inconnu" in drawn_texts(ui)
+
+
+def test_quantity_buttons_on_tray_lines(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    add(ui, "salad")
+    add(ui, "coffee")
+    touch(ui, "more", "coffee")
+    touch(ui, "more", "coffee")
+    touch(ui, "less", "salad")
+    assert [item.id for item in ui.session.tray] == ["coffee"] * 3
+    assert "3 x Café" in drawn_texts(ui) and "2,40 €" in drawn_texts(ui)
+    touch(ui, "less", "coffee")
+    tap(ui, ALICE)
+    sale = engine.store.entries_for_account("A1", 1)[0]
+    assert sale.payload["items"] == ["coffee", "coffee"] and sale.amount == -160
