@@ -27,6 +27,7 @@ from drivers.errors import DriverError
 from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
+from kiosk.closure_report import closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine, Refused, Result
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
@@ -88,6 +89,7 @@ class TillService:
         receipts_dir: Path | None = None,
         cashier: str = "",
         clock: Callable[[], float] = time.monotonic,
+        exports_dir: Path | None = None,
     ) -> None:
         self.engine = engine
         self.printer = printer
@@ -97,6 +99,7 @@ class TillService:
         self.receipts_dir = receipts_dir
         self.cashier = cashier
         self.clock = clock
+        self.exports_dir = exports_dir  # where closures are exported (CSV)
         self._guard = ChargeGuard(engine.settings().repeat_holdoff_s)
         self._lock = threading.Lock()  # the UI thread reports, the engine worker sells
         self._on_reader: dict[str, str] = {}  # reader -> key of the card on it
@@ -279,3 +282,52 @@ class TillService:
                 render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
             )
         return Printed(True, png=png)
+
+    # The daily closure -----------------------------------------------------------------
+
+    def print_closure(self, seq: int, *, duplicate: bool = False) -> Printed:
+        """Print the Z report of the CLOSURE entry ``seq``."""
+        entry = self.engine.store.entry(seq)
+        if entry is None or entry.kind != EntryKind.CLOSURE:
+            return Printed(False, f"no closure {seq}")
+        if self.printer is None:
+            return Printed(False, "no printer configured")
+        settings = self.engine.settings()
+        data = closure_receipt(
+            entry,
+            site_name=self.site_name or settings.site_name,
+            timezone=settings.timezone,
+            duplicate=duplicate,
+            training=self.training,
+        )
+        try:
+            raw = self.printer.print_receipt(data, timeout=10)
+        except DriverError as exc:
+            log.warning("closure %s not printed: %s", seq, exc)
+            self.engine.record_event(
+                EntryKind.DEVICE_FAULT,
+                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
+            )
+            return Printed(False, str(exc))
+        png = None
+        if self.receipts_dir is not None:
+            self.receipts_dir.mkdir(parents=True, exist_ok=True)
+            png = self.receipts_dir / f"cloture-{seq:06d}.png"
+            png.write_bytes(
+                render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
+            )
+        return Printed(True, png=png)
+
+    def export_closure(self, seq: int) -> Path:
+        """Write the CLOSURE entry ``seq`` as CSV in ``exports_dir``; its path.
+        Raises ``LookupError`` for no such closure, ``OSError`` when it cannot be written."""
+        entry = self.engine.store.entry(seq)
+        if entry is None or entry.kind != EntryKind.CLOSURE:
+            raise LookupError(f"no closure {seq}")
+        if self.exports_dir is None:
+            raise OSError("no export folder configured")
+        day = str(entry.payload.get("business_day", "")) or f"{seq:06d}"
+        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        path = self.exports_dir / f"cloture-{entry.terminal_id}-{day}-{seq:06d}.csv"
+        path.write_text(closure_csv(entry), encoding="utf-8")
+        return path

@@ -411,3 +411,26 @@ def test_already_paid_in_english_and_the_cashier_confirms_a_second_sale(
     assert entry.payload["items"] == ["water"]
     assert ui.session.tray == []
     ui.close()
+
+
+def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    touch(ui, "ok")
+    login(ui)
+    touch(ui, "close")
+    assert ui.screen is ScreenId.CLOSURE
+    touch(ui, "print")
+    until(ui, lambda: bool(printer.jobs))
+    text = decode(printer.jobs[-1]).text()
+    assert "CLÔTURE DU 26/11/2026" in text and "Grand total perpétuel : 7,40" in text
+    assert "Ventes nettes" in text and "Solde convive" in text
+    ui.close()
