@@ -5,7 +5,7 @@ Drives the real UI headless (``SDL_VIDEODRIVER=dummy``) with the same synthetic
 touches and badge taps as the tests (``tests/kiosk/ui/helpers.py``), against a fresh
 temporary store seeded like the tests (``apply_snapshot``), and saves each screen of
 the till and of the self-service kiosk at 1280x800 and 800x480, plus the kiosk's idle
-and home screens in portrait at 1080x1920. The clock is fixed, so a rerun gives the
+home and order screens in portrait at 1080x1920. The clock is fixed, so a rerun gives the
 same pictures unless the UI changed.
 """
 
@@ -177,6 +177,12 @@ def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> N
     shot(ui, "idle")
     tap(ui, ALICE)
     shot(ui, "home")
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    touch(ui, "more", "coffee-card")
+    touch(ui, "add", "packed-lunch")
+    shot(ui, "order")
 
 
 def history(engine: Engine) -> None:

@@ -68,8 +68,10 @@ def catalogue_buttons(
     *,
     category_columns: int,
     item_columns: int,
+    item_h: int | None = None,
 ) -> list[Button]:
-    """Category buttons, then the name-over-price buttons of ``category``'s items that fit."""
+    """Category buttons, then the name-over-price buttons of ``category``'s items that fit
+    (``item_h`` tall, e.g. for a thumb on a portrait screen)."""
     categories = catalogue.categories()
     columns = max(1, min(category_columns, len(categories)))
     cat_cells = layout.grid(pane, len(categories), columns)
@@ -86,7 +88,8 @@ def catalogue_buttons(
     top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else pane.y
     area = pygame.Rect(pane.x, top, pane.width, pane.bottom - top)
     items = catalogue.in_category(category)
-    for cell, item in zip(layout.grid(area, len(items), item_columns), items, strict=True):
+    cells = layout.grid(area, len(items), item_columns, item_h)
+    for cell, item in zip(cells, items, strict=True):
         if cell.bottom <= area.bottom:
             buttons.append(
                 Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)

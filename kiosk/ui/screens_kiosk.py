@@ -120,13 +120,11 @@ class HomeScreen(DinerScreen):
         layout, tr = self.ui.layout, self.ui.tr
         body = layout.body
         if layout.portrait:
-            area = pygame.Rect(
-                body.x,
-                body.bottom - 2 * layout.button_h - layout.gap,
-                body.width,
-                2 * layout.button_h + layout.gap,
-            )
-            cells = layout.grid(area, 4, 2)
+            # One column of tall buttons under the balance, in reach of a thumb.
+            tall = int(layout.button_h * 1.4)
+            height = 4 * tall + 3 * layout.gap
+            area = pygame.Rect(body.x, body.bottom - height, body.width, height)
+            cells = layout.grid(area, 4, 1, tall)
         else:
             cells = layout.row(body, 4)
         actions = (
@@ -323,8 +321,16 @@ class OrderScreen(DinerScreen):
         menu, cart = self._panes()
         catalogue = ui.catalogue.for_order()
         self.category = pick_category(self.category, catalogue.categories())
+        portrait = layout.portrait  # menu above, cart below: bigger buttons, fewer columns
         buttons = catalogue_buttons(
-            layout, tr, menu, catalogue, self.category, category_columns=4, item_columns=2
+            layout,
+            tr,
+            menu,
+            catalogue,
+            self.category,
+            category_columns=3 if portrait else 4,
+            item_columns=2,
+            item_h=int(layout.button_h * 1.6) if portrait else None,
         )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)

@@ -130,3 +130,22 @@ def test_quantity_buttons_on_cart_lines(make_ui: UiFactory, engine: Engine) -> N
     touch(ui, "pay")
     entry = engine.store.entries_for_account("A1", 1)[0]
     assert entry.kind == EntryKind.ORDER and entry.amount == -1400
+
+
+def test_portrait_is_laid_out_for_portrait(make_ui: UiFactory) -> None:
+    ui = make_ui(Mode.KIOSK, width=1080, height=1920)
+    layout = ui.layout
+    tap(ui, ALICE)
+    home = ui.manager.current.buttons()  # type: ignore[union-attr]
+    # one column of tall buttons, full width, under the balance
+    assert {b.rect.width for b in home} == {layout.body.width}
+    assert all(b.rect.height > layout.button_h for b in home)
+    assert min(b.rect.top for b in home) > layout.body.centery
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    buttons = ui.manager.current.buttons()  # type: ignore[union-attr]
+    items = [b for b in buttons if b.action == "add"]
+    cart = [b for b in buttons if b.action in ("pay", "less", "more")]
+    assert all(b.rect.height > layout.button_h for b in items)  # for a thumb
+    assert max(b.rect.bottom for b in items) < min(b.rect.top for b in cart)  # cart below
