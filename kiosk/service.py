@@ -186,9 +186,6 @@ class TillService:
         ``charge`` is the answer of ``admit`` for this presentation; without it the
         presentation is admitted here. ``confirmed``: the cashier asked for a second
         sale to a diner who has just paid."""
-        menu = self.menu
-        if menu is None:
-            raise RuntimeError("no menu on this terminal yet: sync with the hub first")
         if charge is None:
             verdict = self.admit(credential, confirmed=confirmed)
             if isinstance(verdict, AlreadyPaid):
@@ -196,6 +193,9 @@ class TillService:
                 return verdict
             charge = verdict
         try:
+            menu = self.menu
+            if menu is None:
+                raise RuntimeError("no menu on this terminal yet: sync with the hub first")
             result = sell_tray(
                 self.engine,
                 credential,
@@ -219,9 +219,11 @@ class TillService:
         return self.sell(credential, items, kind=EntryKind.ORDER, details=details, confirmed=True)
 
     def _settle(self, charge: Charge, result: Result | None) -> None:
-        settings = self.engine.settings()  # the hold-off follows the hub's settings
+        if isinstance(result, Accepted):  # the hold-off follows the hub's settings
+            holdoff = self.engine.settings().repeat_holdoff_s
+            with self._lock:
+                self._guard.holdoff_s = holdoff
         with self._lock:
-            self._guard.holdoff_s = settings.repeat_holdoff_s
             if isinstance(result, Accepted):
                 self._guard.accepted(charge, result.seq)
                 self._sales.pop(charge.key, None)
