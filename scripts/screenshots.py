@@ -5,10 +5,11 @@ Drives the real UI headless (``SDL_VIDEODRIVER=dummy``) with the same synthetic
 touches and badge taps as the tests (``tests/kiosk/ui/helpers.py``), against a fresh
 temporary store seeded like the tests (``apply_snapshot``), and saves each screen of
 the till and of the self-service kiosk at 1280x800 and 800x480, plus the kiosk's idle
-and home screens in portrait at 1080x1920. The kiosk's idle screen shows the example
-site's name, logo and menu of the day (photos, allergens), and is also taken with the
-badge reader unplugged (phone badges still work) and with both readers down (out of
-order). The clock is fixed, so a rerun gives the same pictures unless the UI changed.
+and home screens, and the order screen, in portrait at 1080x1920. The kiosk's idle screen
+shows the example site's name, logo and menu of the day (photos, allergens), and is also
+taken with the badge reader unplugged (phone badges still work) and with both readers
+down (out of order). The clock is fixed, so a rerun gives the same pictures unless the
+UI changed.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         )
         engine.store.record_sync_result(ok=True, at=clock())
         add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
-        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False)
+        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False, press_guard_s=0.0)
         ui = Ui(
             config,
             TillService(engine, menu=MENU, clock=monotonic_of(clock)),
@@ -203,6 +204,12 @@ def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> N
     idle_with_readers_down(ui, shot)
     tap(ui, ALICE)
     shot(ui, "home")
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    touch(ui, "more", "coffee-card")
+    touch(ui, "add", "packed-lunch")
+    shot(ui, "order")
 
 
 def history(engine: Engine) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 import pygame
 
 from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import Translator
 from kiosk.ui.idle_board import IdleBoard
@@ -41,7 +43,9 @@ def identify(ui: Ui, credential: str) -> None:
         found, recent = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
-            ui.manager.request(ScreenId.REFUSED, result=found, back=ScreenId.IDLE)
+            ui.manager.request(
+                ScreenId.REFUSED, result=found, back=ScreenId.IDLE, credential=credential
+            )
             return
         ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
         ui.manager.request(ScreenId.HOME)
@@ -102,13 +106,11 @@ class HomeScreen(DinerScreen):
         layout, tr = self.ui.layout, self.ui.tr
         body = layout.body
         if layout.portrait:
-            area = pygame.Rect(
-                body.x,
-                body.bottom - 2 * layout.button_h - layout.gap,
-                body.width,
-                2 * layout.button_h + layout.gap,
-            )
-            cells = layout.grid(area, 4, 2)
+            # One column of tall buttons under the balance, in reach of a thumb.
+            tall = int(layout.button_h * 1.4)
+            height = 4 * tall + 3 * layout.gap
+            area = pygame.Rect(body.x, body.bottom - height, body.width, height)
+            cells = layout.grid(area, 4, 1, tall)
         else:
             cells = layout.row(body, 4)
         actions = (
@@ -117,8 +119,9 @@ class HomeScreen(DinerScreen):
             ("print", "kiosk.print_last", "secondary"),
             ("done", "common.done", "secondary"),
         )
+        has_ticket = any(entry.amount < 0 for entry in self.ui.session.recent)
         return [
-            Button(cell, tr.t(key), action, style=style)
+            Button(cell, tr.t(key), action, style=style, enabled=has_ticket or action != "print")
             for cell, (action, key, style) in zip(cells, actions, strict=True)
         ]
 
@@ -285,13 +288,35 @@ class OrderScreen(DinerScreen):
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         return self.ui.layout.split(self.ui.layout.body, 0.6)
 
+    def _cart_parts(self) -> tuple[pygame.Rect, int, pygame.Rect]:
+        """The cart pane's inside, its title's height, the lines' area."""
+        layout = self.ui.layout
+        _menu, cart = self._panes()
+        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
+        h = int(layout.font_size("large") * 1.3)
+        area = pygame.Rect(
+            inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
+        )
+        return inner, h, area
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._cart_parts()[2], self.ui.session.cart)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
         catalogue = ui.catalogue.for_order()
         self.category = pick_category(self.category, catalogue.categories())
+        portrait = layout.portrait  # menu above, cart below: bigger buttons, fewer columns
         buttons = catalogue_buttons(
-            layout, tr, menu, catalogue, self.category, category_columns=4, item_columns=2
+            layout,
+            tr,
+            menu,
+            catalogue,
+            self.category,
+            category_columns=3 if portrait else 4,
+            item_columns=2,
+            item_h=int(layout.button_h * 1.6) if portrait else None,
         )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)
@@ -304,6 +329,7 @@ class OrderScreen(DinerScreen):
                 style="ok",
                 enabled=bool(ui.session.cart),
             ),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -316,6 +342,8 @@ class OrderScreen(DinerScreen):
             self.category = event.value
         elif event.action == "add" and (item := ui.catalogue.get(event.value)) is not None:
             ui.session.cart.append(item)
+        elif event.action in ("less", "more"):
+            basket.apply(ui.session.cart, event.action, event.value, ui.catalogue.get(event.value))
         elif event.action == "back":
             ui.session.cart.clear()
             self.go(ScreenId.HOME)
@@ -346,19 +374,11 @@ class OrderScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, cart = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, cart, border_radius=layout.unit // 2)
-        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
-        h = int(layout.font_size("large") * 1.3)
+        inner, h, _area = self._cart_parts()
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, tr.money(i.price)) for i in ui.session.cart]
-        painter.lines(
-            surface,
-            rows,
-            pygame.Rect(
-                inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
-            ),
-        )
+        draw_basket(surface, painter, layout, self._lines(), tr.lang)
 
 
 class OrderDoneScreen(DinerScreen):
