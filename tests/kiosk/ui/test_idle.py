@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 
 from kiosk.engine import Engine
+from kiosk.service import TillService
 from kiosk.sitefile import load_site_file
 from kiosk.ui.events import DeviceFaulted, DeviceReadied
 from kiosk.ui.idle_board import Identify, ways_to_identify
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import MemoryReceipts, MenuPricer, Mode, UiConfig, catalogue_from_menu
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
 from kiosk.ui.shell import Ui
 from sync.protocol.catalogue import Allergen, SiteMenu
 from tests.kiosk.engine.conftest import FakeClock
+from tests.kiosk.ui.conftest import monotonic_of
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = load_site_file(ROOT / "config" / "example-site.toml")
@@ -28,12 +30,9 @@ def kiosk(engine: Engine, clock: FakeClock, menu: SiteMenu, **config: object) ->
     ui_config = UiConfig(mode=Mode.KIOSK, width=1280, height=800, sound=False, **config)  # type: ignore[arg-type]
     ui = Ui(
         ui_config,
-        engine,
-        catalogue_from_menu(menu),
-        pricer=MenuPricer(engine, menu),
+        TillService(engine, menu=menu, clock=monotonic_of(clock)),
         receipts=MemoryReceipts(),
         clock=clock,
-        menu=menu,
     )
     ui.settle()
     return ui
