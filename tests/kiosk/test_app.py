@@ -432,5 +432,5 @@ def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
     until(ui, lambda: bool(printer.jobs))
     text = decode(printer.jobs[-1]).text()
     assert "CLÔTURE DU 26/11/2026" in text and "Grand total perpétuel : 7,40" in text
-    assert "Ventes nettes" in text and "Solde convive" in text
+    assert "Ventes nettes" in text and "Débité du compte convive" in text
     ui.close()

@@ -22,7 +22,7 @@ def test_a_closure_reads_as_a_report_and_a_csv(engine: Engine) -> None:
     assert report.extra_lines[0] == "CLÔTURE DU 26/11/2026"
     assert report.total == 740 and [row.total for row in report.vat_rows] == [740]
     assert [(p.label, p.amount) for p in report.payments] == [
-        ("Solde convive", 740),
+        ("Débité du compte convive", 740),
         ("Espèces", 1000),
     ]
     assert "Rechargements : 10,00\u00a0€" in report.extra_lines[3].replace("\u202f", "\u00a0")
