@@ -137,6 +137,7 @@ class Payments:
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
                 purpose=purpose,
+                account=account,
                 amount=amount.cents,
                 terminal=terminal,
                 test=test,
@@ -145,7 +146,7 @@ class Payments:
             entry = engine.post(
                 db,
                 EntryKind.PAYMENT_PENDING,
-                account,
+                None,
                 0,
                 payload.model_dump(mode="json", exclude={"business_day"}),
                 settings=settings,
@@ -207,6 +208,7 @@ class Payments:
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
                 state=settlement.state,
+                account=payment.account,
                 amount=payment.amount,
                 decided_by=settlement.decided_by,
                 cashier=settlement.cashier,
@@ -222,7 +224,7 @@ class Payments:
             entry = engine.post(
                 db,
                 EntryKind.PAYMENT_RESULT,
-                payment.account,
+                None,
                 0,
                 result.model_dump(mode="json", exclude={"business_day"}),
                 settings=settings,

@@ -30,6 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
     "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
     "fault.printer": ("Imprimante : {message}", "Printer: {message}"),
+    "fault.payment": ("Terminal de paiement : {message}", "Card terminal: {message}"),
     "fault.other": ("Appareil {source} : {message}", "Device {source}: {message}"),
     "fault.disconnected": ("débranché", "disconnected"),
     "fault.paper_out": ("plus de papier", "out of paper"),
@@ -153,6 +154,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.card_ok": ("Paiement carte accepté", "Card payment approved"),
     "kiosk.card_refused": ("Paiement carte refusé : {message}", "Card payment declined: {message}"),
     "kiosk.topped_up": ("Compte rechargé de {amount}", "Account topped up by {amount}"),
+    "kiosk.card_unavailable": (
+        "Recharge par carte indisponible : rechargez en caisse ou dans l'application",
+        "Card top-up unavailable: top up at the till or in the app",
+    ),
+    "kiosk.other_amount": ("Autre montant", "Other amount"),
+    "kiosk.top_up_limits": (
+        "Carte bancaire, de {low} à {high}",
+        "Bank card, from {low} to {high}",
+    ),
+    "kiosk.amount_out_of_limits": (
+        "Choisissez un montant de {low} à {high}",
+        "Choose an amount from {low} to {high}",
+    ),
+    "kiosk.card_steps": (
+        "Présentez votre carte sur le terminal et suivez ses instructions",
+        "Present your card on the terminal and follow its instructions",
+    ),
+    "kiosk.card_cancel_hint": (
+        "Pour annuler : touche rouge « Annul » du terminal",
+        'To cancel: the red "Cancel" key of the terminal',
+    ),
+    "kiosk.card_test": (
+        "FACTICE : terminal de test, aucun paiement réel",
+        "TEST: demo terminal, no real payment",
+    ),
     "kiosk.cart": ("Panier", "Cart"),
     "kiosk.pay": ("Payer {amount}", "Pay {amount}"),
     "kiosk.order_done": ("Commande n° {number} confirmée", "Order no. {number} confirmed"),

@@ -18,6 +18,7 @@ from typing import Any
 
 import pygame
 
+from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
@@ -40,12 +41,10 @@ from kiosk.ui.model import (
     MemoryReceipts,
     MenuPricer,
     Mode,
-    PaymentTerminal,
     Pricer,
     ReceiptSink,
     Session,
     UiConfig,
-    VirtualPaymentTerminal,
     catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
@@ -58,7 +57,7 @@ log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 2.0
 RECEIPT_SHOWN_S = 8.0
-FAULT_SOURCES = ("reader", "scanner", "printer")
+FAULT_SOURCES = ("reader", "scanner", "printer", "payment")
 
 
 class Ui:
@@ -73,7 +72,7 @@ class Ui:
         *,
         pricer: Pricer | None = None,
         receipts: ReceiptSink | None = None,
-        payment: PaymentTerminal | None = None,
+        cards: CardDesk | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -86,7 +85,8 @@ class Ui:
         self.catalogue = catalogue
         self.pricer: Pricer = pricer or ListPricer()
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
-        self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
+        # Card payments: None when no payment terminal is configured (never offered).
+        self.cards = cards
         self.inputs: queue.Queue[Input] = inputs or queue.Queue()
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))

@@ -2,17 +2,18 @@
 
 A card payment is three facts, each a signed entry of the till's journal:
 
-1. ``payment_pending`` (amount 0), written *before* the amount is sent to the bank-card
+1. ``payment_pending``, written *before* the amount is sent to the bank-card
    terminal, names the payment by its reference (``ref``, unique per terminal);
-2. ``payment_result`` (amount 0) says what became of it and who said so: the
+2. ``payment_result`` says what became of it and who said so: the
    terminal (``decided_by="terminal"``), at once or asked again later, or a cashier
    who checked the terminal's own ticket (``decided_by="cashier"``);
 3. for an approved top-up, the ``top_up`` entry that credits the account, written in
    the result's transaction, with ``means="card"`` and ``payment_ref`` = ``ref``.
 
-A payment with no result yet is *pending*: its outcome is not known and is never
-guessed. ``test`` marks payments through the virtual terminal (demo and tests): no
-money moved, and receipts say FACTICE.
+Both have amount 0 and no account (the account a top-up credits is in the payload),
+so that a diner's history shows money, not steps. A payment with no result yet is
+*pending*: its outcome is not known and is never guessed. ``test`` marks payments
+through the virtual terminal (demo and tests): no money moved, receipts say FACTICE.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class PaymentPendingPayload(Strict):
     business_day: str
     ref: str = Field(pattern=REF_PATTERN)
     purpose: PaymentPurpose
+    account: str | None = Field(default=None, description="the account a top-up credits")
     amount: int = Field(gt=0, description="cents asked of the card")
     terminal: str = Field(max_length=128, description="the payment terminal's name")
     test: bool = False
@@ -59,6 +61,7 @@ class PaymentResultPayload(Strict):
     state: Literal[
         PaymentState.APPROVED, PaymentState.DECLINED, PaymentState.ABANDONED, PaymentState.FAILED
     ]
+    account: str | None = None
     amount: int = Field(gt=0)
     decided_by: Literal["terminal", "cashier"]
     cashier: str = ""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import queue
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from drivers.payment.virtual import VirtualPaymentTerminal
+from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import add_cashier
-from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
 from kiosk.ui.sample import sample_catalogue
 from kiosk.ui.shell import Ui
 from tests.kiosk.engine.conftest import FakeClock
@@ -29,17 +33,29 @@ def engine(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def make_ui(engine: Engine, clock: FakeClock) -> Iterator[UiFactory]:
+def payment(engine: Engine) -> Iterator[VirtualPaymentTerminal]:
+    """The demo's payment terminal, chosen explicitly as the tests' one."""
+    with VirtualPaymentTerminal(None, queue.Queue()) as terminal:
+        deadline = time.monotonic() + 10
+        while not terminal.available and time.monotonic() < deadline:
+            time.sleep(0.005)
+        yield terminal
+
+
+@pytest.fixture
+def make_ui(
+    engine: Engine, clock: FakeClock, payment: VirtualPaymentTerminal
+) -> Iterator[UiFactory]:
     made: list[Ui] = []
 
-    def factory(mode: Mode = Mode.TILL, **overrides: object) -> Ui:
+    def factory(mode: Mode = Mode.TILL, *, card_terminal: bool = True, **overrides: object) -> Ui:
         config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
         ui = Ui(
             config,
             engine,
             sample_catalogue(),
             receipts=MemoryReceipts(),
-            payment=VirtualPaymentTerminal(),
+            cards=CardDesk(engine, payment if card_terminal else None),
             clock=clock,
         )
         made.append(ui)

@@ -1,0 +1,39 @@
+"""Card payments reach the hub: the pending and result entries are accepted (amount 0),
+the crediting top-up is applied once, and the hub's balance is the sum of entries."""
+
+from __future__ import annotations
+
+import queue
+
+from drivers.config import VirtualPaymentConfig
+from drivers.events import Event
+from drivers.payment.virtual import VirtualPaymentTerminal
+from kiosk.cardpay import CardDesk
+from sync.money import Money
+from tests.drivers.conftest import wait_until
+from tests.sync.conftest import TillFactory
+from tests.sync.live import Admin, LiveHub, make_site
+
+
+def test_hub_applies_card_top_ups_once(
+    admin: Admin, live_hub: LiveHub, open_till: TillFactory
+) -> None:
+    make_site(admin)
+    admin.accounts("S1", {"id": "A1", "display_name": "Ada", "balance": 1000})
+    till = open_till("T1")
+    till.daemon.sync_once()
+    events: queue.Queue[Event] = queue.Queue()
+    with VirtualPaymentTerminal(VirtualPaymentConfig(), events) as terminal:
+        wait_until(lambda: terminal.available)
+        desk = CardDesk(till.engine, terminal)
+        assert desk.top_up("A1", Money(2000)).approved
+        terminal.approve = False
+        assert desk.top_up("A1", Money(3000)).refused is not None
+    till.daemon.sync_once()
+    till.daemon.sync_once()  # pushing again applies nothing twice
+    kinds = [e.kind for e in till.entries()]
+    assert kinds.count("payment_pending") == 2 and kinds.count("payment_result") == 2
+    assert admin.balance("A1") == 3000
+    stored, summed = live_hub.service.hub_balance_check("A1")
+    assert stored == summed == 3000
+    assert till.usable("A1") == 3000
