@@ -86,7 +86,11 @@ def receipt_for(
         "duplicate": duplicate,
         "training": training,
     }
+    if payload.get("test") is True:
+        common["training"] = True  # paid on the virtual payment terminal: no money moved
     means = MEANS_LABELS.get(str(payload.get("means", "balance")), str(payload.get("means")))
+    card_ticket = payload.get("card_ticket")
+    card_lines = tuple(str(line) for line in card_ticket) if isinstance(card_ticket, list) else ()
     if isinstance(ticket_data, Mapping):
         ticket = PricedTicket.model_validate(ticket_data)
         lines, formulas = _ticket_lines(ticket)
@@ -113,7 +117,7 @@ def receipt_for(
             lines=(ReceiptLine(label, 1, amount, amount, 0),),
             total=amount,
             payments=(AmountLine(means, amount),),
-            extra_lines=extra,
+            extra_lines=extra + card_lines,
             **common,
         )
     signed = -amount if kind is EntryKind.CANCEL else amount  # a cancellation refunds

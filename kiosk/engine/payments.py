@@ -249,11 +249,16 @@ class Payments:
         assert payment.account is not None
         state = engine.store.account(payment.account, db)
         usable = engine.usable_in(state, db) if state is not None else Money(0)
+        # The card details travel with the credit, so that its receipt comes from this
+        # one signed entry (the card ticket's lines included).
         payload = {
             "means": "card",
             "cashier": settlement.cashier or "kiosk",
             "payment_ref": payment.ref,
             "test": payment.test,
+            "authorisation": settlement.authorisation[:20],
+            "card": settlement.card[:64],
+            "card_ticket": [line[:64] for line in settlement.ticket[:60]],
         }
         entry = engine.post(db, EntryKind.TOP_UP, payment.account, payment.amount, payload)
         name = state.row.display_name if state is not None else payment.account
