@@ -249,11 +249,13 @@ class Payments:
         assert payment.account is not None
         state = engine.store.account(payment.account, db)
         usable = engine.usable_in(state, db) if state is not None else Money(0)
+        pending = engine.store.entry(payment.pending_seq, db)
+        taken_by = str(pending.payload.get("cashier") or "kiosk") if pending else "kiosk"
         # The card details travel with the credit, so that its receipt comes from this
         # one signed entry (the card ticket's lines included).
         payload = {
             "means": "card",
-            "cashier": settlement.cashier or "kiosk",
+            "cashier": taken_by,
             "payment_ref": payment.ref,
             "test": payment.test,
             "authorisation": settlement.authorisation[:20],

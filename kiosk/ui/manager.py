@@ -28,6 +28,8 @@ class ScreenId(StrEnum):
     CASHIER_PIN = "cashier_pin"
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
+    CARD_PENDING = "card_pending"
+    CARD_WAIT = "card_wait"
     # Self-service
     IDLE = "idle"
     HOME = "home"

@@ -13,6 +13,7 @@ from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
 from kiosk.engine.trays import serve_visit
+from kiosk.ui import screens_payments
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import display_rate
 from kiosk.ui.manager import Screen, ScreenId
@@ -130,7 +131,17 @@ class CashierPinScreen(Screen):
 
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
-    ACTIONS = ("cancel_last", "cash_top_up", "reprint", "guest", "open", "close", "logout")
+    ACTIONS = (
+        "cancel_last",
+        "cash_top_up",
+        "card_top_up",
+        "card_pending",
+        "reprint",
+        "guest",
+        "open",
+        "close",
+        "logout",
+    )
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
@@ -261,6 +272,12 @@ class CashierMenuScreen(Screen):
 
         text = ui.tr.t("cashier.confirm_top_up", amount=amount, name=account.display_name)
         ui.manager.request(ScreenId.CONFIRM, text=text, back=BACK, on_yes=top_up)
+
+    def do_card_top_up(self) -> None:
+        screens_payments.card_top_up(self.ui, self.cashier)
+
+    def do_card_pending(self) -> None:
+        self.go(ScreenId.CARD_PENDING)
 
     def do_reprint(self) -> None:
         ui = self.ui

@@ -135,11 +135,17 @@ class Ui:
         self.painter = Painter(self.layout, self.theme)
 
     def _install_screens(self) -> None:
-        from kiosk.ui import screens_cashier, screens_common, screens_kiosk, screens_till
+        from kiosk.ui import (
+            screens_cashier,
+            screens_common,
+            screens_kiosk,
+            screens_payments,
+            screens_till,
+        )
 
         kinds: list[type[Screen]] = [*screens_common.SCREENS]
         if self.config.mode is Mode.TILL:
-            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS]
+            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
