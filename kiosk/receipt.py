@@ -104,6 +104,7 @@ def receipt_for(
                 VatRow(int(row.rate), row.base, row.vat, row.total) for row in ticket.vat
             ),
             payments=(AmountLine(means, ticket.total),),
+            extra_lines=card_lines,
             **common,
         )
     label = KIND_LABELS.get(kind, kind.value)

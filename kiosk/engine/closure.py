@@ -93,6 +93,8 @@ def _add(table: dict[str, int], key: str, cents: int) -> None:
 
 def _count_sale(summary: ClosureSummary, entry: Entry, sign: int) -> None:
     cents = -entry.amount * sign  # a sale's amount is negative on the account
+    if entry.account is None and entry.payload.get("means") == "card":
+        cents = int(entry.payload.get("total", 0)) * sign  # a visitor's tray paid by card
     summary.net_sales += cents
     _add(summary.by_means, str(entry.payload.get("means", "balance")), cents)
     vat = entry.payload.get("vat")

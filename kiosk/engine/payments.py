@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from kiosk.engine import store_payments as sql
 from kiosk.engine.errors import PaymentError
@@ -61,6 +62,7 @@ class Settled:
     payment: PaymentRow
     result: Entry
     credit: Accepted | None = None  # the top-up of an approved top-up
+    sale: Entry | None = None  # the sale of an approved tray payment
 
 
 def _ref_prefix(terminal_id: str) -> str:
@@ -108,8 +110,12 @@ class Payments:
         test: bool,
         account: str | None = None,
         cashier: str = "",
+        sale: Mapping[str, Any] | None = None,
     ) -> PaymentRow | Refused:
-        """Journal a pending payment before the terminal is asked, or say why not."""
+        """Journal a pending payment before the terminal is asked, or say why not.
+
+        ``sale``: for a tray payment, the sale's payload, journalled as a sale once
+        the payment is approved (however late that is known)."""
         engine = self.engine
         if (account is None) != (purpose is PaymentPurpose.TRAY):
             raise ValueError("a top-up names the account to credit; a tray payment does not")
@@ -142,6 +148,7 @@ class Payments:
                 terminal=terminal,
                 test=test,
                 cashier=cashier,
+                sale=dict(sale) if sale is not None else None,
             )
             entry = engine.post(
                 db,
@@ -230,15 +237,38 @@ class Payments:
                 settings=settings,
             )
             credit: Accepted | None = None
-            if (
-                settlement.state is PaymentState.APPROVED
-                and payment.purpose is PaymentPurpose.TOP_UP
-            ):
+            sale: Entry | None = None
+            approved = settlement.state is PaymentState.APPROVED
+            if approved and payment.purpose is PaymentPurpose.TOP_UP:
                 credit = self._credit(db, payment, settlement)
-            sql.settle(db, ref, settlement.state, entry.seq, None if credit is None else credit.seq)
+            elif approved:
+                sale = self._sell(db, payment, settlement)
+            booked = credit.seq if credit is not None else (sale.seq if sale else None)
+            sql.settle(db, ref, settlement.state, entry.seq, booked)
             settled = sql.get(db, ref)
             assert settled is not None
-        return Settled(settled, entry, credit)
+        return Settled(settled, entry, credit, sale)
+
+    def _sell(self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement) -> Entry:
+        """The sale of a tray paid by card (a visitor: no account, amount 0; the price
+        is the payload's ``total``, which closures count under the card)."""
+        engine = self.engine
+        pending = engine.store.entry(payment.pending_seq, db)
+        assert pending is not None
+        details = pending.payload.get("sale") or {}
+        payload = {
+            **dict(details),
+            "means": "card",
+            "visitor": True,
+            "total": payment.amount,
+            "cashier": str(pending.payload.get("cashier") or ""),
+            "payment_ref": payment.ref,
+            "test": payment.test,
+            "authorisation": settlement.authorisation[:20],
+            "card": settlement.card[:64],
+            "card_ticket": [line[:64] for line in settlement.ticket[:60]],
+        }
+        return engine.post(db, EntryKind.SALE, None, 0, payload)
 
     def _credit(
         self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement

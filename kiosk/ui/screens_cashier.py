@@ -135,6 +135,7 @@ class CashierMenuScreen(Screen):
         "cancel_last",
         "cash_top_up",
         "card_top_up",
+        "card_visitor",
         "card_pending",
         "reprint",
         "guest",
@@ -275,6 +276,9 @@ class CashierMenuScreen(Screen):
 
     def do_card_top_up(self) -> None:
         screens_payments.card_top_up(self.ui, self.cashier)
+
+    def do_card_visitor(self) -> None:
+        screens_payments.visitor_tray(self.ui, self.cashier)
 
     def do_card_pending(self) -> None:
         self.go(ScreenId.CARD_PENDING)

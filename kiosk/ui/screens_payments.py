@@ -97,6 +97,41 @@ def _pay(ui: Ui, diner: Identified, amount: Money, cashier: str) -> None:
     )
 
 
+def visitor_tray(ui: Ui, cashier: str) -> None:
+    """The tray on the till paid by a visitor's card (no account, the visitors' tariff)."""
+    if _unavailable(ui):
+        return
+    cards, menu, items = ui.cards, ui.menu, [item.id for item in ui.session.tray]
+    assert cards is not None
+    if menu is None or not items:
+        ui.manager.request(
+            ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY, "no tray"), back=BACK
+        )
+        return
+
+    def then(done: Done) -> None:
+        result: CardResult = done.value
+        if result.approved and result.sale is not None:
+            ui.receipts.print_receipt(result.sale, duplicate=False)
+            ui.session.tray.clear()
+            ui.toasts.show(ui.tr.t("kiosk.card_ok"), "ok")
+            ui.manager.request(ScreenId.TILL)
+            return
+        refused = result.refused
+        if result.pending or refused is None:
+            refused = Refused(RejectReason.PAYMENT_PENDING, result.message)
+        ui.manager.request(ScreenId.REFUSED, result=refused, back=BACK)
+
+    total = sum(item.price for item in ui.session.tray)
+    ui.manager.request(ScreenId.CARD_WAIT, amount=Money(total))
+    ui.submit(
+        "card",
+        lambda: cards.pay_tray(menu, items, cashier),
+        then,
+        on_error=lambda _done: ui.manager.request(BACK),
+    )
+
+
 class CardWaitScreen(Screen):
     """'Pay on the terminal': shown while a card payment runs (no button: the diner
     cancels on the terminal)."""
@@ -224,9 +259,10 @@ class CardPendingScreen(Screen):
             pygame.Rect(body.x, body.y, body.width, h),
             size="large",
         )
+        visitor = tr.t("cashier.card_visitor_label")
         rows = [
             (
-                f"{p.ref}  {p.created_at[11:16]}  {p.account or tr.t('cashier.card_visitor')}",
+                f"{p.ref}  {p.created_at[11:16]}  {p.account or visitor}",
                 display_money(p.amount),
             )
             for p in self.pending

@@ -8,7 +8,9 @@ A card payment is three facts, each a signed entry of the till's journal:
    terminal (``decided_by="terminal"``), at once or asked again later, or a cashier
    who checked the terminal's own ticket (``decided_by="cashier"``);
 3. for an approved top-up, the ``top_up`` entry that credits the account, written in
-   the result's transaction, with ``means="card"`` and ``payment_ref`` = ``ref``.
+   the result's transaction, with ``means="card"`` and ``payment_ref`` = ``ref``; for
+   an approved tray (a visitor without an account), the ``sale`` entry (no account,
+   amount 0, ``total`` in the payload), also in that transaction.
 
 Both have amount 0 and no account (the account a top-up credits is in the payload),
 so that a diner's history shows money, not steps. A payment with no result yet is
@@ -19,7 +21,7 @@ through the virtual terminal (demo and tests): no money moved, receipts say FACT
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -53,6 +55,11 @@ class PaymentPendingPayload(Strict):
     terminal: str = Field(max_length=128, description="the payment terminal's name")
     test: bool = False
     cashier: str = ""
+    sale: dict[str, Any] | None = Field(
+        default=None,
+        description="a tray payment: the sale's payload (priced ticket, items, VAT), "
+        "journalled as a sale once approved",
+    )
 
 
 class PaymentResultPayload(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,15 +13,21 @@ from drivers.config import CaisseApPaymentConfig
 from drivers.payment.caisse_ap_ip import CaisseApTerminal
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
+from kiosk.engine.closure import summarise
+from kiosk.receipt import receipt_for
+from kiosk.sitefile import load_site_menu
 from kiosk.ui.manager import ScreenId
+from kiosk.ui.model import catalogue_from_menu
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
 from tests.drivers.conftest import wait_until
 from tests.drivers.sims.caisse_ap import Behaviour, CaisseApSim
 from tests.kiosk.ui.conftest import ALICE, UiFactory
-from tests.kiosk.ui.helpers import find, tap, touch, type_digits
+from tests.kiosk.ui.helpers import add, find, tap, touch, type_digits
 from tests.kiosk.ui.test_cashier import login
+
+MENU = load_site_menu(Path(__file__).resolve().parents[3] / "config" / "example-site.toml")
 
 
 @pytest.fixture
@@ -102,3 +109,27 @@ def test_cashier_decides_what_the_terminal_cannot_say(
     assert result.payload["decided_by"] == "cashier" and result.payload["cashier"] == "K1"
     assert result.payload["state"] == "failed"
     assert engine.usable_balance("A1") == Money(2000)
+
+
+def test_visitor_tray_paid_by_card(make_ui: UiFactory, engine: Engine) -> None:
+    """A visitor without an account: the tray at the contractors' tariff, paid by card,
+    journalled as a sale with its card ticket, counted under the card in the closure."""
+    ui = make_ui()
+    ui.menu = MENU
+    ui.catalogue = catalogue_from_menu(MENU)
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    login(ui)
+    touch(ui, "card_visitor")
+    assert ui.screen is ScreenId.TILL
+    assert ui.session.tray == []
+    [sale] = [e for e in engine.store.journal_after(0, 50) if e.kind == EntryKind.SALE]
+    assert sale.account is None and sale.amount == 0
+    assert sale.payload["means"] == "card" and sale.payload["profile"] == "external"
+    assert sale.payload["total"] == sale.payload["ticket"]["total"] > 0
+    assert (sale.seq, False) in ui.receipts.printed  # type: ignore[attr-defined]
+    receipt = receipt_for(sale, site_name="Cantine")
+    assert receipt.total == sale.payload["total"] and receipt.training
+    summary = summarise(engine)
+    assert summary.by_means == {"card": sale.payload["total"]}
+    assert summary.sales_count == 1 and summary.net_sales == sale.payload["total"]
