@@ -91,12 +91,19 @@ def _add(table: dict[str, int], key: str, cents: int) -> None:
     table[key] = table.get(key, 0) + cents
 
 
+def means_of(entry: Entry) -> str:
+    """The means of payment a closure counts an entry under; payments through the
+    virtual payment terminal (demo, tests) apart, since no money moved."""
+    means = str(entry.payload.get("means", "balance"))
+    return f"{means}_test" if entry.payload.get("test") is True else means
+
+
 def _count_sale(summary: ClosureSummary, entry: Entry, sign: int) -> None:
     cents = -entry.amount * sign  # a sale's amount is negative on the account
     if entry.account is None and entry.payload.get("means") == "card":
         cents = int(entry.payload.get("total", 0)) * sign  # a visitor's tray paid by card
     summary.net_sales += cents
-    _add(summary.by_means, str(entry.payload.get("means", "balance")), cents)
+    _add(summary.by_means, means_of(entry), cents)
     vat = entry.payload.get("vat")
     if isinstance(vat, dict) and vat:
         for rate, part in vat.items():
@@ -124,7 +131,7 @@ def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary
                 _count_sale(summary, entry, 1)
             elif entry.kind == EntryKind.TOP_UP:
                 summary.top_ups += entry.amount
-                _add(summary.by_means, str(entry.payload.get("means")), entry.amount)
+                _add(summary.by_means, means_of(entry), entry.amount)
             elif entry.kind == EntryKind.CANCEL:
                 summary.cancellations_count += 1
                 original = engine.store.entry(int(entry.payload["cancels"]))
@@ -132,7 +139,7 @@ def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary
                     _count_sale(summary, original, -1)
                 elif original is not None and original.kind == EntryKind.TOP_UP:
                     summary.top_ups -= original.amount
-                    _add(summary.by_means, str(original.payload.get("means")), -original.amount)
+                    _add(summary.by_means, means_of(original), -original.amount)
             summary.last_seq = entry.seq
         after = batch[-1].seq
     summary.grand_total = grand + summary.net_sales

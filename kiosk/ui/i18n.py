@@ -151,6 +151,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "means.balance": ("Compte convive", "Diner account"),
     "means.cash": ("Espèces", "Cash"),
     "means.card": ("Carte bancaire", "Bank card"),
+    "means.card_test": ("Carte bancaire FACTICE (test)", "Bank card TEST (no money)"),
     "means.cheque": ("Chèque", "Cheque"),
     "means.voucher": ("Titre-restaurant", "Meal voucher"),
     "means.online": ("En ligne", "Online"),

@@ -16,6 +16,8 @@ from drivers.payment.virtual import VirtualPaymentTerminal
 from drivers.printer.receipt import layout
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
+from kiosk.engine.card_report import card_report
+from kiosk.engine.closure import summarise
 from kiosk.engine.errors import PaymentError
 from kiosk.engine.payments import Settlement
 from kiosk.receipt import receipt_for
@@ -247,3 +249,21 @@ def test_card_ticket_lines_are_on_the_receipt(engine: Engine, sim: CaisseApSim) 
     receipt = receipt_for(result.credit.entry, site_name="Cantine")
     assert "MONTANT 25.00 EUR" in receipt.extra_lines
     assert "AUTO 184117" in receipt.extra_lines
+
+
+def test_closure_counts_card_money_apart_from_test_payments(
+    engine: Engine, sim: CaisseApSim, device: CaisseApTerminal
+) -> None:
+    assert CardDesk(engine, device).top_up("A1", Money(2500)).approved
+    sim.then(Behaviour.DECLINE)
+    assert not CardDesk(engine, device).top_up("A1", Money(1000)).approved
+    with VirtualPaymentTerminal(VirtualPaymentConfig(), queue.Queue()) as terminal:
+        wait_until(lambda: terminal.available)
+        assert CardDesk(engine, terminal).top_up("A2", Money(700)).approved
+    engine.top_up("A2", Money(500), "cash", "K1")
+    summary = summarise(engine)
+    assert summary.by_means == {"card": 2500, "card_test": 700, "cash": 500}
+    report = card_report(engine, terminal_total=2500)
+    assert report.approved_total == 2500 and report.test_total == 700
+    assert report.counts == {"approved": 2, "declined": 1}
+    assert report.balanced
