@@ -90,3 +90,20 @@ def test_a_folder_without_a_store_is_refused(tmp_path: Path) -> None:
     code, output = run("pending", "--data", str(tmp_path / "nope"))
     assert code != 0 and "not a terminal's data folder" in output
     assert not (tmp_path / "nope").exists()
+
+
+def test_kiosk_run_names_a_bad_payment_option(tmp_path: Path) -> None:
+    """``[devices.payment]`` is read: a misspelt option stops ``kiosk run`` with its name."""
+    folder = tmp_path / "t"
+    Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id="T9").close()
+    (folder / "terminal.toml").write_text(
+        '[terminal]\nmode = "kiosk"\n'
+        '[devices.payment]\nbackend = "caisse-ap"\nhost = "x"\nprot = 1\n'
+    )
+    site = Path(__file__).parents[3] / "config" / "example-site.toml"
+    result = CliRunner().invoke(main, ["run", "--data", str(folder), "--site", str(site)])
+    assert result.exit_code == 1
+    assert "payment.prot: unknown option" in result.output
+    engine = Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id=None)
+    assert engine.store.journal_after(0, 10) == []  # not started: no START entry
+    engine.close()
