@@ -13,7 +13,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -601,3 +601,18 @@ class SqliteStorage:
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
             return read_changes(db, site, terminal_id, since, limit)
+
+    # For the hub's store modules (sync.server.payments) ---------------------------------
+
+    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for a store module's own SQL on this database."""
+        return self._write()
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read snapshot, for a store module's own SQL on this database."""
+        return self._read()
+
+    @staticmethod
+    def bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
+        """Give changed rows new versions inside the caller's transaction (changes feed)."""
+        SqliteStorage._bump(db, site, kind, keys)
