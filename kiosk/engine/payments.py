@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from kiosk.engine import store_payments as sql
 from kiosk.engine.errors import PaymentError
 from kiosk.engine.ledger import Engine
@@ -29,11 +31,14 @@ from kiosk.engine.results import Accepted, Refused
 from kiosk.engine.store_payments import PaymentRow
 from sync.journal import Entry, EntryKind
 from sync.money import Money
+from sync.protocol.payloads import EntryPayload, PayloadError, parse_payload
 from sync.protocol.payment_payloads import (
+    CardSalePayload,
     PaymentPendingPayload,
     PaymentPurpose,
     PaymentResultPayload,
     PaymentState,
+    TraySale,
 )
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import AccountStatus
@@ -63,6 +68,26 @@ class Settled:
     result: Entry
     credit: Accepted | None = None  # the top-up of an approved top-up
     sale: Entry | None = None  # the sale of an approved tray payment
+
+
+_RESULT_STATES: dict[PaymentState, Literal["approved", "declined", "abandoned", "failed"]] = {
+    PaymentState.APPROVED: "approved",
+    PaymentState.DECLINED: "declined",
+    PaymentState.ABANDONED: "abandoned",
+    PaymentState.FAILED: "failed",
+}
+
+
+def _fields(payload: EntryPayload) -> dict[str, Any]:
+    """A payload's fields for ``Engine.post`` (which adds the business day itself)."""
+    return {k: v for k, v in payload.to_payload().items() if k != "business_day"}
+
+
+def _tray_sale(sale: Mapping[str, Any]) -> TraySale:
+    try:
+        return TraySale.model_validate(dict(sale))
+    except ValidationError as exc:
+        raise PayloadError(f"tray sale: {exc.errors()[0]['msg']}") from None
 
 
 def _ref_prefix(terminal_id: str) -> str:
@@ -97,7 +122,7 @@ class Payments:
             return None
         entry = self.engine.store.entry(payment.result_seq)
         assert entry is not None
-        return PaymentResultPayload.model_validate(dict(entry.payload), strict=False)
+        return parse_payload(PaymentResultPayload, entry.payload)
 
     # Writing -----------------------------------------------------------------------
 
@@ -142,20 +167,20 @@ class Payments:
             payload = PaymentPendingPayload(
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
-                purpose=purpose,
+                purpose=purpose.value,
                 account=account,
                 amount=amount.cents,
-                terminal=terminal,
+                terminal=terminal[:64],
                 test=test,
                 cashier=cashier,
-                sale=dict(sale) if sale is not None else None,
+                sale=None if sale is None else _tray_sale(sale),
             )
             entry = engine.post(
                 db,
                 EntryKind.PAYMENT_PENDING,
                 None,
                 0,
-                payload.model_dump(mode="json", exclude={"business_day"}),
+                _fields(payload),
                 settings=settings,
             )
             row = PaymentRow(
@@ -214,7 +239,7 @@ class Payments:
             result = PaymentResultPayload(
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
-                state=settlement.state,
+                state=_RESULT_STATES[settlement.state],
                 account=payment.account,
                 amount=payment.amount,
                 decided_by=settlement.decided_by,
@@ -225,7 +250,7 @@ class Payments:
                 card=settlement.card[:64],
                 read_mode=settlement.read_mode[:20],
                 application=settlement.application[:20],
-                ticket=tuple(line[:64] for line in settlement.ticket[:60]),
+                ticket=[line[:64] for line in settlement.ticket[:60]],
                 test=payment.test,
             )
             entry = engine.post(
@@ -233,7 +258,7 @@ class Payments:
                 EntryKind.PAYMENT_RESULT,
                 None,
                 0,
-                result.model_dump(mode="json", exclude={"business_day"}),
+                _fields(result),
                 settings=settings,
             )
             credit: Accepted | None = None
@@ -255,20 +280,23 @@ class Payments:
         engine = self.engine
         pending = engine.store.entry(payment.pending_seq, db)
         assert pending is not None
-        details = pending.payload.get("sale") or {}
-        payload = {
-            **dict(details),
-            "means": "card",
-            "visitor": True,
-            "total": payment.amount,
-            "cashier": str(pending.payload.get("cashier") or ""),
-            "payment_ref": payment.ref,
-            "test": payment.test,
-            "authorisation": settlement.authorisation[:20],
-            "card": settlement.card[:64],
-            "card_ticket": [line[:64] for line in settlement.ticket[:60]],
-        }
-        return engine.post(db, EntryKind.SALE, None, 0, payload)
+        asked = parse_payload(PaymentPendingPayload, pending.payload)
+        assert asked.sale is not None
+        sale = CardSalePayload(
+            business_day=engine.business_day(),
+            total=payment.amount,
+            cashier=asked.cashier,
+            profile=asked.sale.profile,
+            items=asked.sale.items,
+            vat=asked.sale.vat,
+            ticket=asked.sale.ticket,
+            payment_ref=payment.ref,
+            test=payment.test,
+            authorisation=settlement.authorisation[:20],
+            card=settlement.card[:64],
+            card_ticket=[line[:64] for line in settlement.ticket[:60]],
+        )
+        return engine.post(db, EntryKind.CARD_SALE, None, 0, _fields(sale))
 
     def _credit(
         self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement

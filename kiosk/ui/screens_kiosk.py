@@ -13,7 +13,7 @@ import pygame
 from kiosk.cardpay import CardResult
 from kiosk.engine.results import Accepted, Identified, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Translator
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
@@ -189,7 +189,7 @@ class HomeScreen(DinerScreen):
             colour=ui.theme.muted,
         )
         rows = [
-            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", display_money(e.amount))
+            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", tr.money(e.amount))
             for e in ui.session.recent
         ] or [(tr.t("kiosk.no_tickets"), "")]
         buttons_top = min(b.rect.top for b in self.buttons())
@@ -247,7 +247,7 @@ class TopUpScreen(DinerScreen):
             area, count, 1 if layout.portrait else count, int(layout.button_h * 1.5)
         )
         buttons = [
-            Button(cell, display_money(c), "amount", c, style="ok", size="large")
+            Button(cell, tr.money(c), "amount", c, style="ok", size="large")
             for cell, c in zip(cells, choices, strict=False)
         ]
         buttons.append(Button(cells[-1], tr.t("kiosk.other_amount"), "other", style="primary"))
@@ -340,7 +340,7 @@ class CardPaymentScreen(Screen):
         top = body.y + body.height // 6
         painter.text(
             surface,
-            display_money(self.params["amount"]),
+            tr.money(self.params["amount"]),
             pygame.Rect(body.x, top, body.width, h),
             size="huge",
             colour=ui.theme.primary,
@@ -446,7 +446,7 @@ class OrderScreen(DinerScreen):
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, display_money(i.price)) for i in ui.session.cart]
+        rows = [(i.label, tr.money(i.price)) for i in ui.session.cart]
         painter.lines(
             surface,
             rows,
@@ -512,7 +512,7 @@ class OrderDoneScreen(DinerScreen):
         )
         painter.text(
             surface,
-            tr.t("accepted.balance") + " : " + display_money(result.balance_after),
+            tr.t("accepted.balance") + " : " + tr.money(result.balance_after),
             pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
             align="center",
         )

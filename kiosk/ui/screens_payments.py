@@ -16,7 +16,6 @@ from kiosk.cardpay import CardResult
 from kiosk.engine.payments import PaymentRow
 from kiosk.engine.results import Identified, Refused
 from kiosk.ui.events import ACTION
-from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button
@@ -146,7 +145,7 @@ class CardWaitScreen(Screen):
         top = body.y + body.height // 5
         painter.text(
             surface,
-            display_money(self.params["amount"]),
+            tr.money(self.params["amount"]),
             pygame.Rect(body.x, top, body.width, h),
             size="huge",
             colour=ui.theme.primary,
@@ -263,7 +262,7 @@ class CardPendingScreen(Screen):
         rows = [
             (
                 f"{p.ref}  {p.created_at[11:16]}  {p.account or visitor}",
-                display_money(p.amount),
+                tr.money(p.amount),
             )
             for p in self.pending
         ] or [(tr.t("cashier.card_none_pending"), "")]

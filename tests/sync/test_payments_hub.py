@@ -4,15 +4,19 @@ the crediting top-up is applied once, and the hub's balance is the sum of entrie
 from __future__ import annotations
 
 import queue
+from pathlib import Path
 
 from drivers.config import VirtualPaymentConfig
 from drivers.events import Event
 from drivers.payment.virtual import VirtualPaymentTerminal
 from kiosk.cardpay import CardDesk
+from kiosk.sitefile import load_site_menu
 from sync.money import Money
 from tests.drivers.conftest import wait_until
 from tests.sync.conftest import TillFactory
 from tests.sync.live import Admin, LiveHub, make_site
+
+MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
 
 
 def test_hub_applies_card_top_ups_once(
@@ -27,12 +31,15 @@ def test_hub_applies_card_top_ups_once(
         wait_until(lambda: terminal.available)
         desk = CardDesk(till.engine, terminal)
         assert desk.top_up("A1", Money(2000)).approved
+        sold = desk.pay_tray(MENU, ["salad", "steak"], "K1")  # a visitor's tray
+        assert sold.approved and sold.sale is not None
         terminal.approve = False
         assert desk.top_up("A1", Money(3000)).refused is not None
     till.daemon.sync_once()
     till.daemon.sync_once()  # pushing again applies nothing twice
     kinds = [e.kind for e in till.entries()]
-    assert kinds.count("payment_pending") == 2 and kinds.count("payment_result") == 2
+    assert kinds.count("payment_pending") == 3 and kinds.count("payment_result") == 3
+    assert kinds.count("card_sale") == 1
     assert admin.balance("A1") == 3000
     stored, summed = live_hub.service.hub_balance_check("A1")
     assert stored == summed == 3000

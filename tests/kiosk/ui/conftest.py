@@ -1,10 +1,12 @@
-"""Fixtures for UI tests: a seeded engine, a cashier, and a headless UI in each mode."""
+"""Fixtures for UI tests: a seeded engine, a cashier, and a headless UI in each mode,
+selling through the real till service with the site's pricer on the example site."""
 
 from __future__ import annotations
 
 import queue
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,15 +14,18 @@ from drivers.payment.virtual import VirtualPaymentTerminal
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import add_cashier
+from kiosk.service import TillService
+from kiosk.sitefile import load_site_menu
 from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
-from kiosk.ui.sample import sample_catalogue
 from kiosk.ui.shell import Ui
 from tests.kiosk.engine.conftest import FakeClock
 
+SITE_FILE = Path(__file__).parents[3] / "config" / "example-site.toml"
+MENU = load_site_menu(SITE_FILE)
 CASHIER_BADGE = "nfc:C0FFEE01"
 CASHIER_PIN = "4321"
-ALICE = "nfc:04A1B2C3D4E5F6"  # A1, 20,00 EUR prepaid
-BRUNO = "nfc:11223344"  # A2, 5,00 EUR with 3,00 EUR overdraft
+ALICE = "nfc:04A1B2C3D4E5F6"  # A1, 20,00 EUR prepaid, employee
+BRUNO = "nfc:11223344"  # A2, 5,00 EUR with 3,00 EUR overdraft, employee
 
 UiFactory = Callable[..., Ui]
 
@@ -30,6 +35,15 @@ def engine(engine: Engine) -> Engine:
     """The seeded engine of every kiosk suite, with a cashier."""
     add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
     return engine
+
+
+def monotonic_of(clock: FakeClock) -> Callable[[], float]:
+    """The till service's monotonic clock, moved by the test's ``clock.advance``."""
+
+    def seconds() -> float:
+        return clock.now.timestamp()
+
+    return seconds
 
 
 @pytest.fixture
@@ -52,8 +66,7 @@ def make_ui(
         config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
         ui = Ui(
             config,
-            engine,
-            sample_catalogue(),
+            TillService(engine, menu=MENU, clock=monotonic_of(clock)),
             receipts=MemoryReceipts(),
             cards=CardDesk(engine, payment if card_terminal else None),
             clock=clock,

@@ -17,7 +17,6 @@ from kiosk.engine.closure import summarise
 from kiosk.receipt import receipt_for
 from kiosk.sitefile import load_site_menu
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import catalogue_from_menu
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
@@ -115,15 +114,13 @@ def test_visitor_tray_paid_by_card(make_ui: UiFactory, engine: Engine) -> None:
     """A visitor without an account: the tray at the contractors' tariff, paid by card,
     journalled as a sale with its card ticket, counted under the card in the closure."""
     ui = make_ui()
-    ui.menu = MENU
-    ui.catalogue = catalogue_from_menu(MENU)
     for item in ("salad", "steak", "tart"):
         add(ui, item)
     login(ui)
     touch(ui, "card_visitor")
     assert ui.screen is ScreenId.TILL
     assert ui.session.tray == []
-    [sale] = [e for e in engine.store.journal_after(0, 50) if e.kind == EntryKind.SALE]
+    [sale] = [e for e in engine.store.journal_after(0, 50) if e.kind == EntryKind.CARD_SALE]
     assert sale.account is None and sale.amount == 0
     assert sale.payload["means"] == "card" and sale.payload["profile"] == "external"
     assert sale.payload["total"] == sale.payload["ticket"]["total"] > 0
