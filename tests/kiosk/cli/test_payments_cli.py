@@ -14,6 +14,8 @@ from drivers.config import CaisseApPaymentConfig
 from drivers.payment.caisse_ap_ip import CaisseApTerminal
 from kiosk.cardpay import CardDesk
 from kiosk.cli import main
+from kiosk.datadir import DataDir
+from kiosk.doctor import Limits, Status, diagnose
 from kiosk.engine import Engine
 from sync.money import Money
 from tests.drivers.conftest import wait_until
@@ -107,3 +109,14 @@ def test_kiosk_run_names_a_bad_payment_option(tmp_path: Path) -> None:
     engine = Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id=None)
     assert engine.store.journal_after(0, 10) == []  # not started: no START entry
     engine.close()
+
+
+def test_doctor_reports_the_terminal_and_pending_payments(folder: Path) -> None:
+    checks = {c.name: c for c in diagnose(DataDir(folder), limits=Limits(device_timeout_s=10))}
+    assert checks["payment"].status is Status.OK, checks["payment"]
+    pending = checks["card payments"]
+    assert pending.status is Status.WARN and "1 pending" in pending.detail
+    assert "kiosk payments pending --ask" in pending.fix
+    run("pending", "--data", str(folder), "--ask")
+    checks = {c.name: c for c in diagnose(DataDir(folder), limits=Limits(device_timeout_s=10))}
+    assert "card payments" not in checks
