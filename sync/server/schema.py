@@ -196,6 +196,10 @@ MIGRATIONS: list[tuple[str, str]] = [
             received_at TEXT NOT NULL
         );
         CREATE INDEX payment_notifications_topup ON payment_notifications (topup_id);
+        -- A card payment of a till is booked once (entry_rules: payment_twice).
+        CREATE INDEX entries_payment_ref
+            ON entries (terminal_id, json_extract(payload, '$.payment_ref'))
+            WHERE kind IN ('top_up', 'card_sale');
         -- Refunds by an admin; the debit is the hub movement 'online-refund:' + id.
         CREATE TABLE online_refunds (
             id TEXT PRIMARY KEY,

@@ -483,6 +483,18 @@ class SqliteStorage:
             ).fetchone()
         return None if row is None else int(row[0])
 
+    def payment_booked(self, terminal_id: str, ref: str) -> int | None:
+        """The sequence of the terminal's entry that books card payment ``ref`` (the
+        top-up it credits or the visitor's sale it pays), if any."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? "
+                "AND kind IN ('top_up', 'card_sale') "
+                "AND json_extract(payload, '$.payment_ref') = ? LIMIT 1",
+                (terminal_id, ref),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     def entries_of_account(self, account_id: str) -> list[Entry]:
         with self._conn() as db:
             sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"

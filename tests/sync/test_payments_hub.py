@@ -6,14 +6,17 @@ from __future__ import annotations
 import queue
 from pathlib import Path
 
+import pytest
+
 from drivers.config import VirtualPaymentConfig
 from drivers.events import Event
 from drivers.payment.virtual import VirtualPaymentTerminal
 from kiosk.cardpay import CardDesk
 from kiosk.sitefile import load_site_menu
+from sync.client import RefusedError
 from sync.money import Money
 from tests.drivers.conftest import wait_until
-from tests.sync.conftest import TillFactory
+from tests.sync.conftest import EnrolFn, TillFactory
 from tests.sync.live import Admin, LiveHub, make_site
 
 MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
@@ -44,3 +47,25 @@ def test_hub_applies_card_top_ups_once(
     stored, summed = live_hub.service.hub_balance_check("A1")
     assert stored == summed == 3000
     assert till.usable("A1") == 3000
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_card_payment_is_booked_once_at_the_hub(
+    admin: Admin, enrol: EnrolFn, live_hub: LiveHub, split: bool
+) -> None:
+    """A terminal that books one card payment twice (a bug or a forgery) is refused with
+    the rule's name, whether both entries come in one push or in two; nothing stored."""
+    make_site(admin)
+    admin.accounts("S1", {"id": "A1", "display_name": "Ada", "balance": 1000})
+    term, client = enrol("S1")
+    day = "2026-11-30"
+    term.add("top_up", "A1", 2000, business_day=day, means="card", cashier="kiosk",
+             payment_ref="ABCD-1", test=False)  # fmt: skip
+    term.add("top_up", "A1", 2000, business_day=day, means="card", cashier="kiosk",
+             payment_ref="ABCD-1", test=False)  # fmt: skip
+    if split:
+        assert client.push(term.entries[:1]).applied_seq == 1
+    with pytest.raises(RefusedError) as caught:
+        client.push(term.entries[1:] if split else term.entries)
+    assert caught.value.status == 422 and "payment_twice" in str(caught.value)
+    assert admin.balance("A1") == (3000 if split else 1000)
