@@ -38,7 +38,7 @@ from kiosk.service import TillService
 from kiosk.ui import events as ui_events
 from kiosk.ui.model import Mode
 from sync import phonebadge
-from sync.journal import Entry
+from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 
 if TYPE_CHECKING:
@@ -75,7 +75,10 @@ class PrinterReceipts:
         self.till, self.inputs = till, inputs
 
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
-        printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
+        if entry.kind == EntryKind.CLOSURE:
+            printed = self.till.print_closure(entry.seq, duplicate=duplicate)
+        else:
+            printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
         if not printed.ok:
             self.inputs.put(ui_events.DeviceFaulted("printer", "error", printed.error or ""))
         elif printed.png is not None:
@@ -92,6 +95,7 @@ class App:
     devices: dict[str, Device] = field(default_factory=dict)
     hotkeys: dict[str, Any] = field(default_factory=dict)
     receipts_dir: Path | None = None  # also keep each printed receipt as a PNG
+    exports_dir: Path | None = None  # closures exported as CSV (default: beside the store)
     _stop: threading.Event = field(default_factory=threading.Event)
     _bridge: threading.Thread | None = None
     _wake: Any = None  # wakes the UI's frame loop when a device input arrives
@@ -141,6 +145,7 @@ class App:
             menu=self.menu,
             training=self.config.terminal.training,
             receipts_dir=self.receipts_dir,
+            exports_dir=self.exports_dir or self.engine.store.path.parent / "exports",
         )
         ui_config = self.config.ui.model_copy(update={"mode": Mode(self.config.terminal.mode)})
         ui = Ui(

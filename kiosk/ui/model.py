@@ -43,6 +43,12 @@ class UiConfig(BaseModel):
     top_up_choices: tuple[int, ...] = (1000, 2000, 5000)  # cents
     fps: int = Field(default=30, ge=5, le=120)
     sound: bool = True
+    # The menu's pictures (logo, dish photos) are paths relative to this folder; ""
+    # is the project's config/ folder, where the example site's pictures are.
+    media_dir: str = ""
+    # A press this soon after the screen changed is ignored: it was meant for the
+    # screen that just went away (a late "print" must not land on "clear").
+    press_guard_s: float = Field(default=0.5, ge=0, le=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,14 @@ def tray_ticket(ticket: PricedTicket, lang: str = "fr") -> TrayTicket:
     subsidy = -ticket.subsidy.amount if ticket.subsidy is not None else 0  # shown as a deduction
     vat = {str(rate): total for rate, total in ticket.totals_by_rate().items()}
     return TrayTicket(tuple(lines), subsidy, ticket.total, vat)
+
+
+def phone_on_reader(credential: str | None) -> bool:
+    """Whether an NFC read is a phone rather than a badge: a phone shows a random
+    4-byte UID, which ISO/IEC 14443-3 starts with 08h, never the same twice."""
+    if credential is None or not credential.lower().startswith("nfc:08"):
+        return False
+    return len(credential) == len("nfc:") + 8
 
 
 def catalogue_from_menu(menu: SiteMenu, lang: str = "fr") -> Catalogue:

@@ -30,6 +30,7 @@ from pydantic import Field
 from sync.journal import EntryKind
 from sync.protocol.payloads import (
     KINDS,
+    TILL_ONLY,
     Effect,
     EntryPayload,
     ItemId,
@@ -116,4 +117,4 @@ class CardSalePayload(EntryPayload):
 
 KINDS[EntryKind.PAYMENT_PENDING] = KindSpec(PaymentPendingPayload, Effect.NONE)
 KINDS[EntryKind.PAYMENT_RESULT] = KindSpec(PaymentResultPayload, Effect.NONE)
-KINDS[EntryKind.CARD_SALE] = KindSpec(CardSalePayload, Effect.NONE)
+KINDS[EntryKind.CARD_SALE] = KindSpec(CardSalePayload, Effect.NONE, TILL_ONLY)  # at the till

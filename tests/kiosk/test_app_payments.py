@@ -35,7 +35,7 @@ def opened(engine: Engine) -> Iterator[Any]:
     def open_app(payment: dict[str, Any] | None) -> tuple[App, Ui]:
         overrides: dict[str, Any] = {
             "terminal": {"mode": "kiosk"},
-            "ui": {"width": 800, "height": 480, "sound": False},
+            "ui": {"width": 800, "height": 480, "sound": False, "press_guard_s": 0.0},
         }
         if payment is not None:
             overrides["devices"] = {"payment": payment}

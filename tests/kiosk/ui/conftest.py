@@ -63,7 +63,16 @@ def make_ui(
     made: list[Ui] = []
 
     def factory(mode: Mode = Mode.TILL, *, card_terminal: bool = True, **overrides: object) -> Ui:
-        config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
+        # No guard against presses right after a screen change unless a test asks:
+        # synthetic touches come within microseconds of the change.
+        options: dict[str, object] = {
+            "width": 800,
+            "height": 480,
+            "sound": False,
+            "press_guard_s": 0.0,
+            **overrides,
+        }
+        config = UiConfig(mode=mode, **options)  # type: ignore[arg-type]
         ui = Ui(
             config,
             TillService(engine, menu=MENU, clock=monotonic_of(clock)),
