@@ -222,7 +222,8 @@ class TopUpScreen(DinerScreen):
         return [c for c in self.ui.config.top_up_choices if low.cents <= c <= high.cents]
 
     def _header_h(self) -> int:
-        return int(self.ui.layout.font_size("large") * 2.6)
+        lines = 3.6 if self.ui.cards is not None and self.ui.cards.test else 2.6
+        return int(self.ui.layout.font_size("large") * lines)
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
@@ -278,11 +279,17 @@ class TopUpScreen(DinerScreen):
             size="large",
         )
         low, high = top_up_limits(ui)
-        note = tr.t("kiosk.top_up_limits", low=low, high=high)
-        colour = ui.theme.muted
+        note = tr.t("kiosk.top_up_limits", low=tr.money(low), high=tr.money(high))
+        painter.text(
+            surface, note, pygame.Rect(body.x, body.y + h, body.width, h), colour=ui.theme.muted
+        )
         if ui.cards is not None and ui.cards.test:
-            note, colour = tr.t("kiosk.card_test"), ui.theme.danger
-        painter.text(surface, note, pygame.Rect(body.x, body.y + h, body.width, h), colour=colour)
+            painter.text(
+                surface,
+                tr.t("kiosk.card_test"),
+                pygame.Rect(body.x, body.y + 2 * h, body.width, h),
+                colour=ui.theme.danger,
+            )
 
 
 class CardPaymentScreen(Screen):
