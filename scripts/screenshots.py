@@ -40,6 +40,7 @@ from drivers.payment.virtual import VirtualPaymentTerminal  # noqa: E402
 from kiosk.cardpay import CardDesk  # noqa: E402
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
+from kiosk.engine.payments import Payments  # noqa: E402
 from kiosk.service import TillService  # noqa: E402
 from kiosk.sitefile import load_site_file  # noqa: E402
 from kiosk.ui.events import DeviceFaulted, DeviceReadied  # noqa: E402
@@ -50,6 +51,7 @@ from kiosk.ui.model import (  # noqa: E402
 )
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
+from sync.protocol.payment_payloads import PaymentPurpose  # noqa: E402
 from tests.kiosk.engine.conftest import ACCOUNTS, CREDENTIALS, SETTINGS, FakeClock  # noqa: E402
 from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
 from tests.kiosk.ui.conftest import (  # noqa: E402
@@ -166,6 +168,13 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     type_digits(ui, CASHIER_PIN[2:])
     touch(ui, "keypad", "OK")
     shot(ui, "cashier-menu")
+    # A card payment whose answer was lost: journalled as pending, shown to the cashier.
+    Payments(engine).begin(
+        PaymentPurpose.TOP_UP, Money(2000), terminal="tpe-1", test=False, account="A2"
+    )
+    touch(ui, "card_pending")
+    shot(ui, "card-pending")
+    touch(ui, "back")
     touch(ui, "close")
     shot(ui, "closure")
     touch(ui, "ok")

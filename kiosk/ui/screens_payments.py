@@ -20,6 +20,7 @@ from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
+from sync.journal import parse_ts
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
 
@@ -261,7 +262,7 @@ class CardPendingScreen(Screen):
         visitor = tr.t("cashier.card_visitor_label")
         rows = [
             (
-                f"{p.ref}  {p.created_at[11:16]}  {p.account or visitor}",
+                f"{tr.when(parse_ts(p.created_at))}  {p.ref}  {p.account or visitor}",
                 tr.money(p.amount),
             )
             for p in self.pending
