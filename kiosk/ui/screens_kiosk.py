@@ -20,6 +20,7 @@ from kiosk.ui.idle_board import IdleBoard
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
+from kiosk.ui.screens_payments import draw_card_wait
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button
@@ -330,41 +331,7 @@ class CardPaymentScreen(Screen):
         )
 
     def draw(self, surface: pygame.Surface) -> None:
-        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
-        body = layout.body
-        h = int(layout.font_size("huge") * 1.5)
-        line = int(layout.font_size("large") * 1.5)
-        top = body.y + body.height // 6
-        painter.text(
-            surface,
-            tr.money(self.params["amount"]),
-            pygame.Rect(body.x, top, body.width, h),
-            size="huge",
-            colour=ui.theme.primary,
-            align="center",
-        )
-        painter.text(
-            surface,
-            tr.t("kiosk.card_steps"),
-            pygame.Rect(body.x, top + h, body.width, line),
-            size="large",
-            align="center",
-        )
-        painter.text(
-            surface,
-            tr.t("kiosk.card_cancel_hint"),
-            pygame.Rect(body.x, top + h + line, body.width, line),
-            colour=ui.theme.muted,
-            align="center",
-        )
-        if ui.cards is not None and ui.cards.test:
-            painter.text(
-                surface,
-                tr.t("kiosk.card_test"),
-                pygame.Rect(body.x, top + h + 2 * line, body.width, line),
-                colour=ui.theme.danger,
-                align="center",
-            )
+        draw_card_wait(self.ui, surface, self.params["amount"])
 
 
 class OrderScreen(DinerScreen):

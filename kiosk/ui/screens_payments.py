@@ -139,36 +139,46 @@ class CardWaitScreen(Screen):
     id = ScreenId.CARD_WAIT
 
     def draw(self, surface: pygame.Surface) -> None:
-        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
-        body = layout.body
-        h = int(layout.font_size("huge") * 1.5)
-        line = int(layout.font_size("large") * 1.5)
-        top = body.y + body.height // 5
+        draw_card_wait(self.ui, surface, self.params["amount"])
+
+
+def draw_card_wait(ui: Ui, surface: pygame.Surface, amount: Money) -> None:
+    """The amount, what to do on the terminal, how to cancel; FACTICE on the virtual one."""
+    layout, painter, tr = ui.layout, ui.painter, ui.tr
+    body = layout.body
+    h = int(layout.font_size("huge") * 1.5)
+    line = int(layout.font_size("large") * 1.5)
+    top = body.y + body.height // 6
+    painter.text(
+        surface,
+        tr.money(amount),
+        pygame.Rect(body.x, top, body.width, h),
+        size="huge",
+        colour=ui.theme.primary,
+        align="center",
+    )
+    painter.text(
+        surface,
+        tr.t("kiosk.card_steps"),
+        pygame.Rect(body.x, top + h, body.width, line),
+        size="large",
+        align="center",
+    )
+    painter.text(
+        surface,
+        tr.t("kiosk.card_cancel_hint"),
+        pygame.Rect(body.x, top + h + line, body.width, line),
+        colour=ui.theme.muted,
+        align="center",
+    )
+    if ui.cards is not None and ui.cards.test:
         painter.text(
             surface,
-            tr.money(self.params["amount"]),
-            pygame.Rect(body.x, top, body.width, h),
-            size="huge",
-            colour=ui.theme.primary,
+            tr.t("kiosk.card_test"),
+            pygame.Rect(body.x, top + h + 2 * line, body.width, line),
+            colour=ui.theme.danger,
             align="center",
         )
-        for i, key in enumerate(("kiosk.card_steps", "kiosk.card_cancel_hint")):
-            painter.text(
-                surface,
-                tr.t(key),
-                pygame.Rect(body.x, top + h + i * line, body.width, line),
-                size="large" if i == 0 else "normal",
-                colour=ui.theme.text if i == 0 else ui.theme.muted,
-                align="center",
-            )
-        if ui.cards is not None and ui.cards.test:
-            painter.text(
-                surface,
-                tr.t("kiosk.card_test"),
-                pygame.Rect(body.x, top + h + 2 * line, body.width, line),
-                colour=ui.theme.danger,
-                align="center",
-            )
 
 
 class CardPendingScreen(Screen):
