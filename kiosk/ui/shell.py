@@ -18,6 +18,7 @@ from typing import Any
 
 import pygame
 
+from kiosk.cardpay import CardDesk
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
 from kiosk.engine.results import Accepted
@@ -39,11 +40,9 @@ from kiosk.ui.manager import Screen, ScreenId, ScreenManager
 from kiosk.ui.model import (
     MemoryReceipts,
     Mode,
-    PaymentTerminal,
     ReceiptSink,
     Session,
     UiConfig,
-    VirtualPaymentTerminal,
     catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
@@ -68,7 +67,7 @@ WAKING_EVENTS = (
     pygame.VIDEORESIZE,
 )
 RECEIPT_SHOWN_S = 8.0
-FAULT_SOURCES = ("reader", "scanner", "printer")
+FAULT_SOURCES = ("reader", "scanner", "printer", "payment")
 
 
 class WakingQueue(queue.Queue[Input]):
@@ -93,7 +92,7 @@ class Ui:
         till: TillService,
         *,
         receipts: ReceiptSink | None = None,
-        payment: PaymentTerminal | None = None,
+        cards: CardDesk | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -106,7 +105,8 @@ class Ui:
         self.till = till  # every sale goes through it, priced by the site's pricer
         self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
-        self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
+        # Card payments: None when no payment terminal is configured (never offered).
+        self.cards = cards
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -161,11 +161,17 @@ class Ui:
         self.painter = Painter(self.layout, self.theme)
 
     def _install_screens(self) -> None:
-        from kiosk.ui import screens_cashier, screens_common, screens_kiosk, screens_till
+        from kiosk.ui import (
+            screens_cashier,
+            screens_common,
+            screens_kiosk,
+            screens_payments,
+            screens_till,
+        )
 
         kinds: list[type[Screen]] = [*screens_common.SCREENS]
         if self.config.mode is Mode.TILL:
-            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS]
+            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
