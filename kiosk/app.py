@@ -1,9 +1,11 @@
-"""Wiring: device events -> engine -> UI and printer.
+"""Wiring: device events -> UI -> till service -> engine, and the printer.
 
 ``App`` opens the configured devices through the drivers' registry, bridges their
-events onto the UI's input queue (a phone badge's QR code counts as a badge), prints
-receipts through ``TillService`` (a printer fault never undoes a sale: it is shown in
-the status bar and the ticket stays reprintable) and runs the pygame UI.
+events onto the UI's input queue (a phone badge's QR code counts as a badge; a badge
+leaving the reader is passed on too, for the one-charge-per-presentation rule), and
+runs the pygame UI over one ``TillService``: it sells every tray with the site's pricer
+and prints receipts (a printer fault never undoes a sale: it is shown in the status
+bar and the ticket stays reprintable).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from drivers.base import Device
 from drivers.events import (
     BadgePresented,
+    BadgeRemoved,
     CodeRejected,
     CodeScanned,
     DeviceFault,
@@ -29,17 +32,11 @@ from drivers.printer.base import ReceiptPrinter
 from drivers.registry import open_device
 from kiosk.config import TerminalConfig
 from kiosk.engine import Engine
-from kiosk.engine.trays import current_menu
 from kiosk.service import TillService
 from kiosk.ui import events as ui_events
-from kiosk.ui.model import (
-    MenuPricer,
-    Mode,
-    PaymentTerminal,
-    catalogue_from_menu,
-)
+from kiosk.ui.model import Mode, PaymentTerminal
 from sync import phonebadge
-from sync.journal import Entry
+from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 
 if TYPE_CHECKING:
@@ -52,6 +49,8 @@ def to_ui_input(event: Event, kinds: Mapping[str, str]) -> ui_events.Input | Non
     """A driver event as the UI sees it (None: nothing to show)."""
     if isinstance(event, BadgePresented):
         return ui_events.BadgeTapped(event.credential, kinds.get(event.source, "reader"))
+    if isinstance(event, BadgeRemoved):
+        return ui_events.BadgeLifted(event.credential, kinds.get(event.source, "reader"))
     if isinstance(event, CodeScanned):
         if event.text.strip().startswith(phonebadge.PHONE_PREFIX):
             return ui_events.BadgeTapped(event.text.strip(), kinds.get(event.source, "scanner"))
@@ -74,7 +73,10 @@ class PrinterReceipts:
         self.till, self.inputs = till, inputs
 
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
-        printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
+        if entry.kind == EntryKind.CLOSURE:
+            printed = self.till.print_closure(entry.seq, duplicate=duplicate)
+        else:
+            printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
         if not printed.ok:
             self.inputs.put(ui_events.DeviceFaulted("printer", "error", printed.error or ""))
         elif printed.png is not None:
@@ -92,6 +94,7 @@ class App:
     payment: PaymentTerminal | None = None
     hotkeys: dict[str, Any] = field(default_factory=dict)
     receipts_dir: Path | None = None  # also keep each printed receipt as a PNG
+    exports_dir: Path | None = None  # closures exported as CSV (default: beside the store)
     _stop: threading.Event = field(default_factory=threading.Event)
     _bridge: threading.Thread | None = None
     _wake: Any = None  # wakes the UI's frame loop when a device input arrives
@@ -135,19 +138,16 @@ class App:
             menu=self.menu,
             training=self.config.terminal.training,
             receipts_dir=self.receipts_dir,
+            exports_dir=self.exports_dir or self.engine.store.path.parent / "exports",
         )
         ui_config = self.config.ui.model_copy(update={"mode": Mode(self.config.terminal.mode)})
         ui = Ui(
             ui_config,
-            self.engine,
-            catalogue_from_menu(self.menu, ui_config.lang),
-            pricer=MenuPricer(self.engine, self.menu, ui_config.lang),
+            till,
             receipts=PrinterReceipts(till, self.inputs),
             payment=self.payment,
             inputs=self.inputs,
             hotkeys=self.hotkeys,
-            menu=self.menu,
-            menu_source=lambda: current_menu(self.engine),
         )
         self._wake = ui.worker.ready.set
         return ui

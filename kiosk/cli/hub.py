@@ -207,7 +207,7 @@ def token_revoke(db: Path, token_id: str) -> None:
 @click.argument("code")
 @click.option("--name", default="", help="The site's display name.")
 def site(db: Path, code: str, name: str) -> None:
-    """Create a site (code solution) with default settings.
+    """Create a site, named by its site code, with default settings.
 
     \b
     Example:

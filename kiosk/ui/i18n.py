@@ -1,8 +1,12 @@
-"""The message catalogue: every word on screen, in French (default) and English.
+"""The message catalogue: every word a person reads, on screen and from the ``kiosk``
+command, in French (default) and English.
 
-No pygame here. ``Translator.t(key, **values)`` formats a message; ``reason_words``
-turns each ``RejectReason`` into what happened and what to do next. Money and dates
-are shown in French format in both languages (the site is in France).
+No pygame here, so that the CLI shares it. ``Translator.t(key, **values)`` formats a
+message; ``Translator.reason`` turns each ``RejectReason`` into what happened and what
+to do next; ``fault``, ``subsidy`` and ``label`` word the other codes (device faults,
+subsidy outcomes, categories, means of payment, entry kinds), so that no raw code
+(``insufficient_balance``) ever reaches a person. Amounts follow the language:
+``13,10 €`` in French, ``EUR 13.10`` in English; dates stay day/month/year.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fault.disconnected": ("débranché", "disconnected"),
     "fault.paper_out": ("plus de papier", "out of paper"),
     "fault.error": ("en panne", "not working"),
+    "fault.not_found": ("introuvable", "not found"),
+    "fault.unavailable": ("pilote ou service absent", "driver or service missing"),
+    "fault.io_error": ("erreur de communication", "communication error"),
+    "fault.cover_open": ("capot ouvert", "cover open"),
+    "fault.offline": ("hors ligne", "offline"),
+    "fault.internal": ("erreur interne", "internal error"),
     "category.starter": ("Entrées", "Starters"),
     "category.main": ("Plats", "Mains"),
     "category.side": ("Accompagnements", "Sides"),
@@ -47,6 +57,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.tray": ("Plateau", "Tray"),
     "till.empty_tray": ("Plateau vide", "Empty tray"),
     "till.total": ("Total", "Total"),
+    "till.total_a_la_carte": ("Total à la carte", "À la carte total"),
+    "till.receipt": ("Ticket", "Receipt"),
     "till.tap_badge": ("Badgez pour payer", "Tap a badge to pay"),
     "till.remove": ("Retirer", "Remove"),
     "till.clear": ("Vider", "Clear"),
@@ -63,6 +75,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "refused.phone": ("Téléphone sur le lecteur", "A phone on the badge reader"),
+    "refused.phone_then": (
+        "Montrez le QR code de votre badge dématérialisé",
+        "Show the QR code of your phone badge",
+    ),
+    "paid.title": ("Déjà payé", "Already paid"),
+    "paid.since": (
+        "{name} a payé il y a {seconds} s : rien n'a été encaissé",
+        "{name} paid {seconds} s ago: nothing was charged",
+    ),
+    "paid.previous": ("Ticket n° {seq}", "Receipt no. {seq}"),
+    "paid.again": ("Encaisser une 2e vente", "Charge a second sale"),
     "common.ok": ("OK", "OK"),
     "common.back": ("Retour", "Back"),
     "common.cancel": ("Annuler", "Cancel"),
@@ -127,6 +151,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
     "closure.means": ("{means} : {amount}", "{means}: {amount}"),
     "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "closure.print": ("Imprimer", "Print"),
+    "closure.export": ("Exporter (CSV)", "Export (CSV)"),
+    "closure.exported": ("Clôture exportée : {name}", "Closure exported: {name}"),
     "means.balance": ("Compte convive", "Diner account"),
     "means.cash": ("Espèces", "Cash"),
     "means.card": ("Carte bancaire", "Bank card"),
@@ -137,6 +164,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.idle_hint": (
         "Badge ou QR code de l'application",
         "Badge or the app's QR code",
+    ),
+    "kiosk.idle_badge_only": (
+        "Badge uniquement : le lecteur de QR code est hors service",
+        "Badge only: the QR code reader is out of order",
+    ),
+    "kiosk.menu_of_the_day": ("Menu du jour", "Today's menu"),
+    "kiosk.allergens": ("Allergènes : {names}", "Allergens: {names}"),
+    "kiosk.no_allergens": ("Sans allergène déclaré", "No declared allergen"),
+    "kiosk.reader_down": ("Lecteur de badge hors service", "Badge reader out of order"),
+    "kiosk.use_phone_qr": (
+        "Montrez le QR code de votre badge dématérialisé au lecteur de QR code",
+        "Show your phone badge's QR code to the QR code reader",
+    ),
+    "kiosk.out_of_order": ("Borne hors service", "Kiosk out of order"),
+    "kiosk.out_of_order_hint": (
+        "Payez en caisse ; pour recharger, utilisez l'application ou la caisse",
+        "Pay at the till; to top up, use the app or the till",
     ),
     "kiosk.hello": ("Bonjour {name}", "Hello {name}"),
     "kiosk.balance": ("Solde : {amount}", "Balance: {amount}"),
@@ -160,12 +204,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Retirez votre commande au comptoir",
         "Collect your order at the counter",
     ),
+    # `kiosk price`: the ticket as the till prices it
+    "price.eat_in": ("sur place", "eat in"),
+    "price.take_away": ("à emporter", "take-away"),
+    "price.item": ("Article", "Item"),
+    "price.qty": ("Qté", "Qty"),
+    "price.unit": ("P.U.", "Unit"),
+    "price.vat": ("TVA", "VAT"),
+    "price.total": ("Total", "Total"),
+    "price.total_ttc": ("Total TTC", "Total incl. VAT"),
+    "price.admission": ("Droit d'admission", "Admission fee"),
+    "price.employer_share": ("part employeur {amount}", "employer pays {amount}"),
+    "price.rate": ("Taux", "Rate"),
+    "price.base": ("HT", "Net"),
+    "price.gross": ("TTC", "Gross"),
+    "price.vat_total": ("Total", "Total"),
+    "price.subsidy": ("Subvention : {status}", "Subsidy: {status}"),
+    "price.saving": (
+        "Économie : {amount} par rapport au prix à la carte ({detail})",
+        "Saving: {amount} on the à la carte price ({detail})",
+    ),
+    "price.saving_formulas": ("formules {amount}", "formulas {amount}"),
+    "price.saving_subsidy": ("prise en charge {amount}", "subsidy {amount}"),
+    "price.floor_cut": (
+        "Prise en charge réduite de {requested} à {granted} : le convive paie au moins "
+        "{floor} (plancher de l'avantage en nature)",
+        "Subsidy cut from {requested} to {granted}: the diner pays at least {floor} "
+        "(benefit-in-kind floor)",
+    ),
+    "price.billed_host": (
+        "Facturé au compte de l'hôte {ref}",
+        "Billed to the host's account {ref}",
+    ),
+    "price.billed_centre": ("Facturé au centre de coût {ref}", "Billed to cost centre {ref}"),
     "kind.sale": ("Repas", "Meal"),
     "kind.top_up": ("Recharge", "Top-up"),
     "kind.cancel": ("Annulation", "Cancellation"),
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
+}
+
+# The 14 regulated allergens (EU 1169/2011), by ``sync.protocol.catalogue.Allergen``.
+ALLERGENS: dict[str, tuple[str, str]] = {
+    "gluten": ("Gluten", "Gluten"),
+    "crustaceans": ("Crustacés", "Crustaceans"),
+    "eggs": ("Œufs", "Eggs"),
+    "fish": ("Poisson", "Fish"),
+    "peanuts": ("Arachides", "Peanuts"),
+    "soy": ("Soja", "Soy"),
+    "milk": ("Lait", "Milk"),
+    "nuts": ("Fruits à coque", "Tree nuts"),
+    "celery": ("Céleri", "Celery"),
+    "mustard": ("Moutarde", "Mustard"),
+    "sesame": ("Sésame", "Sesame"),
+    "sulphites": ("Sulfites", "Sulphites"),
+    "lupin": ("Lupin", "Lupin"),
+    "molluscs": ("Mollusques", "Molluscs"),
+}
+
+# Why a scanner dropped a code (``drivers.events.CodeRejectReason``).
+CODE_REJECTS: dict[str, tuple[str, str]] = {
+    "not_utf8": ("ce n'est pas du texte UTF-8", "not UTF-8 text"),
+    "too_long": ("code trop long", "code too long"),
+    "control_characters": ("caractères de contrôle dans le code", "control characters in it"),
+    "unknown_key": (
+        "touche absente de la disposition du clavier",
+        "a key the keyboard layout does not have",
+    ),
+}
+
+# What became of the employer subsidy on a ticket (``SubsidyStatus``).
+SUBSIDY: dict[str, tuple[str, str]] = {
+    "granted": ("accordée", "granted"),
+    "no_subsidy": ("aucune pour cette catégorie", "none for this profile"),
+    "already_granted": ("déjà accordée aujourd'hui", "already granted today"),
+    "not_a_meal": ("pas un repas", "not a meal"),
+    "not_qualifying": (
+        "plateau incomplet pour la subvention",
+        "the tray does not qualify",
+    ),
+    "at_floor": (
+        "aucune : le prix est déjà au minimum à payer",
+        "none: the price is already at the minimum to pay",
+    ),
 }
 
 # What happened, then what to do next, for each refusal.
@@ -292,20 +414,41 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
         ("Action réservée aux caissiers", "Cashiers only"),
         ("Présentez un badge caissier et son code", "Tap a cashier badge and enter its PIN"),
     ),
+    RejectReason.PAYMENT_UNAVAILABLE: (
+        ("Paiement par carte indisponible", "Card payment unavailable"),
+        (
+            "Aucun débit n'a été fait : rechargez en caisse ou dans l'application",
+            "Nothing was charged: top up at the till or in the app",
+        ),
+    ),
+    RejectReason.PAYMENT_DECLINED: (
+        ("Paiement carte refusé", "Card payment declined"),
+        ("Aucun débit n'a été fait", "Nothing was charged"),
+    ),
+    RejectReason.PAYMENT_PENDING: (
+        ("Un paiement carte est en attente", "A card payment is pending"),
+        (
+            "Un caissier doit vérifier le paiement précédent",
+            "A cashier must check the previous payment",
+        ),
+    ),
 }
 
 
-def display_money(amount: Money | int) -> str:
-    """French format for the screen; plain spaces because the UI font lacks U+202F."""
+def display_money(amount: Money | int, lang: Lang = Lang.FR) -> str:
+    """``13,10 €`` (French, plain spaces so that every font has them) or ``EUR 13.10``."""
     money = amount if isinstance(amount, Money) else Money(amount)
+    if lang is Lang.EN:
+        euros, cents = divmod(abs(money.cents), 100)
+        return f"EUR {'-' if money.cents < 0 else ''}{euros:,}.{cents:02d}"
     return money.format().replace("\u202f", " ").replace("\u00a0", " ")
 
 
-def display_rate(basis_points: str) -> str:
-    """``"550"`` -> ``"5,5 %"`` (VAT rates are kept in basis points)."""
+def display_rate(basis_points: str | int, lang: Lang = Lang.FR) -> str:
+    """``"550"`` -> ``"5,5 %"`` (``"5.5 %"`` in English); rates are in basis points."""
     whole, frac = divmod(int(basis_points), 100)
     text = f"{whole},{frac:02d}".rstrip("0").rstrip(",")
-    return f"{text} %"
+    return f"{text.replace(',', '.') if lang is Lang.EN else text} %"
 
 
 class Translator:
@@ -321,8 +464,36 @@ class Translator:
     def t(self, key: str, **values: object) -> str:
         pair = MESSAGES[key]
         text = pair[0] if self.lang is Lang.FR else pair[1]
-        shown = {k: display_money(v) if isinstance(v, Money) else v for k, v in values.items()}
+        shown = {k: self.money(v) if isinstance(v, Money) else v for k, v in values.items()}
         return text.format(**shown) if shown else text
+
+    def pick(self, pair: tuple[str, str]) -> str:
+        """The current language's half of a (French, English) pair."""
+        return pair[0] if self.lang is Lang.FR else pair[1]
+
+    def money(self, amount: Money | int) -> str:
+        return display_money(amount, self.lang)
+
+    def rate(self, basis_points: str | int) -> str:
+        return display_rate(basis_points, self.lang)
+
+    def fault(self, kind: str) -> str:
+        """A device fault kind in words (``paper_out`` -> "plus de papier")."""
+        return self.label("fault", kind, default=self.t("fault.error"))
+
+    def allergen(self, name: str) -> str:
+        """One of the 14 regulated allergens in words (``milk`` -> "Lait")."""
+        return self.pick(ALLERGENS[name])
+
+    def code_rejected(self, reason: str) -> str:
+        """Why a scanner dropped a code, in words (``too_long`` -> "code too long")."""
+        pair = CODE_REJECTS.get(reason)
+        return self.pick(pair) if pair else self.pick(("code illisible", "unreadable code"))
+
+    def subsidy(self, status: str) -> str:
+        """What became of the employer subsidy (``SubsidyStatus``) in words."""
+        pair = SUBSIDY.get(status)
+        return self.pick(pair) if pair else self.pick(("non précisé", "not given"))
 
     def label(self, prefix: str, name: str, default: str | None = None) -> str:
         """The words for ``name`` among ``prefix``'s messages (a category, a payment

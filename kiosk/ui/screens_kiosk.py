@@ -11,8 +11,11 @@ from typing import Any
 import pygame
 
 from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Translator
+from kiosk.ui.idle_board import IdleBoard
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import PaymentResult, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
@@ -40,7 +43,9 @@ def identify(ui: Ui, credential: str) -> None:
         found, recent = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
-            ui.manager.request(ScreenId.REFUSED, result=found, back=ScreenId.IDLE)
+            ui.manager.request(
+                ScreenId.REFUSED, result=found, back=ScreenId.IDLE, credential=credential
+            )
             return
         ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
         ui.manager.request(ScreenId.HOME)
@@ -68,45 +73,30 @@ class DinerScreen(Screen):
 
 
 class IdleScreen(Screen):
+    """Between diners: the site, today's menu with allergens, and how to identify."""
+
     id = ScreenId.IDLE
+
+    def __init__(self, ui: Ui) -> None:
+        super().__init__(ui)
+        self.board = IdleBoard()
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
         self.ui.session.logout_diner()
+        ui = self.ui
+
+        def then(done: Done) -> None:
+            self.board.site_name = done.value
+
+        ui.submit("site_name", lambda: ui.engine.settings().site_name, then)
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == INPUT and isinstance(event.payload, BadgeTapped):
             identify(self.ui, event.payload.credential)
 
     def draw(self, surface: pygame.Surface) -> None:
-        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
-        body = layout.body
-        mid = body.centery
-        h = int(layout.font_size("huge") * 1.4)
-        painter.text(
-            surface,
-            tr.t("kiosk.idle"),
-            pygame.Rect(body.x, mid - h, body.width, h),
-            size="huge",
-            colour=ui.theme.primary,
-            align="center",
-        )
-        painter.text(
-            surface,
-            tr.t("kiosk.idle_hint"),
-            pygame.Rect(body.x, mid + layout.gap, body.width, h // 2),
-            colour=ui.theme.muted,
-            align="center",
-        )
-        ring = pygame.Rect(0, 0, layout.unit * 5, layout.unit * 5)
-        ring.midtop = (body.centerx, mid + h)
-        if ring.bottom < body.bottom:
-            pygame.draw.circle(
-                surface, ui.theme.primary, ring.center, ring.width // 2, max(3, layout.unit // 4)
-            )
-            pygame.draw.circle(
-                surface, ui.theme.primary, ring.center, ring.width // 4, max(3, layout.unit // 4)
-            )
+        self.board.draw(self.ui, surface)
 
 
 class HomeScreen(DinerScreen):
@@ -116,13 +106,11 @@ class HomeScreen(DinerScreen):
         layout, tr = self.ui.layout, self.ui.tr
         body = layout.body
         if layout.portrait:
-            area = pygame.Rect(
-                body.x,
-                body.bottom - 2 * layout.button_h - layout.gap,
-                body.width,
-                2 * layout.button_h + layout.gap,
-            )
-            cells = layout.grid(area, 4, 2)
+            # One column of tall buttons under the balance, in reach of a thumb.
+            tall = int(layout.button_h * 1.4)
+            height = 4 * tall + 3 * layout.gap
+            area = pygame.Rect(body.x, body.bottom - height, body.width, height)
+            cells = layout.grid(area, 4, 1, tall)
         else:
             cells = layout.row(body, 4)
         actions = (
@@ -131,8 +119,9 @@ class HomeScreen(DinerScreen):
             ("print", "kiosk.print_last", "secondary"),
             ("done", "common.done", "secondary"),
         )
+        has_ticket = any(entry.amount < 0 for entry in self.ui.session.recent)
         return [
-            Button(cell, tr.t(key), action, style=style)
+            Button(cell, tr.t(key), action, style=style, enabled=has_ticket or action != "print")
             for cell, (action, key, style) in zip(cells, actions, strict=True)
         ]
 
@@ -187,7 +176,7 @@ class HomeScreen(DinerScreen):
             colour=ui.theme.muted,
         )
         rows = [
-            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", display_money(e.amount))
+            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", tr.money(e.amount))
             for e in ui.session.recent
         ] or [(tr.t("kiosk.no_tickets"), "")]
         buttons_top = min(b.rect.top for b in self.buttons())
@@ -219,7 +208,7 @@ class TopUpScreen(DinerScreen):
             area, len(choices), 1 if layout.portrait else len(choices), int(layout.button_h * 1.5)
         )
         buttons = [
-            Button(cell, display_money(c), "amount", c, style="ok", size="large")
+            Button(cell, tr.money(c), "amount", c, style="ok", size="large")
             for cell, c in zip(cells, choices, strict=True)
         ]
         buttons.append(Button(layout.row(body, 1)[0], tr.t("common.back"), "back"))
@@ -299,13 +288,35 @@ class OrderScreen(DinerScreen):
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         return self.ui.layout.split(self.ui.layout.body, 0.6)
 
+    def _cart_parts(self) -> tuple[pygame.Rect, int, pygame.Rect]:
+        """The cart pane's inside, its title's height, the lines' area."""
+        layout = self.ui.layout
+        _menu, cart = self._panes()
+        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
+        h = int(layout.font_size("large") * 1.3)
+        area = pygame.Rect(
+            inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
+        )
+        return inner, h, area
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._cart_parts()[2], self.ui.session.cart)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
         catalogue = ui.catalogue.for_order()
         self.category = pick_category(self.category, catalogue.categories())
+        portrait = layout.portrait  # menu above, cart below: bigger buttons, fewer columns
         buttons = catalogue_buttons(
-            layout, tr, menu, catalogue, self.category, category_columns=4, item_columns=2
+            layout,
+            tr,
+            menu,
+            catalogue,
+            self.category,
+            category_columns=3 if portrait else 4,
+            item_columns=2,
+            item_h=int(layout.button_h * 1.6) if portrait else None,
         )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)
@@ -318,6 +329,7 @@ class OrderScreen(DinerScreen):
                 style="ok",
                 enabled=bool(ui.session.cart),
             ),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -330,6 +342,8 @@ class OrderScreen(DinerScreen):
             self.category = event.value
         elif event.action == "add" and (item := ui.catalogue.get(event.value)) is not None:
             ui.session.cart.append(item)
+        elif event.action in ("less", "more"):
+            basket.apply(ui.session.cart, event.action, event.value, ui.catalogue.get(event.value))
         elif event.action == "back":
             ui.session.cart.clear()
             self.go(ScreenId.HOME)
@@ -360,19 +374,11 @@ class OrderScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, cart = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, cart, border_radius=layout.unit // 2)
-        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
-        h = int(layout.font_size("large") * 1.3)
+        inner, h, _area = self._cart_parts()
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, display_money(i.price)) for i in ui.session.cart]
-        painter.lines(
-            surface,
-            rows,
-            pygame.Rect(
-                inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
-            ),
-        )
+        draw_basket(surface, painter, layout, self._lines(), tr.lang)
 
 
 class OrderDoneScreen(DinerScreen):
@@ -431,7 +437,7 @@ class OrderDoneScreen(DinerScreen):
         )
         painter.text(
             surface,
-            tr.t("accepted.balance") + " : " + display_money(result.balance_after),
+            tr.t("accepted.balance") + " : " + tr.money(result.balance_after),
             pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
             align="center",
         )

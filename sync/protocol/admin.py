@@ -7,10 +7,14 @@ are JSON objects stored and synced as they are.
 
 from __future__ import annotations
 
-from pydantic import Field, JsonValue
+import re
+from typing import Literal
+
+from pydantic import Field, JsonValue, field_validator
 
 from sync.protocol.messages import Ident, PublicKeyText
 from sync.protocol.rows import (
+    ID_PATTERN,
     AccountKind,
     AccountRow,
     AccountStatus,
@@ -20,6 +24,8 @@ from sync.protocol.rows import (
     Strict,
 )
 
+_ID = re.compile(ID_PATTERN)
+
 MAX_IMPORT = 5000
 Document = dict[str, JsonValue]
 
@@ -27,6 +33,17 @@ Document = dict[str, JsonValue]
 class AccountImport(Strict):
     accounts: list[AccountRow] = Field(min_length=1, max_length=MAX_IMPORT)
     replace: bool = Field(default=False, description="update the details of existing ids")
+
+    @field_validator("accounts")
+    @classmethod
+    def _addressable_ids(cls, rows: list[AccountRow]) -> list[AccountRow]:
+        for i, row in enumerate(rows):
+            if not _ID.fullmatch(row.id):
+                raise ValueError(
+                    f"accounts[{i}].id {row.id[:80]!r}: 1 to 64 ASCII letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit"
+                )
+        return rows
 
 
 class AccountUpdate(Strict):
@@ -80,6 +97,9 @@ class CredentialReplace(Strict):
 
 class EnrolmentTokenRequest(Strict):
     ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    mode: Literal["till", "kiosk"] | None = Field(
+        default=None, description="binds the terminal to the entries of this mode; null: any"
+    )
 
 
 class EnrolmentToken(Strict):

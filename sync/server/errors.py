@@ -4,6 +4,7 @@
 
     HubError                 status, ErrorCode, detail
      ├── InvalidRequestError      422 invalid
+     │    └── EntryRefusedError       422 entry_refused: an entry breaks a site rule
      ├── UnauthenticatedError     401 unknown or missing token
      ├── ForbiddenError           403 token valid, not allowed here
      │    └── EnrolmentRefusedError   403 bad site code or enrolment token
@@ -45,6 +46,20 @@ class HubError(Exception):
 
 class InvalidRequestError(HubError):
     status, code = 422, ErrorCode.INVALID
+
+
+class EntryRefusedError(InvalidRequestError):
+    """A pushed entry breaks one of the site's rules (``sync.server.entry_rules``):
+    the body names the entry (terminal id:seq) and the rule; nothing was stored."""
+
+    code = ErrorCode.ENTRY_REFUSED
+
+    def __init__(self, entry_id: str, rule: str, detail: str, *, applied_seq: int) -> None:
+        super().__init__(f"entry {entry_id}: {rule}: {detail}", applied_seq=applied_seq)
+        self.entry_id, self.rule = entry_id, rule
+
+    def body(self) -> ErrorBody:
+        return super().body().model_copy(update={"entry": self.entry_id, "rule": self.rule})
 
 
 class UnauthenticatedError(HubError):

@@ -8,7 +8,7 @@ order as SQLite's single writer does).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ class TerminalRecord:
     enrolled_at: str
     last_seen: str | None
     revoked: bool
+    mode: str | None = None  # till or kiosk, from the enrolment token; None: any
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,21 @@ class Movement:
     ts: str
 
 
+class PushTx(Protocol):
+    """What a push's derived state (guests served by visits ...) may read and write,
+    inside the push's own transaction, on the terminal's site only."""
+
+    site: str
+
+    def document(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+    def put_document(self, kind: str, doc_id: str, body: Mapping[str, Any] | None) -> None: ...
+    def entries_of_account(self, account_id: str) -> list[Entry]: ...
+    def entry(self, terminal_id: str, seq: int) -> Entry | None: ...
+
+
+Derive = Callable[[PushTx], None]
+
+
 ADMIN_ID_CHARS = 12  # an admin token's public id: the start of its hash
 
 
@@ -90,7 +106,9 @@ class Storage(Protocol):
     def site_settings(self, code: str) -> SiteSettings | None: ...
     def update_site_settings(self, settings: SiteSettings) -> None: ...
     def list_sites(self) -> list[SiteSettings]: ...
-    def add_enrolment_token(self, site: str, token_hash: str, expires_at: datetime) -> None: ...
+    def add_enrolment_token(
+        self, site: str, token_hash: str, expires_at: datetime, mode: str | None = None
+    ) -> None: ...
     def enrol_terminal(
         self, *, token_hash: str, terminal: TerminalRecord, token_hash_api: str, now: datetime
     ) -> bool: ...
@@ -109,8 +127,13 @@ class Storage(Protocol):
     def touch_terminal(self, terminal_id: str, now: datetime) -> None: ...
     def entry_hashes(self, terminal_id: str, first: int, last: int) -> dict[int, str]: ...
     def apply_entries(
-        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+        self,
+        terminal: TerminalRecord,
+        entries: Sequence[Entry],
+        now: datetime,
+        derive: Derive | None = None,
     ) -> ApplyOutcome | None: ...
+    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None: ...
     def entries_of_terminal(self, terminal_id: str, after: int, limit: int) -> list[Entry]: ...
     def entries_of_account(self, account_id: str) -> list[Entry]: ...
 
@@ -134,6 +157,7 @@ class Storage(Protocol):
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None, now: datetime
     ) -> None: ...
     def document(self, site: str, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+    def has_document(self, site: str, kind: str, doc_id: str) -> bool: ...
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]: ...
 
     # Delta sync

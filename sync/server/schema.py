@@ -134,6 +134,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0003_trust",
+        """
+        -- SQLite turns an integer sum past 64 bits into REAL: a balance never is one.
+        CREATE TRIGGER accounts_balance_insert BEFORE INSERT ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        -- The mode (till, kiosk) an enrolment token binds its terminal to; NULL: any.
+        ALTER TABLE enrolment_tokens ADD COLUMN mode TEXT;
+        ALTER TABLE terminals ADD COLUMN mode TEXT;
+        CREATE TRIGGER accounts_balance_update BEFORE UPDATE OF balance ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        """,
+    ),
+    (
         "0005_admin_tokens",
         """
         -- Admin tokens are listed and revoked by a public id: the start of their hash.

@@ -7,6 +7,7 @@ an ``ErrorBody``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -38,8 +39,10 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     SiteSettings,
+    credential_problem,
+    settings_problem,
 )
-from sync.server import visits
+from sync.server import entry_rules, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -156,11 +159,15 @@ class Hub:
 
     # Enrolment --------------------------------------------------------------------------
 
-    def create_enrolment_token(self, site: str, ttl: timedelta) -> tuple[str, datetime]:
+    def create_enrolment_token(
+        self, site: str, ttl: timedelta, mode: str | None = None
+    ) -> tuple[str, datetime]:
+        """A one-time enrolment token; ``mode`` (till, kiosk) binds the terminal enrolled
+        with it to the entry kinds of that mode, None allows every mode."""
         self.settings(site)
         token = new_token("enr")
         expires = self.clock() + ttl
-        self.storage.add_enrolment_token(site, hash_token(token), expires)
+        self.storage.add_enrolment_token(site, hash_token(token), expires, mode)
         return token, expires
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
@@ -207,7 +214,11 @@ class Hub:
     def push(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> PushResponse:
         """Apply the entries that continue the terminal's chain; ignore duplicates.
 
-        Nothing is stored unless the whole batch is valid.
+        All or nothing: nothing is stored unless every fresh entry of the batch has a
+        good chain and signature and keeps the site's rules (``entry_rules``). The
+        state derived from the entries (balances, flags, subsidy marks, guests served
+        by visits) is computed in the transaction that stores them, on the
+        terminal's site only.
         """
         for entry in entries:
             if entry.terminal_id != terminal.id:
@@ -223,9 +234,13 @@ class Hub:
                 return PushResponse(
                     applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
                 )
-            outcome = self.storage.apply_entries(terminal, fresh, self.clock())
+            entry_rules.check_entries(
+                self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
+            )
+            with visits.serialised(fresh):
+                derive = functools.partial(visits.derive, entries=fresh)
+                outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
-                visits.entries_applied(self, terminal, fresh)
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",
@@ -277,8 +292,6 @@ class Hub:
             problem = entry_problem(entry, key)
             if problem is not None:
                 raise BadSignatureError(f"entry {entry.id}: {problem}", applied_seq=applied)
-            if entry.account is None and entry.amount != 0:
-                raise InvalidRequestError(f"entry {entry.id}: an amount needs an account")
             prev_hash = entry.hash
         return fresh
 
@@ -300,6 +313,7 @@ class Hub:
     # Admin: sites, accounts, ledger, credentials, documents -------------------------------
 
     def create_site(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         if self.storage.site_settings(settings.site_code) is not None:
             raise ConflictError(f"site {settings.site_code} already exists")
         self.storage.create_site(settings, self.clock())
@@ -311,6 +325,7 @@ class Hub:
         return settings
 
     def update_settings(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         self.settings(settings.site_code)
         self.storage.update_site_settings(settings)
 
@@ -375,6 +390,9 @@ class Hub:
     def assign_credential(
         self, value: str, kind: CredentialKind, account_id: str, public_key: str | None = None
     ) -> CredentialRow:
+        problem = credential_problem(value, kind)
+        if problem is not None:
+            raise InvalidRequestError(problem)
         account = self.account(account_id)
         existing = self.storage.credential(value)
         if existing is not None and existing[0] != account.site:
@@ -402,6 +420,9 @@ class Hub:
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
         _, row = self.credential(old)
+        problem = credential_problem(new, row.kind)
+        if problem is not None:
+            raise InvalidRequestError(f"new_{problem}")
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
         self.set_credential_status(old, CredentialStatus.LOST)
@@ -418,6 +439,13 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+
+def _check_settings(settings: SiteSettings) -> None:
+    """Settings are checked where they are written: a bad one would stop every till."""
+    problem = settings_problem(settings)
+    if problem is not None:
+        raise InvalidRequestError(problem)
 
 
 def _check_public_key(text: str) -> None:

@@ -27,12 +27,13 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
-from sync.server.errors import StorageError
+from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
     ADMIN_ID_CHARS,
     AccountRecord,
     AdminTokenRecord,
     ApplyOutcome,
+    Derive,
     Flag,
     Movement,
     TerminalRecord,
@@ -41,12 +42,15 @@ from sync.server.schema import MIGRATIONS
 from sync.server.sqlrows import (
     ACCOUNT_COLS,
     ENTRY_COLS,
+    SITE_ENTRIES,
     TERMINAL_COLS,
+    SqlitePushTx,
     account_params,
     account_record,
     chunks,
     credential_row,
     entry_record,
+    fits_int64,
     floor_of,
     read_changes,
     statements,
@@ -204,11 +208,14 @@ class SqliteStorage:
             rows = db.execute("SELECT settings FROM sites ORDER BY code").fetchall()
         return [SiteSettings.model_validate_json(r[0]) for r in rows]
 
-    def add_enrolment_token(self, site: str, token_hash: str, expires_at: datetime) -> None:
+    def add_enrolment_token(
+        self, site: str, token_hash: str, expires_at: datetime, mode: str | None = None
+    ) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO enrolment_tokens (token_hash, site, expires_at) VALUES (?, ?, ?)",
-                (token_hash, site, format_ts(expires_at)),
+                "INSERT INTO enrolment_tokens (token_hash, site, expires_at, mode) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, site, format_ts(expires_at), mode),
             )
 
     def enrol_terminal(
@@ -226,7 +233,8 @@ class SqliteStorage:
                 return False
             db.execute(
                 """INSERT INTO terminals (id, site, name, public_key, token_hash, applied_seq,
-                       last_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)""",
+                       last_hash, enrolled_at, mode) VALUES (?, ?, ?, ?, ?, 0, ?, ?,
+                       (SELECT mode FROM enrolment_tokens WHERE token_hash = ?))""",
                 (
                     terminal.id,
                     terminal.site,
@@ -235,6 +243,7 @@ class SqliteStorage:
                     token_hash_api,
                     GENESIS_HASH,
                     stamp,
+                    token_hash,
                 ),
             )
         return True
@@ -332,12 +341,19 @@ class SqliteStorage:
         return {int(seq): str(digest) for seq, digest in rows}
 
     def apply_entries(
-        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+        self,
+        terminal: TerminalRecord,
+        entries: Sequence[Entry],
+        now: datetime,
+        derive: Derive | None = None,
     ) -> ApplyOutcome | None:
-        """Apply verified entries that continue ``terminal``'s chain, in one transaction.
+        """Apply verified entries that continue ``terminal``'s chain, in one transaction,
+        with ``derive`` (state computed from entries, e.g. visits) in that transaction.
 
         Returns None, changing nothing, when the terminal's applied sequence moved since
-        ``terminal`` was read (a concurrent push): the caller reads it again.
+        ``terminal`` was read (a concurrent push): the caller reads it again. Raises
+        EntryRefusedError, changing nothing, when an entry would take a balance past
+        64 bits.
         """
         stamp = format_ts(now)
         flags: list[Flag] = []
@@ -378,6 +394,8 @@ class SqliteStorage:
                 if known:
                     changed.append(account_id)
             self._bump(db, terminal.site, "account", changed)
+            if derive is not None:
+                derive(SqlitePushTx(db, terminal.site, self._bump, stamp))
             last = entries[-1]
             db.execute(
                 "UPDATE terminals SET applied_seq = ?, last_hash = ?, last_seen = ? WHERE id = ?",
@@ -405,14 +423,21 @@ class SqliteStorage:
             return False, [flag]
         record = account_record(row)
         if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            mark = subsidy.mark_of(entry_record(r) for r in db.execute(sql, (account_id,)))
+            rows = db.execute(SITE_ENTRIES, (account_id, terminal.site))
+            mark = subsidy.mark_of(entry_record(r) for r in rows)
         else:
             mark = subsidy.follow(record.row.subsidy, entries)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:
             balance += e.amount
+            if not fits_int64(balance):
+                raise EntryRefusedError(
+                    e.id,
+                    "balance_overflow",
+                    f"account {account_id} would pass the 64-bit limit",
+                    applied_seq=terminal.applied_seq,
+                )
             if floor is not None and e.amount < 0 and balance < floor and not flagged:
                 flag = Flag(account_id, "below_floor", terminal.id, e.seq, balance, stamp)
                 self._insert_flag(db, terminal.site, flag)
@@ -453,10 +478,23 @@ class SqliteStorage:
             )
             return [entry_record(r) for r in db.execute(sql, (terminal_id, after, limit))]
 
-    def entries_of_account(self, account_id: str) -> list[Entry]:
+    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None:
+        """The sequence of the terminal's entry that cancels its entry ``seq``, if any."""
         with self._conn() as db:
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            return [entry_record(r) for r in db.execute(sql, (account_id,))]
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? AND kind = 'cancel' "
+                "AND json_extract(payload, '$.cancels') = ? LIMIT 1",
+                (terminal_id, seq),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def entries_of_account(self, account_id: str) -> list[Entry]:
+        """The entries that count for the account: those of its own site's terminals."""
+        with self._conn() as db:
+            site = db.execute("SELECT site FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            if site is None:
+                return []
+            return [entry_record(r) for r in db.execute(SITE_ENTRIES, (account_id, site[0]))]
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
@@ -539,6 +577,11 @@ class SqliteStorage:
                 if seen is not None:
                     sql = "SELECT balance FROM accounts WHERE id = ?"
                     return int(db.execute(sql, (seen[0],)).fetchone()[0]), False
+            current = db.execute(
+                "SELECT balance FROM accounts WHERE id = ?", (movement.account_id,)
+            ).fetchone()
+            if current is not None and not fits_int64(int(current[0]) + movement.amount):
+                raise InvalidRequestError("amount: the balance would pass the 64-bit limit")
             db.execute(
                 "INSERT INTO hub_ledger (account_id, kind, amount, ref, note, ts) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -645,6 +688,15 @@ class SqliteStorage:
             return None
         data: dict[str, Any] = json.loads(row[0])
         return data
+
+    def has_document(self, site: str, kind: str, doc_id: str) -> bool:
+        """Whether the site has (or had: deleted ones count) this document."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT 1 FROM documents WHERE site = ? AND kind = ? AND id = ?",
+                (site, kind, doc_id),
+            ).fetchone()
+        return row is not None
 
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]:
         """The site's live documents of one kind, by id (deleted ones left out)."""

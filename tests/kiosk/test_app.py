@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from drivers.badge.virtual import VirtualBadgeReader
-from drivers.events import BadgePresented, CodeScanned, DeviceFault, DeviceReady
+from drivers.config import VirtualReaderConfig
+from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, DeviceFault, DeviceReady
 from drivers.printer.decode import decode
 from drivers.printer.virtual import VirtualPrinter
 from drivers.scanner.virtual import VirtualScanner
@@ -20,6 +21,7 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
 from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
+from kiosk.service import AlreadyPaid
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
 from kiosk.ui.manager import ScreenId
@@ -31,7 +33,7 @@ from sync.protocol.ticket import BillingKind, BillTo
 from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
 from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
 from tests.kiosk.ui.conftest import CASHIER_BADGE, CASHIER_PIN
-from tests.kiosk.ui.helpers import add, touch
+from tests.kiosk.ui.helpers import add, press_at, touch
 from tests.kiosk.ui.test_cashier import login
 
 from .engine.conftest import FakeClock
@@ -56,12 +58,18 @@ def test_driver_events_become_ui_inputs() -> None:
     assert fault == ui_events.DeviceFaulted("printer", "paper_out", "no paper")
     ready = to_ui_input(DeviceReady("tm-t20", "printer"), kinds)
     assert ready == ui_events.DeviceReadied("printer")
+    # A badge leaving the reader is passed on: the till charges once per presentation.
+    assert to_ui_input(BadgeRemoved("acr122", "nfc:04A1B2C3"), kinds) == (
+        ui_events.BadgeLifted("nfc:04A1B2C3", "reader")
+    )
 
 
 @pytest.fixture
 def app(engine: Engine) -> Iterator[App]:
     config = load_config(
-        None, environ={}, overrides={"ui": {"width": 800, "height": 480, "sound": False}}
+        None,
+        environ={},
+        overrides={"ui": {"width": 800, "height": 480, "sound": False, "press_guard_s": 0.0}},
     )
     built = App(engine, config, MENU)
     for kind, device in (
@@ -184,8 +192,21 @@ def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> Non
     until(ui, lambda: ui.receipt is not None)
     assert [p.suffix for p in app.receipts_dir.iterdir()] == [".png"]
     assert ui.receipt is not None and ui.receipt.get_width() >= 576
-    touch(ui, "ok")  # the first touch puts the receipt away, the screen stays
+    # The "printed" toast sits in the status bar: it covers neither the receipt nor a button.
+    assert ui.toast_spot is not None and ui.receipt_spot is not None
+    assert ui.toast_spot.bottom <= ui.layout.status_h
+    assert not ui.toast_spot.colliderect(ui.receipt_spot)
+    assert not any(ui.toast_spot.colliderect(b.rect) for b in ui.manager.current.buttons())  # type: ignore[union-attr]
+    press_at(ui, ui.receipt_spot.center)  # a touch on the receipt puts it away
     assert ui.receipt is None and ui.screen is ScreenId.ACCEPTED
+    touch(ui, "ok")
+    # Still requestable from the till screen until the next sale: now a duplicate.
+    touch(ui, "print_last")
+    until(ui, lambda: ui.receipt is not None)
+    names = sorted(p.name for p in app.receipts_dir.iterdir())
+    assert names == ["ticket-000001-duplicata.png", "ticket-000001.png"]
+    add(ui, "salad")  # the next diner's first item puts it away, and is added
+    assert ui.receipt is None and [item.id for item in ui.session.tray] == ["salad"]
     ui.close()
 
 
@@ -286,4 +307,130 @@ def test_language_switch_renames_the_items_and_keeps_the_tray(app: App) -> None:
     assert [item.label for item in ui.session.tray] == ["Green salad"]
     touch(ui, "lang")
     assert [item.label for item in ui.session.tray] == ["Salade verte"]
+    ui.close()
+
+
+# One charge per presentation, through the real path: drivers -> app queue -> UI ------
+
+ALICE_UID = "04A1B2C3D4E5F6"
+WATER_CODE = "3760142001040"  # the next diner's first item, scanned
+
+
+def reread(app: App, pattern: str) -> None:
+    reader = app.devices["reader"]
+    assert isinstance(reader, VirtualBadgeReader)
+    if pattern == "two reads in one frame":
+        antenna = app.devices["antenna"]
+        assert isinstance(antenna, VirtualBadgeReader)
+        antenna.place(ALICE_UID)
+        return
+    gap = {"held still": None, "flicker 50 ms": 0.05, "lifted 100 ms": 0.1, "lifted 600 ms": 0.6}
+    pause = gap[pattern]
+    if pause is None:
+        time.sleep(0.3)
+        return
+    reader.remove()
+    time.sleep(pause)
+    reader.place(ALICE_UID)
+
+
+def alice_pays_then_next_tray(app: App, engine: Engine) -> tuple[Ui, int]:
+    """Alice's tray paid by her card, which stays on the reader; the cashier scans the
+    next diner's first item."""
+    app.add_device(
+        "antenna", VirtualBadgeReader(VirtualReaderConfig(source="antenna"), app.events).start()
+    )
+    ui = app.build_ui()
+    app.start_bridge()
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    reader = app.devices["reader"]
+    assert isinstance(reader, VirtualBadgeReader)
+    reader.place(ALICE_UID)
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    first = engine.store.last_seq()
+    scanner = app.devices["scanner"]
+    assert isinstance(scanner, VirtualScanner)
+    scanner.scan(WATER_CODE)
+    until(ui, lambda: [item.id for item in ui.session.tray] == ["water"])
+    assert ui.screen is ScreenId.TILL
+    return ui, first
+
+
+PATTERNS = (
+    "held still",
+    "flicker 50 ms",
+    "lifted 100 ms",
+    "lifted 600 ms",
+    "two reads in one frame",
+)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_a_card_read_again_does_not_pay_the_next_diners_tray(
+    app: App, engine: Engine, pattern: str
+) -> None:
+    ui, first = alice_pays_then_next_tray(app, engine)
+    reread(app, pattern)
+    if pattern == "held still":
+        for _ in range(5):
+            ui.settle()
+            time.sleep(0.05)
+        assert ui.screen is ScreenId.TILL
+    else:
+        until(ui, lambda: ui.screen is ScreenId.ALREADY_PAID)
+        paid = ui.manager.current.params["result"]  # type: ignore[union-attr]
+        assert isinstance(paid, AlreadyPaid) and paid.previous is not None
+        assert paid.previous.seq == first
+        assert ui.tr.t("paid.title") == "Déjà payé"
+        touch(ui, "ok")
+    # Nothing charged: Alice has one sale, and the water waits for its diner.
+    sales = [e for e in engine.store.entries_for_account("A1", 10) if e.kind == "sale"]
+    assert [e.seq for e in sales] == [first]
+    assert ui.screen is ScreenId.TILL and [i.id for i in ui.session.tray] == ["water"]
+    app.inputs.put(ui_events.BadgeTapped("nfc:11223344"))  # Bruno pays it
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.account == "A2" and entry.amount == -90
+    ui.close()
+
+
+def test_already_paid_in_english_and_the_cashier_confirms_a_second_sale(
+    app: App, engine: Engine
+) -> None:
+    ui, first = alice_pays_then_next_tray(app, engine)
+    touch(ui, "lang")
+    reread(app, "lifted 100 ms")
+    until(ui, lambda: ui.screen is ScreenId.ALREADY_PAID)
+    assert ui.tr.t("paid.title") == "Already paid"
+    assert engine.store.last_seq() == first
+    touch(ui, "again")  # the same diner wants the water too
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.account == "A1" and entry.amount == -90
+    assert entry.payload["items"] == ["water"]
+    assert ui.session.tray == []
+    ui.close()
+
+
+def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    touch(ui, "ok")
+    login(ui)
+    touch(ui, "close")
+    assert ui.screen is ScreenId.CLOSURE
+    touch(ui, "print")
+    until(ui, lambda: bool(printer.jobs))
+    text = decode(printer.jobs[-1]).text()
+    assert "CLÔTURE DU 26/11/2026" in text and "Grand total perpétuel : 7,40" in text
+    assert "Ventes nettes" in text and "Solde convive" in text
     ui.close()

@@ -112,13 +112,23 @@ class JournalWriter:
     def public_key(self) -> str:
         return public_key_text(self.key.public_key())
 
-    def add(self, kind: str, account: str | None, amount: int, **payload: object) -> Entry:
+    def add(
+        self,
+        kind: str,
+        account: str | None,
+        amount: int,
+        ts: datetime | None = None,
+        **payload: object,
+    ) -> Entry:
+        """Sign the next entry; the payload gets today's ``business_day`` unless given."""
         prev = self.entries[-1].hash if self.entries else GENESIS_HASH
+        moment = ts or datetime.now(UTC)
+        payload = {"business_day": moment.date().isoformat(), **payload}
         entry = make_entry(
             key=self.key,
             terminal_id=self.terminal_id,
             seq=len(self.entries) + 1,
-            ts=datetime.now(UTC),
+            ts=moment,
             kind=kind,
             account=account,
             amount=amount,
@@ -129,4 +139,4 @@ class JournalWriter:
         return entry
 
     def sell(self, account: str, cents: int) -> Entry:
-        return self.add("sale", account, -cents, lines=[{"item": "menu", "cents": cents}])
+        return self.add("sale", account, -cents, credential="nfc:0A0A0A0A", items=["menu"])

@@ -11,7 +11,7 @@ from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
 from sync.money import Money
 from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
-from tests.kiosk.ui.helpers import find, tap, touch
+from tests.kiosk.ui.helpers import drawn_texts, find, tap, touch
 
 
 def test_tap_shows_name_balance_and_last_tickets(make_ui: UiFactory, engine: Engine) -> None:
@@ -52,23 +52,25 @@ def test_declined_card_credits_nothing(make_ui: UiFactory, engine: Engine) -> No
     assert any("refusé" in t for t in ui.toasts.texts())
 
 
-def order_drinks(ui: Ui, *items: str) -> None:
-    """Alice badges in, opens the order screen and puts drinks in her cart."""
+def order_services(ui: Ui, *items: str) -> None:
+    """Alice badges in, opens the order screen and puts services in her cart."""
     tap(ui, ALICE)
     touch(ui, "order")
-    touch(ui, "category", "Boissons")
+    touch(ui, "category", "service")
     for item in items:
         touch(ui, "add", item)
 
 
 def test_order_from_catalogue(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui(Mode.KIOSK)
-    order_drinks(ui, "drink-coffee", "drink-water")
+    order_services(ui, "coffee-card", "packed-lunch")
     touch(ui, "pay")
     assert ui.screen is ScreenId.ORDER_DONE
     entry = engine.store.entries_for_account("A1", 1)[0]
-    assert entry.kind == EntryKind.ORDER and entry.amount == -190
-    assert entry.payload["vat"] == {"1000": 110, "550": 80}
+    # priced by the site's pricer: products, not a meal, so no admission fee
+    assert entry.kind == EntryKind.ORDER and entry.amount == -(700 + 650)
+    assert entry.payload["vat"] == {"1000": 1350}
+    assert entry.payload["ticket"]["admission"] is None
     touch(ui, "ok")
     assert ui.screen is ScreenId.HOME
     assert ui.session.recent[0].seq == entry.seq
@@ -92,10 +94,58 @@ def test_logout_after_inactivity_and_on_next_tap(make_ui: UiFactory) -> None:
 
 def test_pay_pressed_twice_charges_once(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui(Mode.KIOSK)
-    order_drinks(ui, "drink-coffee")
+    order_services(ui, "coffee-card")
     x, y = find(ui, "pay").rect.center
     for _ in range(2):  # two presses in the same frame, before the first sale is back
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1))
     ui.settle()
     assert ui.screen is ScreenId.ORDER_DONE
     assert [e.kind for e in engine.store.entries_for_account("A1", 5)] == [EntryKind.ORDER]
+
+
+def test_print_last_ticket_is_disabled_without_a_ticket(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, BRUNO)  # no ticket yet
+    assert ui.screen is ScreenId.HOME and not find(ui, "print").enabled
+    touch(ui, "print")
+    assert ui.receipts.printed == []  # type: ignore[attr-defined]
+    touch(ui, "done")
+    engine.sell(ALICE, Money(450))
+    tap(ui, ALICE)
+    assert find(ui, "print").enabled
+
+
+def test_a_phone_tapped_on_the_reader_is_told_to_show_its_qr_code(make_ui: UiFactory) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, "nfc:08C0FFEE")
+    assert ui.screen is ScreenId.REFUSED
+    assert "Montrez le QR code de votre badge dématérialisé" in drawn_texts(ui)
+
+
+def test_quantity_buttons_on_cart_lines(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    order_services(ui, "coffee-card")
+    touch(ui, "more", "coffee-card")
+    assert "2 x Carte 10 cafés" in drawn_texts(ui)
+    touch(ui, "pay")
+    entry = engine.store.entries_for_account("A1", 1)[0]
+    assert entry.kind == EntryKind.ORDER and entry.amount == -1400
+
+
+def test_portrait_is_laid_out_for_portrait(make_ui: UiFactory) -> None:
+    ui = make_ui(Mode.KIOSK, width=1080, height=1920)
+    layout = ui.layout
+    tap(ui, ALICE)
+    home = ui.manager.current.buttons()  # type: ignore[union-attr]
+    # one column of tall buttons, full width, under the balance
+    assert {b.rect.width for b in home} == {layout.body.width}
+    assert all(b.rect.height > layout.button_h for b in home)
+    assert min(b.rect.top for b in home) > layout.body.centery
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    buttons = ui.manager.current.buttons()  # type: ignore[union-attr]
+    items = [b for b in buttons if b.action == "add"]
+    cart = [b for b in buttons if b.action in ("pay", "less", "more")]
+    assert all(b.rect.height > layout.button_h for b in items)  # for a thumb
+    assert max(b.rect.bottom for b in items) < min(b.rect.top for b in cart)  # cart below
