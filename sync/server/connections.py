@@ -245,20 +245,23 @@ class GuardedServer(uvicorn.Server):
     """uvicorn's server, with one line (no traceback) for an ``accept`` that fails for
     want of resources, should the bound ever be set above what the system gives."""
 
+    @property
+    def gate(self) -> ConnectionGate:
+        return cast(GuardedConfig, self.config).gate
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        loop = asyncio.get_running_loop()
-        gate = cast(GuardedConfig, self.config).gate
-
-        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-            if isinstance(context.get("exception"), OSError) and "accept" in str(
-                context.get("message", "")
-            ):
-                gate.note("accept failures")
-                return
-            loop.default_exception_handler(context)
-
-        loop.set_exception_handler(handle)
+        asyncio.get_running_loop().set_exception_handler(self.loop_error)
         await super().startup(sockets)
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """asyncio logs each failed ``accept`` with a traceback (EMFILE: once a second
+        per listening socket, for as long as it lasts): count them instead."""
+        if isinstance(context.get("exception"), OSError) and "accept" in str(
+            context.get("message", "")
+        ):
+            self.gate.note("accept failures")
+            return
+        loop.default_exception_handler(context)
 
 
 def build_server(app: ASGIApp, limits: HubLimits, **options: Any) -> GuardedServer:

@@ -6,6 +6,8 @@ connection bound (``sync.server.connections``).
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
 import socket
 import time
@@ -275,3 +277,26 @@ def test_headers_above_the_size_bound_get_400(service: Hub) -> None:
         assert data.startswith(b"HTTP/1.1 400 "), data[:100]
     finally:
         thread.stop()
+
+
+def test_accept_failures_are_counted_in_one_line_not_tracebacks(
+    service: Hub, hub_log: pytest.LogCaptureFixture
+) -> None:
+    """What filled 100 MB of log: asyncio's traceback for each failed accept (EMFILE)."""
+    from sync.server.app import create_app
+    from sync.server.connections import build_server
+
+    server = build_server(create_app(service), HubLimits(), log_level="warning")
+    loop = asyncio.new_event_loop()
+    try:
+        error = OSError(errno.EMFILE, "Too many open files")
+        for _ in range(500):
+            context = {"message": "socket.accept() out of system resource", "exception": error}
+            server.loop_error(loop, context)
+    finally:
+        loop.close()
+    assert server.gate.totals["accept failures"] == 500
+    lines = [r for r in hub_log.records if r.name.startswith(("sync", "asyncio"))]
+    assert len(lines) == 1
+    assert "1 accept failures" in lines[0].getMessage()
+    assert not lines[0].exc_info
