@@ -15,6 +15,7 @@ class DeviceKind(StrEnum):
     READER = "reader"
     SCANNER = "scanner"
     PRINTER = "printer"
+    PAYMENT = "payment"
 
 
 class FaultKind(StrEnum):

@@ -27,6 +27,7 @@ from drivers.errors import DriverError
 from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
+from drivers.printer.receipt import ReceiptData
 from kiosk.closure_report import closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine, Refused, Result
 from kiosk.engine.credentials import MalformedCredential, parse_credential
@@ -245,41 +246,49 @@ class TillService:
         return serve_visit(self.engine, visit, items, guests, menu=menu, cashier=by)
 
     def print_receipt(self, result: Accepted | int, *, duplicate: bool = False) -> Printed:
-        """Print the receipt of an accepted operation (or of entry ``seq``)."""
+        """Print the receipt of an accepted operation (or of entry ``seq``).
+
+        Every figure comes from the signed entry, the balance after the sale included,
+        so a receipt printed later or again (``duplicate``) shows the same sale."""
         seq = result.seq if isinstance(result, Accepted) else result
         entry = self.engine.store.entry(seq)
         if entry is None:
             return Printed(False, f"no entry {seq}")
         if self.printer is None:
             return Printed(False, "no printer configured")
-        balance = None  # a duplicate does not show today's balance
-        if entry.account is not None and not duplicate:
-            try:
-                balance = self.engine.usable_balance(entry.account).cents
-            except LookupError:
-                balance = None
         settings = self.engine.settings()
         data = receipt_for(
             entry,
             site_name=self.site_name or settings.site_name,
             timezone=settings.timezone,
-            new_balance=balance,
             duplicate=duplicate,
             training=self.training,
         )
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"ticket-{seq:06d}{suffix}.png")
+
+    def _send(self, data: ReceiptData, seq: int, png_name: str) -> Printed:
+        """Print ``data`` (the ticket of entry ``seq``); a fault is journalled and
+        reported, never raised; the picture kept as ``png_name`` when asked."""
+        assert self.printer is not None
         try:
             raw = self.printer.print_receipt(data, timeout=10)
         except DriverError as exc:
-            log.warning("receipt %s not printed: %s", seq, exc)
+            log.warning("ticket %s not printed: %s", seq, exc)
             self.engine.record_event(
                 EntryKind.DEVICE_FAULT,
-                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
+                {
+                    "source": self.printer.source,
+                    "fault": "print_failed",
+                    "message": str(exc)[:500],
+                    "ticket": seq,
+                },
             )
             return Printed(False, str(exc))
         png = None
         if self.receipts_dir is not None:
             self.receipts_dir.mkdir(parents=True, exist_ok=True)
-            png = self.receipts_dir / f"ticket-{seq:06d}{'-duplicata' if duplicate else ''}.png"
+            png = self.receipts_dir / png_name
             png.write_bytes(
                 render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
             )
@@ -302,23 +311,8 @@ class TillService:
             duplicate=duplicate,
             training=self.training,
         )
-        try:
-            raw = self.printer.print_receipt(data, timeout=10)
-        except DriverError as exc:
-            log.warning("closure %s not printed: %s", seq, exc)
-            self.engine.record_event(
-                EntryKind.DEVICE_FAULT,
-                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
-            )
-            return Printed(False, str(exc))
-        png = None
-        if self.receipts_dir is not None:
-            self.receipts_dir.mkdir(parents=True, exist_ok=True)
-            png = self.receipts_dir / f"cloture-{seq:06d}.png"
-            png.write_bytes(
-                render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
-            )
-        return Printed(True, png=png)
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"cloture-{seq:06d}{suffix}.png")
 
     def export_closure(self, seq: int) -> Path:
         """Write the CLOSURE entry ``seq`` as CSV in ``exports_dir``; its path.

@@ -23,6 +23,7 @@ from kiosk.demo.system import DemoSystem
 from kiosk.engine import Accepted, Refused, Result
 from kiosk.engine.pricing import PricedTicket
 from kiosk.service import AlreadyPaid, TillService
+from kiosk.ui.i18n import Lang, Translator
 from sync import phonebadge
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
@@ -53,6 +54,7 @@ class DemoReport:
     sales_total: Money = field(default_factory=Money.zero)
     by_vat_rate: dict[int, Money] = field(default_factory=dict)
     refusals: Counter[str] = field(default_factory=Counter)
+    topped_up_then_paid: int = 0  # refused for their balance, topped up in cash, served
     top_ups: Money = field(default_factory=Money.zero)
     cancellations: int = 0
     guest_meals: int = 0
@@ -144,8 +146,10 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
                 _serve_visit(system, till, visits.pop(0), rng, report)
                 continue
             _serve(system, till, diner, rng, report, offline=turn in outage)
-        # Catch up: one more exchange after the service.
+        # Catch up: one more exchange after the service, with the stop entry, so that
+        # the journal counted below is the whole journal and nothing is left waiting.
         system.stop_sync_loop()
+        system.record_stop()
         outcome = system.daemon.attempt()
         log.info("final sync: %s", outcome)
         _finish(system, report)
@@ -204,6 +208,7 @@ def _serve(
         else:
             system.reader.tap(diner.uid)
         result = till.sell(_next_credential(system.events, till), tray)
+        report.topped_up_then_paid += isinstance(topped, Accepted) and isinstance(result, Accepted)
     _note(report, diner.name, "vente", result)
     if isinstance(result, Accepted):
         report.sales += 1
@@ -261,7 +266,8 @@ def _note(report: DemoReport, who: str, what: str, result: Result | AlreadyPaid)
         report.log.append((who, what, "déjà payé : rien encaissé"))
     elif isinstance(result, Refused):
         report.refusals[result.reason.value] += 1
-        report.log.append((who, what, f"refus : {result.reason.value}"))
+        words, _then = Translator(Lang.FR).reason(result.reason)
+        report.log.append((who, what, f"refus : {words}"))
     else:
         report.log.append((who, what, f"{result.amount} → solde {result.balance_after}"))
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,7 +38,7 @@ class UiConfig(BaseModel):
     width: int = Field(default=1280, ge=320)
     height: int = Field(default=800, ge=320)
     fullscreen: bool = False
-    lang: str = Field(default="fr", pattern="^(fr|en)$")
+    lang: Literal["fr", "en"] = "fr"
     idle_logout_s: float = Field(default=20.0, gt=0)
     result_screen_s: float = Field(default=4.0, gt=0)
     require_open_till: bool = False

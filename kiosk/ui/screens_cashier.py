@@ -13,7 +13,6 @@ from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
-from kiosk.ui.i18n import display_rate
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
 from kiosk.ui.screens_till import sell_items
@@ -386,7 +385,7 @@ def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
     ]
     for rate, cents in sorted(summary.by_vat.items()):
         if rate.isdigit():
-            rows.append((tr.t("closure.vat", rate=display_rate(rate), amount=Money(cents)), ""))
+            rows.append((tr.t("closure.vat", rate=tr.rate(rate), amount=Money(cents)), ""))
         else:
             rows.append((tr.t("closure.vat_unknown", amount=Money(cents)), ""))
     for means, cents in sorted(summary.by_means.items()):

@@ -14,7 +14,7 @@ import pygame
 from kiosk.engine.pricing import PricedTicket
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Lang, Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Catalogue, phone_on_reader, tray_ticket
 from kiosk.ui.theme import Layout
@@ -23,12 +23,12 @@ from sync.money import Money
 from sync.protocol.reasons import RejectReason
 
 
-def ticket_rows(result: Accepted, lang: str = "fr") -> list[tuple[str, str]]:
+def ticket_rows(result: Accepted, lang: Lang = Lang.FR) -> list[tuple[str, str]]:
     """The lines of an accepted sale as (label, amount) rows."""
     ticket = result.ticket
     if isinstance(ticket, PricedTicket):
-        shown = tray_ticket(ticket, lang)
-        return [(line.label, display_money(line.amount)) for line in shown.lines]
+        shown = tray_ticket(ticket, lang.value)
+        return [(line.label, display_money(line.amount, lang)) for line in shown.lines]
     return []
 
 
@@ -91,9 +91,7 @@ def catalogue_buttons(
     cells = layout.grid(area, len(items), item_columns, item_h)
     for cell, item in zip(cells, items, strict=True):
         if cell.bottom <= area.bottom:
-            buttons.append(
-                Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
-            )
+            buttons.append(Button(cell, f"{item.label}\n{tr.money(item.price)}", "add", item.id))
     return buttons
 
 
@@ -188,13 +186,13 @@ class AcceptedScreen(ResultScreen):
             align="center",
         )
         y += line_h
-        lines = ticket_rows(result, ui.tr.lang.value)
+        lines = ticket_rows(result, tr.lang)
         totals = []
         subsidy = subsidy_of(result)
         if subsidy:
-            totals.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
-        totals.append((tr.t("accepted.total"), display_money(result.amount)))
-        totals.append((tr.t("accepted.balance"), display_money(result.balance_after)))
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals.append((tr.t("accepted.total"), tr.money(result.amount)))
+        totals.append((tr.t("accepted.balance"), tr.money(result.balance_after)))
         area = pygame.Rect(
             body.x + body.width // 8,
             y,
@@ -352,7 +350,7 @@ class AmountScreen(Screen):
         painter.text(surface, self.params["title"], pygame.Rect(info.x, info.y, info.width, line_h))
         painter.text(
             surface,
-            display_money(self.value()),
+            self.ui.tr.money(self.value()),
             pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
             size="huge",
         )

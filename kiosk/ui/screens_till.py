@@ -19,7 +19,6 @@ from kiosk.service import AlreadyPaid, Sale
 from kiosk.ui import basket
 from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import display_money
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, tray_total
 from kiosk.ui.screens_common import (
@@ -234,14 +233,14 @@ class TillScreen(Screen):
             size="large",
         )
         if ui.session.tray:
-            draw_basket(surface, painter, layout, self._lines())
+            draw_basket(surface, painter, layout, tr, self._lines())
         else:
             painter.lines(surface, [(tr.t("till.empty_tray"), "")], area)
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
         # catalogue prices: the diner's formula, admission and subsidy apply at the badge
         painter.text(surface, tr.t("till.total_a_la_carte"), total, size="large")
         painter.text(
-            surface, display_money(tray_total(ui.session.tray)), total, size="large", align="right"
+            surface, tr.money(tray_total(ui.session.tray)), total, size="large", align="right"
         )
         hint = tr.t("till.paying") if self.paying else tr.t("till.tap_badge")
         painter.text(
@@ -304,14 +303,14 @@ class AlreadyPaidScreen(ResultScreen):
         y += line_h
         lines = [
             (tr.t("paid.previous", seq=previous.seq), ""),
-            *ticket_rows(previous, tr.lang.value),
+            *ticket_rows(previous, tr.lang),
         ]
         totals = []
         if subsidy := subsidy_of(previous):
-            totals.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
         totals += [
-            (tr.t("accepted.total"), display_money(previous.amount)),
-            (tr.t("accepted.balance"), display_money(previous.balance_after)),
+            (tr.t("accepted.total"), tr.money(previous.amount)),
+            (tr.t("accepted.balance"), tr.money(previous.balance_after)),
         ]
         area = pygame.Rect(
             body.x + body.width // 8,

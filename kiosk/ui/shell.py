@@ -55,8 +55,32 @@ from sync.protocol.catalogue import SiteMenu
 log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 2.0
+# Frames per second while nothing moves on screen (timers, the clock, status polls):
+# inputs and results wake the loop at once, so a low rate costs no latency.
+IDLE_FPS = 10
+# How often the wait between frames looks at SDL's queue for a touch, click or key.
+INPUT_POLL_S = 0.008
+WAKING_EVENTS = (
+    pygame.FINGERDOWN,
+    pygame.MOUSEBUTTONDOWN,
+    pygame.KEYDOWN,
+    pygame.QUIT,
+    pygame.VIDEORESIZE,
+)
 RECEIPT_SHOWN_S = 8.0
 FAULT_SOURCES = ("reader", "scanner", "printer")
+
+
+class WakingQueue(queue.Queue[Input]):
+    """The device input queue: each put wakes the frame loop (``Ui.wake``)."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        super().__init__()
+        self._wake = wake
+
+    def _put(self, item: Input) -> None:
+        super()._put(item)
+        self._wake()
 
 
 class Ui:
@@ -83,7 +107,7 @@ class Ui:
         self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
-        self.inputs: queue.Queue[Input] = inputs or queue.Queue()
+        self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
         # Extra keys by pygame key name ("f5", "p" ...): the demo taps badges with them.
@@ -418,7 +442,7 @@ class Ui:
             since = (self.now() - self.offline_since).total_seconds()
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
         for source, fault in sorted(self.faults.items()):
-            words = self.tr.label("fault", fault.kind, default=fault.message)
+            words = self.tr.fault(fault.kind)
             key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
             texts.append(self.tr.t(key, source=source, message=words))
         if (
@@ -481,13 +505,31 @@ class Ui:
         while self.running:
             self.step(self.next_frame())
 
+    def wake(self) -> None:
+        """Start the next frame now: a device input or an engine result is waiting.
+        Safe from any thread (the device bridge, the engine worker, a test)."""
+        self.worker.ready.set()
+
+    def quiet(self) -> bool:
+        """Nothing on screen moves: no event last frame, no job out, no toast, no
+        receipt shown. The loop then draws at ``IDLE_FPS``; any input still wakes it."""
+        return not (self.handled or self._then or self.toasts.items or self.receipt)
+
     def next_frame(self) -> float:
-        """Wait until the next frame is due at ``fps``, or sooner when the engine
-        worker has a result (a sale then shows at once instead of a frame later, which
-        kept the badge-to-screen time near two frames); the seconds since the last."""
-        due = self._frame_at + 1 / self.config.fps
-        self.worker.ready.wait(max(0.0, due - time.perf_counter()))
-        self.worker.ready.clear()  # results already queued are taken by this frame
+        """Wait until the next frame is due, or less: an input on the device queue, an
+        engine result (``wake``) or a touch, click or key in SDL's queue starts it at
+        once, so a tap is drawn in the frame it arrives in instead of up to a frame
+        later; the seconds since the last frame."""
+        fps = min(IDLE_FPS, self.config.fps) if self.quiet() else self.config.fps
+        due = self._frame_at + 1 / fps
+        ready = self.worker.ready
+        while not ready.is_set() and self.inputs.empty():
+            left = due - time.perf_counter()
+            if left <= 0 or ready.wait(min(left, INPUT_POLL_S)):
+                break
+            if pygame.event.peek(WAKING_EVENTS):
+                break
+        ready.clear()  # results already queued are taken by this frame
         now = time.perf_counter()
         dt, self._frame_at = now - self._frame_at, now
         return dt
