@@ -5,8 +5,11 @@ Drives the real UI headless (``SDL_VIDEODRIVER=dummy``) with the same synthetic
 touches and badge taps as the tests (``tests/kiosk/ui/helpers.py``), against a fresh
 temporary store seeded like the tests (``apply_snapshot``), and saves each screen of
 the till and of the self-service kiosk at 1280x800 and 800x480, plus the kiosk's idle
-home and order screens in portrait at 1080x1920. The clock is fixed, so a rerun gives the
-same pictures unless the UI changed.
+and home screens, and the order screen, in portrait at 1080x1920. The kiosk's idle screen
+shows the example site's name, logo and menu of the day (photos, allergens), and is also
+taken with the badge reader unplugged (phone badges still work) and with both readers
+down (out of order). The clock is fixed, so a rerun gives the same pictures unless the
+UI changed.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ import pygame  # noqa: E402
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
 from kiosk.service import TillService  # noqa: E402
-from kiosk.sitefile import load_site_menu  # noqa: E402
-from kiosk.ui.events import DeviceFaulted  # noqa: E402
+from kiosk.sitefile import load_site_file  # noqa: E402
+from kiosk.ui.events import DeviceFaulted, DeviceReadied  # noqa: E402
 from kiosk.ui.model import (  # noqa: E402
     MemoryReceipts,
     Mode,
@@ -42,7 +45,7 @@ from kiosk.ui.model import (  # noqa: E402
 )
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
-from tests.kiosk.engine.conftest import FakeClock, seed  # noqa: E402
+from tests.kiosk.engine.conftest import ACCOUNTS, CREDENTIALS, SETTINGS, FakeClock  # noqa: E402
 from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
 from tests.kiosk.ui.conftest import (  # noqa: E402
     ALICE,
@@ -55,7 +58,8 @@ from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
 
 LANDSCAPE = ((1280, 800), (800, 480))
 PORTRAIT = (1080, 1920)
-MENU = load_site_menu(ROOT / "config" / "example-site.toml")
+SITE = load_site_file(ROOT / "config" / "example-site.toml")
+MENU = SITE.menu
 
 
 @contextmanager
@@ -67,7 +71,13 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         engine = Engine.open(
             folder / "kiosk.db", folder / "terminal.key", terminal_id="T1", clock=clock
         )
-        seed(engine)
+        # The tests' diners, under the example site's name.
+        assert SITE.site is not None
+        settings = SETTINGS.model_copy(update={"site_name": SITE.site.site_name})
+        engine.store.apply_snapshot(
+            accounts=ACCOUNTS, credentials=CREDENTIALS, settings=settings, applied_seq=0, cursor=1
+        )
+        engine.store.record_sync_result(ok=True, at=clock())
         add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
         config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False, press_guard_s=0.0)
         ui = Ui(
@@ -154,8 +164,24 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "status-offline-fault")
 
 
+def idle_with_readers_down(ui: Ui, shot: Shooter) -> None:
+    """The idle screen with the badge reader unplugged (the QR scanner still takes
+    phone badges), then with both down (out of order); then both back."""
+    ui.inputs.put(DeviceReadied("scanner"))
+    ui.inputs.put(DeviceFaulted("reader", "disconnected", "unplugged"))
+    ui.settle()
+    shot(ui, "idle-reader-unplugged")
+    ui.inputs.put(DeviceFaulted("scanner", "disconnected", "unplugged"))
+    ui.settle()
+    shot(ui, "idle-out-of-order")
+    ui.inputs.put(DeviceReadied("reader"))
+    ui.inputs.put(DeviceReadied("scanner"))
+    ui.settle()
+
+
 def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "idle")
+    idle_with_readers_down(ui, shot)
     tap(ui, ALICE)
     shot(ui, "home")
     touch(ui, "top_up")
@@ -175,6 +201,7 @@ def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
 
 def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "idle")
+    idle_with_readers_down(ui, shot)
     tap(ui, ALICE)
     shot(ui, "home")
     touch(ui, "order")

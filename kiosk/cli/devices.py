@@ -35,6 +35,7 @@ from drivers.events import (
     FaultKind,
 )
 from drivers.scanner.keymaps import LAYOUT_TEST_CODE
+from kiosk.ui.i18n import Lang, Translator
 
 DEFAULT_BACKEND = {"reader": "nfc", "scanner": "serial", "printer": "usb"}
 
@@ -261,7 +262,7 @@ def _read_one(kind: str, device: Any, events: queue.Queue[Event], deadline: floa
             if not ready and event.kind in _NOT_THERE:
                 # Retrying until the timeout would only repeat this: say it now.
                 raise click.ClickException(f"no {kind} found: {event.message}\n{_HINTS[kind]}")
-            click.echo(f"{event.source}: {event.kind}: {event.message}", err=True)
+            click.echo(f"{event.source}: {WORDS.fault(event.kind)}: {event.message}", err=True)
         elif isinstance(event, BadgePresented):
             click.echo(f"badge {event.credential}")
             if event.data:
@@ -272,7 +273,7 @@ def _read_one(kind: str, device: Any, events: queue.Queue[Event], deadline: floa
             _layout_verdict(device, event.text)
             return
         elif isinstance(event, CodeRejected):
-            click.echo(f"code refused: {event.reason}")
+            click.echo(f"code refused: {WORDS.code_rejected(event.reason)}")
             if event.reason == "unknown_key":
                 click.echo(
                     f"  the scanner typed keys the {getattr(device, 'layout', '?')} layout "
@@ -283,6 +284,7 @@ def _read_one(kind: str, device: Any, events: queue.Queue[Event], deadline: floa
 
 
 _NOT_THERE = {str(FaultKind.NOT_FOUND), str(FaultKind.UNAVAILABLE)}
+WORDS = Translator(Lang.EN)  # technicians read English; codes never reach them raw
 _HINTS = {
     "reader": "Check the cable and `kiosk devices list`; give the reader with "
     "-o path=usb:BUS:DEV (nfc) or -o backend=pcsc -o reader=NAME.",

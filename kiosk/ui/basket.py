@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from kiosk.ui.i18n import Translator
+from kiosk.ui.i18n import Lang, display_money
 from kiosk.ui.model import Item
 from kiosk.ui.theme import Layout, Painter
 from kiosk.ui.widgets import Button
@@ -80,17 +80,16 @@ def draw_basket(
     surface: pygame.Surface,
     painter: Painter,
     layout: Layout,
-    tr: Translator,
     lines: list[BasketLine],
+    lang: Lang = Lang.FR,
 ) -> None:
-    """Each line's label and amount (in the current language's format), left of its
-    buttons."""
+    """Each line's label and amount (in the language shown), left of its buttons."""
     for line in lines:
         minus, _plus = _button_rects(layout, line)
         room = pygame.Rect(
             line.rect.x, line.rect.y, minus.x - layout.gap - line.rect.x, minus.height
         )
-        shown = painter.text(surface, tr.money(line.amount), room, align="right")
+        shown = painter.text(surface, display_money(line.amount, lang), room, align="right")
         room.width = max(0, shown.left - room.x - layout.gap)
         painter.text(surface, line.label, room)
 

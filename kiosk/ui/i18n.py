@@ -165,6 +165,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Badge ou QR code de l'application",
         "Badge or the app's QR code",
     ),
+    "kiosk.idle_badge_only": (
+        "Badge uniquement : le lecteur de QR code est hors service",
+        "Badge only: the QR code reader is out of order",
+    ),
+    "kiosk.menu_of_the_day": ("Menu du jour", "Today's menu"),
+    "kiosk.allergens": ("Allergènes : {names}", "Allergens: {names}"),
+    "kiosk.no_allergens": ("Sans allergène déclaré", "No declared allergen"),
+    "kiosk.reader_down": ("Lecteur de badge hors service", "Badge reader out of order"),
+    "kiosk.use_phone_qr": (
+        "Montrez le QR code de votre badge dématérialisé au lecteur de QR code",
+        "Show your phone badge's QR code to the QR code reader",
+    ),
+    "kiosk.out_of_order": ("Borne hors service", "Kiosk out of order"),
+    "kiosk.out_of_order_hint": (
+        "Payez en caisse ; pour recharger, utilisez l'application ou la caisse",
+        "Pay at the till; to top up, use the app or the till",
+    ),
     "kiosk.hello": ("Bonjour {name}", "Hello {name}"),
     "kiosk.balance": ("Solde : {amount}", "Balance: {amount}"),
     "kiosk.last_tickets": ("Derniers tickets", "Last receipts"),
@@ -226,6 +243,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
+}
+
+# The 14 regulated allergens (EU 1169/2011), by ``sync.protocol.catalogue.Allergen``.
+ALLERGENS: dict[str, tuple[str, str]] = {
+    "gluten": ("Gluten", "Gluten"),
+    "crustaceans": ("Crustacés", "Crustaceans"),
+    "eggs": ("Œufs", "Eggs"),
+    "fish": ("Poisson", "Fish"),
+    "peanuts": ("Arachides", "Peanuts"),
+    "soy": ("Soja", "Soy"),
+    "milk": ("Lait", "Milk"),
+    "nuts": ("Fruits à coque", "Tree nuts"),
+    "celery": ("Céleri", "Celery"),
+    "mustard": ("Moutarde", "Mustard"),
+    "sesame": ("Sésame", "Sesame"),
+    "sulphites": ("Sulfites", "Sulphites"),
+    "lupin": ("Lupin", "Lupin"),
+    "molluscs": ("Mollusques", "Molluscs"),
+}
+
+# Why a scanner dropped a code (``drivers.events.CodeRejectReason``).
+CODE_REJECTS: dict[str, tuple[str, str]] = {
+    "not_utf8": ("ce n'est pas du texte UTF-8", "not UTF-8 text"),
+    "too_long": ("code trop long", "code too long"),
+    "control_characters": ("caractères de contrôle dans le code", "control characters in it"),
+    "unknown_key": (
+        "touche absente de la disposition du clavier",
+        "a key the keyboard layout does not have",
+    ),
 }
 
 # What became of the employer subsidy on a ticket (``SubsidyStatus``).
@@ -434,6 +480,15 @@ class Translator:
     def fault(self, kind: str) -> str:
         """A device fault kind in words (``paper_out`` -> "plus de papier")."""
         return self.label("fault", kind, default=self.t("fault.error"))
+
+    def allergen(self, name: str) -> str:
+        """One of the 14 regulated allergens in words (``milk`` -> "Lait")."""
+        return self.pick(ALLERGENS[name])
+
+    def code_rejected(self, reason: str) -> str:
+        """Why a scanner dropped a code, in words (``too_long`` -> "code too long")."""
+        pair = CODE_REJECTS.get(reason)
+        return self.pick(pair) if pair else self.pick(("code illisible", "unreadable code"))
 
     def subsidy(self, status: str) -> str:
         """What became of the employer subsidy (``SubsidyStatus``) in words."""

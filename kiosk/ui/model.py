@@ -45,6 +45,9 @@ class UiConfig(BaseModel):
     top_up_choices: tuple[int, ...] = (1000, 2000, 5000)  # cents
     fps: int = Field(default=30, ge=5, le=120)
     sound: bool = True
+    # The menu's pictures (logo, dish photos) are paths relative to this folder; ""
+    # is the project's config/ folder, where the example site's pictures are.
+    media_dir: str = ""
     # A press this soon after the screen changed is ignored: it was meant for the
     # screen that just went away (a late "print" must not land on "clear").
     press_guard_s: float = Field(default=0.5, ge=0, le=5)

@@ -15,6 +15,7 @@ from kiosk.ui import basket
 from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import Translator
+from kiosk.ui.idle_board import IdleBoard
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import PaymentResult, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
@@ -72,45 +73,30 @@ class DinerScreen(Screen):
 
 
 class IdleScreen(Screen):
+    """Between diners: the site, today's menu with allergens, and how to identify."""
+
     id = ScreenId.IDLE
+
+    def __init__(self, ui: Ui) -> None:
+        super().__init__(ui)
+        self.board = IdleBoard()
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
         self.ui.session.logout_diner()
+        ui = self.ui
+
+        def then(done: Done) -> None:
+            self.board.site_name = done.value
+
+        ui.submit("site_name", lambda: ui.engine.settings().site_name, then)
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == INPUT and isinstance(event.payload, BadgeTapped):
             identify(self.ui, event.payload.credential)
 
     def draw(self, surface: pygame.Surface) -> None:
-        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
-        body = layout.body
-        mid = body.centery
-        h = int(layout.font_size("huge") * 1.4)
-        painter.text(
-            surface,
-            tr.t("kiosk.idle"),
-            pygame.Rect(body.x, mid - h, body.width, h),
-            size="huge",
-            colour=ui.theme.primary,
-            align="center",
-        )
-        painter.text(
-            surface,
-            tr.t("kiosk.idle_hint"),
-            pygame.Rect(body.x, mid + layout.gap, body.width, h // 2),
-            colour=ui.theme.muted,
-            align="center",
-        )
-        ring = pygame.Rect(0, 0, layout.unit * 5, layout.unit * 5)
-        ring.midtop = (body.centerx, mid + h)
-        if ring.bottom < body.bottom:
-            pygame.draw.circle(
-                surface, ui.theme.primary, ring.center, ring.width // 2, max(3, layout.unit // 4)
-            )
-            pygame.draw.circle(
-                surface, ui.theme.primary, ring.center, ring.width // 4, max(3, layout.unit // 4)
-            )
+        self.board.draw(self.ui, surface)
 
 
 class HomeScreen(DinerScreen):
@@ -392,7 +378,7 @@ class OrderScreen(DinerScreen):
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        draw_basket(surface, painter, layout, tr, self._lines())
+        draw_basket(surface, painter, layout, self._lines(), tr.lang)
 
 
 class OrderDoneScreen(DinerScreen):

@@ -233,7 +233,7 @@ class TillScreen(Screen):
             size="large",
         )
         if ui.session.tray:
-            draw_basket(surface, painter, layout, tr, self._lines())
+            draw_basket(surface, painter, layout, self._lines(), tr.lang)
         else:
             painter.lines(surface, [(tr.t("till.empty_tray"), "")], area)
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)

@@ -120,6 +120,7 @@ class Ui:
         self.session = Session()
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
+        self.devices: set[str] = set()  # the device kinds heard from (ready or faulted)
         self.pin_guard = PinGuard(engine.store)
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
@@ -358,6 +359,7 @@ class Ui:
             self.switch_language()
             return
         if event.type == INPUT and isinstance(event.payload, DeviceFaulted):
+            self.devices.add(event.payload.source)
             self.faults[event.payload.source] = event.payload
             self.record_fault(event.payload)
             return
@@ -373,6 +375,7 @@ class Ui:
             if self.receipt_spot is not None and self.receipt_spot.collidepoint(at):
                 return  # ... and one on the receipt does nothing else
         if event.type == INPUT and isinstance(event.payload, DeviceReadied):
+            self.devices.add(event.payload.source)
             self.faults.pop(event.payload.source, None)
             return
         if event.type == RESULT and self._shell_result(event.done):
@@ -513,7 +516,7 @@ class Ui:
     def quiet(self) -> bool:
         """Nothing on screen moves: no event last frame, no job out, no toast, no
         receipt shown. The loop then draws at ``IDLE_FPS``; any input still wakes it."""
-        return not (self.handled or self._then or self.toasts.items or self.receipt)
+        return not (self.handled or self._then or self.toasts.items or self.receipt is not None)
 
     def next_frame(self) -> float:
         """Wait until the next frame is due, or less: an input on the device queue, an

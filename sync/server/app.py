@@ -303,7 +303,9 @@ def create_app(hub: Hub) -> FastAPI:
         site: SiteCode,
         request: Annotated[adm.EnrolmentTokenRequest, Depends(body_of(adm.EnrolmentTokenRequest))],
     ) -> Response:
-        token, expires = hub.create_enrolment_token(site, timedelta(seconds=request.ttl_s))
+        token, expires = hub.create_enrolment_token(
+            site, timedelta(seconds=request.ttl_s), request.mode
+        )
         view = adm.EnrolmentToken(token=token, site_code=site, expires_at=format_ts(expires))
         return reply(view, status=201)
 

@@ -140,6 +140,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TRIGGER accounts_balance_insert BEFORE INSERT ON accounts
         WHEN typeof(NEW.balance) != 'integer'
         BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        -- The mode (till, kiosk) an enrolment token binds its terminal to; NULL: any.
+        ALTER TABLE enrolment_tokens ADD COLUMN mode TEXT;
+        ALTER TABLE terminals ADD COLUMN mode TEXT;
         CREATE TRIGGER accounts_balance_update BEFORE UPDATE OF balance ON accounts
         WHEN typeof(NEW.balance) != 'integer'
         BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
