@@ -330,10 +330,6 @@ class Ui:
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
             self.session.idle_s = 0.0
-        at = pointer(event, self.surface.get_size())  # a touch or a click: where
-        pressed = at is not None
-        if pressed and self.screen_age < self.config.press_guard_s:
-            return  # meant for the screen that has just gone
         if event.type == INPUT and isinstance(event.payload, BadgeLifted):
             self.till.lifted(event.payload.credential, source=event.payload.source)
             return
@@ -349,6 +345,9 @@ class Ui:
             self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
+        at = pointer(event, self.surface.get_size())  # a touch or a click: where
+        if at is not None and self.screen_age < self.config.press_guard_s:
+            return  # meant for the screen that has just gone (the status bar stays)
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.switch_language()
             return
