@@ -84,8 +84,8 @@ class WakingQueue(queue.Queue[Input]):
 
 
 class Ui:
-    """Everything the screens share. Build it with ``Ui.create``; drive it with
-    ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the benchmark)."""
+    """Everything the screens share, over the till service that makes every sale.
+    Drive it with ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the bench)."""
 
     def __init__(
         self,
