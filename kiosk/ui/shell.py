@@ -83,8 +83,8 @@ class WakingQueue(queue.Queue[Input]):
 
 
 class Ui:
-    """Everything the screens share. Build it with ``Ui.create``; drive it with
-    ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the benchmark)."""
+    """Everything the screens share, over the till service that makes every sale.
+    Drive it with ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the bench)."""
 
     def __init__(
         self,
@@ -336,10 +336,6 @@ class Ui:
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
             self.session.idle_s = 0.0
-        at = pointer(event, self.surface.get_size())  # a touch or a click: where
-        pressed = at is not None
-        if pressed and self.screen_age < self.config.press_guard_s:
-            return  # meant for the screen that has just gone
         if event.type == INPUT and isinstance(event.payload, BadgeLifted):
             self.till.lifted(event.payload.credential, source=event.payload.source)
             return
@@ -355,6 +351,9 @@ class Ui:
             self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
+        at = pointer(event, self.surface.get_size())  # a touch or a click: where
+        if at is not None and self.screen_age < self.config.press_guard_s:
+            return  # meant for the screen that has just gone (the status bar stays)
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.switch_language()
             return
