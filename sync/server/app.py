@@ -575,6 +575,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     body_models += add_payment_routes(app, hub)
 
+    from sync.server.portal import add_portal_routes
+
+    add_portal_routes(app, hub)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
