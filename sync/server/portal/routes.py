@@ -10,6 +10,9 @@
     GET  /portal/tickets?page=N         every line of the account, newest first
     GET  /portal/tickets/{terminal}/{seq}  one entry of the account
     POST /portal/deconnexion            sign out
+    GET  /portal/donnees                what the hub holds about the diner
+    GET  /portal/donnees.json           the same, as a JSON file to download
+    GET  /portal/parametres             settings  POST .../langue, .../mot-de-passe
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
 
@@ -115,6 +118,12 @@ class Pages:
         if session is not None:
             self.keep(request, response, session)
         return response
+
+    def set_lang(self, request: Request, response: Response, lang: str) -> None:
+        response.set_cookie(
+            LANG_COOKIE, lang, path=PATH, httponly=True, samesite="lax",
+            secure=request.url.scheme == "https", max_age=365 * 86400,
+        )  # fmt: skip
 
     def keep(self, request: Request, response: Response, session: Session) -> None:
         response.set_cookie(
@@ -309,16 +318,74 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             items=[str(i) for i in items] if isinstance(items, list) else [],
         )
 
+    # Account: personal data and settings ---------------------------------------------
+
+    @router.get("/donnees")
+    def personal_data(request: Request) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return go(request, "/connexion")
+        return pages.render(request, "data.html", session, data=portal.personal_data(session))
+
+    @router.get("/donnees.json")
+    def personal_data_file(request: Request) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return go(request, "/connexion")
+        data = portal.personal_data(session)
+        name = f"donnees-{data['account']['id']}.json"
+        return Response(
+            json.dumps(data, ensure_ascii=False, indent=2),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @router.get("/parametres")
+    def settings_page(request: Request) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return go(request, "/connexion")
+        return pages.render(request, "settings.html", session)
+
+    def only_signed_in(
+        handler: Callable[[Request, Session, Form], Response],
+    ) -> Callable[[Request, Session, Form], Response]:
+        def run(request: Request, session: Session, form: Form) -> Response:
+            if not session.signed_in:
+                return go(request, "/connexion")
+            return handler(request, session, form)
+
+        return run
+
+    def set_language(request: Request, session: Session, form: Form) -> Response:
+        response = go(request, "/parametres")
+        lang = form.get("lang", "")
+        if lang in LANGS:
+            pages.set_lang(request, response, lang)
+        return response
+
+    router.post("/parametres/langue")(checked(only_signed_in(set_language)))
+
+    def change_password(request: Request, session: Session, form: Form) -> Response:
+        refusal = portal.change_password(
+            session, form.get("current", ""), form.get("password", ""), form.get("again", "")
+        )
+        if refusal is not None:
+            return pages.render(request, "settings.html", session, refusal=refusal)
+        return pages.render(request, "settings.html", session, done="password_changed")
+
+    router.post("/parametres/mot-de-passe")(checked(only_signed_in(change_password)))
+
     @router.get("/langue/{lang}")
     def language(request: Request, lang: str, next: str = "/portal/") -> Response:
         # Only a path of the portal: never an open redirect.
         target = next if next.startswith(PATH + "/") and "//" not in next else PATH + "/"
         response = RedirectResponse(target, status_code=303)
         if lang in LANGS:
-            response.set_cookie(
-                LANG_COOKIE, lang, path=PATH, httponly=True, samesite="lax",
-                secure=request.url.scheme == "https", max_age=365 * 86400,
-            )  # fmt: skip
+            pages.set_lang(request, response, lang)
         return response
 
     @router.get("/static/portal.css")

@@ -261,3 +261,19 @@ class PortalStore:
                 (terminal_id, seq, account_id, site),
             ).fetchone()
         return None if r is None else AccountLine(r[0], int(r[1]), r[2], r[3], int(r[4]), r[5])
+
+    def login_times(self, account_id: str) -> tuple[str, str] | None:
+        """When the account was activated and its password last set."""
+        with self.storage.reading() as db:
+            row = db.execute(
+                "SELECT activated_at, updated_at FROM portal_logins WHERE account_id = ?",
+                (account_id,),
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def end_other_sessions(self, account_id: str, keep_hash: str) -> int:
+        with self.storage.atomic() as db:
+            return db.execute(
+                "DELETE FROM portal_sessions WHERE account_id = ? AND token_hash != ?",
+                (account_id, keep_hash),
+            ).rowcount

@@ -119,6 +119,10 @@ class Browser:
         """Load the form's page, then post it with its CSRF token."""
         return self.http.post(path, data={"csrf": self.csrf(path), **fields})
 
+    def post_from(self, page: str, path: str, **fields: str) -> httpx.Response:
+        """Post to ``path`` a form found on ``page``, with the page's CSRF token."""
+        return self.http.post(path, data={"csrf": self.csrf(page), **fields})
+
     def identify(self, site: str, account: str) -> httpx.Response:
         self.submit("/portal/connexion", site=site)
         return self.submit("/portal/identifiant", identifier=account)
