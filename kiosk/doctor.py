@@ -1,10 +1,10 @@
 """Health checks of a terminal for ``kiosk doctor``: each gives ok, warn or fail, and a fix.
 
 ``diagnose(data)`` runs them all, in order: configuration, store, journal, disk,
-pricing, hub, clock, sync, then each device configured in terminal.toml ``[devices]``. A check
-never stops the others: a broken store, a hub that is down or a device that does
-not answer is reported as its own line, and a check that crashes is a ``fail`` naming
-the crash. Nothing here raises for a finding; nothing is repaired either.
+pricing, hub, clock, sync, incidents, then each device configured in terminal.toml
+``[devices]``. A check never stops the others: a broken store, a hub that is down or
+a device that does not answer is reported as its own line, and a check that crashes
+is a ``fail`` naming the crash. Nothing here raises for a finding; nothing is repaired either.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from kiosk.config import TerminalConfig, load_config
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
-from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.errors import EngineError
+from kiosk.engine.keys import load_key
 from kiosk.engine.pricing.native import Implementation, implementation
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.provision import (
@@ -38,11 +39,14 @@ from kiosk.provision import (
 )
 from sync.client import RefusedError, SyncError
 from sync.journal import public_key_text
+from sync.money import Money
+from sync.protocol.incidents import Incident, IncidentKind
 
 log = logging.getLogger(__name__)
 
 GIB = 1024**3
 MIB = 1024**2
+RESTORE = "stop the kiosk, keep a copy of the data folder for support, restore a backup"
 STOP_KIOSK = "if the kiosk runs it holds the device: `systemctl stop kiosk`, then check again"
 
 
@@ -105,12 +109,18 @@ def diagnose(
         ("hub", _hub),
         ("clock", _clock),
         ("sync", _sync),
+        ("incidents", _incidents),
         ("devices", _devices),
     ]
     try:
         for name, step in steps:
             try:
                 step(ctx)
+            except EngineError as exc:  # the store failed under the check: damaged
+                ctx.add(name, Status.FAIL, str(exc), RESTORE)
+                if ctx.store is not None:
+                    ctx.store.close()
+                    ctx.store = None
             except Exception as exc:  # a bug or an odd failure must not hide the rest
                 log.exception("doctor: check %s crashed", name)
                 ctx.add(name, Status.FAIL, f"check crashed: {type(exc).__name__}: {exc}")
@@ -143,23 +153,21 @@ def _config(ctx: _Context) -> None:
 
 
 def _store(ctx: _Context) -> None:
-    from kiosk.engine.errors import EngineError
-
     db = ctx.data.db
     if not db.exists():
         ctx.add("store", Status.FAIL, f"no store at {db}", "provision it: `kiosk provision`")
         return
-    restore = "stop the kiosk, keep a copy of the data folder for support, restore a backup"
     try:
-        store = Store.open(db)
+        store = Store.open(db, create=False)
     except EngineError as exc:
-        ctx.add("store", Status.FAIL, str(exc), restore)
+        ctx.add("store", Status.FAIL, str(exc), RESTORE)
         return
-    ctx.store = store
     problems = store.integrity_problems()
     if problems:
-        ctx.add("store", Status.FAIL, f"integrity check: {'; '.join(problems[:3])}", restore)
+        store.close()
+        ctx.add("store", Status.FAIL, f"integrity check: {'; '.join(problems[:3])}", RESTORE)
         return
+    ctx.store = store
     unknown = sorted(set(store.migrations()) - {name for name, _ in MIGRATIONS})
     if unknown:
         ctx.add(
@@ -177,8 +185,6 @@ def _store(ctx: _Context) -> None:
 
 
 def _journal(ctx: _Context) -> None:
-    from kiosk.engine.errors import EngineError
-
     store, key_path = ctx.store, ctx.data.key
     if store is None or store.meta("terminal_id") is None:
         ctx.add("journal", Status.WARN, "not checked: no usable store")
@@ -192,7 +198,7 @@ def _journal(ctx: _Context) -> None:
         )
         return
     try:
-        key = load_or_create_key(key_path)  # exists: only loaded
+        key = load_key(key_path)
     except EngineError as exc:
         ctx.add("journal", Status.FAIL, str(exc), f"`chmod 600 {key_path}`, owned by kiosk")
         return
@@ -201,8 +207,10 @@ def _journal(ctx: _Context) -> None:
         ctx.add(
             "journal",
             Status.FAIL,
-            f"{key_path} is not the key this store's journal was signed with",
-            "put back this terminal's own terminal.key",
+            f"{key_path} is not the key this store's journal was signed with: "
+            "the kiosk cannot sell and the hub would refuse every push",
+            "put back this terminal's own terminal.key (from its backup); never "
+            "provision a new key over a store that holds a journal",
         )
         return
     report = Engine(store, key, store.terminal_id()).verify()
@@ -268,7 +276,13 @@ def _hub(ctx: _Context) -> None:
         ctx.add("hub", Status.FAIL, str(exc), "correct sync.toml or `kiosk provision --re-enrol`")
         return
     cursor = ctx.store.sync_status().cursor if ctx.store is not None else 0
-    with hub_client(config, timeout=ctx.limits.hub_timeout_s) as client:
+    try:
+        client = hub_client(config, timeout=ctx.limits.hub_timeout_s)
+    except SyncError as exc:
+        ctx.hub_problem = "bad sync.toml"
+        ctx.add("hub", Status.FAIL, f"{path}: {exc}", "correct sync.toml (ca_file) or restore it")
+        return
+    with client:
         try:
             ctx.skew = client.clock_skew()
             client.changes(cursor, 1)  # the terminal's token, as the daemon uses it
@@ -320,11 +334,22 @@ def _sync(ctx: _Context) -> None:
     offline_after = timedelta(seconds=settings.offline_after_s if settings else 900)
     waiting = f"{state.waiting} entries waiting"
     now_fix = "start the sync service (`systemctl start kiosk-sync`) or `kiosk sync now`"
+    if state.hub_ahead_seq:
+        ctx.add(
+            "sync",
+            Status.FAIL,
+            f"this store lost journal entries the hub holds (up to entry "
+            f"{state.hub_ahead_seq}; this journal ends at {ctx.store.last_seq()}): "
+            "sales are stopped",
+            f"recover them from the hub: `kiosk journal recover --data {ctx.data.root}` "
+            "(checks them with this terminal's key; later sales are kept)",
+        )
+        return
     if state.error_permanent:
         ctx.add(
             "sync",
             Status.FAIL,
-            f"stopped on a refusal: {state.last_error}; {waiting}",
+            f"push blocked, refused by the hub: {state.last_error}; {waiting}",
             "fix the cause, then `kiosk sync now` (the daemon waits until then)",
         )
         return
@@ -337,10 +362,36 @@ def _sync(ctx: _Context) -> None:
         detail += f"; last error: {state.last_error}"
     if age > ctx.limits.lag_fail:
         ctx.add("sync", Status.FAIL, detail, now_fix)
-    elif age > offline_after:
-        ctx.add("sync", Status.WARN, detail + " (offline limits apply)", now_fix)
+    elif age > offline_after or state.failing_since is not None:
+        ctx.add("sync", Status.WARN, detail + " (offline: the offline cap applies)", now_fix)
     else:
         ctx.add("sync", Status.OK, detail)
+
+
+def _incidents(ctx: _Context) -> None:
+    """The site's open incidents (overdrafts, double subsidies) the hub has sent."""
+    if ctx.store is None:
+        ctx.add("incidents", Status.WARN, "not checked: no usable store")
+        return
+    found = ctx.store.incidents()
+    if not found:
+        ctx.add("incidents", Status.OK, "no open incident on this site")
+        return
+    ctx.add(
+        "incidents",
+        Status.WARN,
+        f"{len(found)} open: " + "; ".join(incident_line(i) for i in found[:5]),
+        "settle them in the back office (diner top-up, refund), then clear them "
+        "(`POST /v1/admin/incidents/ID/clear` with a reason)",
+    )
+
+
+def incident_line(incident: Incident) -> str:
+    what = "overdraft" if incident.kind is IncidentKind.OVERDRAFT else "double subsidy"
+    return (
+        f"#{incident.id} {what} on {incident.account_id} of {Money(incident.amount)} "
+        f"by {', '.join(incident.terminals)}"
+    )
 
 
 def _ago(age: timedelta) -> str:

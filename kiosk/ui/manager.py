@@ -28,6 +28,7 @@ class ScreenId(StrEnum):
     CASHIER_PIN = "cashier_pin"
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
+    INCIDENTS = "incidents"
     # Self-service
     IDLE = "idle"
     HOME = "home"

@@ -130,7 +130,16 @@ class CashierPinScreen(Screen):
 
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
-    ACTIONS = ("cancel_last", "cash_top_up", "reprint", "guest", "open", "close", "logout")
+    ACTIONS = (
+        "cancel_last",
+        "cash_top_up",
+        "reprint",
+        "guest",
+        "open",
+        "close",
+        "incidents",
+        "logout",
+    )
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
@@ -170,6 +179,9 @@ class CashierMenuScreen(Screen):
 
     def do_back(self) -> None:
         self.go(ScreenId.TILL)
+
+    def do_incidents(self) -> None:
+        self.go(ScreenId.INCIDENTS)
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None

@@ -45,3 +45,5 @@ class RejectReason(StrEnum):
     # Till
     TILL_CLOSED = "till_closed"
     NOT_AUTHORISED = "not_authorised"
+    # Journal
+    JOURNAL_INCOMPLETE = "journal_incomplete"  # the hub holds entries this till lost

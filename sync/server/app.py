@@ -553,6 +553,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     body_models += add_routes(app, hub)
 
+    from sync.server import incident_routes  # it imports this module's helpers
+
+    body_models += incident_routes.add_routes(app, hub)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(

@@ -133,4 +133,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE accounts ADD COLUMN subsidy TEXT;
         """,
     ),
+    (
+        "0004_incidents",
+        """
+        -- Overdrafts and double subsidies found while applying journals
+        -- (sync.server.incidents): one open per account and kind, cleared with a reason.
+        -- terminals and entries are JSON lists (terminal ids, entry ids).
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            kind TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            terminals TEXT NOT NULL,
+            entries TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            cleared_at TEXT,
+            cleared_reason TEXT
+        );
+        CREATE INDEX incidents_open ON incidents (site, account_id, kind, cleared_at);
+        """,
+    ),
 ]

@@ -25,12 +25,16 @@ from sync.journal import (
     public_key_text,
     verify_chain,
 )
+from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import (
+    MAX_BATCH,
     MAX_PAGE,
     ChangesPage,
     EnrolRequest,
     EnrolResponse,
+    JournalPage,
     PushResponse,
+    WireEntry,
 )
 from sync.protocol.rows import (
     AccountRow,
@@ -372,6 +376,50 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+    # Loss on either side: the terminal's own entries back; incidents -------------------------
+
+    def journal_page(self, terminal: TerminalRecord, since: int, limit: int) -> JournalPage:
+        """This terminal's entries after ``since``, as stored (signed by the terminal)."""
+        if not 1 <= limit <= MAX_BATCH:
+            raise InvalidRequestError(f"limit must be between 1 and {MAX_BATCH}")
+        if since < 0:
+            raise InvalidRequestError("since must not be negative")
+        current = self.storage.terminal(terminal.id)
+        assert current is not None
+        entries = self.storage.entries_of_terminal(terminal.id, since, limit)
+        return JournalPage(
+            entries=[WireEntry.of(e) for e in entries],
+            applied_seq=current.applied_seq,
+            last_hash=current.last_hash,
+            more=bool(entries) and entries[-1].seq < current.applied_seq,
+        )
+
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: IncidentKind | None = None,
+        account_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Incident]:
+        self.settings(site)
+        if state not in ("open", "cleared", "all"):
+            raise InvalidRequestError("state must be open, cleared or all")
+        return self.storage.incidents(
+            site, state=state, kind=kind, account_id=account_id, limit=limit
+        )
+
+    def clear_incident(self, incident_id: int, reason: str) -> Incident:
+        cleared = self.storage.clear_incident(incident_id, reason, self.clock())
+        if cleared is not None:
+            log.info("incident %d cleared: %s", incident_id, reason)
+            return cleared
+        found = self.storage.incident(incident_id)
+        if found is None:
+            raise NotFoundError(f"no incident {incident_id}")
+        raise ConflictError(f"incident {incident_id} was already cleared ({found.cleared_reason})")
 
 
 def _check_public_key(text: str) -> None:

@@ -19,6 +19,7 @@ from sync.protocol.rows import (
     SiteSettings,
     SubsidyMark,
 )
+from sync.server import incidents
 from sync.server.records import AccountRecord, TerminalRecord
 
 ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged, subsidy"
@@ -93,9 +94,10 @@ def read_changes(
     account's balance includes exactly that terminal's entries up to ``applied_seq``.
     """
     version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-    applied = int(
-        db.execute("SELECT applied_seq FROM terminals WHERE id = ?", (terminal_id,)).fetchone()[0]
-    )
+    applied_row = db.execute(
+        "SELECT applied_seq, last_hash FROM terminals WHERE id = ?", (terminal_id,)
+    ).fetchone()
+    applied, last_hash = int(applied_row[0]), str(applied_row[1])
     if since > version:
         since = 0  # a cursor from a hub restored from backup: start over
     top_row = db.execute(
@@ -151,6 +153,8 @@ def read_changes(
         if settings_row is None
         else SiteSettings.model_validate_json(settings_row[0]),
         documents=documents,
+        last_hash=last_hash,
+        incidents=incidents.changed(db, site, since, top),
     )
 
 

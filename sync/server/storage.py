@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sync import subsidy
-from sync.journal import GENESIS_HASH, Entry, format_ts
+from sync.journal import GENESIS_HASH, Entry, format_ts, parse_ts
+from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
     AccountRow,
     CredentialRow,
     SiteSettings,
 )
+from sync.server import incidents
 from sync.server.errors import StorageError
 from sync.server.records import (
     AccountRecord,
@@ -343,6 +345,9 @@ class SqliteStorage:
             self._insert_flag(db, terminal.site, flag)
             return False, [flag]
         record = account_record(row)
+        incidents.record(
+            db, terminal.site, record.row, entries, now=parse_ts(stamp), bump=self._bump
+        )
         if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
             sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
             mark = subsidy.mark_of(entry_record(r) for r in db.execute(sql, (account_id,)))
@@ -601,3 +606,27 @@ class SqliteStorage:
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
             return read_changes(db, site, terminal_id, since, limit)
+
+    # Incidents (sync.server.incidents) -----------------------------------------------------
+
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: IncidentKind | None = None,
+        account_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Incident]:
+        with self._read() as db:
+            return incidents.listing(
+                db, site, state=state, kind=kind, account_id=account_id, limit=limit
+            )
+
+    def incident(self, incident_id: int) -> Incident | None:
+        with self._read() as db:
+            return incidents.one(db, incident_id)
+
+    def clear_incident(self, incident_id: int, reason: str, now: datetime) -> Incident | None:
+        with self._write() as db:
+            return incidents.clear(db, incident_id, reason, now, self._bump)
