@@ -38,6 +38,7 @@ from kiosk.provision import (
     sync_config_path,
 )
 from sync.client import RefusedError, SyncError
+from sync.daemon import journal_behind
 from sync.journal import public_key_text
 from sync.money import Money
 from sync.protocol.incidents import Incident, IncidentKind
@@ -90,6 +91,8 @@ class _Context:
     hub_problem: str | None = None
     config: TerminalConfig | None = None
     checks: list[Check] = field(default_factory=list)
+    lost: str | None = None  # what the journal lacks of the hub's copy, found just now
+    hub_seq: int | None = None  # the hub's last entry of this terminal, when it answered
 
     def add(self, name: str, status: Status, detail: str, fix: str = "") -> None:
         self.checks.append(Check(name, status, detail, fix))
@@ -285,7 +288,10 @@ def _hub(ctx: _Context) -> None:
     with client:
         try:
             ctx.skew = client.clock_skew()
-            client.changes(cursor, 1)  # the terminal's token, as the daemon uses it
+            page = client.changes(cursor, 1)  # the terminal's token, as the daemon uses it
+            if ctx.store is not None:  # the hub's head for this terminal against the journal
+                ctx.lost = journal_behind(ctx.store, page.applied_seq, page.last_hash)
+                ctx.hub_seq = page.applied_seq
         except RefusedError as exc:
             ctx.hub_problem = "token refused"
             ctx.add(
@@ -334,15 +340,25 @@ def _sync(ctx: _Context) -> None:
     offline_after = timedelta(seconds=settings.offline_after_s if settings else 900)
     waiting = f"{state.waiting} entries waiting"
     now_fix = "start the sync service (`systemctl start kiosk-sync`) or `kiosk sync now`"
-    if state.hub_ahead_seq:
+    if state.hub_ahead_seq or ctx.lost:
         ctx.add(
             "sync",
             Status.FAIL,
             f"this store lost journal entries the hub holds (up to entry "
-            f"{state.hub_ahead_seq}; this journal ends at {ctx.store.last_seq()}): "
-            "sales are stopped",
+            f"{state.hub_ahead_seq or ctx.hub_seq}; this journal ends at "
+            f"{ctx.store.last_seq()}): sales are stopped"
+            + ("" if state.hub_ahead_seq else f" at the next sync ({ctx.lost})"),
             f"recover them from the hub: `kiosk journal recover --data {ctx.data.root}` "
             "(checks them with this terminal's key; later sales are kept)",
+        )
+        return
+    if ctx.hub_seq is not None and ctx.hub_seq < state.hub_applied_seq:
+        ctx.add(
+            "sync",
+            Status.WARN,
+            f"the hub holds this journal up to entry {ctx.hub_seq}, not "
+            f"{state.hub_applied_seq} (restored from a backup?); {waiting}",
+            "the next sync sends them again: `kiosk sync now`",
         )
         return
     if state.error_permanent:

@@ -108,6 +108,24 @@ class CycleReport:
     cursor: int
 
 
+class JournalLike(Protocol):
+    def last_seq(self) -> int: ...
+    def entry(self, seq: int) -> Entry | None: ...
+
+
+def journal_behind(journal: JournalLike, hub_seq: int, hub_hash: str | None) -> str | None:
+    """What the journal lacks of the hub's head for this terminal (``applied_seq`` and
+    ``last_hash`` of a changes page), or None when it holds that entry alike."""
+    local = journal.last_seq()
+    if hub_seq > local:
+        return f"entries {local + 1} to {hub_seq} are missing here"
+    if hub_seq > 0 and hub_hash is not None:
+        mine = journal.entry(hub_seq)
+        if mine is None or mine.hash != hub_hash:
+            return f"entry {hub_seq} here differs from the hub's"
+    return None
+
+
 def backoff_delay(failures: int, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: half the step fixed, half random, capped."""
     step = min(cap, base * float(1 << min(max(0, failures - 1), 30)))
@@ -184,18 +202,11 @@ class SyncDaemon:
         ``JournalBehindError``, after recording the hub's head, when the journal is.
         """
         hub_seq, hub_hash = page.applied_seq, page.last_hash
-        local = self.store.last_seq()
-        problem = None
-        if hub_seq > local:
-            problem = f"entries {local + 1} to {hub_seq} are missing here"
-        elif hub_seq > 0 and hub_hash is not None:
-            mine = self.store.entry(hub_seq)
-            if mine is None or mine.hash != hub_hash:
-                problem = f"entry {hub_seq} here differs from the hub's"
+        problem = journal_behind(self.store, hub_seq, hub_hash)
         if problem is not None:
             self.store.record_hub_ahead(hub_seq, hub_hash)
             log.error("journal behind the hub: %s", problem)
-            raise JournalBehindError(hub_seq, local, problem)
+            raise JournalBehindError(hub_seq, self.store.last_seq(), problem)
         recorded = self.store.sync_status().hub_applied_seq
         if hub_seq < recorded:
             log.warning(

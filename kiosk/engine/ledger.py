@@ -104,7 +104,11 @@ class Engine:
         terminal_id: str | None,
         clock: Clock = utc_now,
     ) -> Engine:
-        """Open the store and the key; ``terminal_id`` None: the one the store is bound to."""
+        """Open the store and the key; ``terminal_id`` None: the one the store is bound to.
+
+        Only a store not bound yet (being provisioned) may get a new key; a bound one
+        needs its own key (``kiosk.engine.keys.terminal_key``).
+        """
         store = Store.open(db_path)
         try:
             owner = store.meta("terminal_id")
@@ -112,8 +116,9 @@ class Engine:
                 raise TerminalMismatch(
                     f"{store.path} belongs to terminal {owner!r}, not {terminal_id!r}"
                 )
+            bound_id = terminal_id or store.terminal_id()  # before any key is made
             key = terminal_key(key_path, store.meta("public_key"))
-            return cls(store, key, terminal_id or store.terminal_id(), clock=clock)
+            return cls(store, key, bound_id, clock=clock)
         except BaseException:
             store.close()
             raise

@@ -71,6 +71,11 @@ def test_a_restored_till_stops_is_told_how_to_recover_and_loses_no_sale(
     kiosk("sync", "now", "--data", str(data))
 
     copy_db(tmp_path / "backup.db", data / "kiosk.db")  # the "restore a backup" fix
+    doctor = run("doctor", "--data", str(data), "--json", "--device-timeout", "0.2")
+    assert doctor.returncode == 1  # before any sync has noticed: doctor asks the hub
+    checks = {c["name"]: c for c in json.loads(doctor.stdout)}
+    assert "entries 3 to 4 are missing here" in checks["sync"]["detail"]
+    assert "kiosk journal recover" in checks["sync"]["fix"]
     now = run("sync", "now", "--data", str(data))
     assert now.returncode == 1 and "kiosk journal recover" in now.stderr, now.stderr
     refused = sell(data, 50)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.engine import Accepted, Engine
+from kiosk.engine import Accepted, Engine, Store
 from kiosk.engine.errors import KeyMismatch
 from kiosk.engine.keys import load_or_create_key
 from sync.journal import public_key_text
@@ -105,6 +105,13 @@ def test_verify_without_the_key_does_not_make_one(data: Path) -> None:
     line = one_clean_line(kiosk("journal", "verify", "--data", str(data), cwd=data))
     assert "terminal key is missing" in line and "backup" in line
     assert not (data / "terminal.key").exists()
+
+
+def test_a_store_bound_to_no_terminal_gets_no_key(tmp_path: Path) -> None:
+    Store.open(tmp_path / "t" / "kiosk.db").close()
+    line = one_clean_line(kiosk("journal", "verify", "--data", "t", cwd=tmp_path))
+    assert "no terminal is bound" in line
+    assert not (tmp_path / "t" / "terminal.key").exists()
 
 
 # The terminal key is never replaced silently ------------------------------------------
