@@ -171,6 +171,16 @@ def _store(ctx: _Context) -> None:
         ctx.add("store", Status.FAIL, f"integrity check: {'; '.join(problems[:3])}", RESTORE)
         return
     ctx.store = store
+    cannot_write = store.writable()
+    if cannot_write is not None:
+        ctx.add(
+            "store",
+            Status.FAIL,
+            f"cannot be written, so the kiosk cannot sell: {cannot_write}",
+            "check the disk (mounted read-only? full?), the file's owner and mode "
+            f"(`chown kiosk {db}`, `chmod 600 {db}`) and attributes (`lsattr {db}`)",
+        )
+        return
     unknown = sorted(set(store.migrations()) - {name for name, _ in MIGRATIONS})
     if unknown:
         ctx.add(

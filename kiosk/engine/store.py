@@ -220,8 +220,21 @@ class Store(SyncState):
                     f"{self.path} is bound to another terminal key; put back this "
                     "terminal's own terminal.key (from its backup)"
                 )
+            if row is not None and bound is not None:
+                return  # bound already: nothing to write (a read-only store still opens)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('terminal_id', ?)", (terminal_id,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('public_key', ?)", (public_key,))
+
+    def writable(self) -> str | None:
+        """None when a write would succeed; else why not (a write tried, rolled back)."""
+        try:
+            with self.atomic() as db:
+                db.execute("UPDATE sync_state SET cursor = cursor WHERE id = 1")
+                raise _Probe
+        except _Probe:
+            return None
+        except StoreError as exc:
+            return str(exc)
 
     def terminal_id(self) -> str:
         value = self.meta("terminal_id")
@@ -491,6 +504,10 @@ class Store(SyncState):
 
     def entries_of_day(self, day: str) -> list[Entry]:
         return self._entries("day = ? ORDER BY seq", (day,))
+
+
+class _Probe(Exception):
+    """Rolls back the write that ``Store.writable`` tries."""
 
 
 @lru_cache(maxsize=4)
