@@ -27,6 +27,7 @@ from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
 from kiosk.engine.errors import EngineError
 from kiosk.engine.keys import load_key
+from kiosk.engine.ledger import store_settings_problem
 from kiosk.engine.pricing.native import Implementation, implementation
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.provision import (
@@ -112,6 +113,7 @@ def diagnose(
         ("hub", _hub),
         ("clock", _clock),
         ("sync", _sync),
+        ("settings", _settings),
         ("incidents", _incidents),
         ("devices", _devices),
     ]
@@ -392,6 +394,18 @@ def _sync(ctx: _Context) -> None:
         ctx.add("sync", Status.WARN, detail + " (offline: the offline cap applies)", now_fix)
     else:
         ctx.add("sync", Status.OK, detail)
+
+
+def _settings(ctx: _Context) -> None:
+    """The site's settings from the hub are in use (a refused one is kept out)."""
+    if ctx.store is None:
+        return
+    problem = store_settings_problem(ctx.store)
+    if problem is None:
+        ctx.add("settings", Status.OK, "site settings from the hub in use")
+    else:
+        fix = "correct the site's settings on the hub (`kiosk admin`), then `kiosk sync now`"
+        ctx.add("settings", Status.WARN, problem, fix)
 
 
 def _incidents(ctx: _Context) -> None:

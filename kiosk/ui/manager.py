@@ -29,6 +29,7 @@ class ScreenId(StrEnum):
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
     INCIDENTS = "incidents"
+    ALREADY_PAID = "already_paid"
     # Self-service
     IDLE = "idle"
     HOME = "home"

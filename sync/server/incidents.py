@@ -29,6 +29,7 @@ COLUMNS = (
     "cleared_at, cleared_reason"
 )
 CHANGE_KIND = "incident"
+MAX_IDS = 500  # entry ids kept on one incident (the wire allows 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,8 @@ def record(
             incident_id = current[0]
             old_ids = json.loads(current[2])
             merged_ids = old_ids + [i for i in ids if i not in old_ids]
+            if len(merged_ids) > MAX_IDS:  # one left open for long: the first and the latest
+                merged_ids = [merged_ids[0], *merged_ids[-(MAX_IDS - 1) :]]
             merged_terminals = sorted(set(json.loads(current[1])) | set(terminals))
             amount = (
                 max(current[3], finding.amount)

@@ -87,7 +87,8 @@ def test_a_journal_behind_the_hub_stops_sales_on_screen(make_ui: UiFactory, engi
     engine.store.record_hub_ahead(12, None)
     refresh(ui)
     assert ui.tr.t("status.journal_behind") in ui.status_texts()
-    touch(ui, "add", "starter-salad")
+    touch(ui, "category", "starter")
+    touch(ui, "add", "salad")
     tap(ui, ALICE)
     assert ui.screen is ScreenId.REFUSED
     assert engine.store.last_seq() == 0
