@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from kiosk.engine import Accepted, Engine, Refused, Store
@@ -247,3 +248,24 @@ def test_a_hub_restored_from_an_older_backup_gets_the_entries_again(
     assert other.engine is not None and other.engine.usable_balance("A1").cents == expected
     assert till.engine is not None and till.engine.usable_balance("A1").cents == expected
     assert live_hub.service.verify_terminal(till.terminal_id).ok
+
+
+def test_a_terminal_reads_back_only_its_own_journal(
+    terminals: list[Terminal], live_hub: LiveHub, admin_token: str
+) -> None:
+    till, other = terminals
+    till.sell(100)
+    assert not isinstance(till.sync(), Exception)
+    mine = till.fetch(0)
+    assert [e.terminal_id for e in mine.entries] == [till.terminal_id]
+    assert other.fetch(0).entries == []  # the other till sees none of them
+    with httpx.Client(base_url=live_hub.url) as http:
+        assert http.get("/v1/journal").status_code == 401
+        as_admin = http.get("/v1/journal", headers={"Authorization": f"Bearer {admin_token}"})
+        assert as_admin.status_code == 403
+        too_many = http.get(
+            "/v1/journal",
+            params={"limit": 5000},
+            headers={"Authorization": f"Bearer {till.token}"},
+        )
+        assert too_many.status_code == 422
