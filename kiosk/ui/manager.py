@@ -30,6 +30,8 @@ class ScreenId(StrEnum):
     CLOSURE = "closure"
     INCIDENTS = "incidents"
     ALREADY_PAID = "already_paid"
+    CARD_PENDING = "card_pending"
+    CARD_WAIT = "card_wait"
     # Self-service
     IDLE = "idle"
     HOME = "home"
