@@ -5,7 +5,9 @@ in every case no sale is lost and balances end equal to the sum of the entries."
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,3 +271,55 @@ def test_a_terminal_reads_back_only_its_own_journal(
             headers={"Authorization": f"Bearer {till.token}"},
         )
         assert too_many.status_code == 422
+
+
+def test_the_sync_loop_waits_on_a_loss_and_resumes_once_recovered(
+    terminals: list[Terminal], live_hub: LiveHub, tmp_path: Path
+) -> None:
+    till, _ = terminals
+    till.sell(100)
+    assert not isinstance(till.sync(), Exception)
+    copy_db(till.db, tmp_path / "backup.db")
+    till.sell(200)
+    assert not isinstance(till.sync(), Exception)
+    till.close()
+    copy_db(tmp_path / "backup.db", till.db)
+    till.open()
+    assert till.daemon is not None and till.store is not None
+    till.daemon.settings = DaemonSettings(interval_s=0.05, idle_check_s=0.05)
+    loop = threading.Thread(target=till.daemon.run, daemon=True)
+    loop.start()
+    try:
+        wait_for(lambda: till.store is not None and till.store.sync_status().hub_ahead_seq > 0)
+        attempts = till.store.sync_status().last_attempt
+        time.sleep(0.3)
+        assert till.store.sync_status().last_attempt == attempts  # not retried blindly
+        key = load_or_create_key(till.folder / "terminal.key")
+        recover(till.store, key, till.terminal_id, till.fetch)  # clears the refusal
+        till.sell(300)
+        wait_for(lambda: till.store is not None and till.store.sync_status().waiting == 0)
+    finally:
+        till.daemon.stop()
+        loop.join(timeout=10)
+    assert hub_sum(live_hub) == OPENING - sum(till.sold)
+
+
+def test_recovering_a_journal_that_lost_nothing_changes_nothing(
+    terminals: list[Terminal], live_hub: LiveHub
+) -> None:
+    till, _ = terminals
+    till.sell(100)
+    assert not isinstance(till.sync(), Exception)
+    assert till.store is not None
+    before = [e.hash for e in till.store.journal_after(0, 100)]
+    key = load_or_create_key(till.folder / "terminal.key")
+    report = recover(till.store, key, till.terminal_id, till.fetch)
+    assert report.recovered == 0 and report.resigned == []
+    assert [e.hash for e in till.store.journal_after(0, 100)] == before
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 20
+    while not condition():
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.02)
