@@ -465,7 +465,7 @@ class Ui:
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
         if self.offline_cap is not None:
             texts.append(self.tr.t("status.offline_cap", cap=Money(self.offline_cap)))
-        if self.incidents:
+        if self.incidents and self.config.mode is Mode.TILL:  # for the cashier, not diners
             texts.append(self.tr.t("status.incidents", count=self.incidents))
         for source, fault in sorted(self.faults.items()):
             words = self.tr.fault(fault.kind)

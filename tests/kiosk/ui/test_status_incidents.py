@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kiosk.engine import Engine
 from kiosk.ui.manager import ScreenId
+from kiosk.ui.model import Mode
 from kiosk.ui.screens_incidents import IncidentsScreen
 from kiosk.ui.shell import Ui
 from sync.money import Money
@@ -92,3 +93,12 @@ def test_a_journal_behind_the_hub_stops_sales_on_screen(make_ui: UiFactory, engi
     tap(ui, ALICE)
     assert ui.screen is ScreenId.REFUSED
     assert engine.store.last_seq() == 0
+
+
+def test_the_incidents_badge_is_for_the_cashier_not_the_diners(
+    make_ui: UiFactory, engine: Engine
+) -> None:
+    ui = make_ui(Mode.KIOSK)
+    pull(engine, incident(9, IncidentKind.OVERDRAFT, 100))
+    refresh(ui)
+    assert not [t for t in ui.status_texts() if t.startswith("Incidents")]
