@@ -258,8 +258,16 @@ def test_a_terminal_reads_back_only_its_own_journal(
     till, other = terminals
     till.sell(100)
     assert not isinstance(till.sync(), Exception)
+    till.sell(200)
+    assert not isinstance(till.sync(), Exception)
     mine = till.fetch(0)
-    assert [e.terminal_id for e in mine.entries] == [till.terminal_id]
+    assert [e.terminal_id for e in mine.entries] == [till.terminal_id] * 2
+    assert till.client is not None
+    first = till.client.own_journal(0, limit=1)  # in pages, as the recovery reads it
+    assert [e.seq for e in first.entries] == [1] and first.more
+    rest = till.client.own_journal(1, limit=1)
+    assert [e.seq for e in rest.entries] == [2] and not rest.more
+    assert rest.applied_seq == 2 and rest.last_hash == rest.entries[-1].hash
     assert other.fetch(0).entries == []  # the other till sees none of them
     with httpx.Client(base_url=live_hub.url) as http:
         assert http.get("/v1/journal").status_code == 401
