@@ -199,7 +199,8 @@ class GuardedH11Protocol(H11Protocol):
                 self._expect("headers", self.limits.header_timeout_s)
         elif state is h11.SEND_BODY:
             if self._reading != "body":
-                self.gate.receiving(self)
+                if self._admitted:
+                    self.gate.receiving(self)
                 self._expect("body", self.limits.body_timeout_s)
         else:  # the request is complete (or the connection is done)
             self.gate.busy(self)
