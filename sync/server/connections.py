@@ -10,6 +10,8 @@ adds, per connection:
   previous response), else the client gets 408 and the connection is closed;
 - a body deadline: the whole body must arrive within ``body_timeout_s`` of the
   headers, else the connection is closed (the route sees a disconnect);
+- a send deadline: a client that stops reading its response for ``send_timeout_s``
+  (the transport's buffer stays full) is cut, so it cannot hold a connection forever;
 - a bound on open connections (``ConnectionGate``): at the bound, a new connection
   evicts the oldest connection still waiting for its request headers (a slow or idle
   client loses nothing), else the oldest still sending its body (nothing has run for
@@ -144,6 +146,7 @@ class GuardedH11Protocol(H11Protocol):
         self.gate = guarded.gate
         self.limits = guarded.limits
         self._timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
         self._reading: str | None = None  # "headers" or "body" while a deadline runs
         self._received = False  # a byte of the current request arrived
         self._admitted = False
@@ -160,6 +163,9 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._stop()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
         if self._admitted:
             self._admitted = False
             self.gate.release(self)
@@ -182,6 +188,24 @@ class GuardedH11Protocol(H11Protocol):
                 self.gate.waiting(self)
         else:
             self._follow()  # a pipelined request was already read
+
+    def pause_writing(self) -> None:
+        """The client stopped reading our response: it has ``send_timeout_s`` to resume."""
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.limits.send_timeout_s, self._stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _stalled(self) -> None:
+        self._send_timer = None
+        if not self.transport.is_closing():
+            self.gate.note("send timeouts")
+            self.transport.abort()  # the route's remaining sends are dropped
 
     def evict(self) -> None:
         """Make room for a new connection (the gate no longer counts this one)."""

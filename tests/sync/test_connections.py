@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sync.protocol.rows import SiteSettings
 from sync.server import Hub, HubLimits, open_hub
 from sync.server.connections import ConnectionGate
 from sync.server.thread import HubThread
@@ -300,3 +301,26 @@ def test_accept_failures_are_counted_in_one_line_not_tracebacks(
     assert len(lines) == 1
     assert "1 accept failures" in lines[0].getMessage()
     assert not lines[0].exc_info
+
+
+def test_a_client_that_stops_reading_its_answer_is_cut(service: Hub) -> None:
+    """A slow reader would otherwise hold its connection (and its slot) for ever."""
+    token = service.create_admin_token()
+    service.create_site(SiteSettings(site_code="S1"))
+    service.put_document("S1", "catalogue", "big", {"blob": "x" * 3_500_000})
+    thread = serve(service, send_timeout_s=0.5)
+    try:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window
+        sock.connect((thread.host, thread.port))
+        with sock:
+            sock.sendall(
+                b"GET /v1/admin/sites/S1/documents/catalogue/big HTTP/1.1\r\nHost: hub\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\n\r\n"
+            )
+            time.sleep(3)  # read nothing while the hub's buffers fill
+            data, _ = read_all(sock, within=5)
+        assert 0 < len(data) < 3_500_000  # cut before the end
+        assert thread._server.gate.totals["send timeouts"] == 1
+    finally:
+        thread.stop()
