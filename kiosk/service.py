@@ -27,6 +27,7 @@ from drivers.errors import DriverError
 from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
+from drivers.printer.receipt import ReceiptData
 from kiosk.closure_report import closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine, Refused, Result
 from kiosk.engine.credentials import MalformedCredential, parse_credential
@@ -263,10 +264,17 @@ class TillService:
             duplicate=duplicate,
             training=self.training,
         )
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"ticket-{seq:06d}{suffix}.png")
+
+    def _send(self, data: ReceiptData, seq: int, png_name: str) -> Printed:
+        """Print ``data`` (the ticket of entry ``seq``); a fault is journalled and
+        reported, never raised; the picture kept as ``png_name`` when asked."""
+        assert self.printer is not None
         try:
             raw = self.printer.print_receipt(data, timeout=10)
         except DriverError as exc:
-            log.warning("receipt %s not printed: %s", seq, exc)
+            log.warning("ticket %s not printed: %s", seq, exc)
             self.engine.record_event(
                 EntryKind.DEVICE_FAULT,
                 {
@@ -280,7 +288,7 @@ class TillService:
         png = None
         if self.receipts_dir is not None:
             self.receipts_dir.mkdir(parents=True, exist_ok=True)
-            png = self.receipts_dir / f"ticket-{seq:06d}{'-duplicata' if duplicate else ''}.png"
+            png = self.receipts_dir / png_name
             png.write_bytes(
                 render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
             )
@@ -303,23 +311,8 @@ class TillService:
             duplicate=duplicate,
             training=self.training,
         )
-        try:
-            raw = self.printer.print_receipt(data, timeout=10)
-        except DriverError as exc:
-            log.warning("closure %s not printed: %s", seq, exc)
-            self.engine.record_event(
-                EntryKind.DEVICE_FAULT,
-                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
-            )
-            return Printed(False, str(exc))
-        png = None
-        if self.receipts_dir is not None:
-            self.receipts_dir.mkdir(parents=True, exist_ok=True)
-            png = self.receipts_dir / f"cloture-{seq:06d}.png"
-            png.write_bytes(
-                render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
-            )
-        return Printed(True, png=png)
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"cloture-{seq:06d}{suffix}.png")
 
     def export_closure(self, seq: int) -> Path:
         """Write the CLOSURE entry ``seq`` as CSV in ``exports_dir``; its path.

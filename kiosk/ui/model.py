@@ -1,6 +1,5 @@
 """What the UI works on, without pygame: settings, the catalogue shown, the lines of a
-priced ticket, the printer and payment-terminal interfaces the app wires in, and the
-session state.
+priced ticket, the printer interface the app wires in, and the session state.
 
 The UI prices nothing itself: every sale goes through ``kiosk.service.TillService``,
 which prices the tray for the diner with the site's pricer and the synced menu.
@@ -8,7 +7,6 @@ which prices the tray for the diner with the site's pricer and the synced menu.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,34 +178,6 @@ class MemoryReceipts:
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
         with self._lock:
             self.printed.append((entry.seq, duplicate))
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentResult:
-    approved: bool
-    reference: str = ""
-    message: str = ""
-
-
-class PaymentTerminal(Protocol):
-    """A bank-card terminal: blocks until the diner paid or gave up (runs off the UI)."""
-
-    def authorise(self, amount: Money) -> PaymentResult: ...
-
-
-class VirtualPaymentTerminal:
-    """Approves (or, when told, declines) every payment: demo and tests."""
-
-    def __init__(self, approve: bool = True) -> None:
-        self.approve = approve
-        self._refs = itertools.count(1)
-        self.payments: list[Money] = []
-
-    def authorise(self, amount: Money) -> PaymentResult:
-        if not self.approve:
-            return PaymentResult(False, message="carte refusée / card declined")
-        self.payments.append(amount)
-        return PaymentResult(True, reference=f"VPT{next(self._refs):06d}")
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ import pygame
 from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
+from kiosk.ui import screens_payments
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
@@ -128,7 +129,18 @@ class CashierPinScreen(Screen):
 
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
-    ACTIONS = ("cancel_last", "cash_top_up", "reprint", "guest", "open", "close", "logout")
+    ACTIONS = (
+        "cancel_last",
+        "cash_top_up",
+        "card_top_up",
+        "card_visitor",
+        "card_pending",
+        "reprint",
+        "guest",
+        "open",
+        "close",
+        "logout",
+    )
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
@@ -261,6 +273,15 @@ class CashierMenuScreen(Screen):
 
         text = ui.tr.t("cashier.confirm_top_up", amount=amount, name=account.display_name)
         ui.manager.request(ScreenId.CONFIRM, text=text, back=BACK, on_yes=top_up)
+
+    def do_card_top_up(self) -> None:
+        screens_payments.card_top_up(self.ui, self.cashier)
+
+    def do_card_visitor(self) -> None:
+        screens_payments.visitor_tray(self.ui, self.cashier)
+
+    def do_card_pending(self) -> None:
+        self.go(ScreenId.CARD_PENDING)
 
     def do_reprint(self) -> None:
         ui = self.ui

@@ -18,6 +18,7 @@ from typing import Any
 
 import pygame
 
+from kiosk.cardpay import CardDesk
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
 from kiosk.engine.results import Accepted
@@ -39,11 +40,9 @@ from kiosk.ui.manager import Screen, ScreenId, ScreenManager
 from kiosk.ui.model import (
     MemoryReceipts,
     Mode,
-    PaymentTerminal,
     ReceiptSink,
     Session,
     UiConfig,
-    VirtualPaymentTerminal,
     catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
@@ -68,7 +67,7 @@ WAKING_EVENTS = (
     pygame.VIDEORESIZE,
 )
 RECEIPT_SHOWN_S = 8.0
-FAULT_SOURCES = ("reader", "scanner", "printer")
+FAULT_SOURCES = ("reader", "scanner", "printer", "payment")
 
 
 class WakingQueue(queue.Queue[Input]):
@@ -84,8 +83,8 @@ class WakingQueue(queue.Queue[Input]):
 
 
 class Ui:
-    """Everything the screens share. Build it with ``Ui.create``; drive it with
-    ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the benchmark)."""
+    """Everything the screens share, over the till service that makes every sale.
+    Drive it with ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the bench)."""
 
     def __init__(
         self,
@@ -93,7 +92,7 @@ class Ui:
         till: TillService,
         *,
         receipts: ReceiptSink | None = None,
-        payment: PaymentTerminal | None = None,
+        cards: CardDesk | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -106,7 +105,8 @@ class Ui:
         self.till = till  # every sale goes through it, priced by the site's pricer
         self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
-        self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
+        # Card payments: None when no payment terminal is configured (never offered).
+        self.cards = cards
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -161,11 +161,17 @@ class Ui:
         self.painter = Painter(self.layout, self.theme)
 
     def _install_screens(self) -> None:
-        from kiosk.ui import screens_cashier, screens_common, screens_kiosk, screens_till
+        from kiosk.ui import (
+            screens_cashier,
+            screens_common,
+            screens_kiosk,
+            screens_payments,
+            screens_till,
+        )
 
         kinds: list[type[Screen]] = [*screens_common.SCREENS]
         if self.config.mode is Mode.TILL:
-            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS]
+            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
@@ -330,10 +336,6 @@ class Ui:
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
             self.session.idle_s = 0.0
-        at = pointer(event, self.surface.get_size())  # a touch or a click: where
-        pressed = at is not None
-        if pressed and self.screen_age < self.config.press_guard_s:
-            return  # meant for the screen that has just gone
         if event.type == INPUT and isinstance(event.payload, BadgeLifted):
             self.till.lifted(event.payload.credential, source=event.payload.source)
             return
@@ -349,6 +351,9 @@ class Ui:
             self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
+        at = pointer(event, self.surface.get_size())  # a touch or a click: where
+        if at is not None and self.screen_age < self.config.press_guard_s:
+            return  # meant for the screen that has just gone (the status bar stays)
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.switch_language()
             return

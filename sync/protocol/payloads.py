@@ -111,6 +111,13 @@ class TopUpPayload(EntryPayload):
     means: Means
     cashier: Short
     balance_after: Cents | None = None
+    # A card top-up: the card payment it comes from (``sync.protocol.payment_payloads``)
+    # and what the terminal said, for the receipt; ``test``: the virtual terminal's.
+    payment_ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,32}$")] | None = None
+    test: bool | None = None
+    authorisation: Short | None = None
+    card: Short | None = None
+    card_ticket: Annotated[list[Short], Field(max_length=60)] | None = None
 
 
 class CancelPayload(EntryPayload):
@@ -260,3 +267,7 @@ def read_payload(kind: str, payload: Mapping[str, Any]) -> EntryPayload:
 def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate ``fields`` against the kind's model and return the JSON object to sign."""
     return read_payload(kind, fields).to_payload()
+
+
+# Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
+import sync.protocol.payment_payloads  # noqa: E402, F401

@@ -26,6 +26,8 @@ rule                   the entry ...
 ``cancel_mismatch``    a cancellation names an earlier money entry of the same
                        terminal, of the kind it says, for the same account, with the
                        opposite amount, not cancelled before
+``payment_twice``      a card top-up or a visitor's card sale books a card payment
+                       (``payment_ref``) no earlier entry of the terminal booked
 ``balance_overflow``   (checked while applying) keeps the balance within 64 bits
 =====================  ===============================================================
 
@@ -54,6 +56,7 @@ from sync.protocol.payloads import (
     kind_spec,
     parse_payload,
 )
+from sync.protocol.payment_payloads import CardSalePayload
 from sync.protocol.rows import SiteSettings
 from sync.protocol.visits import VISIT_KIND, VisitDoc
 from sync.server.errors import EntryRefusedError
@@ -112,6 +115,24 @@ def _check(storage: Storage, batch: _Batch, entry: Entry) -> None:
     _check_site(storage, batch, entry, payload)
     if isinstance(payload, CancelPayload):
         _check_cancel(storage, batch, entry, payload)
+    if isinstance(payload, TopUpPayload | CardSalePayload) and payload.payment_ref is not None:
+        _check_payment(storage, batch, entry, payload.payment_ref)
+
+
+def _check_payment(storage: Storage, batch: _Batch, entry: Entry, ref: str) -> None:
+    """A card payment is credited (or pays a tray) once: a second booking of the same
+    reference is a till's bug or a forgery, never a fact to accept."""
+    booking = {EntryKind.TOP_UP, EntryKind.CARD_SALE}
+    before = [
+        e.seq
+        for e in batch.entries
+        if e.seq < entry.seq and e.kind in booking and e.payload.get("payment_ref") == ref
+    ]
+    booked = before[0] if before else storage.payment_booked(entry.terminal_id, ref)
+    if booked is not None:
+        raise _refuse(
+            batch, entry, "payment_twice", f"card payment {ref} was booked by entry {booked}"
+        )
 
 
 def _check_time(batch: _Batch, entry: Entry) -> None:

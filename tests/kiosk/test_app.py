@@ -21,6 +21,7 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
 from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
+from kiosk.receipt import MEANS_LABELS
 from kiosk.service import AlreadyPaid
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
@@ -432,5 +433,10 @@ def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
     until(ui, lambda: bool(printer.jobs))
     text = decode(printer.jobs[-1]).text()
     assert "CLÔTURE DU 26/11/2026" in text and "Grand total perpétuel : 7,40" in text
-    assert "Ventes nettes" in text and "Solde convive" in text
+    touch(ui, "export")  # beside the store unless told otherwise
+    exports = engine.store.path.parent / "exports"
+    until(ui, lambda: exports.is_dir() and any(exports.iterdir()))
+    (csv_file,) = exports.iterdir()
+    assert "net_sales;;;;7,40" in csv_file.read_text(encoding="utf-8")
+    assert "Ventes nettes" in text and MEANS_LABELS["balance"] in text
     ui.close()

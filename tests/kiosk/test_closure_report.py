@@ -7,6 +7,7 @@ import pytest
 from kiosk.closure_report import NotAClosure, closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine
 from kiosk.engine.closure import close_till
+from kiosk.receipt import MEANS_LABELS
 from kiosk.service import TillService
 from sync.money import Money
 from tests.kiosk.ui.conftest import ALICE, MENU
@@ -22,8 +23,8 @@ def test_a_closure_reads_as_a_report_and_a_csv(engine: Engine) -> None:
     assert report.extra_lines[0] == "CLÔTURE DU 26/11/2026"
     assert report.total == 740 and [row.total for row in report.vat_rows] == [740]
     assert [(p.label, p.amount) for p in report.payments] == [
-        ("Solde convive", 740),
-        ("Espèces", 1000),
+        (MEANS_LABELS["balance"], 740),
+        (MEANS_LABELS["cash"], 1000),
     ]
     assert "Rechargements : 10,00\u00a0€" in report.extra_lines[3].replace("\u202f", "\u00a0")
     text = closure_csv(entry)
