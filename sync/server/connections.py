@@ -47,14 +47,17 @@ from sync.server.limits import HubLimits
 log = logging.getLogger(__name__)
 
 REPORT_EVERY_S = 60.0
-_REFUSED = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 31\r\n"
-    b"retry-after: 1\r\nconnection: close\r\n\r\nthe hub is at its connection cap"
-)
-_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: 36\r\n"
-    b"connection: close\r\n\r\nrequest headers not received in time"
-)
+
+
+def _canned(status: str, body: str, *headers: str) -> bytes:
+    """A whole HTTP/1.1 answer that closes the connection, written without the app."""
+    lines = [f"HTTP/1.1 {status}", "content-type: text/plain", f"content-length: {len(body)}"]
+    lines += [*headers, "connection: close", "", body]
+    return "\r\n".join(lines).encode("ascii")
+
+
+_REFUSED = _canned("503 Service Unavailable", "the hub is at its connection cap", "retry-after: 1")
+_TIMED_OUT = _canned("408 Request Timeout", "request headers not received in time")
 
 
 class ConnectionGate:

@@ -324,3 +324,23 @@ def test_a_client_that_stops_reading_its_answer_is_cut(service: Hub) -> None:
         assert thread._server.gate.totals["send timeouts"] == 1
     finally:
         thread.stop()
+
+
+@pytest.mark.parametrize("answer", ["_REFUSED", "_TIMED_OUT"])
+def test_the_canned_answers_are_well_formed_http(answer: str) -> None:
+    import h11
+
+    from sync.server import connections
+
+    client = h11.Connection(h11.CLIENT)
+    client.send(h11.Request(method="GET", target="/", headers=[("Host", "hub")]))
+    client.send(h11.EndOfMessage())
+    client.receive_data(getattr(connections, answer))
+    events = []
+    while (event := client.next_event()) not in (h11.NEED_DATA, h11.PAUSED):
+        events.append(event)
+        if isinstance(event, h11.EndOfMessage):
+            break
+    assert isinstance(events[0], h11.Response) and events[0].status_code in {408, 503}
+    assert isinstance(events[-1], h11.EndOfMessage)
+    assert client.trailing_data == (b"", False)  # nothing left over
