@@ -552,6 +552,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.visit_routes import add_routes  # it imports this module's helpers
 
     body_models += add_routes(app, hub)
+    from sync.server.backoffice_routes import add_routes as add_backoffice_routes
+
+    body_models += add_backoffice_routes(app, hub)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -39,7 +39,7 @@ from sync.protocol.rows import (
     CredentialStatus,
     SiteSettings,
 )
-from sync.server import visits
+from sync.server import backoffice, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -247,6 +247,7 @@ class Hub:
             raise InvalidRequestError(f"limit must be between 1 and {MAX_PAGE}")
         if since < 0:
             raise InvalidRequestError("since must not be negative")
+        backoffice.activate_due(self, terminal.site)  # a menu scheduled for today goes live
         page = self.storage.changes(terminal.site, terminal.id, since, limit)
         self.storage.touch_terminal(terminal.id, self.clock())
         return page
@@ -355,11 +356,16 @@ class Hub:
 
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
-        _, row = self.credential(old)
+        site, row = self.credential(old)
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
-        self.set_credential_status(old, CredentialStatus.LOST)
-        return self.assign_credential(new, row.kind, row.account_id, row.public_key)
+        lost = row.model_copy(update={"status": CredentialStatus.LOST})
+        fresh = CredentialRow(
+            value=new, kind=row.kind, account_id=row.account_id, public_key=row.public_key
+        )
+        # One transaction: never a moment with both badges valid, or neither.
+        self.storage.put_credentials(site, [lost, fresh], self.clock())
+        return fresh
 
     def put_document(
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None

@@ -26,6 +26,7 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
+from sync.server.backoffice_storage import BackofficeStorage
 from sync.server.errors import StorageError
 from sync.server.records import (
     AccountRecord,
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 10.0
 
 
-class SqliteStorage:
+class SqliteStorage(BackofficeStorage):
     """The reference ``Storage``. Safe to share between threads."""
 
     def __init__(self, path: Path | str) -> None:
