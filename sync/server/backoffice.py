@@ -167,12 +167,17 @@ def menu_body(hub: Hub, site: str, version: int) -> dict[str, Any]:
 
 
 def menu_rollback(hub: Hub, site: str, to_version: int | None) -> MenuVersion:
-    """Publish again, effective today, the body of an earlier version (default: the one
-    before the live one). History is kept: a rollback is a new version."""
+    """Publish again, effective today, the body of an earlier version (default: the
+    latest one before the live one that is not scheduled). History is kept: a rollback
+    is a new version; a version scheduled for a later day still goes live that day."""
     views = menu_versions(hub, site)
     live = next((v.version for v in views if v.state == "active"), None)
     if to_version is None:
-        earlier = [v.version for v in views if live is not None and v.version < live]
+        earlier = [
+            v.version
+            for v in views
+            if live is not None and v.version < live and v.state != "scheduled"
+        ]
         if not earlier:
             raise ConflictError("no earlier menu version to roll back to")
         to_version = earlier[-1]

@@ -225,7 +225,11 @@ def rollback(
         live = next((v.version for v in found if v.state == "active"), None)
         target = to_version
         if target is None:
-            earlier = [v.version for v in found if live is not None and v.version < live]
+            earlier = [
+                v.version
+                for v in found
+                if live is not None and v.version < live and v.state != "scheduled"
+            ]
             if not earlier:
                 raise click.ClickException("no earlier menu version to roll back to")
             target = earlier[-1]
