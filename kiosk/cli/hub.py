@@ -11,14 +11,47 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from kiosk.hubconfig import HubConfig
     from sync.server import Hub
+
+
+def _db_from_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """``--db``, else the data folder of ``kiosk hub --config hub.toml``."""
+    if value is not None:
+        return value
+    config = ctx.find_object(HubConfigHolder)
+    if config is None or config.config is None:
+        raise click.UsageError("give --db FILE, or kiosk hub --config hub.toml ...")
+    return config.config.db
+
 
 db_option = click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The hub's SQLite file (created if absent; its key sits beside it).",
+    default=None,
+    callback=_db_from_config,
+    help="The hub's SQLite file (created if absent; its key sits beside it). "
+    "Default: the data folder of --config.",
 )
+
+
+class HubConfigHolder:
+    """The group's hub.toml, for its sub-commands."""
+
+    def __init__(self, config: HubConfig | None) -> None:
+        self.config = config
+
+
+def _load_config(path: Path | None) -> HubConfig | None:
+    if path is None:
+        return None
+    from kiosk.configfile import ConfigError
+    from kiosk.hubconfig import load_hub_config
+
+    try:
+        return load_hub_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager
@@ -39,23 +72,46 @@ def _opened(db: Path) -> Iterator[Hub]:
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KIOSK_HUB_CONFIG",
+    default=None,
+    help="hub.toml (data folder, listen address, TLS); flags win over it.",
+)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
+@click.option("--host", default=None, help="Default 127.0.0.1 (or hub.toml's listen).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default 8700.")
 @click.pass_context
-def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
+def hub(
+    ctx: click.Context,
+    *,
+    config_file: Path | None,
+    db: Path | None,
+    host: str | None,
+    port: int | None,
+) -> None:
     """Serve the hub (sync API and admin API) in the foreground.
 
     Create an admin token first with ``kiosk hub admin-token``.
 
     \b
     Example:
+      kiosk hub --config /etc/kiosk-hub/hub.toml
       kiosk hub --db var/hub/hub.db --host 127.0.0.1 --port 8700
     """
+    config = _load_config(config_file)
+    ctx.obj = HubConfigHolder(config)
     if ctx.invoked_subcommand is not None:
         return
+    if config is not None:
+        db, host, port = db or config.db, host or config.host, port or config.port
+        if (warning := config.warning()) is not None:
+            click.echo(f"warning: {warning}", err=True)
     if db is None:
-        raise click.UsageError("--db is required to serve the hub")
+        raise click.UsageError("--db (or --config hub.toml) is required to serve the hub")
+    host, port = host or "127.0.0.1", port or 8700
     from sync.server import serve
 
     with _opened(db) as service:
