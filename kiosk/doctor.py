@@ -105,6 +105,7 @@ def diagnose(
         ("hub", _hub),
         ("clock", _clock),
         ("sync", _sync),
+        ("site data", _site_data),
         ("devices", _devices),
     ]
     try:
@@ -341,6 +342,42 @@ def _sync(ctx: _Context) -> None:
         ctx.add("sync", Status.WARN, detail + " (offline limits apply)", now_fix)
     else:
         ctx.add("sync", Status.OK, detail)
+
+
+def _site_data(ctx: _Context) -> None:
+    """What the hub must have sent before this terminal can sell: menu, accounts and
+    (on a till) a cashier. Each fix names the back-office command to run on the hub."""
+    from kiosk.engine.cashiers import count_cashiers
+    from kiosk.engine.trays import MENU_ID, MENU_KIND
+
+    store = ctx.store
+    if store is None:
+        return
+    settings = store.site_settings()
+    site = settings.site_code if settings is not None else "SITE"
+    then = ", then `kiosk sync now` here"
+    if store.document_text(MENU_KIND, MENU_ID) is None:
+        fix = f"on the hub: `kiosk admin menu publish site.toml --site {site}`{then}"
+        ctx.add("menu", Status.FAIL, "no menu on this terminal", fix)
+    else:
+        ctx.add("menu", Status.OK, "menu received from the hub")
+    accounts = store.count_accounts()
+    if accounts == 0:
+        fix = f"on the hub: `kiosk admin accounts import accounts.csv --site {site}`{then}"
+        ctx.add("accounts", Status.FAIL, "no diner account on this terminal", fix)
+    else:
+        ctx.add("accounts", Status.OK, f"{accounts} accounts")
+    if ctx.config is not None and ctx.config.terminal.mode.value != "till":
+        return  # a self-service kiosk has no cashier
+    cashiers = count_cashiers(store)
+    if cashiers == 0:
+        fix = (
+            f"on the hub: `kiosk admin cashiers add ID --name NAME --badge UID --site {site}` "
+            f"and `kiosk admin cashiers pin ID`{then}"
+        )
+        ctx.add("cashiers", Status.FAIL, "no cashier can log in on this till", fix)
+    else:
+        ctx.add("cashiers", Status.OK, f"{cashiers} cashier(s) with a PIN")
 
 
 def _ago(age: timedelta) -> str:

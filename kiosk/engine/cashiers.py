@@ -91,6 +91,16 @@ def cashier_for(store: Store, credential: str) -> Cashier | None:
     return None
 
 
+def count_cashiers(store: Store) -> int:
+    """Cashiers who can log in on this till (active, with a PIN), local or synced."""
+    with store.reading() as db:
+        local = int(db.execute("SELECT count(*) FROM cashiers WHERE active = 1").fetchone()[0])
+        sql = "SELECT data FROM documents WHERE kind = ?"
+        synced = [r[0] for r in db.execute(sql, (SYNCED_KIND,))]
+    docs = [_synced(data) for data in synced]
+    return local + sum(1 for d in docs if d is not None and d.active and d.pin is not None)
+
+
 def _synced(data: str) -> CashierDoc | None:
     """A cashier document as the hub sent it, or None when it cannot be read (a newer
     hub's form): such a cashier is refused rather than guessed."""
