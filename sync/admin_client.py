@@ -12,10 +12,13 @@ from datetime import date
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 
 from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
+
+_IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
 
 
 class AdminError(Exception):
@@ -41,9 +44,15 @@ class AdminClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, json: object = None) -> Any:
+    def _call(
+        self, method: str, path: str, json: object = None, content: bytes | None = None
+    ) -> Any:
         try:
-            response = self.http.request(method, path, json=json)
+            if content is not None:
+                headers = {"Content-Type": "application/json"}
+                response = self.http.request(method, path, content=content, headers=headers)
+            else:
+                response = self.http.request(method, path, json=json)
         except httpx.HTTPError as exc:
             raise AdminError(f"{method} {path}: hub unreachable: {exc}") from exc
         if response.status_code >= 400:
@@ -179,7 +188,8 @@ class AdminClient:
         base = f"/v1/admin/sites/{site}/imports/{import_id}"
         for start in range(0, len(rows), MAX_IMPORT):
             chunk = rows[start : start + MAX_IMPORT]
-            self._call("POST", f"{base}/rows", {"rows": [r.model_dump(mode="json") for r in chunk]})
+            body = b'{"rows":' + _IMPORT_ROWS.dump_json(list(chunk)) + b"}"
+            self._call("POST", f"{base}/rows", content=body)
             if progress is not None:
                 progress(len(chunk))
         query = "?dry_run=true" if dry_run else ""

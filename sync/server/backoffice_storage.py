@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sync.journal import format_ts
 from sync.protocol.admin import ExportRow, ImportResult, ImportRow, LineError
@@ -31,6 +31,20 @@ class _Rollback(Exception):
     def __init__(self, result: ImportResult) -> None:
         super().__init__("rolled back")
         self.result = result
+
+
+class Staged(NamedTuple):
+    """A staged import line (validated as ``ImportRow`` when it was received)."""
+
+    line: int
+    id: str
+    name: str
+    profile: str
+    badges: list[str]
+    email: str
+    overdraft: int
+    postpaid: bool
+    cost_centre: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +104,13 @@ class BackofficeStorage:
         """Stage rows (a line sent twice replaces itself); the count staged so far."""
         with self._write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO account_import_rows VALUES (?, ?, ?)",
-                [(import_id, r.line, r.model_dump_json()) for r in rows],
-            )
+                "INSERT OR REPLACE INTO account_import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (import_id, r.line, r.id, r.name, r.profile, " ".join(r.badges), r.email,
+                     r.overdraft, int(r.postpaid), r.cost_centre)
+                    for r in rows
+                ],
+            )  # fmt: skip
             sql = "SELECT count(*) FROM account_import_rows WHERE import_id = ?"
             return int(db.execute(sql, (import_id,)).fetchone()[0])
 
@@ -111,9 +129,10 @@ class BackofficeStorage:
                     ).fetchone()[0]
                 )
                 rows = [
-                    ImportRow.model_validate_json(r[0])
+                    Staged(r[0], r[1], r[2], r[3], r[4].split(), r[5], r[6], bool(r[7]), r[8])
                     for r in db.execute(
-                        "SELECT data FROM account_import_rows WHERE import_id = ? ORDER BY line",
+                        "SELECT line, id, name, profile, badges, email, overdraft, postpaid, "
+                        "cost_centre FROM account_import_rows WHERE import_id = ? ORDER BY line",
                         (import_id,),
                     )
                 ]
@@ -286,7 +305,7 @@ class BackofficeStorage:
 def _apply_import(
     db: sqlite3.Connection,
     site: str,
-    rows: Sequence[ImportRow],
+    rows: Sequence[Staged],
     profiles: frozenset[str] | None,
     now: datetime,
 ) -> tuple[ImportResult, list[str], list[str]]:
@@ -295,7 +314,7 @@ def _apply_import(
     errors: list[LineError] = []
     lines: dict[str, int] = {}
     badge_lines: dict[str, int] = {}
-    by_id: dict[str, ImportRow] = {}
+    by_id: dict[str, Staged] = {}
     account_of = {r.line: r.id for r in rows}
     for r in rows:
         if r.id in lines:
@@ -393,7 +412,7 @@ def _err(line: int, problem: str) -> LineError:
     return LineError(line=line, problem=problem)
 
 
-def _kind(row: ImportRow) -> AccountKind:
+def _kind(row: Staged) -> AccountKind:
     return AccountKind.POSTPAID if row.postpaid else AccountKind.PREPAID
 
 

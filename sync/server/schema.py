@@ -164,7 +164,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE account_import_rows (
             import_id TEXT NOT NULL REFERENCES account_imports (id) ON DELETE CASCADE,
             line INTEGER NOT NULL,
-            data TEXT NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            badges TEXT NOT NULL,  -- space-separated credential values
+            email TEXT NOT NULL,
+            overdraft INTEGER NOT NULL,
+            postpaid INTEGER NOT NULL,
+            cost_centre TEXT NOT NULL,
             PRIMARY KEY (import_id, line)
         ) WITHOUT ROWID;
         CREATE INDEX entries_kind ON entries (kind, terminal_id);
