@@ -138,8 +138,9 @@ def menu_publish(hub: Hub, site: str, request: MenuPublish) -> MenuVersion:
 def menu_versions(hub: Hub, site: str) -> list[MenuVersion]:
     hub.settings(site)
     store = _store(hub)
-    live = store.menu_due(site, today(hub, site).isoformat())
     day = today(hub, site).isoformat()
+    due = store.menu_due(site, day)
+    live = None if due is None else due[0]
     return [
         MenuVersion(
             version=v.version,
@@ -190,8 +191,10 @@ def activate_due(hub: Hub, site: str) -> None:
     """Put the version due today live (cheap when it already is)."""
     store = _store(hub)
     due = store.menu_due(site, today(hub, site).isoformat())
-    if due is not None and store.menu_activate(site, due, MENU_KIND, MENU_ID, hub.clock()):
-        log.info("site %s: menu version %d is live", site, due)
+    if due is None or due[1]:
+        return
+    if store.menu_activate(site, due[0], MENU_KIND, MENU_ID, hub.clock()):
+        log.info("site %s: menu version %d is live", site, due[0])
 
 
 # Cashiers ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sync.journal import format_ts
@@ -86,7 +86,14 @@ class BackofficeStorage:
     # Account imports ------------------------------------------------------------------
 
     def import_start(self, import_id: str, site: str, total: int, now: datetime) -> None:
+        """Stage a new import; imports left unapplied for a day are dropped."""
         with self._write() as db:
+            stale = "SELECT id FROM account_imports WHERE committed_at IS NULL AND created_at < ?"
+            old = [r[0] for r in db.execute(stale, (format_ts(now - timedelta(days=1)),))]
+            for chunk in chunks(old, 500):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"DELETE FROM account_import_rows WHERE import_id IN ({marks})", chunk)
+                db.execute(f"DELETE FROM account_imports WHERE id IN ({marks})", chunk)
             db.execute(
                 "INSERT INTO account_imports (id, site, total, created_at) VALUES (?, ?, ?, ?)",
                 (import_id, site, total, format_ts(now)),
@@ -218,15 +225,17 @@ class BackofficeStorage:
         body: dict[str, Any] = json.loads(row[0])
         return body
 
-    def menu_due(self, site: str, today: str) -> int | None:
-        """The version that should be live on ``today``: the latest effective date wins."""
+    def menu_due(self, site: str, today: str) -> tuple[int, bool] | None:
+        """The version that should be live on ``today`` (the latest effective day wins),
+        and whether it went live already: a read, so that a terminal's pull takes no
+        write lock when nothing is due."""
         with self._read() as db:
             row = db.execute(
-                "SELECT version FROM menu_versions WHERE site = ? AND effective <= ? "
-                "ORDER BY effective DESC, version DESC LIMIT 1",
+                "SELECT version, activated_at FROM menu_versions WHERE site = ? "
+                "AND effective <= ? ORDER BY effective DESC, version DESC LIMIT 1",
                 (site, today),
             ).fetchone()
-        return None if row is None else int(row[0])
+        return None if row is None else (int(row[0]), row[1] is not None)
 
     def menu_activate(self, site: str, version: int, kind: str, doc_id: str, now: datetime) -> bool:
         """Make ``version`` the site's live menu document (once); True when it changed."""

@@ -273,3 +273,42 @@ def test_adjustment_is_kept_in_the_hubs_ledger_with_its_reason(
     assert [(m.kind, m.amount, m.note) for m in moves] == [
         ("adjustment", -150, "meal charged twice")
     ]
+
+
+def test_back_office_routes_need_an_admin_token(live_hub: LiveHub, admin: Admin) -> None:
+    make_site(admin, "S1")
+    for method, path in [
+        ("POST", "/v1/admin/sites/S1/imports"),
+        ("GET", "/v1/admin/sites/S1/accounts/export"),
+        ("POST", "/v1/admin/sites/S1/menu"),
+        ("GET", "/v1/admin/sites/S1/menu/versions"),
+        ("GET", "/v1/admin/sites/S1/cashiers"),
+        ("POST", "/v1/admin/sites/S1/cashiers/K1/pin"),
+        ("POST", "/v1/admin/terminals/T1/rename"),
+        ("GET", "/v1/admin/sites/S1/reports/day"),
+    ]:
+        with (
+            AdminClient(live_hub.url, "adm_forged") as forged,
+            pytest.raises(AdminError) as refused,
+        ):
+            forged._call(method, path, {})
+        assert refused.value.status == 401, path
+
+
+def test_an_import_left_unapplied_is_dropped_after_a_day(
+    client: AdminClient, live_hub: LiveHub
+) -> None:
+    storage = live_hub.service.storage
+    started = client._call("POST", "/v1/admin/sites/S1/imports", {"total": 3})["import_id"]
+    client._call(
+        "POST",
+        f"/v1/admin/sites/S1/imports/{started}/rows",
+        {"rows": [r.model_dump(mode="json") for r in rows_of(CSV)]},
+    )
+    assert storage.import_site(started) is not None  # type: ignore[attr-defined]
+    live_hub.service.clock = lambda: datetime.now(UTC) + timedelta(days=2)
+    client.import_rows("S1", rows_of(CSV))
+    assert storage.import_site(started) is None  # type: ignore[attr-defined]
+    with pytest.raises(AdminError) as gone:
+        client._call("POST", f"/v1/admin/sites/S1/imports/{started}/commit")
+    assert gone.value.status == 404
