@@ -288,3 +288,7 @@ class AdminClient:
         query = "" if day is None else f"?day={day.isoformat()}"
         body = self._call("GET", f"/v1/admin/sites/{site}/reports/day{query}")
         return adm.DayReport.model_validate(body)
+
+    def entry(self, terminal_id: str, seq: int) -> adm.EntryView:
+        body = self._call("GET", f"/v1/admin/terminals/{terminal_id}/entries/{seq}")
+        return adm.EntryView.model_validate(body, strict=False)

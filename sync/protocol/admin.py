@@ -281,3 +281,16 @@ class CashierView(Strict):
 
 class ImportStaged(Strict):
     staged: int
+
+
+class EntryView(Strict):
+    """One journal entry as the hub holds it (the back office reads the facts behind
+    a flag or an incident)."""
+
+    terminal_id: str
+    seq: int
+    ts: str
+    kind: str
+    account_id: str | None
+    amount: int
+    payload: Document

@@ -28,6 +28,7 @@ from sync.protocol.admin import (
     CashierAdd,
     CashierDoc,
     DayReport,
+    EntryView,
     ExportRow,
     ImportResult,
     ImportRow,
@@ -293,4 +294,21 @@ def day_report(hub: Hub, site: str, day: date) -> DayReport:
         net_sales=sum(t.net_sales for t in totals),
         closures_received=[t.terminal_id for t in totals if t.closure],
         closures_missing=[t.terminal_id for t in active if not t.closure],
+    )
+
+
+def entry(hub: Hub, terminal_id: str, seq: int) -> EntryView:
+    """One entry a terminal pushed, as stored (the facts behind a flag)."""
+    found = hub.storage.entries_of_terminal(terminal_id, seq - 1, 1)
+    if not found or found[0].seq != seq:
+        raise NotFoundError(f"no entry {terminal_id}:{seq} on the hub")
+    e = found[0]
+    return EntryView(
+        terminal_id=e.terminal_id,
+        seq=e.seq,
+        ts=e.ts,
+        kind=e.kind,
+        account_id=e.account,
+        amount=e.amount,
+        payload=dict(e.payload),
     )

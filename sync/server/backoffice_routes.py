@@ -217,4 +217,12 @@ def add_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
     def day_report(site: SiteCode, day: Annotated[date | None, Query()] = None) -> Response:
         return reply(backoffice.day_report(hub, site, day or backoffice.today(hub, site)))
 
+    @app.get(
+        "/v1/admin/terminals/{terminal_id}/entries/{seq}",
+        responses={200: {"model": adm.EntryView}, **_ERRORS},
+        **admin,  # type: ignore[arg-type]
+    )
+    def entry(terminal_id: AccountId, seq: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+        return reply(backoffice.entry(hub, terminal_id, seq))
+
     return BODY_MODELS

@@ -11,7 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from kiosk.cli import main
 from kiosk.engine import Accepted, Refused, Store
 from kiosk.engine.cashiers import PinGuard, PinOutcome, add_cashier, cashier_for, check_pin
 from kiosk.engine.closure import close_till
@@ -312,3 +314,38 @@ def test_an_import_left_unapplied_is_dropped_after_a_day(
     with pytest.raises(AdminError) as gone:
         client._call("POST", f"/v1/admin/sites/S1/imports/{started}/commit")
     assert gone.value.status == 404
+
+
+def test_flags_show_the_entries_behind_them_and_clear(
+    client: AdminClient,
+    *,
+    live_hub: LiveHub,
+    admin_token: str,
+    open_till: TillFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    client.import_rows("S1", rows_of(CSV))
+    client.adjust("E1", 1000, "credit")
+    till = open_till("T1")
+    till.daemon.sync_once()
+    client.adjust("E1", -800, "refund of a cancelled order")  # the till does not know yet
+    sale = till.sell("nfc:04A1B2C3", 800)  # 200 - 800 is below the 5 € overdraft
+    till.daemon.sync_once()
+    flags = client.flags("S1")
+    assert [(f["account_id"], f["seq"]) for f in flags] == [("E1", sale.entry.seq)]
+    behind = client.entry(till.terminal_id, sale.entry.seq)
+    assert (behind.kind, behind.amount, behind.account_id) == ("sale", -800, "E1")
+    with pytest.raises(AdminError) as missing:
+        client.entry(till.terminal_id, 99)
+    assert missing.value.status == 404
+
+    monkeypatch.setenv("KIOSK_ADMIN_URL", live_hub.url)
+    monkeypatch.setenv("KIOSK_ADMIN_TOKEN", admin_token)
+    monkeypatch.setenv("KIOSK_ADMIN_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = CliRunner().invoke(main, ["admin", "flags", "show", "E1", "--site", "S1"])
+    assert shown.exit_code == 0, shown.output
+    assert f"{till.terminal_id}:{sale.entry.seq}" in shown.output and "-8,00 €" in shown.output
+    cleared = CliRunner().invoke(main, ["admin", "flags", "clear", "E1"])
+    assert cleared.exit_code == 0 and client.flags("S1") == []

@@ -116,9 +116,12 @@ def add(
 @cashiers.command("pin")
 @click.argument("cashier_id")
 @site_option
+@dry_run_option
 @json_option
 @click.pass_context
-def pin(ctx: click.Context, cashier_id: str, site: str | None, as_json: bool) -> None:
+def pin(
+    ctx: click.Context, cashier_id: str, site: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Set a cashier's PIN (4 to 8 digits), typed twice at a hidden prompt (or two lines
     on a pipe). The hub keeps only a salted scrypt hash, and so do the tills.
 
@@ -131,53 +134,78 @@ def pin(ctx: click.Context, cashier_id: str, site: str | None, as_json: bool) ->
     if not PIN.match(secret):
         raise click.ClickException("a PIN is 4 to 8 digits")
     with client(ctx) as admin:
-        view = admin.cashier_pin(code, cashier_id, secret)
+        if dry_run:
+            view = next((c for c in admin.cashiers(code) if c.id == cashier_id), None)
+            if view is None:
+                raise click.ClickException(f"no cashier {cashier_id} on site {code}")
+        else:
+            view = admin.cashier_pin(code, cashier_id, secret)
     if as_json:
-        print_json(view)
+        print_json({"dry_run": dry_run, "cashier": view})
+    elif dry_run:
+        click.echo(f"the PIN would be set for cashier {cashier_id} (dry run)")
     else:
         click.echo(f"PIN of cashier {cashier_id} set (the tills take it at their next sync)")
 
 
 def _active(
-    ctx: click.Context, cashier_id: str, site: str | None, active: bool, json_: bool
+    ctx: click.Context,
+    cashier_id: str,
+    site: str | None,
+    *,
+    active: bool,
+    dry_run: bool,
+    json_: bool,
 ) -> None:
     code = site_of(ctx, site)
     with client(ctx) as admin:
-        view = admin.cashier_active(code, cashier_id, active)
+        if dry_run:
+            view = next((c for c in admin.cashiers(code) if c.id == cashier_id), None)
+            if view is None:
+                raise click.ClickException(f"no cashier {cashier_id} on site {code}")
+        else:
+            view = admin.cashier_active(code, cashier_id, active)
     if json_:
-        print_json(view)
+        print_json({"dry_run": dry_run, "cashier": view})
     else:
-        click.echo(f"cashier {cashier_id} {'enabled' if active else 'disabled'}")
+        state = "enabled" if active else "disabled"
+        click.echo(f"cashier {cashier_id} {state}" + (" (dry run)" if dry_run else ""))
 
 
 @cashiers.command("disable")
 @click.argument("cashier_id")
 @site_option
+@dry_run_option
 @json_option
 @click.pass_context
-def disable(ctx: click.Context, cashier_id: str, site: str | None, as_json: bool) -> None:
+def disable(
+    ctx: click.Context, cashier_id: str, site: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Disable a cashier: the tills refuse the badge after their next sync.
 
     \b
     Example:
       kiosk admin cashiers disable K1
     """
-    _active(ctx, cashier_id, site, False, as_json)
+    _active(ctx, cashier_id, site, active=False, dry_run=dry_run, json_=as_json)
 
 
 @cashiers.command("enable")
 @click.argument("cashier_id")
 @site_option
+@dry_run_option
 @json_option
 @click.pass_context
-def enable(ctx: click.Context, cashier_id: str, site: str | None, as_json: bool) -> None:
+def enable(
+    ctx: click.Context, cashier_id: str, site: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Enable a disabled cashier again.
 
     \b
     Example:
       kiosk admin cashiers enable K1
     """
-    _active(ctx, cashier_id, site, True, as_json)
+    _active(ctx, cashier_id, site, active=True, dry_run=dry_run, json_=as_json)
 
 
 # Terminals ---------------------------------------------------------------------------------
@@ -334,6 +362,46 @@ def list_flags(ctx: click.Context, site: str | None, as_json: bool) -> None:
     table(f"open flags of {code}", ["account", "reason", "entry", "balance", "since"], rows)
     if not found:
         click.echo("no open flag")
+
+
+@flags.command("show")
+@click.argument("account_id")
+@site_option
+@json_option
+@click.pass_context
+def show_flags(ctx: click.Context, account_id: str, site: str | None, as_json: bool) -> None:
+    """An account's open flags with the journal entries behind them (terminal, time,
+    kind, amount, payload), read from the hub.
+
+    \b
+    Example:
+      kiosk admin flags show E1001 --site ACME-LYON
+    """
+    code = site_of(ctx, site)
+    with client(ctx) as admin:
+        found = [f for f in admin.flags(code) if f["account_id"] == account_id]
+        entries = [
+            admin.entry(str(f["terminal_id"]), int(f["seq"]))
+            for f in found
+            if f["terminal_id"] and f["seq"]
+        ]
+        balance = admin.balance(account_id)
+    if as_json:
+        print_json({"account": account_id, "balance": balance, "flags": found, "entries": entries})
+        return
+    if not found:
+        click.echo(f"no open flag on {account_id}")
+        return
+    click.echo(f"account {account_id}, balance {euros(balance)}")
+    rows = [
+        [f"{e.terminal_id}:{e.seq}", e.ts, e.kind, euros(e.amount),
+         ", ".join(f"{k}={v}" for k, v in e.payload.items() if k in SHOWN)]
+        for e in entries
+    ]  # fmt: skip
+    table("entries behind the flags", ["entry", "time", "kind", "amount", "details"], rows)
+
+
+SHOWN = ("business_day", "means", "credential", "items", "cashier", "cancels")
 
 
 @flags.command("clear")
