@@ -33,7 +33,7 @@ COLUMNS = ("id", "name", "profile", "badges", "email", "overdraft", "postpaid", 
 REQUIRED = ("id", "name")
 _YES = {"yes", "oui", "true", "1", "y", "o"}
 _NO = {"no", "non", "false", "0", "n", ""}
-_EUROS = re.compile(r"^(-?)(\d{1,7})(?:[.,](\d{1,2}))?$")
+_EUROS = re.compile(r"^(-?)(\d{1,8})(?:[.,](\d{1,2}))?$")
 _UID = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

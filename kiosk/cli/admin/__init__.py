@@ -37,10 +37,10 @@ def admin(ctx: click.Context, url: str | None) -> None:
       kiosk admin menu publish site.toml
       kiosk admin accounts import accounts.csv
     """
-    if ctx.invoked_subcommand != "login":
-        ctx.obj = Settings.resolve(url, None)
-    else:
+    if ctx.invoked_subcommand in {"login", "logout"}:  # they must work with a broken file
         ctx.obj = Settings(url=url, site=None, token=None)
+    else:
+        ctx.obj = Settings.resolve(url, None)
 
 
 for command in (login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports):
