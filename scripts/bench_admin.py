@@ -35,7 +35,7 @@ def make_csv(path: Path, accounts: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         out.write("id,name,profile,badges,email,overdraft,postpaid,cost_centre\n")
         for i in range(accounts):
-            badges = f"04{i:08X}00 05{i:08X}00"
+            badges = f"04{i:010X}00 05{i:010X}00"
             out.write(
                 f"E{i:06d},Convive {i},{PROFILES[i % 4]},{badges},e{i}@acme.example,"
                 f"{i % 3 * 5},{'yes' if i % 10 == 9 else 'no'},CC-{i % 40:02d}\n"
@@ -57,7 +57,7 @@ def raw_insert_s(folder: Path, accounts: int) -> float:
     ]
     details = [(f"E{i:06d}", f"e{i}@acme.example", f"CC-{i % 40:02d}") for i in range(accounts)]
     badges = [
-        (f"nfc:{prefix}{i:08X}00", "S1", f"E{i:06d}")
+        (f"nfc:{prefix}{i:010X}00", "S1", f"E{i:06d}")
         for i in range(accounts)
         for prefix in ("04", "05")
     ]

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pydantic import ValidationError
 
 from sync.protocol.admin import ExportRow, ImportRow, LineError
+from sync.protocol.rows import NFC_UID_BYTES
 
 COLUMNS = ("id", "name", "profile", "badges", "email", "overdraft", "postpaid", "cost_centre")
 REQUIRED = ("id", "name")
@@ -63,8 +64,9 @@ def normalise_uid(text: str) -> str:
     if raw.lower().startswith("nfc:"):
         raw = raw[4:]
     uid = re.sub(r"[\s:\-]", "", raw).upper()
-    if not _UID.match(uid):
-        raise CsvProblem(f"badge {text!r} is not a card UID (4 to 10 bytes in hex)")
+    if not _UID.match(uid) or len(uid) // 2 not in NFC_UID_BYTES:
+        sizes = ", ".join(str(n) for n in sorted(NFC_UID_BYTES))
+        raise CsvProblem(f"badge {text!r} is not a card UID ({sizes} bytes in hex)")
     return f"nfc:{uid}"
 
 

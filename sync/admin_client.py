@@ -7,6 +7,7 @@ is a thin layer over these methods.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -19,6 +20,19 @@ from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
 _IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
+RATE_RETRIES = 5
+MAX_RETRY_AFTER_S = 30.0
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before trying again after a 429, or None (not one, or too long)."""
+    if response.status_code != 429:
+        return None
+    try:
+        wait = float(response.headers.get("Retry-After", "1"))
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= MAX_RETRY_AFTER_S else None
 
 
 class AdminError(Exception):
@@ -47,14 +61,21 @@ class AdminClient:
     def _call(
         self, method: str, path: str, json: object = None, content: bytes | None = None
     ) -> Any:
-        try:
-            if content is not None:
-                headers = {"Content-Type": "application/json"}
-                response = self.http.request(method, path, content=content, headers=headers)
-            else:
-                response = self.http.request(method, path, json=json)
-        except httpx.HTTPError as exc:
-            raise AdminError(f"{method} {path}: hub unreachable: {exc}") from exc
+        for _ in range(RATE_RETRIES):
+            try:
+                if content is not None:
+                    headers = {"Content-Type": "application/json"}
+                    response = self.http.request(method, path, content=content, headers=headers)
+                else:
+                    response = self.http.request(method, path, json=json)
+            except httpx.HTTPError as exc:
+                raise AdminError(f"{method} {path}: hub unreachable: {exc}") from exc
+            wait = _retry_after(response)
+            if wait is None:
+                break
+            # The hub's rate limit refused the call before doing anything: a long
+            # import waits its turn rather than failing halfway through its chunks.
+            time.sleep(wait)
         if response.status_code >= 400:
             try:
                 detail = str(response.json()["detail"])

@@ -33,7 +33,7 @@ def root(tmp_path: Path) -> Path:
 def test_dry_run_prints_the_steps_and_changes_nothing(root: Path) -> None:
     done = script("install-hub", "--prefix", str(root), "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert f"+ install -d -m 0750 {root}/var/lib/kiosk-hub" in done.stdout
+    assert f"+ install -d -m 0700 {root}/var/lib/kiosk-hub" in done.stdout
     assert "(under --prefix, skipped: systemctl enable kiosk-hub.service)" in done.stdout
     assert sorted(p.name for p in root.iterdir()) == ["opt"]
     terminal = script("install-terminal", "--prefix", str(root), "--dry-run")
@@ -48,7 +48,7 @@ def test_hub_under_a_prefix_runs_from_there_and_keeps_its_config(root: Path) -> 
     assert config.data == root / "var" / "lib" / "kiosk-hub" and config.port == 9123
     unit = (root / "etc" / "systemd" / "system" / "kiosk-hub.service").read_text()
     assert f"ExecStart={root}/opt/kiosk/.venv/bin/kiosk hub --config {root}/etc/kiosk-hub/" in unit
-    assert (root / "var" / "lib" / "kiosk-hub").stat().st_mode & 0o777 == 0o750
+    assert (root / "var" / "lib" / "kiosk-hub").stat().st_mode & 0o777 == 0o700
     (root / "etc" / "kiosk-hub" / "hub.toml").write_text('data = "here"\n')
     again = script("install-hub", "--prefix", str(root))
     assert again.returncode == 0 and "keeping" in again.stdout

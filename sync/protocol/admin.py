@@ -7,13 +7,15 @@ are JSON objects stored and synced as they are.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, field_validator
 
 from sync.protocol.messages import Ident, PublicKeyText
 from sync.protocol.rows import (
+    ID_PATTERN,
     AccountKind,
     AccountRow,
     AccountStatus,
@@ -21,7 +23,10 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     Strict,
+    credential_problem,
 )
+
+_ID = re.compile(ID_PATTERN)
 
 MAX_IMPORT = 5000
 Document = dict[str, JsonValue]
@@ -30,6 +35,17 @@ Document = dict[str, JsonValue]
 class AccountImport(Strict):
     accounts: list[AccountRow] = Field(min_length=1, max_length=MAX_IMPORT)
     replace: bool = Field(default=False, description="update the details of existing ids")
+
+    @field_validator("accounts")
+    @classmethod
+    def _addressable_ids(cls, rows: list[AccountRow]) -> list[AccountRow]:
+        for i, row in enumerate(rows):
+            if not _ID.fullmatch(row.id):
+                raise ValueError(
+                    f"accounts[{i}].id {row.id[:80]!r}: 1 to 64 ASCII letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit"
+                )
+        return rows
 
 
 class AccountUpdate(Strict):
@@ -122,6 +138,28 @@ class JournalCheck(Strict):
     problem: str | None = None
 
 
+class AdminTokenRequest(Strict):
+    label: str = Field(default="admin", min_length=1, max_length=64)
+
+
+class AdminTokenView(Strict):
+    """An admin token as the hub keeps it: never the token itself, only its id."""
+
+    id: str
+    label: str
+    created_at: str
+    revoked: bool
+    revoked_at: str | None = None
+
+
+class AdminTokenCreated(Strict):
+    """A new admin token: ``token`` is shown this once (the hub keeps its hash)."""
+
+    id: str
+    label: str
+    token: str
+
+
 # Back office: account imports, menu versions, cashiers, terminals, reports -------------
 
 NfcBadge = Annotated[str, Field(min_length=8, max_length=68, pattern=r"^nfc:[0-9A-F]{4,64}$")]
@@ -139,6 +177,15 @@ class ImportRow(Strict):
     overdraft: int = Field(default=0, ge=0, le=10**9, description="cents")
     postpaid: bool = False
     cost_centre: str = Field(default="", max_length=64)
+
+    @field_validator("badges")
+    @classmethod
+    def _readable(cls, badges: list[str]) -> list[str]:
+        for badge in badges:
+            problem = credential_problem(badge, CredentialKind.NFC)
+            if problem is not None:
+                raise ValueError(problem)
+        return badges
 
 
 class ImportStart(Strict):
@@ -215,6 +262,14 @@ class CashierAdd(Strict):
     name: str = Field(min_length=1, max_length=100)
     badge: NfcBadge
     role: CashierRole = CashierRole.CASHIER
+
+    @field_validator("badge")
+    @classmethod
+    def _readable(cls, badge: str) -> str:
+        problem = credential_problem(badge, CredentialKind.NFC)
+        if problem is not None:
+            raise ValueError(problem)
+        return badge
 
 
 class CashierPin(Strict):

@@ -349,3 +349,20 @@ def test_flags_show_the_entries_behind_them_and_clear(
     assert f"{till.terminal_id}:{sale.entry.seq}" in shown.output and "-8,00 €" in shown.output
     cleared = CliRunner().invoke(main, ["admin", "flags", "clear", "E1"])
     assert cleared.exit_code == 0 and client.flags("S1") == []
+
+
+def test_a_rate_limited_import_waits_its_turn(tmp_path: Path) -> None:
+    from sync.server import open_hub
+    from sync.server.limits import Rate, RateLimits
+    from sync.server.thread import HubThread
+
+    hub = open_hub(tmp_path / "hub.db", rates=RateLimits(admin_writes=Rate(120, burst=2)))
+    server = HubThread(hub).start()
+    try:
+        with AdminClient(server.url, hub.create_admin_token("t")) as limited:
+            limited._call("POST", "/v1/admin/sites", {"site_code": "S1"})
+            result = limited.import_rows("S1", rows_of(CSV))  # 3 writes: one waits
+        assert result.created == 3 and result.errors == []
+    finally:
+        server.stop()
+        hub.storage.close()
