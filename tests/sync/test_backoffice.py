@@ -366,3 +366,14 @@ def test_a_rate_limited_import_waits_its_turn(tmp_path: Path) -> None:
     finally:
         server.stop()
         hub.storage.close()
+
+
+def test_a_reimport_keeps_balances_and_closed_accounts(client: AdminClient) -> None:
+    client.import_rows("S1", rows_of(CSV))
+    client.adjust("E1", 1234, "credit")
+    client.update_account("E2", status="closed")
+    again = client.import_rows("S1", rows_of(CSV.replace("Bruno Petit", "Bruno P.")))
+    assert (again.updated, again.unchanged) == (1, 2)
+    assert client.balance("E1") == 1234
+    e2 = client.account("E2")["account"]
+    assert (e2["display_name"], e2["status"]) == ("Bruno P.", "closed")

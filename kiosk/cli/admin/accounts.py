@@ -65,7 +65,8 @@ def import_(ctx: click.Context, file: Path, site: str | None, dry_run: bool, as_
     several separated by spaces), email, overdraft (euros), postpaid (yes/no),
     cost_centre. Running it again with the same file changes nothing. Any bad line
     (shown with its number) and nothing at all is imported; existing balances are
-    never changed.
+    never changed, a closed account stays closed (`accounts reopen`), and accounts
+    missing from the file are left as they are.
 
     \b
     Example:
