@@ -76,6 +76,25 @@ def _check_timezone(name: str) -> None:
         raise click.ClickException(f"timezone: unknown time zone {name!r}") from exc
 
 
+@sites.command("list")
+@json_option
+@click.pass_context
+def list_sites(ctx: click.Context, as_json: bool) -> None:
+    """Every site of the hub.
+
+    \b
+    Example:
+      kiosk admin sites list
+    """
+    with client(ctx) as admin:
+        found = admin.sites()
+    if as_json:
+        print_json(found)
+        return
+    rows = [[s.site_code, s.site_name, s.timezone] for s in found]
+    table("sites", ["code", "name", "time zone"], rows)
+
+
 @sites.command("show")
 @site_option
 @json_option

@@ -90,6 +90,8 @@ def test_settings_are_validated_and_dry_run_changes_nothing(logged_in: LiveHub) 
     assert kiosk("sites", "settings", "set", "offline_daily_cap=2000").exit_code == 0
     got = json.loads(kiosk("sites", "settings", "get", "--json").output)
     assert got["offline_daily_cap"] == 2000
+    listed = json.loads(kiosk("sites", "list", "--json").output)
+    assert [(s["site_code"], s["site_name"]) for s in listed] == [("ACME", "Acme")]
 
 
 def test_menu_publish_names_the_line_and_key_of_a_bad_file(

@@ -25,6 +25,7 @@ class Drive:
     shots: list[Path] = field(default_factory=list)
     locked_after_wrong_pin: int = 0  # pin_attempts failures seen after a wrong PIN
     attempts_after_login: int = -1  # rows left in pin_attempts after the right PIN
+    top_up: tuple[int, str] | None = None  # (cents, cashier) of the cash top-up made
 
 
 def _failures(db: Path) -> int:
@@ -42,8 +43,29 @@ def _rows(db: Path) -> int:
         return int(raw.execute("SELECT count(*) FROM pin_attempts").fetchone()[0])
 
 
+def _top_up(db: Path) -> tuple[int, str] | None:
+    import json
+    import sqlite3
+
+    with sqlite3.connect(db) as raw:
+        row = raw.execute(
+            "SELECT amount, payload FROM journal WHERE kind = 'top_up' ORDER BY seq DESC"
+        ).fetchone()
+    return None if row is None else (int(row[0]), str(json.loads(row[1])["cashier"]))
+
+
+# Where the cash top-up button sits in the 1280x800 cashier menu (second column, first
+# row, as the screenshot shows it).
+TOP_UP_BUTTON = (956, 198)
+
+
 def drive(
-    display: str, folder: Path, shots: Path | None = None, *, wrong_pin_first: bool = True
+    display: str,
+    folder: Path,
+    shots: Path | None = None,
+    *,
+    wrong_pin_first: bool = True,
+    top_up_euros: int | None = None,
 ) -> Drive:
     """Open the demo window, reach the cashier menu (after a wrong PIN, unless told
     otherwise: its message would show on the screenshots), close it."""
@@ -101,6 +123,15 @@ def drive(
         result.attempts_after_login = _rows(db)
         time.sleep(0.5)
         shot("cashier-menu")
+        if top_up_euros is not None:
+            x, y = TOP_UP_BUTTON
+            xdotool(env, "mousemove", "--window", window, str(x), str(y))
+            xdotool(env, "click", "1")
+            time.sleep(0.8)
+            key("F5")  # the first demo diner taps a badge
+            key(*str(top_up_euros), "Return")  # the amount received in cash
+            key("Return")  # confirmed
+            result.top_up = wait_for("the cash top-up", lambda: _top_up(db), timeout=10)
     finally:
         demo.terminate()
         try:
