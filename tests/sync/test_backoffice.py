@@ -265,6 +265,18 @@ def test_day_report_per_till_with_closures_received_and_missing(
     yesterday = datetime.now(UTC).date() - timedelta(days=3)
     assert client.day_report("S1", yesterday).net_sales == 0
 
+    env = {"KIOSK_ADMIN_URL": str(client.http.base_url).rstrip("/"),
+           "KIOSK_ADMIN_TOKEN": client.http.headers["Authorization"].split()[1],
+           "KIOSK_ADMIN_CONFIG": "/nonexistent/admin.toml", "COLUMNS": "200"}  # fmt: skip
+    csv = CliRunner().invoke(main, ["admin", "reports", "day", "--site", "S1", "--csv"], env=env)
+    assert csv.exit_code == 0, csv.output
+    lines = csv.output.splitlines()
+    assert lines[0] == "day,section,key,name,sales_count,cancellations,amount"
+    assert f"{report.day},till,{one.terminal_id},T1,2,0,7.50" in lines
+    assert f"{report.day},closure_missing,{two.terminal_id},,,," in lines
+    shown = CliRunner().invoke(main, ["admin", "reports", "day", "--site", "S1"], env=env)
+    assert "net sales 9,50 €" in shown.output and two.terminal_id in shown.output
+
 
 def test_adjustment_is_kept_in_the_hubs_ledger_with_its_reason(
     client: AdminClient, live_hub: LiveHub
