@@ -142,6 +142,9 @@ def test_site_setup_doc_from_zero_to_first_sale(tmp_path: Path) -> None:
         assert "PIN of cashier K1 set" in out
         assert "enrolled as ACME-LYON-" in out
         assert "caisse 1" in out  # terminals list
+        assert "badge nfc:04A1B2C3D4E5F9 lost, nfc:04A1B2C3D4E5FA assigned" in out
+        assert "account E1003: 0,00 € -> 5,00 €" in out
+        assert "E1002,Bruno Petit,manager" in (work / "accounts-export.csv").read_text()
         login_file = home / ".config" / "kiosk" / "admin.toml"
         stored = tomllib.loads(login_file.read_text())
         assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
