@@ -7,6 +7,7 @@ is a thin layer over these methods.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -44,9 +45,21 @@ class AdminError(Exception):
 
 
 class AdminClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 30.0, ca_file: str | None = None
+    ) -> None:
+        """``ca_file`` trusts a private CA (the hub behind an internal TLS proxy)."""
+        tls: bool | ssl.SSLContext = True
+        if ca_file:
+            try:
+                tls = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise AdminError(f"{ca_file}: cannot read the CA: {exc}") from exc
         self.http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            verify=tls,
         )
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 the client, ``--json`` / ``--dry-run`` options and output.
 
 Precedence (highest first): ``--url`` / ``--site`` flags, then the environment
-(``KIOSK_ADMIN_URL``, ``KIOSK_ADMIN_TOKEN``, ``KIOSK_ADMIN_SITE``), then the file
+(``KIOSK_ADMIN_URL``, ``KIOSK_ADMIN_TOKEN``, ``KIOSK_ADMIN_SITE``,
+``KIOSK_ADMIN_CA_FILE``), then the file
 ``kiosk admin login`` writes (mode 0600): ``$KIOSK_ADMIN_CONFIG``, else
 ``$XDG_CONFIG_HOME/kiosk/admin.toml``, else ``~/.config/kiosk/admin.toml``. The token is
 never taken from the command line, so it stays out of shell history and ``ps``.
@@ -51,7 +52,7 @@ def read_config(path: Path) -> dict[str, str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise click.ClickException(f"{path}: cannot read: {exc}") from exc
-    unknown = sorted(set(data) - {"url", "token", "site"})
+    unknown = sorted(set(data) - {"url", "token", "site", "ca_file"})
     if unknown:
         raise click.ClickException(f"{path}: {unknown[0]}: unknown key")
     return {k: str(v) for k, v in data.items()}
@@ -74,6 +75,7 @@ class Settings:
     url: str | None
     site: str | None
     token: str | None
+    ca_file: str | None = None
 
     @classmethod
     def resolve(cls, url: str | None, site: str | None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
             url=url or os.environ.get("KIOSK_ADMIN_URL") or stored.get("url"),
             site=site or os.environ.get("KIOSK_ADMIN_SITE") or stored.get("site"),
             token=os.environ.get("KIOSK_ADMIN_TOKEN") or stored.get("token"),
+            ca_file=os.environ.get("KIOSK_ADMIN_CA_FILE") or stored.get("ca_file"),
         )
 
 
@@ -111,7 +114,7 @@ def client(ctx: click.Context) -> Iterator[AdminClient]:
             "(or set KIOSK_ADMIN_URL and KIOSK_ADMIN_TOKEN)"
         )
     try:
-        with AdminClient(found.url, found.token) as admin:
+        with AdminClient(found.url, found.token, ca_file=found.ca_file) as admin:
             yield admin
     except AdminError as exc:
         if exc.status == 0:

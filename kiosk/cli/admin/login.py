@@ -18,8 +18,14 @@ from sync.admin_client import AdminClient, AdminError
 @click.command()
 @click.option("--url", default=None, help="The hub's address, e.g. https://hub:8700.")
 @click.option("--site", default=None, help="Default site for the other commands.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    default=None,
+    help="Trust this private CA's certificate (a hub behind an internal TLS proxy).",
+)
 @click.pass_context
-def login(ctx: click.Context, url: str | None, site: str | None) -> None:
+def login(ctx: click.Context, url: str | None, site: str | None, ca_file: str | None) -> None:
     """Check an admin token against the hub and keep it (with the URL and a default
     site) in ~/.config/kiosk/admin.toml, mode 0600.
 
@@ -40,8 +46,9 @@ def login(ctx: click.Context, url: str | None, site: str | None) -> None:
     token = read_secret("Admin token")
     if not token:
         raise click.ClickException("no token given")
+    ca_file = ca_file or stored.get("ca_file")
     try:
-        with AdminClient(url, token, timeout=10) as admin:
+        with AdminClient(url, token, timeout=10, ca_file=ca_file) as admin:
             known = admin.sites()
     except AdminError as exc:
         raise click.ClickException(f"{url}: {exc.detail}") from exc
@@ -49,7 +56,7 @@ def login(ctx: click.Context, url: str | None, site: str | None) -> None:
     chosen = site or stored.get("site", "")
     if site and site not in codes:
         click.echo(f"note: site {site} does not exist yet (`kiosk admin sites create {site}`)")
-    write_config(path, {"url": url, "token": token, "site": chosen})
+    write_config(path, {"url": url, "token": token, "site": chosen, "ca_file": ca_file or ""})
     ctx.obj = Settings(url=url, site=chosen, token=token)
     click.echo(f"logged in to {url}" + (f", site {chosen}" if chosen else "") + f" ({path})")
 

@@ -204,3 +204,86 @@ def test_every_admin_command_has_help_with_an_example(env: Path) -> None:
         writers += "dry_run" in options
     assert writers >= 15
     assert os.environ.get("KIOSK_ADMIN_TOKEN") is None
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate for 127.0.0.1 signed by it (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test canteen CA")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(1)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    paths = folder / "ca.pem", folder / "hub.pem", folder / "hub.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def test_login_to_a_hub_behind_tls_with_a_private_ca(tmp_path: Path, env: Path) -> None:
+    import threading
+
+    import uvicorn
+
+    from sync.server import open_hub
+    from sync.server.app import create_app
+    from tests.sync.live import free_port
+
+    ca, cert, key = _tls_files(tmp_path)
+    hub = open_hub(tmp_path / "hub.db")
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(hub), host="127.0.0.1", port=port, log_level="warning",
+        lifespan="off", ssl_certfile=str(cert), ssl_keyfile=str(key),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive()
+            threading.Event().wait(0.02)
+        url, token = f"https://127.0.0.1:{port}", hub.create_admin_token("tls")
+        untrusted = kiosk("login", "--url", url, stdin=token + "\n")
+        assert untrusted.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.output
+        trusted = kiosk("login", "--url", url, "--ca-file", str(ca), stdin=token + "\n")
+        assert trusted.exit_code == 0, trusted.output
+        assert f'ca_file = "{ca}"' in env.read_text()
+        assert kiosk("sites", "create", "TLS1").exit_code == 0  # the stored CA is used
+        assert kiosk("sites", "list", "--json").output.count("TLS1") == 1
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        hub.storage.close()
