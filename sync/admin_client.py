@@ -326,3 +326,7 @@ class AdminClient:
     def entry(self, terminal_id: str, seq: int) -> adm.EntryView:
         body = self._call("GET", f"/v1/admin/terminals/{terminal_id}/entries/{seq}")
         return adm.EntryView.model_validate(body, strict=False)
+
+    def movements(self, account_id: str) -> list[adm.MovementView]:
+        rows = self._call("GET", f"/v1/admin/accounts/{account_id}/movements")
+        return [adm.MovementView.model_validate(r, strict=False) for r in rows]

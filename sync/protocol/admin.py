@@ -349,3 +349,13 @@ class EntryView(Strict):
     account_id: str | None
     amount: int
     payload: Document
+
+
+class MovementView(Strict):
+    """A movement of the hub's own ledger (opening balance, online top-up, adjustment)."""
+
+    kind: str
+    amount: int
+    ref: str | None
+    note: str
+    ts: str

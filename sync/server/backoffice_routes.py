@@ -225,4 +225,17 @@ def add_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
     def entry(terminal_id: AccountId, seq: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
         return reply(backoffice.entry(hub, terminal_id, seq))
 
+    @app.get(
+        "/v1/admin/accounts/{account_id}/movements",
+        responses={200: {"model": list[adm.MovementView]}, **_ERRORS},
+        **admin,  # type: ignore[arg-type]
+    )
+    def movements(account_id: AccountId) -> Response:
+        hub.account(account_id)
+        views = [
+            adm.MovementView(kind=m.kind, amount=m.amount, ref=m.ref, note=m.note, ts=m.ts)
+            for m in hub.storage.movements(account_id)
+        ]
+        return _list(adm.MovementView, views)
+
     return BODY_MODELS

@@ -136,7 +136,8 @@ def export(ctx: click.Context, site: str | None, output: Path | None, as_json: b
 @json_option
 @click.pass_context
 def show(ctx: click.Context, account_id: str, as_json: bool) -> None:
-    """One account: balance, status, badges.
+    """One account: balance, status, badges, and the hub's own movements (opening
+    balance, online top-ups, adjustments with their reasons).
 
     \b
     Example:
@@ -144,8 +145,9 @@ def show(ctx: click.Context, account_id: str, as_json: bool) -> None:
     """
     with client(ctx) as admin:
         found = admin.account(account_id)
+        moves = admin.movements(account_id)
     if as_json:
-        print_json(found)
+        print_json({**found, "movements": moves})
         return
     row = found["account"]
     rows = [
@@ -159,6 +161,9 @@ def show(ctx: click.Context, account_id: str, as_json: bool) -> None:
     ]
     rows += [[f"badge {c['kind']}", f"{c['value']} ({c['status']})"] for c in found["credentials"]]
     table(f"account {account_id}", ["", ""], rows)
+    if moves:
+        lines = [[m.ts, m.kind, euros(m.amount), m.note, m.ref or ""] for m in moves[-20:]]
+        table("on the hub (last 20)", ["time", "kind", "amount", "reason", "ref"], lines)
 
 
 def _status(ctx: click.Context, account_id: str, status: str, dry_run: bool, as_json: bool) -> None:

@@ -158,6 +158,10 @@ def test_accounts_badges_and_cashiers(logged_in: LiveHub, tmp_path: Path) -> Non
     assert "closed" in kiosk("accounts", "close", "E1").output
     shown = json.loads(kiosk("accounts", "show", "E1", "--json").output)
     assert shown["account"]["status"] == "closed" and shown["account"]["balance"] == -150
+    assert [(m["kind"], m["amount"], m["note"]) for m in shown["movements"]] == [
+        ("adjustment", -150, "double meal")
+    ]
+    assert "double meal" in kiosk("accounts", "show", "E1").output
     replaced = kiosk("badges", "replace", "04A1B2C3", "04:ff:ee:01")
     assert "nfc:04FFEE01 assigned for account E1" in replaced.output
     dry = kiosk("badges", "unblock", "04A1B2C3", "--dry-run")
