@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from drivers.errors import DriverError
 from kiosk.cli.options import config_option, data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
@@ -72,9 +73,14 @@ def run(
             "(`kiosk admin menu publish site.toml --site CODE`), then run `kiosk sync now` "
             "here (or give --site FILE); `kiosk doctor` lists what else is missing"
         )
-    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
     app = App(engine, config, menu)
-    app.open_devices()
+    try:
+        app.open_devices()
+    except DriverError as exc:  # a bad [devices] table: say which option, start nothing
+        app.close()
+        engine.close()
+        raise click.ClickException(f"[devices] of the terminal config: {exc}") from exc
+    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
     try:
         app.run()
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, field_validator
 
@@ -99,6 +99,9 @@ class CredentialReplace(Strict):
 
 class EnrolmentTokenRequest(Strict):
     ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    mode: Literal["till", "kiosk"] | None = Field(
+        default=None, description="binds the terminal to the entries of this mode; null: any"
+    )
 
 
 class EnrolmentToken(Strict):
