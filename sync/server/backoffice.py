@@ -18,9 +18,9 @@ import hashlib
 import logging
 import os
 import secrets
-from datetime import date
+from datetime import UTC, date, timezone
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
@@ -59,8 +59,17 @@ def _store(hub: Hub) -> BackofficeStorage:
 
 
 def today(hub: Hub, site: str) -> date:
-    """The site's calendar day now (its business day for menus and reports)."""
-    zone = ZoneInfo(hub.settings(site).timezone)
+    """The site's calendar day now (its business day for menus and reports).
+
+    Settings stored by an older hub may name a time zone this machine does not know:
+    the day is then UTC's, so that a terminal's pull (which activates due menus) never
+    fails on it."""
+    name = hub.settings(site).timezone
+    try:
+        zone: ZoneInfo | timezone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("site %s: unknown time zone %r, menus and reports use UTC days", site, name)
+        zone = UTC
     return hub.clock().astimezone(zone).date()
 
 

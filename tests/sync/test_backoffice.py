@@ -23,7 +23,7 @@ from sync.accounts_csv import parse_accounts
 from sync.admin_client import AdminClient, AdminError
 from sync.money import Money
 from sync.protocol.admin import MAX_IMPORT, CashierAdd, CashierRole, ImportRow
-from sync.protocol.rows import CredentialStatus
+from sync.protocol.rows import CredentialStatus, SiteSettings
 from tests.sync.conftest import TillFactory
 from tests.sync.live import Admin, LiveHub, make_site
 
@@ -389,3 +389,16 @@ def test_a_reimport_keeps_balances_and_closed_accounts(client: AdminClient) -> N
     assert client.balance("E1") == 1234
     e2 = client.account("E2")["account"]
     assert (e2["display_name"], e2["status"]) == ("Bruno P.", "closed")
+
+
+def test_an_unknown_time_zone_stored_by_an_older_hub_never_stops_a_pull(
+    client: AdminClient, live_hub: LiveHub, open_till: TillFactory
+) -> None:
+    client.publish_menu("S1", MENU)
+    till = open_till("T1")
+    till.daemon.sync_once()
+    bad = SiteSettings(site_code="S1", site_name="Site S1", timezone="Europe/Pariss")
+    live_hub.service.storage.update_site_settings(bad)  # as an older hub let it be
+    till.daemon.sync_once()  # would be a 500 if the menu's day could not be told
+    assert [v.state for v in client.menu_versions("S1")] == ["active"]
+    assert client.day_report("S1").net_sales == 0
