@@ -115,6 +115,7 @@ def diagnose(
         ("sync", _sync),
         ("settings", _settings),
         ("incidents", _incidents),
+        ("site data", _site_data),
         ("devices", _devices),
         ("card payments", _card_payments),
     ]
@@ -433,6 +434,42 @@ def incident_line(incident: Incident) -> str:
         f"#{incident.id} {what} on {incident.account_id} of {Money(incident.amount)} "
         f"by {', '.join(incident.terminals)}"
     )
+
+
+def _site_data(ctx: _Context) -> None:
+    """What the hub must have sent before this terminal can sell: menu, accounts and
+    (on a till) a cashier. Each fix names the back-office command to run on the hub."""
+    from kiosk.engine.cashiers import count_cashiers
+    from kiosk.engine.trays import MENU_ID, MENU_KIND
+
+    store = ctx.store
+    if store is None:
+        return
+    settings = store.site_settings()
+    site = settings.site_code if settings is not None else "SITE"
+    then = ", then `kiosk sync now` here"
+    if store.document_text(MENU_KIND, MENU_ID) is None:
+        fix = f"on the hub: `kiosk admin menu publish site.toml --site {site}`{then}"
+        ctx.add("menu", Status.FAIL, "no menu on this terminal", fix)
+    else:
+        ctx.add("menu", Status.OK, "menu received from the hub")
+    accounts = store.count_accounts()
+    if accounts == 0:
+        fix = f"on the hub: `kiosk admin accounts import accounts.csv --site {site}`{then}"
+        ctx.add("accounts", Status.FAIL, "no diner account on this terminal", fix)
+    else:
+        ctx.add("accounts", Status.OK, f"{accounts} accounts")
+    if ctx.config is not None and ctx.config.terminal.mode.value != "till":
+        return  # a self-service kiosk has no cashier
+    cashiers = count_cashiers(store)
+    if cashiers == 0:
+        fix = (
+            f"on the hub: `kiosk admin cashiers add ID --name NAME --badge UID --site {site}` "
+            f"and `kiosk admin cashiers pin ID`{then}"
+        )
+        ctx.add("cashiers", Status.FAIL, "no cashier can log in on this till", fix)
+    else:
+        ctx.add("cashiers", Status.OK, f"{cashiers} cashier(s) with a PIN")
 
 
 def _ago(age: timedelta) -> str:

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "provision": "kiosk.cli.provision:provision",
     "doctor": "kiosk.cli.doctor:doctor",
     "payments": "kiosk.cli.payments:payments",
+    "admin": "kiosk.cli.admin:admin",
 }
 
 

@@ -570,6 +570,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.token_routes import add_token_routes
 
     body_models += add_token_routes(app, hub)
+    from sync.server.backoffice_routes import add_routes as add_backoffice_routes
+
+    body_models += add_backoffice_routes(app, hub)
 
     from sync.server.payments.routes import add_routes as add_payment_routes
 

@@ -46,7 +46,7 @@ from sync.protocol.rows import (
     credential_problem,
     settings_problem,
 )
-from sync.server import entry_rules, visits
+from sync.server import backoffice, entry_rules, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -310,6 +310,7 @@ class Hub:
             raise InvalidRequestError(f"limit must be between 1 and {MAX_PAGE}")
         if since < 0:
             raise InvalidRequestError("since must not be negative")
+        backoffice.activate_due(self, terminal.site)  # a menu scheduled for today goes live
         page = self.storage.changes(terminal.site, terminal.id, since, limit)
         self.storage.touch_terminal(terminal.id, self.clock())
         return page
@@ -423,14 +424,19 @@ class Hub:
 
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
-        _, row = self.credential(old)
+        site, row = self.credential(old)
         problem = credential_problem(new, row.kind)
         if problem is not None:
             raise InvalidRequestError(f"new_{problem}")
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
-        self.set_credential_status(old, CredentialStatus.LOST)
-        return self.assign_credential(new, row.kind, row.account_id, row.public_key)
+        lost = row.model_copy(update={"status": CredentialStatus.LOST})
+        fresh = CredentialRow(
+            value=new, kind=row.kind, account_id=row.account_id, public_key=row.public_key
+        )
+        # One transaction: never a moment with both badges valid, or neither.
+        self.storage.put_credentials(site, [lost, fresh], self.clock())
+        return fresh
 
     def put_document(
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None

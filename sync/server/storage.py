@@ -29,6 +29,7 @@ from sync.protocol.rows import (
     SiteSettings,
 )
 from sync.server import incidents
+from sync.server.backoffice_storage import BackofficeStorage
 from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
     ADMIN_ID_CHARS,
@@ -77,7 +78,7 @@ def _make_private(path: Path) -> None:
         raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
 
 
-class SqliteStorage:
+class SqliteStorage(BackofficeStorage):
     """The reference ``Storage``. Safe to share between threads."""
 
     def __init__(self, path: Path | str) -> None:
