@@ -225,14 +225,6 @@ class PortalStore:
             ).fetchone()
         return str(row[0]) if row is not None and row[0] else None
 
-    def set_account_email(self, account_id: str, email: str) -> None:
-        with self.storage.atomic() as db:
-            db.execute(
-                "INSERT INTO account_details (account_id, email) VALUES (?, ?) "
-                "ON CONFLICT (account_id) DO UPDATE SET email = excluded.email",
-                (account_id, email),
-            )
-
     def history(self, site: str, account_id: str, offset: int, limit: int) -> list[AccountLine]:
         """The account's lines, newest first."""
         with self.storage.reading() as db:

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from sync.server.portal.store import PortalStore
 from tests.sync.live import Admin, LiveHub, free_port, make_site
 
 PASSWORD = "correct horse battery"
@@ -86,12 +85,25 @@ def site(admin: Admin, live_hub: LiveHub) -> str:
     )
     make_site(admin, "S2")
     admin.accounts("S2", {"id": "B1", "display_name": "Dee", "balance": 700})
-    # The e-mail as the back office's account import would store it.
-    store = PortalStore(live_hub.service.storage)  # type: ignore[arg-type]
-    store.set_account_email("A1", "ada@example.org")
-    store.set_account_email("A2", "bob@example.org")
-    store.set_account_email("B1", "dee@example.org")
+    # The e-mails come with the site's import of its HR export, as the back office runs it.
+    import_accounts(
+        admin,
+        "S1",
+        {"id": "A1", "name": "Ada", "email": "ada@example.org"},
+        {"id": "A2", "name": "Bob", "email": "bob@example.org"},
+        {"id": "A3", "name": "Cy"},
+    )
+    import_accounts(admin, "S2", {"id": "B1", "name": "Dee", "email": "dee@example.org"})
     return "S1"
+
+
+def import_accounts(admin: Admin, site: str, *rows: dict[str, object]) -> None:
+    started = admin.post(f"/v1/admin/sites/{site}/imports", {"total": len(rows)}, expect=201)
+    batch = started.json()["import_id"]
+    lines = [{"line": i, **row} for i, row in enumerate(rows, 1)]
+    admin.post(f"/v1/admin/sites/{site}/imports/{batch}/rows", {"rows": lines})
+    result = admin.post(f"/v1/admin/sites/{site}/imports/{batch}/commit").json()
+    assert result["errors"] == [], result
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
