@@ -26,6 +26,7 @@ class Mailbox:
     """What the SMTP server received, in order."""
 
     port: int = 0
+    controller: Any = None
     messages: list[Message] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
@@ -34,6 +35,11 @@ class Mailbox:
             self.messages.append(message_from_bytes(envelope.content))
             self.arrived.notify_all()
         return "250 OK"
+
+    def restart(self) -> None:
+        """A new server on the same port (a stopped controller cannot start again)."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     def last_code(self, to: str) -> str:
         for message in reversed(self.messages):
@@ -51,11 +57,11 @@ def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
-    box.port = controller.port
+    box.port, box.controller = controller.port, controller
     try:
         yield box
     finally:
-        controller.stop()
+        box.controller.stop()
 
 
 @pytest.fixture
@@ -117,6 +123,12 @@ class Browser:
 
     def close(self) -> None:
         self.http.close()
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def get(self, path: str) -> httpx.Response:
         return self.http.get(path)
