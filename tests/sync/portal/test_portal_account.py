@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.sync.conftest import EnrolFn
+from tests.sync.conftest import EnrolFn, TillFactory
 from tests.sync.live import Admin, LiveHub
 from tests.sync.portal.conftest import Browser, Mailbox
 
@@ -115,3 +115,18 @@ def test_a_diner_of_another_site_signs_in_only_there(
     browser.submit("/portal/connexion", site="S1")
     page = browser.submit("/portal/identifiant", identifier="B1")
     assert page.status_code == 400
+
+
+def test_balance_after_a_real_till_sells_by_badge_and_its_daemon_syncs(
+    site: str, browser: Browser, mailbox: Mailbox, open_till: TillFactory, admin: Admin
+) -> None:
+    admin.badge("nfc:04A1B2C3", "A1")
+    till = open_till("T1")
+    till.daemon.sync_once()
+    till.sell("nfc:04A1B2C3", 385)
+    browser.activate("S1", "A1", mailbox, "ada@example.org")
+    assert balance_on(browser.get("/portal/")) == 1000  # not synced yet: the hub's figure
+    till.daemon.sync_once()
+    home = browser.get("/portal/")
+    assert balance_on(home) == admin.balance("A1") == till.usable("A1") == 615
+    assert 'data-cents="-385"' in home.text

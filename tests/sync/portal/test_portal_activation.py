@@ -38,6 +38,8 @@ def test_session_cookie_is_httponly_samesite_and_renewed_at_sign_in(
     cookie = first.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/portal" in cookie
     assert "Secure" not in cookie  # plain HTTP on loopback
+    assert first.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
     anonymous = browser.http.cookies["portal_session"]
     browser.activate("S1", "A1", mailbox, "ada@example.org")
     assert browser.http.cookies["portal_session"] != anonymous
