@@ -74,6 +74,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_order": "Commande",
         "refuse_unknown_site": "Ce code solution est inconnu.",
         "refuse_unknown_account": "Aucun compte ne porte cet identifiant sur ce site.",
+        "refuse_closed": "Ce compte est fermé : adressez-vous au bureau du restaurant.",
         "refuse_no_email": (
             "Aucune adresse e-mail n'est connue pour ce compte : "
             "demandez-la au bureau du restaurant."
@@ -148,6 +149,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind_order": "Order",
         "refuse_unknown_site": "This site code is unknown.",
         "refuse_unknown_account": "No account has this identifier on this site.",
+        "refuse_closed": "This account is closed: ask the restaurant's office.",
         "refuse_no_email": (
             "No e-mail address is known for this account: ask the restaurant's office."
         ),

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sync.journal import format_ts, parse_ts
+from sync.protocol.rows import AccountStatus
 from sync.server.portal.errors import MailError, PortalConfigError
 from sync.server.portal.mail import send_code
 from sync.server.portal.settings import PortalSettings
@@ -41,6 +42,7 @@ class Refusal(Enum):
 
     UNKNOWN_SITE = "unknown_site"
     UNKNOWN_ACCOUNT = "unknown_account"
+    CLOSED = "closed"
     NO_EMAIL = "no_email"
     LOCKED = "locked"
     BAD_CODE = "bad_code"
@@ -166,9 +168,12 @@ class Portal:
             return Refusal.LOCKED
         if not identifier or len(identifier) > MAX_IDENTIFIER:
             return Refusal.UNKNOWN_ACCOUNT
-        if not self.store.account_in_site(site, identifier):
+        status = self.store.account_status(site, identifier)
+        if status is None:
             self._fail(lookups)
             return Refusal.UNKNOWN_ACCOUNT
+        if status == AccountStatus.CLOSED:
+            return Refusal.CLOSED
         self.store.update_session(
             token_hash(session.token), site=site, pending_account=identifier, code_ok=False
         )
@@ -247,6 +252,8 @@ class Portal:
         key = f"signin:{account}"
         if self._locked(key):
             return Refusal.LOCKED
+        if self.store.account_status(site, account) != AccountStatus.ACTIVE:
+            return Refusal.CLOSED
         stored = self.store.password_hash(account)
         if stored is None:
             return Refusal.NOT_ACTIVATED

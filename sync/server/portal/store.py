@@ -208,12 +208,13 @@ class PortalStore:
 
     # The diner's own data --------------------------------------------------------------
 
-    def account_in_site(self, site: str, account_id: str) -> bool:
+    def account_status(self, site: str, account_id: str) -> str | None:
+        """The account's status if it is one of ``site``'s accounts, else None."""
         with self.storage.reading() as db:
             row = db.execute(
-                "SELECT 1 FROM accounts WHERE id = ? AND site = ?", (account_id, site)
+                "SELECT status FROM accounts WHERE id = ? AND site = ?", (account_id, site)
             ).fetchone()
-        return row is not None
+        return None if row is None else str(row[0])
 
     def account_email(self, site: str, account_id: str) -> str | None:
         """The address the site imported for the account, if any."""

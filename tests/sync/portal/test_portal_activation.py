@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from tests.sync.live import LiveHub
+from tests.sync.live import Admin, LiveHub
 from tests.sync.portal.conftest import PASSWORD, Browser, Mailbox
 
 
@@ -186,3 +186,15 @@ def test_english_pages(site: str, browser: Browser) -> None:
     # The language switch never leaves the portal.
     away = browser.http.get("/portal/langue/fr?next=https://evil.example/", follow_redirects=False)
     assert away.headers["location"] == "/portal/"
+
+
+def test_a_closed_account_can_neither_activate_nor_sign_in(
+    site: str, browser: Browser, mailbox: Mailbox, other_browser: Browser, admin: Admin
+) -> None:
+    browser.activate("S1", "A1", mailbox, "ada@example.org")
+    admin.http.patch("/v1/admin/accounts/A1", json={"status": "closed"}).raise_for_status()
+    page = other_browser.identify("S1", "A1")
+    assert page.status_code == 400 and "Ce compte est fermé" in page.text
+    admin.http.patch("/v1/admin/accounts/A2", json={"status": "closed"}).raise_for_status()
+    page = other_browser.identify("S1", "A2")
+    assert page.status_code == 400 and mailbox.messages[-1]["To"] == "ada@example.org"
