@@ -89,7 +89,9 @@ class Portal:
         if not isinstance(hub.storage, SqliteStorage):
             raise PortalConfigError("the portal keeps its tables in the hub's SQLite storage")
         self.store = PortalStore(hub.storage)
-        self.hasher = PasswordHasher()  # argon2id, RFC 9106's second recommended profile
+        self.hasher = PasswordHasher(  # argon2id
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
 
     # Sessions --------------------------------------------------------------------------
 

@@ -32,6 +32,10 @@ class PortalSettings(BaseModel):
     failure_window_s: int = Field(default=900, ge=60)
     lockout_s: int = Field(default=900, ge=1)
     max_codes: int = Field(default=3, ge=1, description="codes sent per window and account")
+    # argon2id cost; the defaults are RFC 9106's second recommended profile. A small
+    # back-office machine serving many diners at the lunch rush may lower the memory.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8192, le=1048576)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PortalSettings:

@@ -71,6 +71,9 @@ def live_hub(
     monkeypatch.setenv("KIOSK_PORTAL_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("KIOSK_PORTAL_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("KIOSK_PORTAL_SMTP_SENDER", "cantine@example.org")
+    # The least cost the settings allow: the same argon2id code path, faster tests.
+    monkeypatch.setenv("KIOSK_PORTAL_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("KIOSK_PORTAL_ARGON2_MEMORY_KIB", "8192")
     live = LiveHub(tmp_path / "hub.db").start()
     try:
         yield live

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import httpx
 
+from sync.server.portal.settings import PortalSettings
+from sync.server.portal.store import PortalStore
 from tests.sync.live import Admin, LiveHub
 from tests.sync.portal.conftest import PASSWORD, Browser, Mailbox
 
@@ -198,3 +200,15 @@ def test_a_closed_account_can_neither_activate_nor_sign_in(
     admin.http.patch("/v1/admin/accounts/A2", json={"status": "closed"}).raise_for_status()
     page = other_browser.identify("S1", "A2")
     assert page.status_code == 400 and mailbox.messages[-1]["To"] == "ada@example.org"
+
+
+def test_passwords_are_kept_as_argon2id_hashes_only(
+    site: str, live_hub: LiveHub, browser: Browser, mailbox: Mailbox
+) -> None:
+    browser.activate("S1", "A1", mailbox, "ada@example.org")
+    stored = PortalStore(live_hub.service.storage).password_hash("A1")  # type: ignore[arg-type]
+    assert stored is not None and PASSWORD not in stored
+    assert stored.startswith("$argon2id$v=19$m=8192,t=1,")  # the tests' settings
+    assert (PortalSettings().argon2_memory_kib, PortalSettings().argon2_time_cost) == (65536, 3)
+    for name in (live_hub.db, live_hub.db.with_name("hub.db-wal")):
+        assert PASSWORD.encode() not in name.read_bytes()
