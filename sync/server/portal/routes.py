@@ -182,9 +182,23 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return go(request, "/connexion")
         return pages.render(request, "home.html", session, home=portal.home(session))
 
+    def before_sign_in(
+        handler: Callable[[Request, Session, Form], Response],
+    ) -> Callable[[Request, Session, Form], Response]:
+        """The first-connection steps are for a session not signed in: a signed-in
+        diner signs out before entering another site or account."""
+
+        def run(request: Request, session: Session, form: Form) -> Response:
+            return go(request, "/") if session.signed_in else handler(request, session, form)
+
+        return run
+
     @router.get("/connexion")
     def site_form(request: Request) -> Response:
-        return pages.render(request, "site.html", ensure(request))
+        session = ensure(request)
+        if session.signed_in:
+            return go(request, "/")
+        return pages.render(request, "site.html", session)
 
     def choose_site(request: Request, session: Session, form: Form) -> Response:
         refusal = portal.choose_site(session, form.get("site", ""))
@@ -192,7 +206,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return pages.render(request, "site.html", session, refusal=refusal)
         return go(request, "/identifiant")
 
-    router.post("/connexion")(checked(choose_site))
+    router.post("/connexion")(checked(before_sign_in(choose_site)))
 
     @router.get("/identifiant")
     def identifier_form(request: Request) -> Response:
@@ -209,7 +223,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         account = form.get("identifier", "").strip()
         return go(request, "/mot-de-passe" if portal.is_activated(account) else "/compte-trouve")
 
-    router.post("/identifiant")(checked(find))
+    router.post("/identifiant")(checked(before_sign_in(find)))
 
     def pending(request: Request) -> Session | None:
         session = current(request)
@@ -228,7 +242,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return pages.render(request, "password.html", session, refusal=result)
         return go(request, "/", result)
 
-    router.post("/mot-de-passe")(checked(sign_in))
+    router.post("/mot-de-passe")(checked(before_sign_in(sign_in)))
 
     @router.get("/compte-trouve")
     def found(request: Request) -> Response:
@@ -243,7 +257,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return pages.render(request, "found.html", session, refusal=refusal)
         return go(request, "/activation/code")
 
-    router.post("/compte-trouve")(checked(send))
+    router.post("/compte-trouve")(checked(before_sign_in(send)))
 
     @router.get("/activation/code")
     def code_form(request: Request) -> Response:
@@ -260,7 +274,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return pages.render(request, "code.html", session, refusal=refusal, minutes=minutes)
         return go(request, "/activation/mot-de-passe")
 
-    router.post("/activation/code")(checked(check_code))
+    router.post("/activation/code")(checked(before_sign_in(check_code)))
 
     @router.get("/activation/mot-de-passe")
     def new_password_form(request: Request) -> Response:
@@ -275,7 +289,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
             return pages.render(request, "new_password.html", session, refusal=result)
         return go(request, "/", result)
 
-    router.post("/activation/mot-de-passe")(checked(activate))
+    router.post("/activation/mot-de-passe")(checked(before_sign_in(activate)))
 
     def sign_out(request: Request, session: Session, form: Form) -> Response:
         portal.sign_out(session)

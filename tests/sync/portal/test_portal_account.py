@@ -130,3 +130,20 @@ def test_balance_after_a_real_till_sells_by_badge_and_its_daemon_syncs(
     home = browser.get("/portal/")
     assert balance_on(home) == admin.balance("A1") == till.usable("A1") == 615
     assert 'data-cents="-385"' in home.text
+
+
+def test_a_signed_in_diner_cannot_step_into_another_site_or_account(
+    site: str, browser: Browser, mailbox: Mailbox
+) -> None:
+    browser.activate("S1", "A1", mailbox, "ada@example.org")
+    assert str(browser.get("/portal/connexion").url).endswith("/portal/")
+    csrf = browser.csrf("/portal/")
+    for path, fields in (
+        ("/portal/connexion", {"site": "S2"}),
+        ("/portal/identifiant", {"identifier": "A2"}),
+        ("/portal/compte-trouve", {}),
+    ):
+        page = browser.http.post(path, data={"csrf": csrf, **fields})
+        assert "Bonjour Ada" in page.text, path
+    assert len(mailbox.messages) == 1
+    assert balance_on(browser.get("/portal/")) == 1000
