@@ -31,6 +31,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.offline": ("Hors ligne depuis {since}", "Offline for {since}"),
     "status.never_synced": ("Hors ligne : jamais synchronisé", "Offline: never synced"),
     "status.till_closed": ("Caisse fermée", "Till closed"),
+    "status.card_pending": (
+        "Paiement carte à vérifier : {count}",
+        "Card payment to check: {count}",
+    ),
     "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
     "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
     "fault.printer": ("Imprimante : {message}", "Printer: {message}"),

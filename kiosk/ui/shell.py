@@ -107,6 +107,7 @@ class Ui:
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         # Card payments: None when no payment terminal is configured (never offered).
         self.cards = cards
+        self.card_pending = 0  # card payments whose outcome is unknown (status poll)
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -242,6 +243,7 @@ class Ui:
             "offline": self.engine.is_offline(),
             "last_success": status.last_success,
             "menu": menu,
+            "card_pending": len(self.cards.pending()) if self.cards is not None else 0,
         }
 
     # The menu ------------------------------------------------------------------------
@@ -406,6 +408,7 @@ class Ui:
         if done.tag == "status" and done.error is None:
             self.offline_since = done.value["last_success"] if done.value["offline"] else None
             self.never_synced = done.value["offline"] and done.value["last_success"] is None
+            self.card_pending = done.value["card_pending"]
             menu = done.value["menu"]
             if menu is not None and menu is not self.menu and menu != self.menu:
                 self.pending_menu = menu
@@ -459,6 +462,8 @@ class Ui:
             and self.till_open is False
         ):
             texts.append(self.tr.t("status.till_closed"))
+        if self.card_pending:
+            texts.append(self.tr.t("status.card_pending", count=self.card_pending))
         return texts
 
     def draw(self) -> None:
