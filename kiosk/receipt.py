@@ -29,7 +29,9 @@ from sync.protocol.payloads import (
 from sync.protocol.ticket import PricedTicket
 
 MEANS_LABELS = {
-    "balance": "Solde convive",
+    # what was paid and how: the balance line is the amount taken from the account,
+    # not the balance (that is "Nouveau solde" below it)
+    "balance": "Débité du compte convive",
     "cash": "Espèces",
     "card": "Carte bancaire",
     "cheque": "Chèque",
@@ -67,7 +69,8 @@ def _ticket_lines(ticket: PricedTicket) -> tuple[list[ReceiptLine], list[AmountL
             if formula.quantity == 1
             else f"{formula.quantity} x {formula.label.fr}"
         )
-        formulas.append(AmountLine(f"{label} ({parts})", formula.total))
+        rates = tuple(int(part.rate) for part in formula.by_rate)
+        formulas.append(AmountLine(f"{label} ({parts})", formula.total, rates))
     return lines, formulas
 
 
@@ -107,6 +110,10 @@ def receipt_for(
             formula_lines=tuple(formulas),
             admission_fee=ticket.admission.amount if ticket.admission else 0,
             subsidy=-ticket.subsidy.amount if ticket.subsidy else 0,
+            admission_vat_rate=int(ticket.admission.vat_rate) if ticket.admission else None,
+            subsidy_vat_rates=tuple(int(p.rate) for p in ticket.subsidy.by_rate)
+            if ticket.subsidy
+            else (),
             total=ticket.total,
             vat_rows=tuple(
                 VatRow(int(row.rate), row.base, row.vat, row.total) for row in ticket.vat

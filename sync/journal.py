@@ -57,6 +57,8 @@ class EntryKind(StrEnum):
     STOP = "stop"
     DEVICE_FAULT = "device_fault"
     SYNC = "sync"
+    PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
+    PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
 
 
 class CanonicalError(ValueError):

@@ -111,7 +111,7 @@ class PcscReader(BadgeReader):
         if hresult in (sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
             return None  # gone before we could talk to it
         if hresult in (sc.SCARD_W_UNRESPONSIVE_CARD, sc.SCARD_E_PROTO_MISMATCH):
-            log.info("%s: card does not answer", self.source)
+            log.info("%s: card does not answer", self.source, extra={"card_unread": True})
             return None
         self._check(hresult, "connecting to the card")
         try:
@@ -123,7 +123,12 @@ class PcscReader(BadgeReader):
             sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
         if len(response) < 3 or response[-2:] != [0x90, 0x00]:
             status = bytes(response[-2:]).hex().upper()
-            log.info("%s: card refused GET UID (status %s)", self.source, status)
+            log.info(
+                "%s: card refused GET UID (status %s)",
+                self.source,
+                status,
+                extra={"card_unread": True},
+            )
             return None
         return bytes(response[:-2])
 

@@ -42,6 +42,7 @@ class PrinterStatus:
     paper_out: bool = False
     paper_low: bool = False
     cover_open: bool = False
+    silent: bool = False  # no answer to DLE EOT at all (a printer that cannot report)
 
     def problem(self) -> PrinterError | None:
         if self.cover_open:
@@ -132,7 +133,7 @@ class ReceiptPrinter(Device):
             return None
         printer = self._ask(STATUS_PRINTER)
         if printer is None or printer & _FIXED_MASK != _FIXED_BITS:
-            return PrinterStatus(online=False)
+            return PrinterStatus(online=False, silent=printer is None)
         offline = self._ask(STATUS_OFFLINE) or _FIXED_BITS
         paper = self._ask(STATUS_PAPER) or _FIXED_BITS
         return PrinterStatus(

@@ -2,8 +2,10 @@
 and ``layout`` that turns it into a ``Document`` for 42 or 48 columns.
 
 The engine maps its priced ticket onto ``ReceiptData``; nothing here knows the
-engine. VAT rates are in basis points (550 = 5,5 %). A reprint sets ``duplicate``
-("DUPLICATA" at the top and bottom); training mode sets ``training`` ("FACTICE").
+engine. VAT rates are in basis points (550 = 5,5 %). Every amount line carries the
+letter of its VAT rate (A = lowest), formula, admission and subsidy lines too, as the
+breakdown under the total names them. A reprint sets ``duplicate`` ("DUPLICATA" at
+the top and bottom); training mode sets ``training`` ("FACTICE").
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ class ReceiptLine:
 
 @dataclass(frozen=True, slots=True)
 class AmountLine:
-    """A labelled amount: a formula adjustment or a means of payment."""
+    """A labelled amount: a formula or a means of payment. A formula names the VAT
+    rates its amount is split over (its items' rates); a payment names none."""
 
     label: str
     amount: int
+    vat_rates: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,8 @@ class ReceiptData:
     admission_fee: int = 0
     subsidy: int = 0  # what the employer pays, a positive amount shown as a deduction
     subsidy_label: str = "Prise en charge employeur"
+    admission_vat_rate: int | None = None
+    subsidy_vat_rates: tuple[int, ...] = ()
     payments: tuple[AmountLine, ...] = ()
     new_balance: int | None = None
     verification_id: str | None = None
@@ -86,8 +92,18 @@ def rate_text(basis_points: int) -> str:
 
 def vat_codes(data: ReceiptData) -> dict[int, str]:
     """A letter per VAT rate (lowest rate = A), shared by the lines and the breakdown."""
-    rates = sorted({line.vat_rate for line in data.lines} | {row.rate for row in data.vat_rows})
-    return {rate: chr(ord("A") + i) for i, rate in enumerate(rates)}
+    rates = {line.vat_rate for line in data.lines} | {row.rate for row in data.vat_rows}
+    rates |= {rate for line in data.formula_lines for rate in line.vat_rates}
+    rates |= set(data.subsidy_vat_rates)
+    if data.admission_vat_rate is not None:
+        rates.add(data.admission_vat_rate)
+    return {rate: chr(ord("A") + i) for i, rate in enumerate(sorted(rates))}
+
+
+def _lettered(amount: int, rates: tuple[int, ...], codes: dict[int, str]) -> str:
+    """``"9,40 € A"``; an amount split over two rates shows both (``"AB"``)."""
+    letters = "".join(sorted({codes[rate] for rate in rates}))
+    return f"{money(amount)} {letters}" if letters else f"{money(amount)}  "
 
 
 def layout(data: ReceiptData, columns: int = 48) -> Document:
@@ -117,11 +133,12 @@ def layout(data: ReceiptData, columns: int = 48) -> Document:
         if line.qty != 1:
             add(Text(f"  {line.qty} x {money(line.unit)}"))
     for adjustment in data.formula_lines:
-        add(Columns(adjustment.label, f"{money(adjustment.amount)}  "))
+        add(Columns(adjustment.label, _lettered(adjustment.amount, adjustment.vat_rates, codes)))
     if data.admission_fee:
-        add(Columns("Droit d'admission", f"{money(data.admission_fee)}  "))
+        admission = () if data.admission_vat_rate is None else (data.admission_vat_rate,)
+        add(Columns("Droit d'admission", _lettered(data.admission_fee, admission, codes)))
     if data.subsidy:
-        add(Columns(data.subsidy_label, f"{money(-data.subsidy)}  "))
+        add(Columns(data.subsidy_label, _lettered(-data.subsidy, data.subsidy_vat_rates, codes)))
     add(Rule())
     add(Text(two_columns("TOTAL", money(data.total), columns)[-1], bold=True, height=2))
     if data.vat_rows:

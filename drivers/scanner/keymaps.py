@@ -6,11 +6,17 @@ for; this module undoes that from Linux input events (anything with ``type``,
 Enter ends a code. Caps Lock and Alt+keypad codes are not supported: configure the
 scanner to send plain keys. The key codes are the stable Linux ones
 (``linux/input-event-codes.h``), so this module needs no vendor library.
+
+Most scanners ship set to US QWERTY, while a French site expects AZERTY: the same key
+presses then spell another text. ``LAYOUT_TEST_CODE`` (printed by ``kiosk devices
+test scanner``) spells differently in each layout, so ``layouts_typing`` tells from
+one scan of it which layout the scanner really types in.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import NamedTuple, Protocol
 
 EV_KEY = 1
 
@@ -92,6 +98,32 @@ class KeyEvent(Protocol):
     def code(self) -> int: ...
     @property
     def value(self) -> int: ...
+
+
+class Key(NamedTuple):
+    """A key event kept for a second reading (``layouts_typing``)."""
+
+    type: int
+    code: int
+    value: int
+
+
+# Letters that move between AZERTY and QWERTY (a/q, z/w, m), digits (shifted on
+# AZERTY) and punctuation on moved keys: each layout reads the other's scan of it as
+# something else.
+LAYOUT_TEST_CODE = "KIOSK-TEST:aqzwm/0123456789."
+
+
+def layouts_typing(keys: Iterable[KeyEvent], text: str) -> list[str]:
+    """The layouts in which the key events of one scan (up to Enter) spell ``text``."""
+    events = list(keys)
+    found = []
+    for layout in LAYOUTS:
+        decoder = WedgeDecoder(layout)
+        results = [done for event in events if (done := decoder.feed(event)) is not None]
+        if results[:1] == [(text, 0)]:
+            found.append(layout)
+    return found
 
 
 class WedgeDecoder:

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kiosk.demo.headless import DemoReport, run_headless
+from kiosk.ui.i18n import Lang, Translator
+from sync.protocol.reasons import RejectReason
 
 
 def has_display() -> bool:
@@ -89,6 +91,7 @@ def report_json(report: DemoReport) -> dict[str, object]:
         "cancellations": report.cancellations,
         "top_ups": report.top_ups.cents,
         "refusals": dict(report.refusals),
+        "topped_up_then_paid": report.topped_up_then_paid,
         "by_vat_rate": {str(rate): m.cents for rate, m in sorted(report.by_vat_rate.items())},
         "receipts": [str(p) for p in report.receipts],
         "printer_faults": report.printer_faults,
@@ -101,6 +104,21 @@ def report_json(report: DemoReport) -> dict[str, object]:
         "hub_sales_total": report.hub_sales_total.cents,
         "lag_s": report.lag_s,
     }
+
+
+def refusal_words(report: DemoReport) -> str:
+    """``Solde insuffisant : 12, Ce badge a été déclaré perdu : 1``: the reasons in the
+    words the till shows, most frequent first."""
+    tr = Translator(Lang.FR)
+    counts = sorted(report.refusals.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def words(code: str) -> str:
+        # A repeat presentation is not a refusal reason of the engine: nothing was charged.
+        if code == "already_paid":
+            return tr.t("paid.title")
+        return tr.reason(RejectReason(code))[0]
+
+    return ", ".join(f"{words(code)} : {n}" for code, n in counts)
 
 
 def print_report(console: Console, report: DemoReport, verbose: bool) -> None:
@@ -119,8 +137,13 @@ def print_report(console: Console, report: DemoReport, verbose: bool) -> None:
     summary.add_row("repas invités", str(report.guest_meals))
     summary.add_row("annulations", str(report.cancellations))
     summary.add_row("recharges espèces", str(report.top_ups))
-    refusals = ", ".join(f"{k}: {v}" for k, v in sorted(report.refusals.items())) or "aucun"
-    summary.add_row("refus", refusals)
+    summary.add_row("refus", refusal_words(report) or "aucun")
+    if report.topped_up_then_paid:
+        summary.add_row(
+            "dont rechargés",
+            f"{report.topped_up_then_paid} convives refusés pour solde insuffisant ont "
+            "rechargé en espèces puis payé",
+        )
     for rate, amount in sorted(report.by_vat_rate.items()):
         summary.add_row(f"TVA {rate / 100:g} %".replace(".", ","), f"{amount} TTC")
     summary.add_row("tickets imprimés", f"{len(report.receipts)} (PNG dans receipts/)")

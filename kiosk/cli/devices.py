@@ -1,13 +1,18 @@
 """``kiosk devices``: find and try readers, scanners and printers (for technicians).
 
 A thin layer over ``drivers``: ``list`` enumerates what the system sees, ``test``
-opens one device from options exactly as the kiosk would and reports what it reads.
+opens one device from options exactly as the kiosk would and reports what it reads,
+in words a technician acts on: a device that is not there is said at once, a card
+the reader saw but could not read is reported, the scanner test prints a test code
+that tells the scanner's keyboard layout, the printer's status is spelt out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import io
+import logging
 import queue
 import time
 import tomllib
@@ -27,7 +32,9 @@ from drivers.events import (
     DeviceFault,
     DeviceReady,
     Event,
+    FaultKind,
 )
+from drivers.scanner.keymaps import LAYOUT_TEST_CODE
 
 DEFAULT_BACKEND = {"reader": "nfc", "scanner": "serial", "printer": "usb"}
 
@@ -237,24 +244,108 @@ def test_device(
         if kind == "printer":
             _print_test_page(device, events, deadline)
             return
+        if kind == "scanner":
+            _show_test_code()
         click.echo(f"Waiting {timeout:.0f} s for a {'badge' if kind == 'reader' else 'code'}...")
-        while (event := _next_event(events, deadline)) is not None:
-            if isinstance(event, DeviceReady):
-                click.echo(f"{event.source}: ready")
-            elif isinstance(event, DeviceFault):
-                click.echo(f"{event.source}: {event.kind}: {event.message}", err=True)
-            elif isinstance(event, BadgePresented):
-                click.echo(f"badge {event.credential}")
-                if event.data:
-                    click.echo(f"  data: {event.data.hex(' ').upper()}")
-                return
-            elif isinstance(event, CodeScanned):
-                click.echo(f"code {event.text!r}")
-                return
-            elif isinstance(event, CodeRejected):
-                click.echo(f"code refused: {event.reason}")
-                return
+        with _unread_cards():
+            _read_one(kind, device, events, deadline)
+
+
+def _read_one(kind: str, device: Any, events: queue.Queue[Event], deadline: float) -> None:
+    ready = False
+    while (event := _next_event(events, deadline)) is not None:
+        if isinstance(event, DeviceReady):
+            ready = True
+            click.echo(f"{event.source}: ready")
+        elif isinstance(event, DeviceFault):
+            if not ready and event.kind in _NOT_THERE:
+                # Retrying until the timeout would only repeat this: say it now.
+                raise click.ClickException(f"no {kind} found: {event.message}\n{_HINTS[kind]}")
+            click.echo(f"{event.source}: {event.kind}: {event.message}", err=True)
+        elif isinstance(event, BadgePresented):
+            click.echo(f"badge {event.credential}")
+            if event.data:
+                click.echo(f"  data: {event.data.hex(' ').upper()}")
+            return
+        elif isinstance(event, CodeScanned):
+            click.echo(f"code {event.text!r}")
+            _layout_verdict(device, event.text)
+            return
+        elif isinstance(event, CodeRejected):
+            click.echo(f"code refused: {event.reason}")
+            if event.reason == "unknown_key":
+                click.echo(
+                    f"  the scanner typed keys the {getattr(device, 'layout', '?')} layout "
+                    "does not have: scan the test code above to find its layout"
+                )
+            return
     raise click.ClickException("nothing read before the timeout")
+
+
+_NOT_THERE = {str(FaultKind.NOT_FOUND), str(FaultKind.UNAVAILABLE)}
+_HINTS = {
+    "reader": "Check the cable and `kiosk devices list`; give the reader with "
+    "-o path=usb:BUS:DEV (nfc) or -o backend=pcsc -o reader=NAME.",
+    "scanner": "Check the cable and `kiosk devices list`; give the scanner with "
+    "-o port=/dev/serial/by-id/... or -o backend=evdev -o device=/dev/input/by-id/...",
+}
+
+
+def _show_test_code() -> None:
+    """The layout test code as a QR code in the terminal, and as text."""
+    import qrcode
+
+    code = qrcode.QRCode(border=2)
+    code.add_data(LAYOUT_TEST_CODE)
+    picture = io.StringIO()
+    code.print_ascii(out=picture, invert=True)
+    click.echo(picture.getvalue().rstrip("\n"))
+    click.echo(f"Scan this test code ({LAYOUT_TEST_CODE}) to check the keyboard layout.")
+
+
+def _layout_verdict(device: Any, text: str) -> None:
+    """For a keyboard-wedge scanner: which layout it types in, and what to set."""
+    layout = getattr(device, "layout", None)
+    if layout is None:  # a serial scanner sends characters, not keys: no layout
+        return
+    configured = device._config.layout
+    if text != LAYOUT_TEST_CODE:
+        click.echo(f"  decoded as {layout.upper()}: scan the test code to check the layout")
+    elif layout == configured:
+        click.echo(f"  keyboard layout ok: the scanner types {layout.upper()}")
+    else:
+        click.echo(
+            f"  the scanner types {layout.upper()}, not {configured.upper()}: set "
+            f'layout = "{layout}" in [scanner] (here: -o layout={layout})'
+        )
+
+
+class _UnreadCardEcho(logging.Handler):
+    """A card the reader saw but could not read (a card that refuses the GET UID
+    command, one that does not answer): the backends log it with ``card_unread``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "card_unread", False):
+            click.echo(
+                f"card seen but not read: {record.getMessage()}; this card cannot serve "
+                "as a badge on this reader",
+                err=True,
+            )
+
+
+@contextlib.contextmanager
+def _unread_cards() -> Iterator[None]:
+    handler = _UnreadCardEcho(logging.INFO)
+    logger = logging.getLogger("drivers")
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _preview(path: Path, options: dict[str, Any]) -> None:
@@ -278,12 +369,37 @@ def _print_test_page(device: Any, events: queue.Queue[Event], deadline: float) -
     while not device.attached:
         event = _next_event(events, min(deadline, time.monotonic() + 0.2))
         if isinstance(event, DeviceFault):
-            raise click.ClickException(f"{event.kind}: {event.message}")
+            found = "no printer found" if event.kind in _NOT_THERE else "printer fault"
+            raise click.ClickException(f"{found}: {event.message}")
         if time.monotonic() > deadline:
             raise click.ClickException("printer not ready before the timeout")
     try:
         sent = device.print_receipt(test_receipt(), timeout=max(1.0, deadline - time.monotonic()))
     except DriverError as exc:
-        raise click.ClickException(f"test page not printed: {exc}") from exc
-    status = device.last_status
-    click.echo(f"test page sent ({len(sent)} bytes); status: {status or 'not reported'}")
+        status = device.last_status
+        hint = ""
+        if status is not None and status.silent:
+            hint = (
+                "\nThe printer never answered the status query (DLE EOT). If it cannot "
+                "report its status, set status = false in [printer] (here: -o status=false)."
+            )
+        raise click.ClickException(f"test page not printed: {exc}{hint}") from exc
+    click.echo(f"test page sent ({len(sent)} bytes)")
+    click.echo(f"printer status: {status_words(device.last_status)}")
+
+
+def status_words(status: Any) -> str:
+    """``PrinterStatus`` for a person: "online, paper ok, cover closed"."""
+    if status is None:
+        return "not asked (status = false)"
+    if status.silent:
+        return "no answer to the status query"
+    words = ["online" if status.online else "offline"]
+    if status.paper_out:
+        words.append("out of paper")
+    elif status.paper_low:
+        words.append("paper low")
+    else:
+        words.append("paper ok")
+    words.append("cover open" if status.cover_open else "cover closed")
+    return ", ".join(words)

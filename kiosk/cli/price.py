@@ -1,7 +1,8 @@
 """``kiosk price``: price a tray against a site file, as the till would, for technicians.
 
 A thin layer over ``kiosk.engine.pricing.price_tray``: parse the arguments, price,
-print the ticket (rich table, French money format) or the ticket model as JSON.
+print the ticket (rich table, in French or English words and money) or the ticket
+model as JSON.
 Any bad input (site file, profile, items, guest billing) exits with code 2.
 """
 
@@ -18,8 +19,9 @@ from rich.table import Table
 from kiosk.configfile import ConfigError
 from kiosk.engine.pricing import BillingKind, BillTo, PricedTicket, PricingRefused, price_tray
 from kiosk.sitefile import load_site_menu
+from kiosk.ui.i18n import Lang, Translator
 from sync.money import Money
-from sync.protocol.catalogue import Label, SiteMenu, VatRate
+from sync.protocol.catalogue import Label, SiteMenu
 
 _ENTRY = re.compile(r"(?:(?P<category>[a-z]+):)?(?P<item>[a-z0-9][a-z0-9_-]*)(?:\*(?P<n>[0-9]+))?")
 _MAX_QUANTITY = 99
@@ -53,88 +55,110 @@ def parse_items(text: str, menu: SiteMenu) -> list[str]:
     return tray
 
 
-def _money(cents: int) -> str:
-    return Money(cents).format()
-
-
 def _text(label: Label, lang: str) -> str:
     return label.fr if lang == "fr" else label.en
 
 
-def _rate(rate: VatRate) -> str:
-    return rate.percent_text
-
-
 def render(ticket: PricedTicket, menu: SiteMenu, lang: str, console: Console) -> None:
-    """Print the ticket as the till's screen shows it."""
-    fr = lang == "fr"
+    """Print the ticket as the till's screen shows it, in ``lang``'s words and money."""
+    tr = Translator(Lang(lang))
+    money, rate = tr.money, tr.rate
     profile = menu.profile(ticket.profile_id)
-    where = (
-        ("à emporter" if fr else "take-away")
-        if ticket.take_away
-        else ("sur place" if fr else "eat in")
-    )
+    where = tr.t("price.take_away" if ticket.take_away else "price.eat_in")
     title = f"{_text(profile.label, lang) if profile else ticket.profile_id} · {where}"
     table = Table(title=title, title_justify="left")
-    table.add_column("Article" if fr else "Item")
-    table.add_column("Qté" if fr else "Qty", justify="right")
-    table.add_column("P.U." if fr else "Unit", justify="right")
-    table.add_column("TVA" if fr else "VAT", justify="right")
-    table.add_column("Total", justify="right")
+    table.add_column(tr.t("price.item"))
+    for key in ("price.qty", "price.unit", "price.vat", "price.total"):
+        table.add_column(tr.t(key), justify="right")
     for formula in ticket.formulas:
-        rates = " + ".join(_rate(part.rate) for part in formula.by_rate)
+        rates = " + ".join(rate(part.rate) for part in formula.by_rate)
         table.add_row(
             _text(formula.label, lang),
             str(formula.quantity),
-            _money(formula.unit_price),
+            money(formula.unit_price),
             rates,
-            _money(formula.total),
+            money(formula.total),
         )
         for part in formula.parts:
-            extra = f" (+{_money(part.supplement)})" if part.supplement else ""
+            extra = f" (+{money(part.supplement)})" if part.supplement else ""
             table.add_row(f"  · {_text(part.label, lang)}{extra}", "", "", "", "")
     for line in ticket.lines:
         table.add_row(
             _text(line.label, lang),
             str(line.quantity),
-            _money(line.unit_price),
-            _rate(line.vat_rate),
-            _money(line.total),
+            money(line.unit_price),
+            rate(line.vat_rate),
+            money(line.total),
         )
     if ticket.admission is not None:
         fee = ticket.admission
-        name = "Droit d'admission" if fr else "Admission fee"
+        name = tr.t("price.admission")
         if fee.employer_share:
-            share = "part employeur" if fr else "employer pays"
-            name += f" ({share} {_money(fee.employer_share)})"
-        table.add_row(name, "1", _money(fee.amount), _rate(fee.vat_rate), _money(fee.amount))
+            name += f" ({tr.t('price.employer_share', amount=Money(fee.employer_share))})"
+        table.add_row(name, "1", money(fee.amount), rate(fee.vat_rate), money(fee.amount))
     if ticket.subsidy is not None:
         sub = ticket.subsidy
-        rates = " + ".join(_rate(part.rate) for part in sub.by_rate)
-        table.add_row(_text(sub.label, lang), "1", _money(sub.amount), rates, _money(sub.amount))
+        rates = " + ".join(rate(part.rate) for part in sub.by_rate)
+        table.add_row(_text(sub.label, lang), "1", money(sub.amount), rates, money(sub.amount))
     table.add_section()
     table.add_row(
-        "[bold]Total TTC[/bold]" if fr else "[bold]Total[/bold]",
-        "",
-        "",
-        "",
-        f"[bold]{_money(ticket.total)}[/bold]",
+        f"[bold]{tr.t('price.total_ttc')}[/bold]", "", "", "", f"[bold]{money(ticket.total)}[/bold]"
     )
     console.print(table)
-    vat = Table(title="TVA" if fr else "VAT", title_justify="left")
-    for heading in ("Taux", "HT", "TVA", "TTC") if fr else ("Rate", "Net", "VAT", "Gross"):
-        vat.add_column(heading, justify="right")
+    console.print(vat_table(ticket, tr))
+    for note in notes(ticket, menu, tr):
+        console.print(note)
+
+
+def vat_table(ticket: PricedTicket, tr: Translator) -> Table:
+    """The breakdown per rate, then the overall total (net, VAT, gross)."""
+    vat = Table(title=tr.t("price.vat"), title_justify="left")
+    for key in ("price.rate", "price.base", "price.vat", "price.gross"):
+        vat.add_column(tr.t(key), justify="right")
     for row in ticket.vat:
-        vat.add_row(_rate(row.rate), _money(row.base), _money(row.vat), _money(row.total))
-    console.print(vat)
-    notes = [f"{'Subvention' if fr else 'Subsidy'}: {ticket.subsidy_status}"]
-    if ticket.a_la_carte != ticket.total:
-        notes.append(f"{'À la carte' if fr else 'A-la-carte'}: {_money(ticket.a_la_carte)}")
-    if ticket.billed_to is not None:
-        notes.append(
-            f"{'Facturé à' if fr else 'Billed to'}: {ticket.billed_to.kind} {ticket.billed_to.ref}"
+        vat.add_row(tr.rate(row.rate), tr.money(row.base), tr.money(row.vat), tr.money(row.total))
+    vat.add_section()
+    vat.add_row(
+        tr.t("price.vat_total"),
+        tr.money(sum(row.base for row in ticket.vat)),
+        tr.money(sum(row.vat for row in ticket.vat)),
+        tr.money(sum(row.total for row in ticket.vat)),
+    )
+    return vat
+
+
+def notes(ticket: PricedTicket, menu: SiteMenu, tr: Translator) -> list[str]:
+    """What the diner should know under the ticket, in words: the subsidy's outcome
+    (and when the floor cut it), what the formulas and the subsidy saved on the à la
+    carte price (the items at the profile's prices), who pays a guest's meal."""
+    lines = [tr.t("price.subsidy", status=tr.subsidy(ticket.subsidy_status))]
+    sub = ticket.subsidy
+    if sub is not None and sub.requested > -sub.amount:
+        lines.append(
+            tr.t(
+                "price.floor_cut",
+                requested=Money(sub.requested),
+                granted=Money(-sub.amount),
+                floor=Money(menu.settings.bik_floor),
+            )
         )
-    console.print(" · ".join(notes))
+    sold = sum(line.total for line in ticket.lines) + sum(f.total for f in ticket.formulas)
+    parts = [
+        ("price.saving_formulas", ticket.a_la_carte - sold),
+        ("price.saving_subsidy", -sub.amount if sub is not None else 0),
+    ]
+    saved = [(key, cents) for key, cents in parts if cents > 0]
+    if saved:
+        detail = ", ".join(tr.t(key, amount=Money(cents)) for key, cents in saved)
+        lines.append(tr.t("price.saving", amount=Money(sum(c for _, c in saved)), detail=detail))
+    if ticket.billed_to is not None:
+        key = (
+            "price.billed_host"
+            if ticket.billed_to.kind is BillingKind.HOST_ACCOUNT
+            else "price.billed_centre"
+        )
+        lines.append(tr.t(key, ref=ticket.billed_to.ref))
+    return lines
 
 
 @click.command(
@@ -208,7 +232,9 @@ def price(
         menu, profile, tray, subsidised_today=subsidised_today, take_away=take_away, bill_to=bill_to
     )
     if isinstance(ticket, PricingRefused):
-        raise click.UsageError(f"refused ({ticket.reason}): {ticket.detail}")
+        what, then = Translator(Lang(lang)).reason(ticket.reason)
+        refused = Translator(Lang(lang)).pick(("refusé", "refused"))
+        raise click.UsageError(f"{refused}: {what} ({ticket.detail}); {then}")
     if as_json:
         click.echo(ticket.model_dump_json(indent=2))
         return

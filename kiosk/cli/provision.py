@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 PROMPTS = {
     "hub_url": ("Hub address (e.g. https://hub.example.internal:8700)", False),
-    "site_code": ("Site code (code solution)", False),
+    "site_code": ("Site code (e.g. ACME-LYON)", False),
     "token": ("One-time enrolment token", True),
 }
 
@@ -31,7 +31,7 @@ PROMPTS = {
 @click.command()
 @data_option
 @click.option("--hub", "hub_url", default=None, help="The hub's URL, e.g. https://hub:8700.")
-@click.option("--site", "site_code", default=None, help="Site code (code solution).")
+@click.option("--site", "site_code", default=None, help="Site code, e.g. ACME-LYON.")
 @click.option("--token", default=None, help="One-time enrolment token from the back office.")
 @click.option("--name", default="", help="A label for this terminal, e.g. 'borne 2'.")
 @click.option(

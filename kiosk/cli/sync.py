@@ -161,7 +161,7 @@ def status(data_dir: str | None, as_json: bool) -> None:
 @sync.command()
 @data_option
 @click.option("--hub", "hub_url", required=True, help="The hub's URL, e.g. https://hub:8700")
-@click.option("--site", "site_code", required=True, help="Site code (code solution).")
+@click.option("--site", "site_code", required=True, help="Site code, e.g. ACME-LYON.")
 @click.option("--token", required=True, help="One-time enrolment token from the back office.")
 @click.option("--name", default="", help="A label for this terminal, e.g. 'borne 2'.")
 @click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path), default=None)

@@ -47,6 +47,7 @@ class DemoSystem:
     scanner: VirtualScanner | None = None
     printer: VirtualPrinter | None = None
     _sync_thread: threading.Thread | None = None
+    _stop_recorded: bool = False
 
     @classmethod
     def start(
@@ -115,14 +116,23 @@ class DemoSystem:
         if self._sync_thread is not None:
             self._sync_thread.join(timeout=30)
 
+    def record_stop(self) -> None:
+        """The journal's stop entry, once: written before the last push, so that the
+        hub has the whole journal and nothing is left waiting once the demo ends."""
+        if not self._stop_recorded:
+            self._stop_recorded = True
+            self.engine.record_event(EntryKind.STOP, {"mode": "demo"})
+
     def stop(self) -> None:
         for device in (self.reader, self.scanner, self.printer):
             if device is not None:
                 device.close()
         self.stop_sync_loop()
+        if not self._stop_recorded:
+            self.record_stop()
+            self.daemon.attempt()  # a hub that is gone leaves it waiting for next time
         self.daemon.client.close()
         self.daemon_store.close()
-        self.engine.record_event(EntryKind.STOP, {"mode": "demo"})
         self.engine.close()
         self.admin.close()
         self.hub_thread.stop()

@@ -151,6 +151,10 @@ class Engine:
                 raise LookupError(f"unknown account {account_id!r}")
             return self._usable(state, db)
 
+    def usable_in(self, state: AccountState, db: sqlite3.Connection) -> Money:
+        """``usable_balance`` inside the caller's transaction."""
+        return self._usable(state, db)
+
     def _usable(self, state: AccountState, db: sqlite3.Connection) -> Money:
         unsynced = self.store.unsynced_sum(state.row.id, state.included_seq, db)
         return Money(state.row.balance + unsynced)
@@ -266,6 +270,23 @@ class Engine:
         )
         self.store.append(entry, db)
         return entry
+
+    def post(
+        self,
+        db: sqlite3.Connection,
+        kind: EntryKind,
+        account: str | None,
+        amount: int,
+        payload: Mapping[str, Any],
+        *,
+        settings: SiteSettings | None = None,
+    ) -> Entry:
+        """Append one signed entry inside the caller's ``store.atomic()`` transaction.
+
+        The posting primitive for the engine's own modules (card payments ...); the
+        caller has made its checks in the same transaction.
+        """
+        return self._append(db, kind, account, amount, payload, settings=settings)
 
     def sell(
         self,

@@ -1,8 +1,12 @@
-"""The message catalogue: every word on screen, in French (default) and English.
+"""The message catalogue: every word a person reads, on screen and from the ``kiosk``
+command, in French (default) and English.
 
-No pygame here. ``Translator.t(key, **values)`` formats a message; ``reason_words``
-turns each ``RejectReason`` into what happened and what to do next. Money and dates
-are shown in French format in both languages (the site is in France).
+No pygame here, so that the CLI shares it. ``Translator.t(key, **values)`` formats a
+message; ``Translator.reason`` turns each ``RejectReason`` into what happened and what
+to do next; ``fault``, ``subsidy`` and ``label`` word the other codes (device faults,
+subsidy outcomes, categories, means of payment, entry kinds), so that no raw code
+(``insufficient_balance``) ever reaches a person. Amounts follow the language:
+``13,10 €`` in French, ``EUR 13.10`` in English; dates stay day/month/year.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fault.disconnected": ("débranché", "disconnected"),
     "fault.paper_out": ("plus de papier", "out of paper"),
     "fault.error": ("en panne", "not working"),
+    "fault.not_found": ("introuvable", "not found"),
+    "fault.unavailable": ("pilote ou service absent", "driver or service missing"),
+    "fault.io_error": ("erreur de communication", "communication error"),
+    "fault.cover_open": ("capot ouvert", "cover open"),
+    "fault.offline": ("hors ligne", "offline"),
+    "fault.internal": ("erreur interne", "internal error"),
     "category.starter": ("Entrées", "Starters"),
     "category.main": ("Plats", "Mains"),
     "category.side": ("Accompagnements", "Sides"),
@@ -63,6 +73,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "paid.title": ("Déjà payé", "Already paid"),
+    "paid.since": (
+        "{name} a payé il y a {seconds} s : rien n'a été encaissé",
+        "{name} paid {seconds} s ago: nothing was charged",
+    ),
+    "paid.previous": ("Ticket n° {seq}", "Receipt no. {seq}"),
+    "paid.again": ("Encaisser une 2e vente", "Charge a second sale"),
     "common.ok": ("OK", "OK"),
     "common.back": ("Retour", "Back"),
     "common.cancel": ("Annuler", "Cancel"),
@@ -160,12 +177,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Retirez votre commande au comptoir",
         "Collect your order at the counter",
     ),
+    # `kiosk price`: the ticket as the till prices it
+    "price.eat_in": ("sur place", "eat in"),
+    "price.take_away": ("à emporter", "take-away"),
+    "price.item": ("Article", "Item"),
+    "price.qty": ("Qté", "Qty"),
+    "price.unit": ("P.U.", "Unit"),
+    "price.vat": ("TVA", "VAT"),
+    "price.total": ("Total", "Total"),
+    "price.total_ttc": ("Total TTC", "Total incl. VAT"),
+    "price.admission": ("Droit d'admission", "Admission fee"),
+    "price.employer_share": ("part employeur {amount}", "employer pays {amount}"),
+    "price.rate": ("Taux", "Rate"),
+    "price.base": ("HT", "Net"),
+    "price.gross": ("TTC", "Gross"),
+    "price.vat_total": ("Total", "Total"),
+    "price.subsidy": ("Subvention : {status}", "Subsidy: {status}"),
+    "price.saving": (
+        "Économie : {amount} par rapport au prix à la carte ({detail})",
+        "Saving: {amount} on the à la carte price ({detail})",
+    ),
+    "price.saving_formulas": ("formules {amount}", "formulas {amount}"),
+    "price.saving_subsidy": ("prise en charge {amount}", "subsidy {amount}"),
+    "price.floor_cut": (
+        "Prise en charge réduite de {requested} à {granted} : le convive paie au moins "
+        "{floor} (plancher de l'avantage en nature)",
+        "Subsidy cut from {requested} to {granted}: the diner pays at least {floor} "
+        "(benefit-in-kind floor)",
+    ),
+    "price.billed_host": (
+        "Facturé au compte de l'hôte {ref}",
+        "Billed to the host's account {ref}",
+    ),
+    "price.billed_centre": ("Facturé au centre de coût {ref}", "Billed to cost centre {ref}"),
     "kind.sale": ("Repas", "Meal"),
     "kind.top_up": ("Recharge", "Top-up"),
     "kind.cancel": ("Annulation", "Cancellation"),
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
+}
+
+# What became of the employer subsidy on a ticket (``SubsidyStatus``).
+SUBSIDY: dict[str, tuple[str, str]] = {
+    "granted": ("accordée", "granted"),
+    "no_subsidy": ("aucune pour cette catégorie", "none for this profile"),
+    "already_granted": ("déjà accordée aujourd'hui", "already granted today"),
+    "not_a_meal": ("pas un repas", "not a meal"),
+    "not_qualifying": (
+        "plateau incomplet pour la subvention",
+        "the tray does not qualify",
+    ),
+    "at_floor": (
+        "aucune : le prix est déjà au minimum à payer",
+        "none: the price is already at the minimum to pay",
+    ),
 }
 
 # What happened, then what to do next, for each refusal.
@@ -292,20 +358,41 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
         ("Action réservée aux caissiers", "Cashiers only"),
         ("Présentez un badge caissier et son code", "Tap a cashier badge and enter its PIN"),
     ),
+    RejectReason.PAYMENT_UNAVAILABLE: (
+        ("Paiement par carte indisponible", "Card payment unavailable"),
+        (
+            "Aucun débit n'a été fait : rechargez en caisse ou dans l'application",
+            "Nothing was charged: top up at the till or in the app",
+        ),
+    ),
+    RejectReason.PAYMENT_DECLINED: (
+        ("Paiement carte refusé", "Card payment declined"),
+        ("Aucun débit n'a été fait", "Nothing was charged"),
+    ),
+    RejectReason.PAYMENT_PENDING: (
+        ("Un paiement carte est en attente", "A card payment is pending"),
+        (
+            "Un caissier doit vérifier le paiement précédent",
+            "A cashier must check the previous payment",
+        ),
+    ),
 }
 
 
-def display_money(amount: Money | int) -> str:
-    """French format for the screen; plain spaces because the UI font lacks U+202F."""
+def display_money(amount: Money | int, lang: Lang = Lang.FR) -> str:
+    """``13,10 €`` (French, plain spaces so that every font has them) or ``EUR 13.10``."""
     money = amount if isinstance(amount, Money) else Money(amount)
+    if lang is Lang.EN:
+        euros, cents = divmod(abs(money.cents), 100)
+        return f"EUR {'-' if money.cents < 0 else ''}{euros:,}.{cents:02d}"
     return money.format().replace("\u202f", " ").replace("\u00a0", " ")
 
 
-def display_rate(basis_points: str) -> str:
-    """``"550"`` -> ``"5,5 %"`` (VAT rates are kept in basis points)."""
+def display_rate(basis_points: str | int, lang: Lang = Lang.FR) -> str:
+    """``"550"`` -> ``"5,5 %"`` (``"5.5 %"`` in English); rates are in basis points."""
     whole, frac = divmod(int(basis_points), 100)
     text = f"{whole},{frac:02d}".rstrip("0").rstrip(",")
-    return f"{text} %"
+    return f"{text.replace(',', '.') if lang is Lang.EN else text} %"
 
 
 class Translator:
@@ -321,8 +408,27 @@ class Translator:
     def t(self, key: str, **values: object) -> str:
         pair = MESSAGES[key]
         text = pair[0] if self.lang is Lang.FR else pair[1]
-        shown = {k: display_money(v) if isinstance(v, Money) else v for k, v in values.items()}
+        shown = {k: self.money(v) if isinstance(v, Money) else v for k, v in values.items()}
         return text.format(**shown) if shown else text
+
+    def pick(self, pair: tuple[str, str]) -> str:
+        """The current language's half of a (French, English) pair."""
+        return pair[0] if self.lang is Lang.FR else pair[1]
+
+    def money(self, amount: Money | int) -> str:
+        return display_money(amount, self.lang)
+
+    def rate(self, basis_points: str | int) -> str:
+        return display_rate(basis_points, self.lang)
+
+    def fault(self, kind: str) -> str:
+        """A device fault kind in words (``paper_out`` -> "plus de papier")."""
+        return self.label("fault", kind, default=self.t("fault.error"))
+
+    def subsidy(self, status: str) -> str:
+        """What became of the employer subsidy (``SubsidyStatus``) in words."""
+        pair = SUBSIDY.get(status)
+        return self.pick(pair) if pair else self.pick(("non précisé", "not given"))
 
     def label(self, prefix: str, name: str, default: str | None = None) -> str:
         """The words for ``name`` among ``prefix``'s messages (a category, a payment

@@ -11,27 +11,29 @@ from typing import Any
 
 import pygame
 
+from kiosk.engine.pricing import PricedTicket
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Lang, Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Catalogue, TrayTicket
+from kiosk.ui.model import Catalogue, tray_ticket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
 
 
-def ticket_rows(result: Accepted) -> list[tuple[str, str]]:
+def ticket_rows(result: Accepted, lang: Lang = Lang.FR) -> list[tuple[str, str]]:
     """The lines of an accepted sale as (label, amount) rows."""
     ticket = result.ticket
-    if isinstance(ticket, TrayTicket):
-        return [(line.label, display_money(line.amount)) for line in ticket.lines]
+    if isinstance(ticket, PricedTicket):
+        shown = tray_ticket(ticket, lang.value)
+        return [(line.label, display_money(line.amount, lang)) for line in shown.lines]
     return []
 
 
 def subsidy_of(result: Accepted) -> int:
     ticket = result.ticket
-    return ticket.subsidy if isinstance(ticket, TrayTicket) else 0
+    return tray_ticket(ticket).subsidy if isinstance(ticket, PricedTicket) else 0
 
 
 def fit_rows(
@@ -85,9 +87,7 @@ def catalogue_buttons(
     items = catalogue.in_category(category)
     for cell, item in zip(layout.grid(area, len(items), item_columns), items, strict=True):
         if cell.bottom <= area.bottom:
-            buttons.append(
-                Button(cell, f"{item.label}\n{display_money(item.price)}", "add", item.id)
-            )
+            buttons.append(Button(cell, f"{item.label}\n{tr.money(item.price)}", "add", item.id))
     return buttons
 
 
@@ -115,9 +115,10 @@ class ResultScreen(Screen):
         elif event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE):
             self.back()
         elif event.type == INPUT and isinstance(event.payload, BadgeTapped | CodeScanned):
-            # The next diner is already there: go back and let that screen take it.
+            # The next diner is already there: go back and let that screen take it, next
+            # frame, before any later input (``again``: the till has counted this one).
             self.back()
-            self.ui.inputs.put(event.payload)
+            pygame.event.post(pygame.event.Event(INPUT, payload=event.payload, again=True))
 
     def _print(self) -> None:
         pass
@@ -180,13 +181,13 @@ class AcceptedScreen(ResultScreen):
             align="center",
         )
         y += line_h
-        lines = ticket_rows(result)
+        lines = ticket_rows(result, tr.lang)
         totals = []
         subsidy = subsidy_of(result)
         if subsidy:
-            totals.append((tr.t("accepted.subsidy"), display_money(-subsidy)))
-        totals.append((tr.t("accepted.total"), display_money(result.amount)))
-        totals.append((tr.t("accepted.balance"), display_money(result.balance_after)))
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals.append((tr.t("accepted.total"), tr.money(result.amount)))
+        totals.append((tr.t("accepted.balance"), tr.money(result.balance_after)))
         area = pygame.Rect(
             body.x + body.width // 8,
             y,
@@ -340,7 +341,7 @@ class AmountScreen(Screen):
         painter.text(surface, self.params["title"], pygame.Rect(info.x, info.y, info.width, line_h))
         painter.text(
             surface,
-            display_money(self.value()),
+            self.ui.tr.money(self.value()),
             pygame.Rect(info.x, info.y + line_h, info.width, line_h * 2),
             size="huge",
         )

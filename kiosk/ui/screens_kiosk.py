@@ -12,7 +12,7 @@ import pygame
 
 from kiosk.engine.results import Accepted, Identified, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
-from kiosk.ui.i18n import Translator, display_money
+from kiosk.ui.i18n import Translator
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import PaymentResult, tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
@@ -187,7 +187,7 @@ class HomeScreen(DinerScreen):
             colour=ui.theme.muted,
         )
         rows = [
-            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", display_money(e.amount))
+            (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", tr.money(e.amount))
             for e in ui.session.recent
         ] or [(tr.t("kiosk.no_tickets"), "")]
         buttons_top = min(b.rect.top for b in self.buttons())
@@ -219,7 +219,7 @@ class TopUpScreen(DinerScreen):
             area, len(choices), 1 if layout.portrait else len(choices), int(layout.button_h * 1.5)
         )
         buttons = [
-            Button(cell, display_money(c), "amount", c, style="ok", size="large")
+            Button(cell, tr.money(c), "amount", c, style="ok", size="large")
             for cell, c in zip(cells, choices, strict=True)
         ]
         buttons.append(Button(layout.row(body, 1)[0], tr.t("common.back"), "back"))
@@ -365,7 +365,7 @@ class OrderScreen(DinerScreen):
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, display_money(i.price)) for i in ui.session.cart]
+        rows = [(i.label, tr.money(i.price)) for i in ui.session.cart]
         painter.lines(
             surface,
             rows,
@@ -431,7 +431,7 @@ class OrderDoneScreen(DinerScreen):
         )
         painter.text(
             surface,
-            tr.t("accepted.balance") + " : " + display_money(result.balance_after),
+            tr.t("accepted.balance") + " : " + tr.money(result.balance_after),
             pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
             align="center",
         )

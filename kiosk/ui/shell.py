@@ -18,13 +18,14 @@ from typing import Any
 
 import pygame
 
-from kiosk.engine import Engine
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
+from kiosk.service import TillService
 from kiosk.ui.events import (
     ACTION,
     INPUT,
     RESULT,
+    BadgeLifted,
     BadgeTapped,
     DeviceFaulted,
     DeviceReadied,
@@ -35,13 +36,9 @@ from kiosk.ui.events import (
 from kiosk.ui.i18n import Lang, Translator
 from kiosk.ui.manager import Screen, ScreenId, ScreenManager
 from kiosk.ui.model import (
-    Catalogue,
-    ListPricer,
     MemoryReceipts,
-    MenuPricer,
     Mode,
     PaymentTerminal,
-    Pricer,
     ReceiptSink,
     Session,
     UiConfig,
@@ -57,8 +54,32 @@ from sync.protocol.catalogue import SiteMenu
 log = logging.getLogger(__name__)
 
 STATUS_POLL_S = 2.0
+# Frames per second while nothing moves on screen (timers, the clock, status polls):
+# inputs and results wake the loop at once, so a low rate costs no latency.
+IDLE_FPS = 10
+# How often the wait between frames looks at SDL's queue for a touch, click or key.
+INPUT_POLL_S = 0.008
+WAKING_EVENTS = (
+    pygame.FINGERDOWN,
+    pygame.MOUSEBUTTONDOWN,
+    pygame.KEYDOWN,
+    pygame.QUIT,
+    pygame.VIDEORESIZE,
+)
 RECEIPT_SHOWN_S = 8.0
 FAULT_SOURCES = ("reader", "scanner", "printer")
+
+
+class WakingQueue(queue.Queue[Input]):
+    """The device input queue: each put wakes the frame loop (``Ui.wake``)."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        super().__init__()
+        self._wake = wake
+
+    def _put(self, item: Input) -> None:
+        super()._put(item)
+        self._wake()
 
 
 class Ui:
@@ -68,35 +89,32 @@ class Ui:
     def __init__(
         self,
         config: UiConfig,
-        engine: Engine,
-        catalogue: Catalogue,
+        till: TillService,
         *,
-        pricer: Pricer | None = None,
         receipts: ReceiptSink | None = None,
         payment: PaymentTerminal | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
         hotkeys: dict[str, Callable[[], None]] | None = None,
-        menu: SiteMenu | None = None,
-        menu_source: Callable[[], SiteMenu | None] | None = None,
     ) -> None:
+        menu = till.menu
+        if menu is None:
+            raise ValueError("no menu on this terminal yet: sync with the hub first")
         self.config = config
-        self.engine = engine
-        self.catalogue = catalogue
-        self.pricer: Pricer = pricer or ListPricer()
+        self.till = till  # every sale goes through it, priced by the site's pricer
+        self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
-        self.inputs: queue.Queue[Input] = inputs or queue.Queue()
+        self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
         # Extra keys by pygame key name ("f5", "p" ...): the demo taps badges with them.
         self.hotkeys = dict(hotkeys or {})
         self.tr = Translator(Lang(config.lang), engine.settings().timezone)
-        # The menu behind the catalogue (None: a fixed catalogue). ``menu_source`` gives
-        # the one synced last; a new one is shown between two diners.
+        # The menu shown; a newer one synced from the hub is shown between two diners.
         self.menu = menu
-        self.menu_source = menu_source
+        self.catalogue = catalogue_from_menu(menu, config.lang)
         self.pending_menu: SiteMenu | None = None
         self.session = Session()
         self.toasts = Toasts()
@@ -205,7 +223,7 @@ class Ui:
 
     def _poll_status(self) -> dict[str, Any]:
         status = self.engine.store.sync_status()
-        menu = self.menu_source() if self.menu_source is not None else None
+        menu = self.till.menu
         return {
             "offline": self.engine.is_offline(),
             "last_success": status.last_success,
@@ -215,13 +233,12 @@ class Ui:
     # The menu ------------------------------------------------------------------------
 
     def show_menu(self, menu: SiteMenu) -> None:
-        """Show ``menu``'s items and prices in the current language, and price with it.
-        The tray and the cart keep their items (by id) when the menu still has them."""
+        """Show ``menu``'s items and prices in the current language (the till service
+        prices every sale with the menu synced last). The tray and the cart keep their
+        items (by id) when the menu still has them."""
         self.menu = menu
         lang = self.tr.lang.value
         self.catalogue = catalogue_from_menu(menu, lang)
-        if isinstance(self.pricer, MenuPricer):
-            self.pricer.menu, self.pricer.lang = menu, lang
         session = self.session
         session.tray = [i for item in session.tray if (i := self.catalogue.get(item.id))]
         session.cart = [i for item in session.cart if (i := self.catalogue.get(item.id))]
@@ -243,8 +260,7 @@ class Ui:
 
     def switch_language(self) -> None:
         self.tr.toggle()
-        if self.menu is not None:
-            self.show_menu(self.menu)  # the items' names too
+        self.show_menu(self.menu)  # the items' names too
 
     def record_fault(self, fault: DeviceFaulted) -> None:
         self.submit(
@@ -287,6 +303,19 @@ class Ui:
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
             self.session.idle_s = 0.0
+        if event.type == INPUT and isinstance(event.payload, BadgeLifted):
+            self.till.lifted(event.payload.credential, source=event.payload.source)
+            return
+        if (
+            event.type == INPUT
+            and isinstance(event.payload, BadgeTapped)
+            and not getattr(event, "again", False)
+        ):
+            # The till counts presentations in the order they happen, whatever the
+            # screen; a badge handed on to the next screen (``again``) is not a new one.
+            tapped = event.payload
+            scanned = tapped.source == "scanner"
+            self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
@@ -379,7 +408,7 @@ class Ui:
             since = (self.now() - self.offline_since).total_seconds()
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
         for source, fault in sorted(self.faults.items()):
-            words = self.tr.label("fault", fault.kind, default=fault.message)
+            words = self.tr.fault(fault.kind)
             key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
             texts.append(self.tr.t(key, source=source, message=words))
         if (
@@ -438,13 +467,31 @@ class Ui:
         while self.running:
             self.step(self.next_frame())
 
+    def wake(self) -> None:
+        """Start the next frame now: a device input or an engine result is waiting.
+        Safe from any thread (the device bridge, the engine worker, a test)."""
+        self.worker.ready.set()
+
+    def quiet(self) -> bool:
+        """Nothing on screen moves: no event last frame, no job out, no toast, no
+        receipt shown. The loop then draws at ``IDLE_FPS``; any input still wakes it."""
+        return not (self.handled or self._then or self.toasts.items or self.receipt)
+
     def next_frame(self) -> float:
-        """Wait until the next frame is due at ``fps``, or sooner when the engine
-        worker has a result (a sale then shows at once instead of a frame later, which
-        kept the badge-to-screen time near two frames); the seconds since the last."""
-        due = self._frame_at + 1 / self.config.fps
-        self.worker.ready.wait(max(0.0, due - time.perf_counter()))
-        self.worker.ready.clear()  # results already queued are taken by this frame
+        """Wait until the next frame is due, or less: an input on the device queue, an
+        engine result (``wake``) or a touch, click or key in SDL's queue starts it at
+        once, so a tap is drawn in the frame it arrives in instead of up to a frame
+        later; the seconds since the last frame."""
+        fps = min(IDLE_FPS, self.config.fps) if self.quiet() else self.config.fps
+        due = self._frame_at + 1 / fps
+        ready = self.worker.ready
+        while not ready.is_set() and self.inputs.empty():
+            left = due - time.perf_counter()
+            if left <= 0 or ready.wait(min(left, INPUT_POLL_S)):
+                break
+            if pygame.event.peek(WAKING_EVENTS):
+                break
+        ready.clear()  # results already queued are taken by this frame
         now = time.perf_counter()
         dt, self._frame_at = now - self._frame_at, now
         return dt
@@ -461,7 +508,9 @@ class Ui:
             self.step(0.0)
 
     def tap(self, credential: str) -> None:
+        """A badge brought to the reader and taken away (tests and tools)."""
         self.inputs.put(BadgeTapped(credential))
+        self.inputs.put(BadgeLifted(credential))
 
     @property
     def screen(self) -> ScreenId | None:

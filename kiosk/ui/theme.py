@@ -1,9 +1,9 @@
 """Colours, fonts and the layout grid, computed from the window size.
 
 Everything is sized from one unit (``min(width, height) / 24``) so the same screens
-hold at 800x480, 1024x600, 1280x800 and in portrait at 1080x1920. Text uses pygame's
-bundled font (``freesansbold``, Latin-1 accents and the euro sign) so it renders on a
-fresh machine.
+hold at 800x480, 1024x600, 1280x800 and in portrait at 1080x1920. Text uses Noto Sans
+(SIL Open Font License, shipped in ``kiosk/ui/assets/fonts`` with its licence): pygame's
+own ``freesansbold`` split words apart at some sizes ("Tarte au x pommes").
 """
 
 from __future__ import annotations
@@ -12,10 +12,19 @@ import atexit
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import pygame
 
 Colour = tuple[int, int, int]
+
+FONTS = Path(__file__).resolve().parent / "assets" / "fonts"
+REGULAR = FONTS / "NotoSans-Regular.ttf"
+BOLD = FONTS / "NotoSans-Bold.ttf"
+# Sizes stay those the screens were laid out with: pygame scaled its default font to
+# 0.6875 of the size asked, and Noto Sans at that scale has the same cap height.
+_SCALE = 0.6875
+_BOLD_SIZES = ("large", "huge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +124,26 @@ class Painter:
 
     def __init__(self, layout: Layout, theme: Theme) -> None:
         self.layout, self.theme = layout, theme
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self._texts: OrderedDict[tuple[str, int, Colour], pygame.Surface] = OrderedDict()
+        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._texts: OrderedDict[tuple[str, int, Colour, bool], pygame.Surface] = OrderedDict()
         _PAINTERS.add(self)
 
     def forget(self) -> None:
         self._texts.clear()
         self._fonts.clear()
 
-    def font(self, size: int) -> pygame.font.Font:
-        if size not in self._fonts:
-            self._fonts[size] = pygame.font.Font(None, size)
-        return self._fonts[size]
+    def font(self, size: int, bold: bool = False) -> pygame.font.Font:
+        key = (size, bold)
+        if key not in self._fonts:
+            path = BOLD if bold else REGULAR
+            self._fonts[key] = pygame.font.Font(path, max(6, round(size * _SCALE)))
+        return self._fonts[key]
 
-    def render(self, text: str, size: int, colour: Colour) -> pygame.Surface:
-        key = (text, size, colour)
+    def render(self, text: str, size: int, colour: Colour, bold: bool = False) -> pygame.Surface:
+        key = (text, size, colour, bold)
         found = self._texts.get(key)
         if found is None:
-            found = self.font(size).render(text, True, colour)
+            found = self.font(size, bold).render(text, True, colour)
             self._texts[key] = found
             if len(self._texts) > 600:
                 self._texts.popitem(last=False)
@@ -154,10 +165,11 @@ class Painter:
         """Draw one line inside ``rect``, shrinking the font until it fits."""
         points = self.layout.font_size(size)
         ink = colour or self.theme.text
-        image = self.render(text, points, ink)
+        bold = size in _BOLD_SIZES
+        image = self.render(text, points, ink, bold)
         while image.get_width() > rect.width and points > 10:
             points = int(points * 0.9)
-            image = self.render(text, points, ink)
+            image = self.render(text, points, ink, bold)
         place = image.get_rect()
         if align == "center":
             place.centerx = rect.centerx

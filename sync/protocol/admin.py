@@ -137,3 +137,25 @@ class JournalCheck(Strict):
     last_seq: int
     bad_seq: int | None = None
     problem: str | None = None
+
+
+class AdminTokenRequest(Strict):
+    label: str = Field(default="admin", min_length=1, max_length=64)
+
+
+class AdminTokenView(Strict):
+    """An admin token as the hub keeps it: never the token itself, only its id."""
+
+    id: str
+    label: str
+    created_at: str
+    revoked: bool
+    revoked_at: str | None = None
+
+
+class AdminTokenCreated(Strict):
+    """A new admin token: ``token`` is shown this once (the hub keeps its hash)."""
+
+    id: str
+    label: str
+    token: str

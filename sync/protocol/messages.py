@@ -29,6 +29,9 @@ MAX_BATCH = 1000  # entries in one push
 MAX_PAGE = 5000  # rows in one changes page
 DEFAULT_PAGE = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024  # any request body above this gets 413
+# A changes page stops before the row that would take its JSON past this; a single
+# object larger than that (a big document) comes alone in its page.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_PAYLOAD_KEYS = 200
 
 Token = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-\.]+$")]
@@ -56,6 +59,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_VERSION = "unsupported_version"
     ENTRY_REFUSED = "entry_refused"  # an entry breaks a site rule: `entry` and `rule` say which
     INTERNAL = "internal"
+    RATE_LIMITED = "rate_limited"  # retry after the answer's Retry-After seconds
 
 
 MAX_DETAIL = 2000  # characters of an error's detail
@@ -159,7 +163,8 @@ class ChangesPage(Strict):
     account balance in the page includes exactly this terminal's entries up to it.
     ``documents`` maps kind -> id -> JSON object, or null when the document was
     deleted (catalogue, tariffs, visits ...). ``settings`` is null when unchanged.
-    Fetch again from ``cursor`` while ``more`` is true.
+    A page holds at most ``limit`` rows and about ``MAX_PAGE_BYTES`` of JSON (less a
+    single object bigger than that). Fetch again from ``cursor`` while ``more`` is true.
     """
 
     protocol: int = PROTOCOL_VERSION

@@ -26,6 +26,7 @@ amount and which terminals may write it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,6 +35,11 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import Field, ValidationError
 
 from sync.journal import EntryKind
+from sync.protocol.payment_payloads import (
+    REF_PATTERN,
+    PaymentPendingPayload,
+    PaymentResultPayload,
+)
 from sync.protocol.rows import Strict
 from sync.protocol.ticket import PricedTicket
 
@@ -65,10 +71,8 @@ class EntryPayload(Strict):
     business_day: Day = Field(description="the business day in the site's time zone")
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON object stored and signed in the entry: top-level options that are
-        None are left out (nested models keep their nulls, e.g. a ticket's)."""
-        dumped = self.model_dump(mode="json")
-        return {key: value for key, value in dumped.items() if value is not None}
+        """The JSON object stored and signed in the entry (see ``to_payload``)."""
+        return to_payload(self)
 
 
 class SalePayload(EntryPayload):
@@ -111,6 +115,9 @@ class TopUpPayload(EntryPayload):
     means: Means
     cashier: Short
     balance_after: Cents | None = None
+    # an approved card payment's top-up: its reference, and whether it was a test
+    payment_ref: Annotated[str, Field(pattern=REF_PATTERN)] | None = None
+    test: bool | None = None
 
 
 class CancelPayload(EntryPayload):
@@ -179,7 +186,7 @@ class SyncPayload(EntryPayload):
     note: Text = ""
 
 
-P = TypeVar("P", bound=EntryPayload)
+P = TypeVar("P", bound=Strict)
 
 
 class Effect(StrEnum):
@@ -189,6 +196,7 @@ class Effect(StrEnum):
     CREDIT = "credit"  # an account, amount > 0
     REVERSAL = "reversal"  # an account, the opposite amount of the entry it cancels
     NONE = "none"  # technical: no account, amount 0
+    RECORD = "record"  # a fact about an account or none (a card payment), amount 0
     HUB_ONLY = "hub_only"  # made in the back office; a terminal never writes it
 
 
@@ -199,7 +207,7 @@ TILL_ONLY = frozenset({TILL})
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    model: type[EntryPayload]
+    model: type[Strict]  # an EntryPayload, or a model of its own with ``business_day``
     effect: Effect
     modes: frozenset[str] = ANY_MODE  # terminals of these modes may write the kind
 
@@ -217,6 +225,8 @@ KINDS: dict[str, KindSpec] = {
     EntryKind.STOP: KindSpec(RunPayload, Effect.NONE),
     EntryKind.DEVICE_FAULT: KindSpec(DeviceFaultPayload, Effect.NONE),
     EntryKind.SYNC: KindSpec(SyncPayload, Effect.NONE),
+    EntryKind.PAYMENT_PENDING: KindSpec(PaymentPendingPayload, Effect.RECORD),
+    EntryKind.PAYMENT_RESULT: KindSpec(PaymentResultPayload, Effect.RECORD),
 }
 
 
@@ -228,7 +238,7 @@ def kind_spec(kind: str) -> KindSpec:
     return spec
 
 
-def payload_model(kind: str) -> type[EntryPayload]:
+def payload_model(kind: str) -> type[Strict]:
     """The model of ``kind``; PayloadError for a kind this protocol does not know."""
     return kind_spec(kind).model
 
@@ -242,21 +252,32 @@ def _explain(exc: ValidationError) -> str:
 
 
 def parse_payload(model: type[P], payload: Mapping[str, Any]) -> P:
-    """Validate a payload (a JSON object) against ``model``, strictly (no "5" for 5);
-    PayloadError names the field."""
+    """Validate a payload (a JSON object) against ``model``, strictly (no "5" for 5, no
+    1.0 for 1) as JSON, where enums are their string values; PayloadError names the field."""
     if not isinstance(payload, Mapping):
         raise PayloadError("payload: not a JSON object")
     try:
-        return model.model_validate(dict(payload))
+        text = json.dumps(dict(payload), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"payload: not JSON: {exc}") from None
+    try:
+        return model.model_validate_json(text)
     except ValidationError as exc:
         raise PayloadError(_explain(exc)) from None
 
 
-def read_payload(kind: str, payload: Mapping[str, Any]) -> EntryPayload:
+def read_payload(kind: str, payload: Mapping[str, Any]) -> Strict:
     """The typed payload of an entry of ``kind``; PayloadError if it does not fit."""
     return parse_payload(payload_model(kind), payload)
 
 
+def to_payload(model: Strict) -> dict[str, Any]:
+    """The JSON object stored and signed for a payload model: top-level options that are
+    None are left out (nested models keep their nulls, e.g. a ticket's)."""
+    dumped = model.model_dump(mode="json")
+    return {key: value for key, value in dumped.items() if value is not None}
+
+
 def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate ``fields`` against the kind's model and return the JSON object to sign."""
-    return read_payload(kind, fields).to_payload()
+    return to_payload(read_payload(kind, fields))

@@ -107,13 +107,21 @@ class SiteSettings(Strict):
     max_amount: int = Field(default=50_000, gt=0, le=MAX_SETTING_CENTS)
     # Phone badges: how many 30 s time steps a code may be away from our clock.
     qr_window_steps: int = Field(default=1, ge=0, le=20)
+    # One charge per presentation: a credential charged less than this many seconds ago
+    # is not charged again without the cashier's confirmation (kiosk.presence).
+    repeat_holdoff_s: float = Field(default=3.0, ge=0, le=60)
+    # Card and online top-ups: the smallest and largest amount a diner may choose (cents).
+    top_up_min: int = Field(default=500, gt=0, le=MAX_SETTING_CENTS)
+    top_up_max: int = Field(default=15_000, gt=0, le=MAX_SETTING_CENTS)
 
 
 def settings_problem(settings: SiteSettings) -> str | None:
     """What makes these settings unusable on this machine (``field: reason``), or None.
 
-    The model checks forms and bounds; this checks what needs the system: the time
-    zone must be in its IANA database."""
+    The model checks forms and bounds; this checks what needs the system (the time
+    zone must be in its IANA database) and what ties two fields."""
+    if settings.top_up_max < settings.top_up_min:
+        return f"top_up_max: {settings.top_up_max} is below top_up_min ({settings.top_up_min})"
     try:
         ZoneInfo(settings.timezone)
     except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError

@@ -14,6 +14,7 @@
      ├── ChainBrokenError         409 the chain does not continue what the hub holds
      ├── BadSignatureError        422 hash or signature invalid, nothing stored
      ├── TooLargeError            413 request body above the limit
+     ├── RateLimitedError         429 too many requests for this token; Retry-After
      └── StorageError        503 the database failed (sqlite3 errors, translated)
 """
 
@@ -99,3 +100,11 @@ class TooLargeError(HubError):
 
 class StorageError(HubError):
     status, code = 503, ErrorCode.INTERNAL
+
+
+class RateLimitedError(HubError):
+    status, code = 429, ErrorCode.RATE_LIMITED
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

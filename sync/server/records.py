@@ -83,6 +83,19 @@ class PushTx(Protocol):
 Derive = Callable[[PushTx], None]
 
 
+ADMIN_ID_CHARS = 12  # an admin token's public id: the start of its hash
+
+
+@dataclass(frozen=True, slots=True)
+class AdminTokenRecord:
+    """An admin token as kept: its public id (the start of its hash), never the token."""
+
+    id: str
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+
 class Storage(Protocol):
     """Everything the hub keeps. All SQL lives behind this interface."""
 
@@ -101,6 +114,10 @@ class Storage(Protocol):
     ) -> bool: ...
     def add_admin_token(self, token_hash: str, label: str, now: datetime) -> None: ...
     def is_admin_token(self, token_hash: str) -> bool: ...
+    def admin_token(self, token_hash: str) -> AdminTokenRecord | None: ...
+    def list_admin_tokens(self) -> list[AdminTokenRecord]: ...
+    def revoke_admin_token(self, token_id: str, now: datetime) -> bool: ...
+    def take_rate(self, key: str, now_ms: int, interval_ms: int, burst: int) -> int: ...
 
     # Terminals and their journals
     def terminal_by_token(self, token_hash: str) -> TerminalRecord | None: ...

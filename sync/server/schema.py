@@ -148,4 +148,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
         """,
     ),
+    (
+        "0005_admin_tokens",
+        """
+        -- Admin tokens are listed and revoked by a public id: the start of their hash.
+        ALTER TABLE admin_tokens ADD COLUMN id TEXT;
+        ALTER TABLE admin_tokens ADD COLUMN revoked_at TEXT;
+        UPDATE admin_tokens SET id = substr(token_hash, 1, 12);
+        CREATE UNIQUE INDEX admin_tokens_id ON admin_tokens (id);
+        -- Rate limits (enrolment per site, admin writes per token), kept here so that
+        -- every hub process shares them: per key, the GCRA's theoretical arrival time.
+        CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+    ),
 ]

@@ -51,10 +51,19 @@ from sync.server.errors import (
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
+    RateLimitedError,
     SequenceGapError,
     UnauthenticatedError,
 )
-from sync.server.records import AccountRecord, Movement, Storage, TerminalRecord
+from sync.server.limits import Rate, RateLimits
+from sync.server.records import (
+    ADMIN_ID_CHARS,
+    AccountRecord,
+    AdminTokenRecord,
+    Movement,
+    Storage,
+    TerminalRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,11 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
+def admin_token_id(token: str) -> str:
+    """An admin token's public id (listed, and named to revoke it)."""
+    return hash_token(token)[:ADMIN_ID_CHARS]
+
+
 class Hub:
     """The reference hub. Thread-safe: all state lives in ``storage``."""
 
@@ -80,11 +94,13 @@ class Hub:
         key: Ed25519PrivateKey,
         *,
         clock: Clock = lambda: datetime.now(UTC),
+        rates: RateLimits | None = None,
     ) -> None:
         self.storage = storage
         self.key = key
         self.public_key = public_key_text(key.public_key())
         self.clock = clock
+        self.rates = rates or RateLimits()
 
     # Authentication ---------------------------------------------------------------------
 
@@ -100,19 +116,46 @@ class Hub:
             raise ForbiddenError(f"terminal {terminal.id} has been revoked")
         return terminal
 
-    def check_admin(self, token: str | None) -> None:
+    def check_admin(self, token: str | None, *, write: bool = False) -> AdminTokenRecord:
+        """The admin token's record; a write (POST, PUT, PATCH, DELETE) also takes one
+        from the token's rate allowance."""
         if not token:
             raise UnauthenticatedError("an admin token is required")
-        if self.storage.is_admin_token(hash_token(token)):
-            return
-        if self.storage.terminal_by_token(hash_token(token)) is not None:
-            raise ForbiddenError("terminal tokens cannot use the admin API")
-        raise UnauthenticatedError("unknown token")
+        record = self.storage.admin_token(hash_token(token))
+        if record is None:
+            if self.storage.terminal_by_token(hash_token(token)) is not None:
+                raise ForbiddenError("terminal tokens cannot use the admin API")
+            raise UnauthenticatedError("unknown token")
+        if record.revoked_at is not None:
+            raise ForbiddenError(f"admin token {record.id} was revoked at {record.revoked_at}")
+        if write:
+            self._take(f"admin:{record.id}", self.rates.admin_writes, f"admin token {record.id}")
+        return record
 
     def create_admin_token(self, label: str = "admin") -> str:
+        """A new admin token (the hub keeps its hash; ``admin_token_id`` names it)."""
         token = new_token("adm")
         self.storage.add_admin_token(hash_token(token), label, self.clock())
         return token
+
+    def list_admin_tokens(self) -> list[AdminTokenRecord]:
+        return self.storage.list_admin_tokens()
+
+    def revoke_admin_token(self, token_id: str) -> None:
+        if not self.storage.revoke_admin_token(token_id, self.clock()):
+            raise NotFoundError(f"no admin token {token_id}")
+        log.warning("admin token %s revoked", token_id)
+
+    def _take(self, key: str, rate: Rate, who: str) -> None:
+        """Take one request from ``key``'s allowance, or refuse with 429."""
+        now_ms = int(self.clock().timestamp() * 1000)
+        wait_ms = self.storage.take_rate(key, now_ms, rate.interval_ms, rate.burst)
+        if wait_ms > 0:
+            retry = max(1, -(-wait_ms // 1000))
+            raise RateLimitedError(
+                f"{who}: more than {rate.per_minute} requests a minute; retry in {retry} s",
+                retry_after_s=retry,
+            )
 
     # Enrolment --------------------------------------------------------------------------
 
@@ -129,6 +172,9 @@ class Hub:
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         settings = self.storage.site_settings(request.site_code)
+        # Attempts naming an unknown site share one allowance (no row per guessed code).
+        site_key = request.site_code if settings is not None else "?"
+        self._take(f"enrol:{site_key}", self.rates.enrol, "enrolment on this site")
         refused = EnrolmentRefusedError("unknown site, or enrolment token unknown, used or expired")
         if settings is None:
             raise refused

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sync.journal import Entry
-from sync.protocol.messages import ChangesPage
+from sync.protocol.messages import MAX_PAGE_BYTES, ChangesPage
 from sync.protocol.rows import (
     AccountKind,
     AccountRow,
@@ -158,13 +158,8 @@ def read_changes(
     )
     if since > version:
         since = 0  # a cursor from a hub restored from backup: start over
-    top_row = db.execute(
-        "SELECT version FROM changes WHERE site = ? AND version > ? "
-        "ORDER BY version LIMIT 1 OFFSET ?",
-        (site, since, limit - 1),
-    ).fetchone()
-    more = top_row is not None
-    top = int(top_row[0]) if more else version
+    top, more = page_top(db, site, since, limit, MAX_PAGE_BYTES)
+    top = top if more else version
     span = (site, since, top)
     accounts = [
         account_record(r).row
@@ -212,6 +207,44 @@ def read_changes(
         else SiteSettings.model_validate_json(settings_row[0]),
         documents=documents,
     )
+
+
+# An upper bound of each changed object's bytes in the page's JSON: the byte length of
+# its text columns, doubled where JSON escapes could grow them, plus the field names.
+_ROW_BYTES = """
+SELECT c.version, CASE
+  WHEN c.kind = 'account' THEN (
+    SELECT 200 + 2 * (length(CAST(a.id AS BLOB)) + length(CAST(a.display_name AS BLOB))
+      + length(CAST(a.profile AS BLOB))) + coalesce(length(CAST(a.subsidy AS BLOB)), 0)
+    FROM accounts a WHERE a.id = c.key)
+  WHEN c.kind = 'credential' THEN (
+    SELECT 150 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
+      + coalesce(length(CAST(r.public_key AS BLOB)), 0))
+    FROM credentials r WHERE r.value = c.key)
+  WHEN c.kind = 'settings' THEN (
+    SELECT 50 + length(CAST(s.settings AS BLOB)) FROM sites s WHERE s.code = c.key)
+  ELSE (
+    SELECT 50 + 2 * (length(CAST(d.id AS BLOB)) + length(CAST(d.kind AS BLOB)))
+      + coalesce(length(CAST(d.body AS BLOB)), 4)
+    FROM documents d WHERE d.site = c.site AND 'doc:' || d.kind = c.kind AND d.id = c.key)
+END
+FROM changes c WHERE c.site = ? AND c.version > ? ORDER BY c.version LIMIT ?
+"""
+
+
+def page_top(
+    db: sqlite3.Connection, site: str, since: int, limit: int, max_bytes: int
+) -> tuple[int, bool]:
+    """(highest version in the page, whether more follow): at most ``limit`` changes,
+    stopping before the one that would take the page past ``max_bytes`` (but never
+    before the first, so that a big object still goes, alone)."""
+    top, total, rows = since, 1024, 0  # 1 KiB for the page's own fields
+    for version, size in db.execute(_ROW_BYTES, (site, since, limit)):
+        total += size or 0
+        if rows and total > max_bytes:
+            return top, True
+        top, rows = int(version), rows + 1
+    return top, rows == limit
 
 
 def statements(script: str) -> Iterator[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -28,7 +29,9 @@ from sync.protocol.rows import (
 )
 from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
+    ADMIN_ID_CHARS,
     AccountRecord,
+    AdminTokenRecord,
     ApplyOutcome,
     Derive,
     Flag,
@@ -57,6 +60,19 @@ from sync.server.sqlrows import (
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
+PRIVATE = 0o600  # hub.db and its -wal and -shm: balances, token hashes
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the
+    database's mode), and tighten the files of a hub created before that."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE))
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if name.exists() and name.stat().st_mode & 0o777 != PRIVATE:
+                name.chmod(PRIVATE)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
 
 
 class SqliteStorage:
@@ -68,6 +84,7 @@ class SqliteStorage:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        _make_private(self.path)
         with self._write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
             done = {r[0] for r in db.execute("SELECT name FROM migrations")}
@@ -234,13 +251,57 @@ class SqliteStorage:
     def add_admin_token(self, token_hash: str, label: str, now: datetime) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO admin_tokens VALUES (?, ?, ?)", (token_hash, label, format_ts(now))
+                "INSERT INTO admin_tokens (token_hash, label, created_at, id) VALUES (?, ?, ?, ?)",
+                (token_hash, label, format_ts(now), token_hash[:ADMIN_ID_CHARS]),
             )
 
     def is_admin_token(self, token_hash: str) -> bool:
+        """Whether this is a live (not revoked) admin token."""
+        record = self.admin_token(token_hash)
+        return record is not None and record.revoked_at is None
+
+    def admin_token(self, token_hash: str) -> AdminTokenRecord | None:
         with self._conn() as db:
-            sql = "SELECT 1 FROM admin_tokens WHERE token_hash = ?"
-            return db.execute(sql, (token_hash,)).fetchone() is not None
+            row = db.execute(
+                "SELECT id, label, created_at, revoked_at FROM admin_tokens WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+        return None if row is None else AdminTokenRecord(*row)
+
+    def list_admin_tokens(self) -> list[AdminTokenRecord]:
+        with self._conn() as db:
+            rows = db.execute(
+                "SELECT id, label, created_at, revoked_at FROM admin_tokens ORDER BY created_at, id"
+            ).fetchall()
+        return [AdminTokenRecord(*r) for r in rows]
+
+    def revoke_admin_token(self, token_id: str, now: datetime) -> bool:
+        """Revoke the token (once: the first revocation's time stays); False if unknown."""
+        with self._write() as db:
+            found = db.execute("SELECT 1 FROM admin_tokens WHERE id = ?", (token_id,)).fetchone()
+            db.execute(
+                "UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (format_ts(now), token_id),
+            )
+        return found is not None
+
+    def take_rate(self, key: str, now_ms: int, interval_ms: int, burst: int) -> int:
+        """Take one request from ``key``'s allowance (GCRA: one per ``interval_ms``,
+        ``burst`` at once): 0 when allowed, else the milliseconds to wait."""
+        with self._write() as db:
+            row = db.execute("SELECT tat_ms FROM rate_limits WHERE key = ?", (key,)).fetchone()
+            tat = max(int(row[0]) if row else now_ms, now_ms)
+            if tat - now_ms > interval_ms * burst:  # never so far ahead: the clock went back
+                tat = now_ms
+            wait = tat - now_ms - interval_ms * (burst - 1)
+            if wait > 0:
+                return wait
+            db.execute(
+                """INSERT INTO rate_limits VALUES (?, ?)
+                   ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms""",
+                (key, tat + interval_ms),
+            )
+        return 0
 
     # Terminals and journals -----------------------------------------------------------
 

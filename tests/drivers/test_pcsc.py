@@ -4,6 +4,7 @@ All tests here share the one pcscd of the machine under a lock (see conftest).""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from drivers.badge.pcsc import PcscReader
 from drivers.config import PcscReaderConfig
 from drivers.events import BadgePresented, BadgeRemoved, DeviceFault, DeviceReady
 
-from .conftest import Events, pcscd
+from .conftest import Events, pcscd, wait_until
 from .sims.vpcd_card import VirtualCard
 
 pytestmark = pytest.mark.pcsc
@@ -38,7 +39,7 @@ def test_card_uid_read_once_until_removed(reader: PcscReader, events: Events, ui
         assert bytes.fromhex("FFCA000000") in card.apdus
     finally:
         card.remove()
-    events.wait(BadgeRemoved)
+    assert events.wait(BadgeRemoved) == BadgeRemoved(reader.source, f"nfc:{uid}")
     assert sum(isinstance(e, BadgePresented) for e in events.seen) == 1
 
 
@@ -80,3 +81,19 @@ def test_reader_unplugged_and_replugged(reader: PcscReader, events: Events) -> N
     finally:
         card.remove()
     events.wait(BadgeRemoved)
+
+
+def test_a_card_that_refuses_get_uid_is_logged_for_the_technician(
+    reader: PcscReader, events: Events, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="drivers")
+    card = VirtualCard(bytes.fromhex("A1B2C3D4"), refuse_uid=True)
+    card.insert()
+    try:
+        wait_until(lambda: any(getattr(r, "card_unread", False) for r in caplog.records))
+    finally:
+        card.remove()
+    unread = [r for r in caplog.records if getattr(r, "card_unread", False)]
+    assert "refused GET UID (status 6A81)" in unread[0].getMessage()
+    events.drain()
+    assert not any(isinstance(e, BadgePresented) for e in events.seen)

@@ -7,7 +7,13 @@ import pytest
 
 from drivers.config import EvdevScannerConfig
 from drivers.events import CodeRejected, CodeScanned
-from drivers.scanner.keymaps import KEY_CODES, LAYOUTS, WedgeDecoder
+from drivers.scanner.keymaps import (
+    KEY_CODES,
+    LAYOUT_TEST_CODE,
+    LAYOUTS,
+    WedgeDecoder,
+    layouts_typing,
+)
 from drivers.scanner.wedge import WedgeScanner
 
 from .conftest import Events
@@ -106,3 +112,45 @@ def test_unmapped_key_and_scanner_events(events: Events) -> None:
         CodeRejected(scanner.source, "unknown_key"),
         CodeScanned(scanner.source, "BADGE-42"),
     ]
+
+
+def scan(scanner: WedgeScanner, sequence: list[object]) -> None:
+    for event in sequence:
+        scanner.handle_key(event)  # type: ignore[arg-type]
+
+
+def test_test_code_spells_differently_in_each_layout() -> None:
+    for layout in LAYOUTS:
+        assert layouts_typing(typed(layout, LAYOUT_TEST_CODE), LAYOUT_TEST_CODE) == [layout]  # type: ignore[arg-type]
+
+
+def test_a_qwerty_scanner_is_detected_from_the_test_code(events: Events) -> None:
+    # Configured AZERTY (the default), the scanner ships in US QWERTY: a phone code
+    # reads wrong until the test code is scanned once, then reads right.
+    scanner = WedgeScanner(EvdevScannerConfig(device="/dev/input/none"), events.queue)
+    phone = "CK1:Qmz0-aw9"
+    scan(scanner, typed("qwerty", phone))
+    scan(scanner, typed("qwerty", LAYOUT_TEST_CODE))
+    scan(scanner, typed("qwerty", phone))
+    first, test_code, again = events.drain()
+    assert first != CodeScanned(scanner.source, phone)  # misread in AZERTY
+    assert test_code == CodeScanned(scanner.source, LAYOUT_TEST_CODE)
+    assert again == CodeScanned(scanner.source, phone)
+    assert scanner.layout == "qwerty" and scanner.layout_checked
+
+
+def test_the_right_layout_is_confirmed_and_kept(events: Events) -> None:
+    config = EvdevScannerConfig(device="/dev/input/none", layout="qwerty")
+    scanner = WedgeScanner(config, events.queue)
+    scan(scanner, typed("qwerty", "not the test code"))
+    assert not scanner.layout_checked
+    scan(scanner, typed("qwerty", LAYOUT_TEST_CODE))
+    assert scanner.layout == "qwerty" and scanner.layout_checked
+    assert events.drain()[-1] == CodeScanned(scanner.source, LAYOUT_TEST_CODE)
+
+
+def test_only_the_test_code_switches_the_layout(events: Events) -> None:
+    # Any other code typed in QWERTY stays an AZERTY reading: no guessing from it.
+    scanner = WedgeScanner(EvdevScannerConfig(device="/dev/input/none"), events.queue)
+    scan(scanner, typed("qwerty", "KIOSK-TEST:other"))
+    assert scanner.layout == "azerty" and not scanner.layout_checked

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
 from sync.protocol.rows import SiteSettings
-from sync.server import Hub, open_hub
+from sync.server import Hub, RateLimits, open_hub
 from sync.server.thread import HubThread
 
 
@@ -29,15 +29,16 @@ def free_port() -> int:
 class LiveHub:
     """A hub over ``db`` served on a fixed loopback port; ``restart()`` keeps the port."""
 
-    def __init__(self, db: Path, port: int | None = None) -> None:
+    def __init__(self, db: Path, port: int | None = None, rates: RateLimits | None = None) -> None:
         self.db = db
+        self.rates = rates
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.hub: Hub | None = None
         self._thread: HubThread | None = None
 
     def start(self) -> LiveHub:
-        self.hub = open_hub(self.db)
+        self.hub = open_hub(self.db, rates=self.rates)
         self._thread = HubThread(self.hub, port=self.port).start()
         return self
 

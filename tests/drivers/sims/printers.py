@@ -17,6 +17,7 @@ from .pty_devices import PtyPort
 class _StatusAnswers:
     paper_out = False
     cover_open = False
+    silent = False  # a printer that never answers status queries
 
     def status_byte(self, n: int) -> int:
         if n == 1:
@@ -31,7 +32,8 @@ class _StatusAnswers:
         """Answers to the complete DLE EOT requests in ``pending``, and what to keep."""
         out = bytearray()
         while (at := pending.find(b"\x10\x04")) >= 0 and at + 2 < len(pending):
-            out.append(self.status_byte(pending[at + 2]))
+            if not self.silent:
+                out.append(self.status_byte(pending[at + 2]))
             pending = pending[at + 3 :]
         return bytes(out), pending[-2:]
 

@@ -20,8 +20,11 @@ ATR = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
 
 
 class VirtualCard:
-    def __init__(self, uid: bytes, port: int = 35979, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, uid: bytes, port: int = 35979, host: str = "127.0.0.1", *, refuse_uid: bool = False
+    ) -> None:
         self.uid, self.address = uid, (host, port)
+        self.refuse_uid = refuse_uid  # answer GET UID with 6A 81 (function not supported)
         self.apdus: list[bytes] = []
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -77,7 +80,7 @@ class VirtualCard:
                     continue
                 self.apdus.append(message)
                 if message[:5] == bytes.fromhex("FFCA000000"):
-                    self._send(self.uid + b"\x90\x00")
+                    self._send(b"\x6a\x81" if self.refuse_uid else self.uid + b"\x90\x00")
                 else:
                     self._send(b"\x6d\x00")
         except OSError:

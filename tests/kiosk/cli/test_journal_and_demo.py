@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +24,18 @@ def test_demo_then_verify_then_tamper(tmp_path: Path) -> None:
     demo = run("demo", "--headless", "--folder", "d", "--diners", "30", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr
     assert "journal terminal" in demo.stdout and "vérifié" in demo.stdout
-    assert "lost_badge" in demo.stdout and "CORROMPU" not in demo.stdout
+    assert "Ce badge a été déclaré perdu" in demo.stdout and "CORROMPU" not in demo.stdout
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", demo.stdout), demo.stdout  # no raw code
+    assert "rechargé en espèces puis payé" in demo.stdout
+
+    # The stop entry written as the demo ends was pushed with the rest: nothing waits,
+    # and the summary counted it.
+    status = json.loads(
+        run("sync", "status", "--data", "d/terminal", "--json", cwd=tmp_path).stdout
+    )
+    assert status["waiting"] == 0
+    seq = status["hub_applied_seq"]
+    assert re.search(rf"journal terminal\s*│\s*{seq} écritures", demo.stdout), demo.stdout
 
     ok = run("journal", "verify", "--data", "d/terminal", cwd=tmp_path)
     assert ok.returncode == 0 and "journal ok" in ok.stdout

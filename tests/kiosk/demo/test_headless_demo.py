@@ -29,6 +29,8 @@ def test_headless_demo_agrees_with_the_hub(tmp_path: Path) -> None:
     assert report["offline_sales"] > 0 and report["phone_taps"] > 0
     assert report["guest_meals"] > 0
     assert {"lost_badge", "blocked_badge"} <= set(report["refusals"])
+    # Diners refused for their balance topped up in cash, then paid.
+    assert 0 < report["topped_up_then_paid"] <= report["refusals"]["insufficient_balance"]
     assert sum(report["by_vat_rate"].values()) == report["sales_total"]
 
     # The hub's own figures, read from its database after the demo stopped.
@@ -36,6 +38,7 @@ def test_headless_demo_agrees_with_the_hub(tmp_path: Path) -> None:
     try:
         entries = hub.storage.entries_of_terminal(report["terminal_id"], 0, 10**6)
         assert [e.seq for e in entries] == list(range(1, report["journal_entries"] + 1))
+        assert entries[-1].kind == "stop"  # the last entry, pushed before the demo ended
         cancelled = {e.payload["cancels"] for e in entries if e.kind == "cancel"}
         sales = [e for e in entries if e.kind == "sale" and e.seq not in cancelled]
         assert len(sales) == report["sales"]

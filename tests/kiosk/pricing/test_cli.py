@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,9 @@ def test_prints_the_ticket_in_french_money() -> None:
     assert code == 0, out
     ticket = library_ticket("employee", ["salad", "steak", "tart"])
     assert "Formule complète" in out and "Pavé de bœuf" in out
-    total = f"{ticket.total // 100},{ticket.total % 100:02d}\u00a0€"
+    total = f"{ticket.total // 100},{ticket.total % 100:02d} €"
     assert total in out
-    assert "Droit d'admission" in out and "Total TTC" in out and "10\u00a0%" in out
+    assert "Droit d'admission" in out and "Total TTC" in out and "10 %" in out
 
 
 def test_json_is_the_ticket_model() -> None:
@@ -80,7 +81,7 @@ def test_guest_billed_to_host() -> None:
         (["--items", "coffee*0"], "quantity must be 1 to 99"),
         (["--items", " , "], "the tray is empty"),
         (["--profile", "director", "--items", "salad"], "unknown profile 'director'"),
-        (["--profile", "guest", "--items", "salad"], "refused (guest_billing)"),
+        (["--profile", "guest", "--items", "salad"], "refusé: Repas invité sans hôte"),
         (["--host", "a", "--cost-centre", "b", "--items", "salad"], "not both"),
     ],
 )
@@ -124,3 +125,62 @@ def test_installed_command() -> None:
         check=False,
     )
     assert bad.returncode == 2 and "unknown item 'caviar'" in bad.stderr
+
+
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # insufficient_balance, not_qualifying ...
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ISSUE_EXAMPLE,
+        [*SITE, "--items", "main:steak"],
+        [*SITE, "--profile", "intern", "--items", "veggie"],
+        [*SITE, "--items", "salad,steak,tart", "--subsidised-today"],
+        [*SITE, "--profile", "guest", "--cost-centre", "cc-42", "--items", "fish"],
+        [*SITE, "--profile", "guest", "--items", "salad"],
+    ],
+)
+def test_no_raw_code_reaches_the_reader(args: list[str], lang: str) -> None:
+    _code, out = run(*args, "--lang", lang)
+    assert not RAW_CODE.findall(out), out
+
+
+def test_subsidy_outcome_saving_and_vat_total_in_words() -> None:
+    code, out = run(*ISSUE_EXAMPLE)
+    assert code == 0, out
+    ticket = library_ticket("employee", ["salad", "steak", "tart"])
+    assert ticket.subsidy is not None
+    flat = " ".join(out.split())
+    assert "Subvention : accordée" in flat
+    # The saving on the à la carte price, not the à la carte figure itself under the total.
+    sold = sum(f.total for f in ticket.formulas) + sum(line.total for line in ticket.lines)
+    saving = ticket.a_la_carte - sold - ticket.subsidy.amount
+    assert f"Économie : {saving // 100},{saving % 100:02d} €" in flat
+    assert "À la carte" not in out
+    # The VAT table ends on the overall total.
+    vat_total = [line for line in out.splitlines() if "Total" in line][-1]
+    assert (
+        vat_total.count("€") == 3
+        and f"{ticket.total // 100},{ticket.total % 100:02d} €" in vat_total
+    )
+
+
+def test_says_when_the_floor_cut_the_subsidy() -> None:
+    ticket = library_ticket("intern", ["veggie"])
+    assert ticket.subsidy is not None and ticket.subsidy.requested > -ticket.subsidy.amount
+    code, out = run(*SITE, "--profile", "intern", "--items", "veggie")
+    flat = " ".join(out.split())
+    assert code == 0
+    assert "Prise en charge réduite de 2,25 € à 1,75 €" in flat and "au moins 2,75 €" in flat
+    code, out = run(*SITE, "--profile", "employee", "--items", "salad,steak,tart")
+    assert "réduite" not in out  # a full subsidy says nothing of the floor
+
+
+def test_english_words_and_money() -> None:
+    code, out = run(*SITE, "--items", "main:steak", "--lang", "en")
+    flat = " ".join(out.split())
+    assert code == 0
+    assert "EUR 8.20" in flat and "Subsidy: the tray does not qualify" in flat
+    assert "€" not in out and "," not in flat.replace("Beef steak, chips", "")

@@ -1,12 +1,19 @@
-"""The message catalogue covers every refusal and formats money the French way."""
+"""The message catalogue covers every refusal, fault and subsidy outcome in words, and
+formats money in the language shown (French or English)."""
 
 from __future__ import annotations
 
+import re
 import string
 
-from kiosk.ui.i18n import MESSAGES, REASONS, Lang, Translator, display_rate
+from drivers.events import FaultKind
+from kiosk.ui.i18n import MESSAGES, REASONS, SUBSIDY, Lang, Translator, display_rate
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
+from sync.protocol.ticket import SubsidyStatus
+
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # insufficient_balance, paper_out ...
+CODES = {str(c) for enum in (FaultKind, SubsidyStatus, RejectReason) for c in enum}
 
 
 def test_every_reason_has_words_and_a_next_step_in_both_languages() -> None:
@@ -27,7 +34,37 @@ def test_both_languages_use_the_same_placeholders() -> None:
         }, key
 
 
-def test_money_and_rates_in_french_format() -> None:
-    tr = Translator(Lang.EN)
-    assert tr.t("kiosk.balance", amount=Money(123456)) == "Balance: 1 234,56 €"
+def test_money_and_rates_in_the_language_shown() -> None:
+    tr = Translator(Lang.FR)
+    assert tr.t("kiosk.balance", amount=Money(123456)) == "Solde : 1 234,56 €"
+    assert tr.t("refused.shortfall", amount=Money(1310)) == "Il manque 13,10 €"
     assert display_rate("550") == "5,5 %" and display_rate("1000") == "10 %"
+    tr.toggle()
+    assert tr.t("kiosk.balance", amount=Money(123456)) == "Balance: EUR 1,234.56"
+    assert tr.t("refused.shortfall", amount=Money(1310)) == "EUR 13.10 short"
+    assert tr.money(-250) == "EUR -2.50" and tr.rate(550) == "5.5 %"
+
+
+def test_no_code_reaches_a_person_raw() -> None:
+    tr = Translator()
+    for lang in Lang:
+        tr.lang = lang
+        words = [tr.fault(kind) for kind in FaultKind]
+        words += [tr.subsidy(status) for status in SubsidyStatus]
+        words += [w for reason in RejectReason for w in tr.reason(reason)]
+        words += [tr.pick(pair) for pair in MESSAGES.values()]
+        for text in words:
+            assert not RAW_CODE.search(text), (lang, text)
+            # an English code such as "offline" is also the English word
+            assert lang is Lang.EN or text not in CODES, text
+    assert set(SUBSIDY) == {str(status) for status in SubsidyStatus}
+    # every fault kind a driver can report has its own words, not the generic ones
+    generic = tr.t("fault.error")
+    assert all(tr.fault(kind) != generic for kind in FaultKind)
+    assert tr.fault("a_new_kind") == generic
+
+
+def test_status_bar_words_a_driver_fault_in_french() -> None:
+    tr = Translator(Lang.FR)
+    message = tr.t("fault.reader", message=tr.fault(FaultKind.NOT_FOUND))
+    assert message == "Lecteur de badge : introuvable"
