@@ -252,6 +252,7 @@ class Payments:
             "cashier": settlement.cashier or "kiosk",
             "payment_ref": payment.ref,
             "test": payment.test,
+            "balance_after": (usable + Money(payment.amount)).cents,  # for its receipt
         }
         entry = engine.post(db, EntryKind.TOP_UP, payment.account, payment.amount, payload)
         name = state.row.display_name if state is not None else payment.account
