@@ -30,9 +30,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from sync.journal import EntryKind
 from sync.protocol.payment_payloads import (
@@ -66,7 +66,13 @@ class PayloadError(ValueError):
 
 
 class EntryPayload(Strict):
-    """Fields every entry's payload carries."""
+    """Fields every entry's payload carries.
+
+    ``LEGACY`` names fields that versions before these models wrote: still read (a
+    till upgraded with entries not yet pushed must not be blocked by the hub), never
+    written again (``build_payload`` refuses them)."""
+
+    LEGACY: ClassVar[frozenset[str]] = frozenset()
 
     business_day: Day = Field(description="the business day in the site's time zone")
 
@@ -97,6 +103,8 @@ class GuestMealPayload(EntryPayload):
     """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
     visit says), or a guest's tray paid with a badge at the till (sale fields)."""
 
+    LEGACY = frozenset({"visitor"})  # a name: personal data stays in the visit document
+
     visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     guests: Annotated[int, Field(ge=1, le=50)] | None = None
     billing: Literal["host", "cost_centre"] | None = None
@@ -109,6 +117,7 @@ class GuestMealPayload(EntryPayload):
     vat: VatTotals | None = None
     ticket: PricedTicket | None = None
     balance_after: Cents | None = None
+    visitor: Annotated[str, Field(max_length=200)] | None = None
 
 
 class TopUpPayload(EntryPayload):
@@ -172,10 +181,19 @@ class DeviceFaultPayload(EntryPayload):
     """A device fault: which device (its source, e.g. ``printer:usb``), what kind of
     fault, the message in plain words, and the ticket it hit, if any."""
 
-    source: Short
-    fault: Short
+    LEGACY = frozenset({"device"})  # the receipt printer's former name for ``source``
+
+    source: Short | None = None  # required when written (see ``build_payload``)
+    device: Short | None = None
+    fault: Annotated[str, Field(max_length=500)]  # the former printer form put the message here
     message: Text = ""
     ticket: Seq | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DeviceFaultPayload:
+        if (self.source is None) == (self.device is None):
+            raise ValueError("source: the faulty device is named once, as source")
+        return self
 
 
 class SyncPayload(EntryPayload):
@@ -279,5 +297,11 @@ def to_payload(model: Strict) -> dict[str, Any]:
 
 
 def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate ``fields`` against the kind's model and return the JSON object to sign."""
+    """Validate ``fields`` against the kind's model and return the JSON object to sign.
+
+    Legacy fields (``EntryPayload.LEGACY``) are read, never written."""
+    model = payload_model(kind)
+    if issubclass(model, EntryPayload):
+        for name in sorted(model.LEGACY & set(fields)):
+            raise PayloadError(f"payload.{name}: written by earlier versions only")
     return to_payload(read_payload(kind, fields))

@@ -354,3 +354,26 @@ def test_a_till_whose_entry_is_refused_reports_the_entry_and_the_rule(
     assert f"{till.terminal_id}:{sold.seq}" in status.last_error
     assert "amount_limit" in status.last_error
     assert applied_seq(live_hub, till.terminal_id) == 0 and admin.balance("A1") == 10_000
+
+
+def test_entries_written_by_the_previous_version_are_still_accepted(
+    sites: None, enrol: EnrolFn, admin: Admin
+) -> None:
+    """A till upgraded with entries not yet pushed must not be blocked by the hub."""
+    term, client = enrol("SA")
+    fault = signed(
+        term, "device_fault", None, 0, {"device": "tm-t20", "fault": "paper out", "ticket": 1}
+    )
+    meal = signed(
+        term,
+        "guest_meal",
+        "A1",
+        -900,
+        {"credential": "nfc:0A0A0A01", "guest": True, "visitor": "Élise Fournier"},
+    )
+    assert push(client, [fault, meal]).status_code == 200
+    assert admin.balance("A1") == 9_100
+    both = signed(
+        term, "device_fault", None, 0, {"device": "a", "source": "b", "fault": "paper_out"}
+    )
+    refused(push(client, [both]), both, "bad_payload")
