@@ -34,6 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
     "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
     "fault.printer": ("Imprimante : {message}", "Printer: {message}"),
+    "fault.payment": ("Terminal de paiement : {message}", "Card terminal: {message}"),
     "fault.other": ("Appareil {source} : {message}", "Device {source}: {message}"),
     "fault.disconnected": ("débranché", "disconnected"),
     "fault.paper_out": ("plus de papier", "out of paper"),
@@ -57,6 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.tray": ("Plateau", "Tray"),
     "till.empty_tray": ("Plateau vide", "Empty tray"),
     "till.total": ("Total", "Total"),
+    "till.total_a_la_carte": ("Total à la carte", "À la carte total"),
+    "till.receipt": ("Ticket", "Receipt"),
     "till.tap_badge": ("Badgez pour payer", "Tap a badge to pay"),
     "till.remove": ("Retirer", "Remove"),
     "till.clear": ("Vider", "Clear"),
@@ -73,6 +76,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "refused.phone": ("Téléphone sur le lecteur", "A phone on the badge reader"),
+    "refused.phone_then": (
+        "Montrez le QR code de votre badge dématérialisé",
+        "Show the QR code of your phone badge",
+    ),
     "paid.title": ("Déjà payé", "Already paid"),
     "paid.since": (
         "{name} a payé il y a {seconds} s : rien n'a été encaissé",
@@ -103,6 +111,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cashier.menu": ("Caissier : {name}", "Cashier: {name}"),
     "cashier.cancel_last": ("Annuler la dernière vente", "Cancel the last sale"),
     "cashier.cash_top_up": ("Recharge espèces", "Cash top-up"),
+    "cashier.card_top_up": ("Recharge carte bancaire", "Card top-up"),
+    "cashier.card_top_up_amount": (
+        "Montant à payer par carte pour {name}",
+        "Card amount for {name}",
+    ),
+    "cashier.card_pending": ("Paiements carte en attente", "Pending card payments"),
+    "cashier.card_visitor": ("Plateau visiteur par carte", "Visitor's tray by card"),
+    "cashier.card_none_pending": ("Aucun paiement en attente", "No payment pending"),
+    "cashier.card_visitor_label": ("visiteur", "visitor"),
+    "cashier.card_ask": ("Interroger le terminal", "Ask the terminal"),
+    "cashier.card_was_approved": ("Débité (ticket OK)", "Debited (ticket OK)"),
+    "cashier.card_not_debited": ("Non débité", "Not debited"),
+    "cashier.card_confirm_approved": (
+        "Le ticket du terminal montre {amount} accepté ({ref}) : créditer ?",
+        "The terminal's ticket shows {amount} approved ({ref}): credit it?",
+    ),
+    "cashier.card_confirm_not_debited": (
+        "Aucun débit de {amount} sur le terminal ({ref}) : clore sans créditer ?",
+        "No debit of {amount} on the terminal ({ref}): close without credit?",
+    ),
     "cashier.reprint": ("Réimprimer un ticket", "Reprint a receipt"),
     "cashier.guest": ("Repas invité", "Guest meal"),
     "cashier.open": ("Ouvrir la caisse", "Open the till"),
@@ -144,9 +172,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
     "closure.means": ("{means} : {amount}", "{means}: {amount}"),
     "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "closure.print": ("Imprimer", "Print"),
+    "closure.export": ("Exporter (CSV)", "Export (CSV)"),
+    "closure.exported": ("Clôture exportée : {name}", "Closure exported: {name}"),
     "means.balance": ("Compte convive", "Diner account"),
     "means.cash": ("Espèces", "Cash"),
     "means.card": ("Carte bancaire", "Bank card"),
+    "means.card_test": ("Carte bancaire FACTICE (test)", "Bank card TEST (no money)"),
     "means.cheque": ("Chèque", "Cheque"),
     "means.voucher": ("Titre-restaurant", "Meal voucher"),
     "means.online": ("En ligne", "Online"),
@@ -154,6 +186,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.idle_hint": (
         "Badge ou QR code de l'application",
         "Badge or the app's QR code",
+    ),
+    "kiosk.idle_badge_only": (
+        "Badge uniquement : le lecteur de QR code est hors service",
+        "Badge only: the QR code reader is out of order",
+    ),
+    "kiosk.menu_of_the_day": ("Menu du jour", "Today's menu"),
+    "kiosk.allergens": ("Allergènes : {names}", "Allergens: {names}"),
+    "kiosk.no_allergens": ("Sans allergène déclaré", "No declared allergen"),
+    "kiosk.reader_down": ("Lecteur de badge hors service", "Badge reader out of order"),
+    "kiosk.use_phone_qr": (
+        "Montrez le QR code de votre badge dématérialisé au lecteur de QR code",
+        "Show your phone badge's QR code to the QR code reader",
+    ),
+    "kiosk.out_of_order": ("Borne hors service", "Kiosk out of order"),
+    "kiosk.out_of_order_hint": (
+        "Payez en caisse ; pour recharger, utilisez l'application ou la caisse",
+        "Pay at the till; to top up, use the app or the till",
     ),
     "kiosk.hello": ("Bonjour {name}", "Hello {name}"),
     "kiosk.balance": ("Solde : {amount}", "Balance: {amount}"),
@@ -170,6 +219,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.card_ok": ("Paiement carte accepté", "Card payment approved"),
     "kiosk.card_refused": ("Paiement carte refusé : {message}", "Card payment declined: {message}"),
     "kiosk.topped_up": ("Compte rechargé de {amount}", "Account topped up by {amount}"),
+    "kiosk.card_unavailable": (
+        "Recharge par carte indisponible : rechargez en caisse ou dans l'application",
+        "Card top-up unavailable: top up at the till or in the app",
+    ),
+    "kiosk.other_amount": ("Autre montant", "Other amount"),
+    "kiosk.top_up_limits": (
+        "Carte bancaire, de {low} à {high}",
+        "Bank card, from {low} to {high}",
+    ),
+    "kiosk.amount_out_of_limits": (
+        "Choisissez un montant de {low} à {high}",
+        "Choose an amount from {low} to {high}",
+    ),
+    "kiosk.card_steps": (
+        "Présentez votre carte sur le terminal et suivez ses instructions",
+        "Present your card on the terminal and follow its instructions",
+    ),
+    "kiosk.card_cancel_hint": (
+        "Pour annuler : touche rouge « Annul » du terminal",
+        'To cancel: the red "Cancel" key of the terminal',
+    ),
+    "kiosk.card_test": (
+        "FACTICE : terminal de test, aucun paiement réel",
+        "TEST: demo terminal, no real payment",
+    ),
     "kiosk.cart": ("Panier", "Cart"),
     "kiosk.pay": ("Payer {amount}", "Pay {amount}"),
     "kiosk.order_done": ("Commande n° {number} confirmée", "Order no. {number} confirmed"),
@@ -216,6 +290,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
+}
+
+# The 14 regulated allergens (EU 1169/2011), by ``sync.protocol.catalogue.Allergen``.
+ALLERGENS: dict[str, tuple[str, str]] = {
+    "gluten": ("Gluten", "Gluten"),
+    "crustaceans": ("Crustacés", "Crustaceans"),
+    "eggs": ("Œufs", "Eggs"),
+    "fish": ("Poisson", "Fish"),
+    "peanuts": ("Arachides", "Peanuts"),
+    "soy": ("Soja", "Soy"),
+    "milk": ("Lait", "Milk"),
+    "nuts": ("Fruits à coque", "Tree nuts"),
+    "celery": ("Céleri", "Celery"),
+    "mustard": ("Moutarde", "Mustard"),
+    "sesame": ("Sésame", "Sesame"),
+    "sulphites": ("Sulfites", "Sulphites"),
+    "lupin": ("Lupin", "Lupin"),
+    "molluscs": ("Mollusques", "Molluscs"),
+}
+
+# Why a scanner dropped a code (``drivers.events.CodeRejectReason``).
+CODE_REJECTS: dict[str, tuple[str, str]] = {
+    "not_utf8": ("ce n'est pas du texte UTF-8", "not UTF-8 text"),
+    "too_long": ("code trop long", "code too long"),
+    "control_characters": ("caractères de contrôle dans le code", "control characters in it"),
+    "unknown_key": (
+        "touche absente de la disposition du clavier",
+        "a key the keyboard layout does not have",
+    ),
 }
 
 # What became of the employer subsidy on a ticket (``SubsidyStatus``).
@@ -424,6 +527,15 @@ class Translator:
     def fault(self, kind: str) -> str:
         """A device fault kind in words (``paper_out`` -> "plus de papier")."""
         return self.label("fault", kind, default=self.t("fault.error"))
+
+    def allergen(self, name: str) -> str:
+        """One of the 14 regulated allergens in words (``milk`` -> "Lait")."""
+        return self.pick(ALLERGENS[name])
+
+    def code_rejected(self, reason: str) -> str:
+        """Why a scanner dropped a code, in words (``too_long`` -> "code too long")."""
+        pair = CODE_REJECTS.get(reason)
+        return self.pick(pair) if pair else self.pick(("code illisible", "unreadable code"))
 
     def subsidy(self, status: str) -> str:
         """What became of the employer subsidy (``SubsidyStatus``) in words."""

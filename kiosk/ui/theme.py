@@ -132,6 +132,10 @@ class Painter:
         self._texts.clear()
         self._fonts.clear()
 
+    def rendered(self) -> set[str]:
+        """The strings rendered lately (the cache): what the last frames drew."""
+        return {key[0] for key in self._texts}
+
     def font(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (size, bold)
         if key not in self._fonts:

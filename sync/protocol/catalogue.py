@@ -13,6 +13,11 @@ key that holds them, e.g. ``menu.profiles[2].subsidy``.
 
 How these are combined into a price is the pricer's business
 (``kiosk.engine.pricing``); the field descriptions below say what each value means.
+
+What a diner reads at the kiosk's idle screen is here too, all optional: each item's
+allergens (the 14 of EU regulation 1169/2011, ``Allergen``) and photo, the site's
+logo and the items on today's menu (``MenuSettings.today``). Pictures are paths
+relative to the terminal's media folder (``ui.media_dir``).
 """
 
 from __future__ import annotations
@@ -42,6 +47,25 @@ class Category(StrEnum):
     SIDE = "side"
     SNACK = "snack"
     SERVICE = "service"
+
+
+class Allergen(StrEnum):
+    """The 14 allergens a menu must declare (EU regulation 1169/2011, annex II)."""
+
+    GLUTEN = "gluten"  # cereals containing gluten
+    CRUSTACEANS = "crustaceans"
+    EGGS = "eggs"
+    FISH = "fish"
+    PEANUTS = "peanuts"
+    SOY = "soy"
+    MILK = "milk"
+    NUTS = "nuts"  # tree nuts
+    CELERY = "celery"
+    MUSTARD = "mustard"
+    SESAME = "sesame"
+    SULPHITES = "sulphites"  # sulphur dioxide and sulphites above 10 mg/kg
+    LUPIN = "lupin"
+    MOLLUSCS = "molluscs"
 
 
 class VatRate(IntEnum):
@@ -80,6 +104,12 @@ def as_tuple(value: Any) -> Any:
 
 
 CategoryField = Annotated[Category, BeforeValidator(exact_enum(Category, str))]
+AllergenField = Annotated[Allergen, BeforeValidator(exact_enum(Allergen, str))]
+# A picture in the terminal's media folder: a plain relative path, never out of it.
+Picture = Annotated[
+    str,
+    Field(max_length=200, pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(png|jpg|jpeg)$"),
+]
 VatField = Annotated[VatRate, BeforeValidator(exact_enum(VatRate, int))]
 Cents = Annotated[int, Field(ge=0, le=10_000_000, description="cents incl. VAT")]
 BasisPoints = Annotated[int, Field(ge=0, le=100_000, description="10000 = 100 %")]
@@ -121,6 +151,10 @@ class CatalogueItem(Strict):
     code: str | None = Field(
         default=None, pattern=r"^[0-9A-Za-z-]{4,32}$", description="EAN or product code"
     )
+    allergens: Annotated[tuple[AllergenField, ...], BeforeValidator(as_tuple)] = Field(
+        default=(), description="the regulated allergens the dish contains (EU 1169/2011)"
+    )
+    image: Picture | None = Field(default=None, description="photo, in the media folder")
 
     @model_validator(mode="after")
     def _alcohol_rules(self) -> Self:
@@ -217,6 +251,13 @@ class MenuSettings(Strict):
         description="a tray is a meal (admission fee, subsidy) when it holds a meal item "
         "of one of these categories",
     )
+    logo: Picture | None = Field(default=None, description="the site's logo, in the media folder")
+    today: Annotated[tuple[Ident, ...], BeforeValidator(as_tuple)] = Field(
+        default=(),
+        max_length=40,
+        description="item ids of today's menu, as the kiosk's idle screen shows it "
+        "(empty: the starters, mains and desserts of the catalogue)",
+    )
 
 
 def _unique(items: Sequence[Any], field: str, attribute: str) -> list[InitErrorDetails]:
@@ -266,6 +307,10 @@ class SiteMenu(Strict):
                     errors.append(_error(loc, f"unknown item {item_id!r}"))
                 elif not item.meal:
                     errors.append(_error(loc, f"{item_id!r} is not a meal item (meal = false)"))
+        for t_index, item_id in enumerate(self.settings.today):
+            if item_id not in items:
+                loc = ("settings", "today", t_index)
+                errors.append(_error(loc, f"unknown item {item_id!r}"))
         for p_index, profile in enumerate(self.profiles):
             for item_id in profile.prices:
                 if item_id not in items:
@@ -287,3 +332,12 @@ class SiteMenu(Strict):
 
     def profile(self, profile_id: str) -> TariffProfile | None:
         return next((p for p in self.profiles if p.id == profile_id), None)
+
+    def todays_menu(self) -> tuple[CatalogueItem, ...]:
+        """The dishes of the day, in the site's order (``settings.today``), else the
+        catalogue's starters, mains and desserts."""
+        if self.settings.today:
+            items = {item.id: item for item in self.items}
+            return tuple(items[item_id] for item_id in self.settings.today)
+        shown = (Category.STARTER, Category.MAIN, Category.DESSERT)
+        return tuple(i for c in shown for i in self.items if i.category is c and i.meal)

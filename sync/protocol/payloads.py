@@ -35,11 +35,6 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import Field, ValidationError, model_validator
 
 from sync.journal import EntryKind
-from sync.protocol.payment_payloads import (
-    REF_PATTERN,
-    PaymentPendingPayload,
-    PaymentResultPayload,
-)
 from sync.protocol.rows import Strict
 from sync.protocol.ticket import PricedTicket
 
@@ -124,9 +119,13 @@ class TopUpPayload(EntryPayload):
     means: Means
     cashier: Short
     balance_after: Cents | None = None
-    # an approved card payment's top-up: its reference, and whether it was a test
-    payment_ref: Annotated[str, Field(pattern=REF_PATTERN)] | None = None
+    # A card top-up: the card payment it comes from (``sync.protocol.payment_payloads``)
+    # and what the terminal said, for the receipt; ``test``: the virtual terminal's.
+    payment_ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,32}$")] | None = None
     test: bool | None = None
+    authorisation: Short | None = None
+    card: Short | None = None
+    card_ticket: Annotated[list[Short], Field(max_length=60)] | None = None
 
 
 class CancelPayload(EntryPayload):
@@ -214,7 +213,6 @@ class Effect(StrEnum):
     CREDIT = "credit"  # an account, amount > 0
     REVERSAL = "reversal"  # an account, the opposite amount of the entry it cancels
     NONE = "none"  # technical: no account, amount 0
-    RECORD = "record"  # a fact about an account or none (a card payment), amount 0
     HUB_ONLY = "hub_only"  # made in the back office; a terminal never writes it
 
 
@@ -243,8 +241,6 @@ KINDS: dict[str, KindSpec] = {
     EntryKind.STOP: KindSpec(RunPayload, Effect.NONE),
     EntryKind.DEVICE_FAULT: KindSpec(DeviceFaultPayload, Effect.NONE),
     EntryKind.SYNC: KindSpec(SyncPayload, Effect.NONE),
-    EntryKind.PAYMENT_PENDING: KindSpec(PaymentPendingPayload, Effect.RECORD),
-    EntryKind.PAYMENT_RESULT: KindSpec(PaymentResultPayload, Effect.RECORD),
 }
 
 
@@ -305,3 +301,7 @@ def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         for name in sorted(model.LEGACY & set(fields)):
             raise PayloadError(f"payload.{name}: written by earlier versions only")
     return to_payload(read_payload(kind, fields))
+
+
+# Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
+import sync.protocol.payment_payloads  # noqa: E402, F401

@@ -571,6 +571,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     body_models += add_token_routes(app, hub)
 
+    from sync.server.payments.routes import add_routes as add_payment_routes
+
+    body_models += add_payment_routes(app, hub)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(

@@ -19,13 +19,15 @@ rule                   the entry ...
 ``bad_payload``        has a payload that fits its kind's model
 ``account``            names an account if its kind moves money, none if technical
 ``amount_sign``        a debit (sale, order, guest meal) <= 0, a top-up > 0, a
-                       technical entry or a card payment's record 0
+                       technical entry (and a card payment's steps) 0
 ``amount_limit``       moves at most the site's ``max_amount``
 ``other_site``         names an account, a badge or a visit of its own site only
 ``visit_account``      a guest meal of a visit is billed to the visit's account
 ``cancel_mismatch``    a cancellation names an earlier money entry of the same
                        terminal, of the kind it says, for the same account, with the
                        opposite amount, not cancelled before
+``payment_twice``      a card top-up or a visitor's card sale books a card payment
+                       (``payment_ref``) no earlier entry of the terminal booked
 ``balance_overflow``   (checked while applying) keeps the balance within 64 bits
 =====================  ===============================================================
 
@@ -53,6 +55,7 @@ from sync.protocol.payloads import (
     kind_spec,
     parse_payload,
 )
+from sync.protocol.payment_payloads import CardSalePayload
 from sync.protocol.rows import SiteSettings, Strict
 from sync.protocol.visits import VISIT_KIND, VisitDoc
 from sync.server.errors import EntryRefusedError
@@ -111,6 +114,24 @@ def _check(storage: Storage, batch: _Batch, entry: Entry) -> None:
     _check_site(storage, batch, entry, payload)
     if isinstance(payload, CancelPayload):
         _check_cancel(storage, batch, entry, payload)
+    if isinstance(payload, TopUpPayload | CardSalePayload) and payload.payment_ref is not None:
+        _check_payment(storage, batch, entry, payload.payment_ref)
+
+
+def _check_payment(storage: Storage, batch: _Batch, entry: Entry, ref: str) -> None:
+    """A card payment is credited (or pays a tray) once: a second booking of the same
+    reference is a till's bug or a forgery, never a fact to accept."""
+    booking = {EntryKind.TOP_UP, EntryKind.CARD_SALE}
+    before = [
+        e.seq
+        for e in batch.entries
+        if e.seq < entry.seq and e.kind in booking and e.payload.get("payment_ref") == ref
+    ]
+    booked = before[0] if before else storage.payment_booked(entry.terminal_id, ref)
+    if booked is not None:
+        raise _refuse(
+            batch, entry, "payment_twice", f"card payment {ref} was booked by entry {booked}"
+        )
 
 
 def _check_time(batch: _Batch, entry: Entry) -> None:
@@ -133,8 +154,8 @@ def _check_time(batch: _Batch, entry: Entry) -> None:
 
 
 def _check_amount(batch: _Batch, entry: Entry, effect: Effect) -> None:
-    if effect in {Effect.NONE, Effect.RECORD}:
-        if effect is Effect.NONE and entry.account is not None:
+    if effect is Effect.NONE:
+        if entry.account is not None:
             raise _refuse(batch, entry, "account", f"a {entry.kind} entry names no account")
         if entry.amount != 0:
             raise _refuse(batch, entry, "amount_sign", f"a {entry.kind} entry moves no money")

@@ -14,7 +14,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -488,6 +488,18 @@ class SqliteStorage:
             ).fetchone()
         return None if row is None else int(row[0])
 
+    def payment_booked(self, terminal_id: str, ref: str) -> int | None:
+        """The sequence of the terminal's entry that books card payment ``ref`` (the
+        top-up it credits or the visitor's sale it pays), if any."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? "
+                "AND kind IN ('top_up', 'card_sale') "
+                "AND json_extract(payload, '$.payment_ref') = ? LIMIT 1",
+                (terminal_id, ref),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     def entries_of_account(self, account_id: str) -> list[Entry]:
         """The entries that count for the account: those of its own site's terminals."""
         with self._conn() as db:
@@ -714,3 +726,18 @@ class SqliteStorage:
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
             return read_changes(db, site, terminal_id, since, limit)
+
+    # For the hub's store modules (sync.server.payments) ---------------------------------
+
+    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for a store module's own SQL on this database."""
+        return self._write()
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read snapshot, for a store module's own SQL on this database."""
+        return self._read()
+
+    @staticmethod
+    def bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
+        """Give changed rows new versions inside the caller's transaction (changes feed)."""
+        SqliteStorage._bump(db, site, kind, keys)

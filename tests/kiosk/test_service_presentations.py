@@ -17,6 +17,7 @@ from drivers.badge.virtual import VirtualBadgeReader
 from drivers.config import VirtualReaderConfig
 from drivers.events import BadgePresented, DeviceReady, Event
 from kiosk.engine import Accepted, Engine
+from kiosk.presence import Charge
 from kiosk.service import AlreadyPaid, Sale, TillService
 from sync.journal import EntryKind
 from sync.money import Money
@@ -211,3 +212,15 @@ def test_the_holdoff_setting_is_validated() -> None:
     for wrong in (-1, 61, "soon"):
         with pytest.raises(ValidationError, match="repeat_holdoff_s"):
             SiteSettings(site_code="S", repeat_holdoff_s=wrong)  # type: ignore[arg-type]
+
+
+def test_a_sale_that_cannot_run_charges_nothing_and_blocks_nothing(engine: Engine) -> None:
+    service = TillService(engine)  # no menu given, none synced yet
+    alice = "nfc:" + ALICE_UID
+    service.presented(alice, source="desk")
+    charge = service.admit(alice)  # as the UI asks before handing the sale to its worker
+    assert isinstance(charge, Charge)
+    with pytest.raises(RuntimeError, match="no menu"):
+        service.sell(alice, ["salad"], charge=charge)
+    assert isinstance(service.admit(alice), Charge)  # the failed sale is not a charge
+    assert engine.store.entries_for_account("A1", 5) == []

@@ -152,7 +152,8 @@ def test_kinds_signs_limits_and_payloads_are_checked(
 ) -> None:
     kind, amount, payload, rule = case
     term, client = enrol("SA")
-    entry = signed(term, kind, None if kind == "start" else "A1", amount, payload)
+    account = None if kind in {"start", "payment_pending", "payment_result"} else "A1"
+    entry = signed(term, kind, account, amount, payload)
     refused(push(client, [entry]), entry, rule)
     assert admin.balance("A1") == 10_000
     assert applied_seq(live_hub, term.terminal_id) == 0

@@ -87,6 +87,26 @@ def example_with(tmp_path: Path, old: str, new: str) -> Path:
             "cannot exceed fee",
         ),
         (
+            'allergens = ["mustard"]',
+            'allergens = ["mustard", "nut"]',
+            "menu.items[0].allergens[1]",
+            "not one of",
+        ),
+        (
+            'image = "media/salad.png"',
+            'image = "../../etc/passwd.png"',
+            "menu.items[0].image",
+            "pattern",
+        ),
+        (
+            'image = "media/salad.png"',
+            'image = "media/salad.gif"',
+            "menu.items[0].image",
+            "pattern",
+        ),
+        ('today = ["salad",', 'today = ["caviar",', "menu.settings.today[0]", "unknown item"),
+        ('logo = "media/logo.png"', 'logo = "/srv/logo.png"', "menu.settings.logo", "pattern"),
+        (
             'site_code = "ACME-LYON"',
             'site_code = "ACME-LYON"\nsite_colour = 1',
             "site.site_colour",
@@ -126,3 +146,17 @@ def test_models_are_frozen() -> None:
 def test_example_file_is_plain_toml_for_other_tools() -> None:
     data: dict[str, Any] = tomllib.loads(EXAMPLE_SITE.read_text(encoding="utf-8"))
     assert set(data) == {"site", "menu"}
+
+
+def test_example_site_declares_allergens_photos_and_todays_menu() -> None:
+    menu = load_site_menu(EXAMPLE_SITE)
+    today = menu.todays_menu()
+    assert [item.id for item in today] == list(menu.settings.today)
+    assert any(item.image for item in today) and any(not item.image for item in today)
+    assert all((EXAMPLE_SITE.parent / item.image).is_file() for item in today if item.image)
+    assert menu.settings.logo and (EXAMPLE_SITE.parent / menu.settings.logo).is_file()
+    veggie = menu.item("veggie")
+    assert veggie is not None and {str(a) for a in veggie.allergens} >= {"gluten", "milk"}
+    # Without a list, the idle screen shows the starters, mains and desserts.
+    plain = menu.model_copy(update={"settings": menu.settings.model_copy(update={"today": ()})})
+    assert {str(i.category) for i in plain.todays_menu()} == {"starter", "main", "dessert"}

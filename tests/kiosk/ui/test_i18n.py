@@ -6,14 +6,16 @@ from __future__ import annotations
 import re
 import string
 
-from drivers.events import FaultKind
-from kiosk.ui.i18n import MESSAGES, REASONS, SUBSIDY, Lang, Translator, display_rate
+from drivers.events import CodeRejectReason, FaultKind
+from kiosk.ui.i18n import CODE_REJECTS, MESSAGES, REASONS, SUBSIDY, Lang, Translator, display_rate
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
 from sync.protocol.ticket import SubsidyStatus
 
 RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # insufficient_balance, paper_out ...
-CODES = {str(c) for enum in (FaultKind, SubsidyStatus, RejectReason) for c in enum}
+CODES = {
+    str(c) for enum in (FaultKind, SubsidyStatus, RejectReason, CodeRejectReason) for c in enum
+}
 
 
 def test_every_reason_has_words_and_a_next_step_in_both_languages() -> None:
@@ -51,6 +53,7 @@ def test_no_code_reaches_a_person_raw() -> None:
         tr.lang = lang
         words = [tr.fault(kind) for kind in FaultKind]
         words += [tr.subsidy(status) for status in SubsidyStatus]
+        words += [tr.code_rejected(reason) for reason in CodeRejectReason]
         words += [w for reason in RejectReason for w in tr.reason(reason)]
         words += [tr.pick(pair) for pair in MESSAGES.values()]
         for text in words:
@@ -58,6 +61,7 @@ def test_no_code_reaches_a_person_raw() -> None:
             # an English code such as "offline" is also the English word
             assert lang is Lang.EN or text not in CODES, text
     assert set(SUBSIDY) == {str(status) for status in SubsidyStatus}
+    assert set(CODE_REJECTS) == {str(reason) for reason in CodeRejectReason}
     # every fault kind a driver can report has its own words, not the generic ones
     generic = tr.t("fault.error")
     assert all(tr.fault(kind) != generic for kind in FaultKind)
