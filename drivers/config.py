@@ -110,6 +110,37 @@ class VirtualPrinterConfig(_PrinterOptions):
     backend: Literal["virtual"] = "virtual"
 
 
+class CaisseApPaymentConfig(_Options):
+    """A bank-card terminal speaking Caisse-AP over IP (the terminal is the server)."""
+
+    backend: Literal["caisse-ap"] = "caisse-ap"
+    host: str = Field(min_length=1, description="the terminal's IP address or name")
+    port: int = Field(8888, gt=0, lt=65536)
+    till: str = Field("01", pattern=r"^\d{2}$", description="CA: the till number")
+    protocol_id: str = Field(
+        "012345678901", pattern=r"^\d{12}$", description="CJ: the software's Caisse-AP id"
+    )
+    version: Literal["0300", "0310", "0320"] = "0300"
+    currency: str = Field("978", pattern=r"^\d{3}$", description="ISO 4217 numeric (EUR)")
+    timeout: float = Field(
+        180.0, gt=0, le=600, description="seconds to wait for the diner and the bank"
+    )
+    connect_timeout: float = Field(5.0, gt=0, le=60)
+    ticket: bool = Field(False, description="ask for the card ticket (CK=100) in the answer")
+    crlf: bool = Field(False, description="end each request with CR LF (some terminals)")
+    probe_interval: float = Field(
+        30.0, ge=0, le=3600, description="seconds between checks that it answers (0: never)"
+    )
+
+
+class VirtualPaymentConfig(_Options):
+    """The demo's payment terminal: approves everything, marked TEST (never a site)."""
+
+    backend: Literal["virtual"] = "virtual"
+    approve: bool = True
+    delay: float = Field(0.0, ge=0, le=60)
+
+
 ReaderConfig = Annotated[
     NfcReaderConfig | PcscReaderConfig | VirtualReaderConfig, Field(discriminator="backend")
 ]
@@ -125,6 +156,9 @@ PrinterConfig = Annotated[
     | VirtualPrinterConfig,
     Field(discriminator="backend"),
 ]
+PaymentConfig = Annotated[
+    CaisseApPaymentConfig | VirtualPaymentConfig, Field(discriminator="backend")
+]
 AnyConfig = (
     NfcReaderConfig
     | PcscReaderConfig
@@ -137,4 +171,6 @@ AnyConfig = (
     | UsbPrinterConfig
     | FilePrinterConfig
     | VirtualPrinterConfig
+    | CaisseApPaymentConfig
+    | VirtualPaymentConfig
 )

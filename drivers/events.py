@@ -15,6 +15,7 @@ class DeviceKind(StrEnum):
     READER = "reader"
     SCANNER = "scanner"
     PRINTER = "printer"
+    PAYMENT = "payment"
 
 
 class FaultKind(StrEnum):
@@ -55,7 +56,10 @@ class BadgePresented:
 
 @dataclass(frozen=True, slots=True)
 class BadgeRemoved:
+    """The card left the reader's field (or the reader went away with it on)."""
+
     source: str
+    credential: str = ""  # the card that left, as its ``BadgePresented`` named it
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,13 @@ BACKENDS: dict[str, dict[str, tuple[type[BaseModel], str]]] = {
         "file": (cfg.FilePrinterConfig, "drivers.printer.backends:EscposPrinter"),
         "virtual": (cfg.VirtualPrinterConfig, "drivers.printer.virtual:VirtualPrinter"),
     },
+    "payment": {
+        "caisse-ap": (cfg.CaisseApPaymentConfig, "drivers.payment.caisse_ap_ip:CaisseApTerminal"),
+        "virtual": (
+            cfg.VirtualPaymentConfig,
+            "drivers.payment.virtual:VirtualPaymentTerminal",
+        ),
+    },
 }
 
 # import name -> (distribution, what else the technician may need)

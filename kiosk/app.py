@@ -1,9 +1,11 @@
-"""Wiring: device events -> engine -> UI and printer.
+"""Wiring: device events -> UI -> till service -> engine, and the printer.
 
 ``App`` opens the configured devices through the drivers' registry, bridges their
-events onto the UI's input queue (a phone badge's QR code counts as a badge), prints
-receipts through ``TillService`` (a printer fault never undoes a sale: it is shown in
-the status bar and the ticket stays reprintable) and runs the pygame UI.
+events onto the UI's input queue (a phone badge's QR code counts as a badge; a badge
+leaving the reader is passed on too, for the one-charge-per-presentation rule), and
+runs the pygame UI over one ``TillService``: it sells every tray with the site's pricer
+and prints receipts (a printer fault never undoes a sale: it is shown in the status
+bar and the ticket stays reprintable).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from drivers.base import Device
 from drivers.events import (
     BadgePresented,
+    BadgeRemoved,
     CodeRejected,
     CodeScanned,
     DeviceFault,
@@ -29,15 +32,9 @@ from drivers.printer.base import ReceiptPrinter
 from drivers.registry import open_device
 from kiosk.config import TerminalConfig
 from kiosk.engine import Engine
-from kiosk.engine.trays import current_menu
 from kiosk.service import TillService
 from kiosk.ui import events as ui_events
-from kiosk.ui.model import (
-    MenuPricer,
-    Mode,
-    PaymentTerminal,
-    catalogue_from_menu,
-)
+from kiosk.ui.model import Mode, PaymentTerminal
 from sync import phonebadge
 from sync.journal import Entry
 from sync.protocol.catalogue import SiteMenu
@@ -52,6 +49,8 @@ def to_ui_input(event: Event, kinds: Mapping[str, str]) -> ui_events.Input | Non
     """A driver event as the UI sees it (None: nothing to show)."""
     if isinstance(event, BadgePresented):
         return ui_events.BadgeTapped(event.credential, kinds.get(event.source, "reader"))
+    if isinstance(event, BadgeRemoved):
+        return ui_events.BadgeLifted(event.credential, kinds.get(event.source, "reader"))
     if isinstance(event, CodeScanned):
         if event.text.strip().startswith(phonebadge.PHONE_PREFIX):
             return ui_events.BadgeTapped(event.text.strip(), kinds.get(event.source, "scanner"))
@@ -139,15 +138,11 @@ class App:
         ui_config = self.config.ui.model_copy(update={"mode": Mode(self.config.terminal.mode)})
         ui = Ui(
             ui_config,
-            self.engine,
-            catalogue_from_menu(self.menu, ui_config.lang),
-            pricer=MenuPricer(self.engine, self.menu, ui_config.lang),
+            till,
             receipts=PrinterReceipts(till, self.inputs),
             payment=self.payment,
             inputs=self.inputs,
             hotkeys=self.hotkeys,
-            menu=self.menu,
-            menu_source=lambda: current_menu(self.engine),
         )
         self._wake = ui.worker.ready.set
         return ui

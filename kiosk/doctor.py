@@ -26,6 +26,7 @@ from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
 from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.ledger import store_settings_problem
 from kiosk.engine.pricing.native import Implementation, implementation
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.provision import (
@@ -105,6 +106,7 @@ def diagnose(
         ("hub", _hub),
         ("clock", _clock),
         ("sync", _sync),
+        ("settings", _settings),
         ("devices", _devices),
     ]
     try:
@@ -341,6 +343,18 @@ def _sync(ctx: _Context) -> None:
         ctx.add("sync", Status.WARN, detail + " (offline limits apply)", now_fix)
     else:
         ctx.add("sync", Status.OK, detail)
+
+
+def _settings(ctx: _Context) -> None:
+    """The site's settings from the hub are in use (a refused one is kept out)."""
+    if ctx.store is None:
+        return
+    problem = store_settings_problem(ctx.store)
+    if problem is None:
+        ctx.add("settings", Status.OK, "site settings from the hub in use")
+    else:
+        fix = "correct the site's settings on the hub (`kiosk admin`), then `kiosk sync now`"
+        ctx.add("settings", Status.WARN, problem, fix)
 
 
 def _ago(age: timedelta) -> str:

@@ -1,14 +1,16 @@
 """From a journal entry to the printer's ``ReceiptData``.
 
-Receipts are always built from the signed entry (never from what the screen showed),
-so a reprint is byte for byte the same sale, marked DUPLICATA. The QR code carries
+Receipts are always built from the signed entry (never from what the screen showed,
+nor from the account as it is at print time), so a reprint is byte for byte the same
+sale, marked DUPLICATA: every figure, the balance after the sale included
+(``balance_after`` of the payload, ``sync.protocol.payloads``), comes from the entry,
+read through its kind's payload model. The QR code carries
 the entry's verification id: terminal id, sequence and the first 16 hex digits of
 its hash, enough for the back office to find and check the entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +19,13 @@ from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
 from kiosk.engine.pricing.vat import vat_included
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.protocol.catalogue import VatRate
+from sync.protocol.payloads import (
+    CancelPayload,
+    GuestMealPayload,
+    SalePayload,
+    TopUpPayload,
+    read_payload,
+)
 from sync.protocol.ticket import PricedTicket
 
 MEANS_LABELS = {
@@ -70,28 +79,31 @@ def receipt_for(
     *,
     site_name: str,
     timezone: str = "Europe/Paris",
-    new_balance: int | None = None,
     duplicate: bool = False,
     training: bool = False,
 ) -> ReceiptData:
-    """The receipt of a sale, order, guest meal, top-up or cancellation entry."""
-    payload: Mapping[str, Any] = entry.payload
+    """The receipt of a sale, order, guest meal, top-up or cancellation entry.
+
+    Raises PayloadError (a ValueError) when the entry's payload does not fit its kind."""
     kind = EntryKind(entry.kind)
-    ticket_data = payload.get("ticket")
+    payload = read_payload(kind, entry.payload)
+    if not isinstance(payload, SalePayload | GuestMealPayload | TopUpPayload | CancelPayload):
+        raise ValueError(f"a {kind} entry has no receipt")
+    ticket = getattr(payload, "ticket", None)
     amount = abs(entry.amount)
     common: dict[str, Any] = {
         "site_name": site_name,
         "terminal_id": entry.terminal_id,
         "local_time": local_time(entry, timezone),
         "ticket_number": f"{entry.seq:06d}",
-        "new_balance": new_balance,
+        "new_balance": payload.balance_after,
         "verification_id": verification_id(entry),
         "duplicate": duplicate,
         "training": training,
     }
-    means = MEANS_LABELS.get(str(payload.get("means", "balance")), str(payload.get("means")))
-    if isinstance(ticket_data, Mapping):
-        ticket = PricedTicket.model_validate(ticket_data)
+    means_id = "balance" if isinstance(payload, CancelPayload) else payload.means
+    means = MEANS_LABELS.get(means_id, means_id)
+    if ticket is not None:
         lines, formulas = _ticket_lines(ticket)
         return ReceiptData(
             lines=tuple(lines),
@@ -111,10 +123,10 @@ def receipt_for(
         )
     label = KIND_LABELS.get(kind, kind.value)
     extra: tuple[str, ...] = ()
-    if kind is EntryKind.CANCEL:
-        extra = (f"Annule le ticket {int(payload.get('cancels', 0)):06d}",)
-        if payload.get("reason"):
-            extra += (f"Motif : {payload['reason']}",)
+    if isinstance(payload, CancelPayload):
+        extra = (f"Annule le ticket {payload.cancels:06d}",)
+        if payload.reason:
+            extra += (f"Motif : {payload.reason}",)
     if kind is EntryKind.TOP_UP:
         return ReceiptData(
             lines=(ReceiptLine(label, 1, amount, amount, 0),),

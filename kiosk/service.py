@@ -1,29 +1,45 @@
-"""The till's work between the devices and the engine, without any screen.
+"""The one sale API between the devices and the engine, without any screen.
 
-``TillService`` takes what the drivers report (a badge, a scanned code), sells the
-tray through the engine (durably committed first), then prints the receipt when
-asked. A printer fault never undoes a sale: it is reported and the ticket stays
-reprintable from its signed entry. The pygame UI and the headless demo both drive
-the till through this class.
+Every way to sell goes through ``TillService``: the till's UI and the self-service
+kiosk (wired in ``kiosk.app``), the headless service of the demo, guest meals and
+orders. It prices each tray with the site's pricer on the synced menu (else the menu
+given at start), sells through the engine (durably committed first), then prints the
+receipt when asked. A printer fault never undoes a sale: it is reported and the ticket
+stays reprintable from its signed entry.
+
+It also keeps one charge per presentation (``kiosk.presence``): the caller reports
+what the readers saw (``observe`` for driver events, or ``presented``/``lifted``) and
+when a new tray starts (``start_tray``); a credential re-read just after it paid gets
+``AlreadyPaid`` with that sale, and nothing is charged unless the cashier confirms.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from drivers.errors import DriverError
+from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
-from kiosk.engine import Accepted, Engine, Result
+from kiosk.engine import Accepted, Engine, Refused, Result
+from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
+from kiosk.presence import Charge, ChargeGuard, Repeat
 from kiosk.receipt import receipt_for
+from sync import phonebadge
 from sync.journal import EntryKind
 from sync.protocol.catalogue import SiteMenu
 
 log = logging.getLogger(__name__)
+
+GUEST_PROFILE = "guest"
+_REMEMBERED = 256  # accepted sales kept to show with "already paid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +49,31 @@ class Printed:
     ok: bool
     error: str | None = None
     png: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyPaid:
+    """The credential paid ``since_s`` seconds ago and this is the same presentation:
+    nothing was charged. ``previous`` is that sale (None while it is being committed)."""
+
+    credential: str
+    previous: Accepted | None
+    since_s: float
+
+
+Sale = Accepted | Refused | AlreadyPaid
+
+
+def presentation_key(credential: str | bytes) -> str:
+    """What identifies a credential across reads: the stored value (a phone shows a
+    new code every 30 s, all of them its one credential), else the text as read."""
+    try:
+        return parse_credential(credential).value
+    except MalformedCredential:
+        text = (
+            credential.decode("utf-8", "replace") if isinstance(credential, bytes) else credential
+        )
+        return text.strip()
 
 
 class TillService:
@@ -46,6 +87,7 @@ class TillService:
         training: bool = False,
         receipts_dir: Path | None = None,
         cashier: str = "",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.printer = printer
@@ -54,45 +96,165 @@ class TillService:
         self.training = training
         self.receipts_dir = receipts_dir
         self.cashier = cashier
+        self.clock = clock
+        self._guard = ChargeGuard(engine.settings().repeat_holdoff_s)
+        self._lock = threading.Lock()  # the UI thread reports, the engine worker sells
+        self._on_reader: dict[str, str] = {}  # reader -> key of the card on it
+        self._sales: dict[str, Accepted] = {}  # key -> its last accepted sale
 
     @property
     def menu(self) -> SiteMenu | None:
         """The menu synced from the hub, else the one given at start."""
         return current_menu(self.engine) or self._menu
 
-    def sell(self, credential: str | bytes, items: Sequence[str]) -> Result:
-        """Sell a tray to the diner behind ``credential`` (badge UID or phone code)."""
-        menu = self.menu
-        if menu is None:
-            raise RuntimeError("no menu on this terminal yet: sync with the hub first")
-        return sell_tray(self.engine, credential, items, menu=menu)
+    # What the readers saw -------------------------------------------------------------
 
-    def serve_guests(self, visit: str, items: Sequence[str], guests: int) -> Result:
+    def observe(self, event: Event) -> None:
+        """A driver event: a badge placed or removed, a phone badge's code scanned."""
+        if isinstance(event, BadgePresented):
+            self.presented(event.credential, source=event.source)
+        elif isinstance(event, BadgeRemoved):
+            self.lifted(event.credential, source=event.source)
+        elif isinstance(event, CodeScanned) and event.text.strip().startswith(
+            phonebadge.PHONE_PREFIX
+        ):
+            self.presented(event.text, scanned=True)
+
+    def presented(self, credential: str, *, source: str = "", scanned: bool = False) -> None:
+        """A credential came to a reader (``scanned``: a code, gone at once)."""
+        key = presentation_key(credential)
+        with self._lock:
+            if scanned:
+                self._guard.scanned(key, self.clock())
+                return
+            if source:
+                earlier = self._on_reader.get(source)
+                if earlier is not None and earlier != key:  # no removal between two cards
+                    self._guard.removed(earlier, self.clock())
+                self._on_reader[source] = key
+            self._guard.placed(key, self.clock())
+
+    def lifted(self, credential: str = "", *, source: str = "") -> None:
+        """A credential left its reader (named by the credential, or by the reader)."""
+        with self._lock:
+            key = self._on_reader.pop(source, None) if source else None
+            if credential:
+                key = presentation_key(credential)
+            if key is not None:
+                self._guard.removed(key, self.clock())
+
+    def start_tray(self) -> None:
+        """The cashier began a new tray (the next diner's first item)."""
+        with self._lock:
+            self._guard.tray_started(self.clock())
+
+    # Selling ---------------------------------------------------------------------------
+
+    def admit(self, credential: str, *, confirmed: bool = False) -> Charge | AlreadyPaid:
+        """May this presentation of ``credential`` be charged now? A ``Charge`` is then
+        handed to ``sell``; the UI asks here, in the order of its events, before it
+        hands the sale to its worker."""
+        key = presentation_key(credential)
+        with self._lock:
+            verdict = self._guard.admit(key, self.clock(), confirmed=confirmed)
+            if isinstance(verdict, Repeat):
+                previous = self._sales.get(key)
+                if previous is not None and previous.seq != verdict.ref:
+                    previous = None
+                return AlreadyPaid(credential, previous, verdict.since_s)
+            return verdict
+
+    def sell(
+        self,
+        credential: str,
+        items: Sequence[str],
+        *,
+        kind: EntryKind = EntryKind.SALE,
+        details: Mapping[str, Any] | None = None,
+        take_away: bool = False,
+        guest: bool = False,
+        confirmed: bool = False,
+        charge: Charge | None = None,
+    ) -> Sale:
+        """Sell a tray (catalogue ids) to the diner behind ``credential`` (badge UID
+        or phone code), priced for that diner's tariff profile; ``guest``: the tray of
+        the diner's guest, at the guest tariff, billed to the diner.
+
+        ``charge`` is the answer of ``admit`` for this presentation; without it the
+        presentation is admitted here. ``confirmed``: the cashier asked for a second
+        sale to a diner who has just paid."""
         menu = self.menu
         if menu is None:
             raise RuntimeError("no menu on this terminal yet: sync with the hub first")
-        return serve_visit(self.engine, visit, items, guests, menu=menu, cashier=self.cashier)
+        if charge is None:
+            verdict = self.admit(credential, confirmed=confirmed)
+            if isinstance(verdict, AlreadyPaid):
+                log.info("%s already paid %.1f s ago: not charged", credential, verdict.since_s)
+                return verdict
+            charge = verdict
+        try:
+            result = sell_tray(
+                self.engine,
+                credential,
+                items,
+                menu=menu,
+                take_away=take_away,
+                kind=kind,
+                details=details,
+                guest_profile=GUEST_PROFILE if guest else None,
+            )
+        except BaseException:
+            self._settle(charge, None)
+            raise
+        self._settle(charge, result)
+        return result
+
+    def order(self, credential: str, items: Sequence[str]) -> Sale:
+        """A self-service order, paid by the diner logged in at the kiosk: pressing
+        "pay" is a decision, not a presentation, so it is charged as confirmed."""
+        details = {"mode": "kiosk"}
+        return self.sell(credential, items, kind=EntryKind.ORDER, details=details, confirmed=True)
+
+    def _settle(self, charge: Charge, result: Result | None) -> None:
+        settings = self.engine.settings()  # the hold-off follows the hub's settings
+        with self._lock:
+            self._guard.holdoff_s = settings.repeat_holdoff_s
+            if isinstance(result, Accepted):
+                self._guard.accepted(charge, result.seq)
+                self._sales.pop(charge.key, None)
+                self._sales[charge.key] = result
+                while len(self._sales) > _REMEMBERED:
+                    del self._sales[next(iter(self._sales))]
+            else:
+                self._guard.released(charge)
+
+    def serve_guests(
+        self, visit: str, items: Sequence[str], guests: int, *, cashier: str | None = None
+    ) -> Result:
+        """Serve ``guests`` meals of a visit (its QR code or id), billed as it says. A
+        visit counts its own meals, so it needs no presentation rule."""
+        menu = self.menu
+        if menu is None:
+            raise RuntimeError("no menu on this terminal yet: sync with the hub first")
+        by = self.cashier if cashier is None else cashier
+        return serve_visit(self.engine, visit, items, guests, menu=menu, cashier=by)
 
     def print_receipt(self, result: Accepted | int, *, duplicate: bool = False) -> Printed:
-        """Print the receipt of an accepted operation (or of entry ``seq``)."""
+        """Print the receipt of an accepted operation (or of entry ``seq``).
+
+        Every figure comes from the signed entry, the balance after the sale included,
+        so a receipt printed later or again (``duplicate``) shows the same sale."""
         seq = result.seq if isinstance(result, Accepted) else result
         entry = self.engine.store.entry(seq)
         if entry is None:
             return Printed(False, f"no entry {seq}")
         if self.printer is None:
             return Printed(False, "no printer configured")
-        balance = None  # a duplicate does not show today's balance
-        if entry.account is not None and not duplicate:
-            try:
-                balance = self.engine.usable_balance(entry.account).cents
-            except LookupError:
-                balance = None
         settings = self.engine.settings()
         data = receipt_for(
             entry,
             site_name=self.site_name or settings.site_name,
             timezone=settings.timezone,
-            new_balance=balance,
             duplicate=duplicate,
             training=self.training,
         )
@@ -102,7 +264,12 @@ class TillService:
             log.warning("receipt %s not printed: %s", seq, exc)
             self.engine.record_event(
                 EntryKind.DEVICE_FAULT,
-                {"device": self.printer.source, "fault": str(exc), "ticket": seq},
+                {
+                    "source": self.printer.source,
+                    "fault": "print_failed",
+                    "message": str(exc)[:500],
+                    "ticket": seq,
+                },
             )
             return Printed(False, str(exc))
         png = None

@@ -38,14 +38,15 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import psutil
 
 from kiosk.engine import Accepted
+from kiosk.service import TillService
+from kiosk.sitefile import load_site_menu
 from kiosk.ui.events import BadgeTapped
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import ListPricer, MemoryReceipts, Mode, UiConfig
-from kiosk.ui.sample import sample_catalogue
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
 from kiosk.ui.shell import Ui
-from sync.journal import EntryKind
 
-TRAY = ("starter-salad", "main-fish", "dessert-tart", "drink-water")
+TRAY = ("salad", "fish", "tart", "water")
+MENU = load_site_menu(Path(__file__).resolve().parents[1] / "config" / "example-site.toml")
 
 
 def bench_engine() -> ModuleType:
@@ -63,7 +64,7 @@ ENGINE = bench_engine()  # its store builder, credentials and percentile
 
 def measure_taps(ui: Ui, taps: int, accounts: int) -> tuple[list[float], list[float]]:
     """(tap-to-screen ms, direct engine sale ms), ``taps`` of each."""
-    catalogue, pricer = ui.catalogue, ListPricer()
+    catalogue = ui.catalogue
     items = [item for item in (catalogue.get(i) for i in TRAY) if item is not None]
     ready = threading.Event()
     put_at: list[float] = []
@@ -94,14 +95,10 @@ def measure_taps(ui: Ui, taps: int, accounts: int) -> tuple[list[float], list[fl
         ui.step(ui.next_frame())  # what Ui.run does each frame
         if ui.screen is ScreenId.ACCEPTED and len(put_at) > len(tap_ms):
             tap_ms.append((time.perf_counter() - put_at[len(tap_ms)]) * 1000)
-            # The baseline: the same sale straight on the engine, between two taps.
+            # The baseline: the same sale straight on the till service, between two taps.
             t = time.perf_counter()
-            result = ui.engine.sell(
-                ENGINE.badge(2 * len(tap_ms) + 1, accounts),
-                None,
-                kind=EntryKind.SALE,
-                details={"mode": "till"},
-                price=lambda diner: pricer(items, diner),
+            result = ui.till.sell(
+                ENGINE.badge(2 * len(tap_ms) + 1, accounts), TRAY, details={"mode": "till"}
             )
             sale_ms.append((time.perf_counter() - t) * 1000)
             assert isinstance(result, Accepted), result
@@ -163,7 +160,7 @@ def main(argv: list[str]) -> int:
         engine = helpers.build(Path(tmp), args.accounts)
         build_s = time.perf_counter() - t0
         config = UiConfig(mode=Mode.TILL, width=1280, height=800, sound=False)
-        ui = Ui(config, engine, sample_catalogue(), receipts=MemoryReceipts())
+        ui = Ui(config, TillService(engine, menu=MENU), receipts=MemoryReceipts())
         try:
             ui.settle()
             frame_ms = measure_frames(ui, frames)

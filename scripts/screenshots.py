@@ -33,22 +33,26 @@ import pygame  # noqa: E402
 
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
-from kiosk.engine.trays import current_menu  # noqa: E402
+from kiosk.service import TillService  # noqa: E402
 from kiosk.sitefile import load_site_file  # noqa: E402
 from kiosk.ui.events import DeviceFaulted, DeviceReadied  # noqa: E402
 from kiosk.ui.model import (  # noqa: E402
     MemoryReceipts,
-    MenuPricer,
     Mode,
     UiConfig,
     VirtualPaymentTerminal,
-    catalogue_from_menu,
 )
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
 from tests.kiosk.engine.conftest import ACCOUNTS, CREDENTIALS, SETTINGS, FakeClock  # noqa: E402
 from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
-from tests.kiosk.ui.conftest import ALICE, BRUNO, CASHIER_BADGE, CASHIER_PIN  # noqa: E402
+from tests.kiosk.ui.conftest import (  # noqa: E402
+    ALICE,
+    BRUNO,
+    CASHIER_BADGE,
+    CASHIER_PIN,
+    monotonic_of,
+)
 from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
 
 LANDSCAPE = ((1280, 800), (800, 480))
@@ -77,14 +81,10 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False)
         ui = Ui(
             config,
-            engine,
-            catalogue_from_menu(MENU),
-            pricer=MenuPricer(engine, MENU),
+            TillService(engine, menu=MENU, clock=monotonic_of(clock)),
             receipts=MemoryReceipts(),
             payment=VirtualPaymentTerminal(),
             clock=clock,
-            menu=MENU,
-            menu_source=lambda: current_menu(engine),
         )
         try:
             ui.settle()
@@ -122,6 +122,11 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     tap(ui, ALICE)
     shot(ui, "accepted")
     touch(ui, "ok")
+    add(ui, "coffee")  # the next diner's first item
+    tap(ui, ALICE)  # Alice's badge again, a second later: nothing is charged
+    shot(ui, "already-paid")
+    touch(ui, "ok")
+    touch(ui, "clear")
     for _ in range(2):
         add(ui, "cake-order")
     tap(ui, BRUNO)  # 5,00 + 3,00 overdraft: 48,00 is refused with its shortfall

@@ -38,7 +38,8 @@ GENESIS_HASH = "0" * 64
 # How both ends store an entry: these columns, in this order (see Entry.from_row).
 ROW_COLUMNS = "terminal_id, seq, ts, kind, account, amount, payload, prev_hash, hash, sig"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+TS_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
+_TS = re.compile(TS_PATTERN[1:-1])
 
 
 class EntryKind(StrEnum):
@@ -56,6 +57,8 @@ class EntryKind(StrEnum):
     STOP = "stop"
     DEVICE_FAULT = "device_fault"
     SYNC = "sync"
+    PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
+    PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
 
 
 class CanonicalError(ValueError):
@@ -98,9 +101,14 @@ def format_ts(moment: datetime) -> str:
 
 
 def parse_ts(text: str) -> datetime:
+    """The moment of a canonical timestamp; ValueError for any other text, and for a
+    well-formed one that names no real moment (month 13, year 0000 ...)."""
     if not _TS.fullmatch(text):
-        raise ValueError(f"not a canonical UTC timestamp: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        raise ValueError(f"not a canonical UTC timestamp: {text[:40]!r}")
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"not a real date and time: {text!r}") from None
 
 
 def entry_id(terminal_id: str, seq: int) -> str:
@@ -283,8 +291,7 @@ def _link_problem(entry: Entry, prev_hash: str, terminal_id: str | None) -> str 
 
 def _content_problem(entry: Entry) -> str | None:
     try:
-        if not _TS.fullmatch(entry.ts):
-            return "timestamp is not canonical UTC"
+        parse_ts(entry.ts)
         digest = body_hash(entry.body())
     except (CanonicalError, TypeError, ValueError, AttributeError) as exc:
         return f"entry has no canonical form: {exc}"

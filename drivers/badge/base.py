@@ -3,7 +3,8 @@
 Backends call ``_card_present(uid, data)`` whenever they see a card and
 ``_card_absent()`` when the field is empty; the base class turns that into exactly
 one ``BadgePresented`` (credential normalised by ``drivers.events.badge_credential``)
-and one ``BadgeRemoved`` per stay on the reader, whatever the polling rate.
+and one ``BadgeRemoved`` (naming the same credential) per stay on the reader, whatever
+the polling rate: the till needs both to charge a card once per presentation.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ class BadgeReader(Device):
     def _card_absent(self) -> None:
         if self._present_uid is None:
             return
+        credential = badge_credential(self._present_uid, self.scheme)
         self._present_uid = None
-        self._emit(BadgeRemoved(self.source))
+        log.info("%s: badge %s removed", self.source, credential)
+        self._emit(BadgeRemoved(self.source, credential))
 
     def _detach(self) -> None:
         # A card cannot stay "presented" across a disconnection: the next attach

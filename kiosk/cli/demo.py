@@ -111,7 +111,14 @@ def refusal_words(report: DemoReport) -> str:
     words the till shows, most frequent first."""
     tr = Translator(Lang.FR)
     counts = sorted(report.refusals.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{tr.reason(RejectReason(code))[0]} : {n}" for code, n in counts)
+
+    def words(code: str) -> str:
+        # A repeat presentation is not a refusal reason of the engine: nothing was charged.
+        if code == "already_paid":
+            return tr.t("paid.title")
+        return tr.reason(RejectReason(code))[0]
+
+    return ", ".join(f"{words(code)} : {n}" for code, n in counts)
 
 
 def print_report(console: Console, report: DemoReport, verbose: bool) -> None:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sync.server.limits import HubLimits, Rate, RateLimits
+
 if TYPE_CHECKING:
     from sync.server import Hub
 
@@ -22,12 +24,12 @@ db_option = click.option(
 
 
 @contextmanager
-def _opened(db: Path) -> Iterator[Hub]:
+def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
     """The hub service on ``db``, closed after; a hub error is a clean CLI error."""
     from sync.server import HubError, open_hub
 
     try:
-        service = open_hub(db)
+        service = open_hub(db, rates=rates)
     except HubError as exc:
         raise click.ClickException(exc.detail) from exc
     try:
@@ -42,11 +44,57 @@ def _opened(db: Path) -> Iterator[Hub]:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(16),
+    default=HubLimits.max_connections,
+    show_default=True,
+    help="Open connections at most (lowered to fit the open-file limit).",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1),
+    default=HubLimits.header_timeout_s,
+    show_default=True,
+    help="Seconds a client has to send its request headers.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1),
+    default=HubLimits.body_timeout_s,
+    show_default=True,
+    help="Seconds a client has to send a request body, once its headers arrived.",
+)
+@click.option(
+    "--enrol-rate",
+    type=click.IntRange(1),
+    default=RateLimits.enrol.per_minute,
+    show_default=True,
+    help="Enrolment attempts a minute per site (twice that at once).",
+)
+@click.option(
+    "--admin-write-rate",
+    type=click.IntRange(1),
+    default=RateLimits.admin_writes.per_minute,
+    show_default=True,
+    help="Admin writes a minute per admin token (half that at once).",
+)
 @click.pass_context
-def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
+def hub(
+    ctx: click.Context,
+    *,
+    db: Path | None,
+    host: str,
+    port: int,
+    max_connections: int,
+    header_timeout: float,
+    body_timeout: float,
+    enrol_rate: int,
+    admin_write_rate: int,
+) -> None:
     """Serve the hub (sync API and admin API) in the foreground.
 
-    Create an admin token first with ``kiosk hub admin-token``.
+    Create an admin token first with ``kiosk hub token create``.
 
     \b
     Example:
@@ -57,17 +105,32 @@ def hub(ctx: click.Context, db: Path | None, host: str, port: int) -> None:
     if db is None:
         raise click.UsageError("--db is required to serve the hub")
     from sync.server import serve
+    from sync.server.limits import raise_open_file_limit
 
-    with _opened(db) as service:
-        click.echo(f"hub on http://{host}:{port} (database {db})", err=True)
-        serve(service, host=host, port=port)
+    limits = HubLimits(
+        max_connections=max_connections,
+        header_timeout_s=header_timeout,
+        body_timeout_s=body_timeout,
+    )
+    rates = RateLimits(
+        enrol=Rate(enrol_rate, burst=2 * enrol_rate),
+        admin_writes=Rate(admin_write_rate, burst=max(1, admin_write_rate // 2)),
+    )
+    raise_open_file_limit()
+    with _opened(db, rates) as service:
+        click.echo(
+            f"hub on http://{host}:{port} (database {db}, "
+            f"at most {limits.connection_bound()} connections)",
+            err=True,
+        )
+        serve(service, host=host, port=port, limits=limits)
 
 
 @hub.command("admin-token")
 @db_option
 @click.option("--label", default="admin", show_default=True)
 def admin_token(db: Path, label: str) -> None:
-    """Create an admin token (printed once; the hub keeps only its hash).
+    """Create an admin token (the same as ``kiosk hub token create``).
 
     \b
     Example:
@@ -75,6 +138,68 @@ def admin_token(db: Path, label: str) -> None:
     """
     with _opened(db) as service:
         click.echo(service.create_admin_token(label))
+
+
+@hub.group("token")
+def token() -> None:
+    """List, create and revoke admin tokens (the hub keeps only their hashes).
+
+    \b
+    Example:
+      kiosk hub token list --db var/hub/hub.db
+    """
+
+
+@token.command("list")
+@db_option
+def token_list(db: Path) -> None:
+    """List admin tokens: id, created, revoked, label (never the tokens themselves).
+
+    \b
+    Example:
+      kiosk hub token list --db var/hub/hub.db
+    """
+    with _opened(db) as service:
+        records = service.list_admin_tokens()
+    for r in records:
+        state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
+        click.echo(f"{r.id}  {r.created_at}  {state}  {r.label}")
+    if not records:
+        click.echo("no admin tokens", err=True)
+
+
+@token.command("create")
+@db_option
+@click.option("--label", default="admin", show_default=True, help="Who or what holds it.")
+def token_create(db: Path, label: str) -> None:
+    """Create an admin token: printed once on stdout, its id on stderr.
+
+    \b
+    Example:
+      kiosk hub token create --db var/hub/hub.db --label back-office
+    """
+    from sync.server.service import admin_token_id
+
+    with _opened(db) as service:
+        new = service.create_admin_token(label)
+    click.echo(new)
+    click.echo(f"admin token {admin_token_id(new)} ({label}) created", err=True)
+
+
+@token.command("revoke")
+@db_option
+@click.argument("token_id")
+def token_revoke(db: Path, token_id: str) -> None:
+    """Revoke an admin token by its id (see ``kiosk hub token list``); at once for
+    every hub process on this database.
+
+    \b
+    Example:
+      kiosk hub token revoke --db var/hub/hub.db 3f9c0a1b2c4d
+    """
+    with _opened(db) as service:
+        service.revoke_admin_token(token_id)
+    click.echo(f"admin token {token_id} revoked")
 
 
 @hub.command("site")

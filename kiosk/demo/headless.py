@@ -1,6 +1,7 @@
 """The headless demo: a scripted lunch service through the real code path.
 
-Virtual reader and scanner -> driver threads and events -> ``TillService`` -> engine
+Virtual reader and scanner -> driver threads and events -> ``TillService`` (told of
+every reader event and of each new tray) -> engine
 (priced tray, signed durable entry) -> virtual printer (receipts rendered to PNG) ->
 sync daemon -> hub. Midway the hub goes down for a while: the till keeps selling
 offline and catches up when it comes back. At the end both ends verify the journal.
@@ -21,7 +22,7 @@ from kiosk.demo.site import Diner
 from kiosk.demo.system import DemoSystem
 from kiosk.engine import Accepted, Refused, Result
 from kiosk.engine.pricing import PricedTicket
-from kiosk.service import TillService
+from kiosk.service import AlreadyPaid, TillService
 from kiosk.ui.i18n import Lang, Translator
 from sync import phonebadge
 from sync.money import Money
@@ -74,13 +75,16 @@ def random_tray(menu: SiteMenu, rng: random.Random) -> list[str]:
     return tray
 
 
-def _next_credential(events: queue.Queue[Event]) -> str:
+def _next_credential(events: queue.Queue[Event], till: TillService) -> str:
+    """The next badge or code read, every reader event on the way told to the till
+    (it charges a badge once per presentation)."""
     deadline = time.monotonic() + EVENT_TIMEOUT_S
     while (left := deadline - time.monotonic()) > 0:
         try:
             event = events.get(timeout=left)
         except queue.Empty:
             break
+        till.observe(event)
         if isinstance(event, BadgePresented):
             return event.credential
         if isinstance(event, CodeScanned):
@@ -112,6 +116,7 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
         odd = [d for d in system.site.diners if d.badge_status is not CredentialStatus.ACTIVE]
         closed = [d for d in system.site.diners if d.closed]
         scripted = dict(zip((3, 8, 15, 21), [*odd, *closed], strict=False))
+        previous: Diner | None = None
         for turn in range(diners):
             if turn == outage.start:
                 system.hub_thread.stop()  # the hub goes down; the till keeps selling
@@ -119,6 +124,9 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
                 system.restart_hub()
                 system.daemon.wake()
             diner = scripted.get(turn) or rng.choice(system.site.diners)
+            while diner is previous and len(system.site.diners) > 1:  # nobody queues twice
+                diner = rng.choice(system.site.diners)
+            previous = diner
             if visits and turn % 30 == 12:
                 _serve_visit(system, till, visits.pop(0), rng, report)
                 continue
@@ -135,6 +143,15 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
     return report
 
 
+def _drain(events: queue.Queue[Event], till: TillService) -> None:
+    """Tell the till what the readers reported since (the last diner's card leaving)."""
+    while True:
+        try:
+            till.observe(events.get_nowait())
+        except queue.Empty:
+            return
+
+
 def _serve(
     system: DemoSystem,
     till: TillService,
@@ -145,7 +162,9 @@ def _serve(
     offline: bool,
 ) -> None:
     assert system.reader and system.scanner
+    _drain(system.events, till)
     tray = random_tray(till.menu or system.site.menu, rng)
+    till.start_tray()
     code = None
     if diner.phone and not offline and rng.random() < 0.5:  # the app needs the hub
         code = system.admin.phone_code(diner.phone)
@@ -157,7 +176,7 @@ def _serve(
         report.phone_taps += 1
     else:
         system.reader.tap(diner.uid)
-    credential = _next_credential(system.events)
+    credential = _next_credential(system.events, till)
     result = till.sell(credential, tray)
     if isinstance(result, Refused) and result.reason is RejectReason.INSUFFICIENT_BALANCE:
         _note(report, diner.name, "vente", result)
@@ -173,7 +192,7 @@ def _serve(
             system.scanner.scan(credential)
         else:
             system.reader.tap(diner.uid)
-        result = till.sell(_next_credential(system.events), tray)
+        result = till.sell(_next_credential(system.events, till), tray)
         report.topped_up_then_paid += isinstance(topped, Accepted) and isinstance(result, Accepted)
     _note(report, diner.name, "vente", result)
     if isinstance(result, Accepted):
@@ -206,7 +225,7 @@ def _serve_visit(
 ) -> None:
     assert system.scanner
     system.scanner.scan(str(visit["code"]))
-    code = _next_credential(system.events)
+    code = _next_credential(system.events, till)
     guests = int(str(visit["guests"]))
     result = till.serve_guests(code, random_tray(till.menu or system.site.menu, rng), guests)
     _note(report, f"{visit['visitor']} (+{guests})", "repas invités", result)
@@ -226,8 +245,11 @@ def _count_vat(report: DemoReport, result: Accepted, sign: int = 1) -> None:
         report.by_vat_rate[rate] = report.by_vat_rate.get(rate, Money(0)) + Money(sign * row.total)
 
 
-def _note(report: DemoReport, who: str, what: str, result: Result) -> None:
-    if isinstance(result, Refused):
+def _note(report: DemoReport, who: str, what: str, result: Result | AlreadyPaid) -> None:
+    if isinstance(result, AlreadyPaid):
+        report.refusals["already_paid"] += 1
+        report.log.append((who, what, "déjà payé : rien encaissé"))
+    elif isinstance(result, Refused):
         report.refusals[result.reason.value] += 1
         words, _then = Translator(Lang.FR).reason(result.reason)
         report.log.append((who, what, f"refus : {words}"))

@@ -7,7 +7,9 @@ the perpetual grand total (previous closure's grand total + this period's net sa
 
 VAT: a sale's payload carries ``vat`` as ``{rate in basis points: cents incl. VAT}``
 (written by the pricer); a sale without it is counted under ``"unknown"``. A
-cancellation counts as the opposite of the entry it cancels.
+cancellation counts as the opposite of the entry it cancels. Every payload is read
+through its kind's model (``sync.protocol.payloads``), and the closure is written
+through ``ClosurePayload``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from typing import Any
 
 from kiosk.engine.ledger import Engine
 from sync.journal import Entry, EntryKind
+from sync.protocol.payloads import (
+    CancelPayload,
+    ClosurePayload,
+    GuestMealPayload,
+    SalePayload,
+    TopUpPayload,
+    parse_payload,
+    read_payload,
+)
 
 SALE_KINDS = frozenset({EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL})
 UNKNOWN_RATE = "unknown"
@@ -94,23 +105,31 @@ def _add(table: dict[str, int], key: str, cents: int) -> None:
 def _count_sale(summary: ClosureSummary, entry: Entry, sign: int) -> None:
     cents = -entry.amount * sign  # a sale's amount is negative on the account
     summary.net_sales += cents
-    _add(summary.by_means, str(entry.payload.get("means", "balance")), cents)
-    vat = entry.payload.get("vat")
-    if isinstance(vat, dict) and vat:
-        for rate, part in vat.items():
-            _add(summary.by_vat, str(rate), int(part) * sign)
+    payload = read_payload(entry.kind, entry.payload)
+    assert isinstance(payload, SalePayload | GuestMealPayload)
+    _add(summary.by_means, payload.means, cents)
+    if payload.vat:
+        for rate, part in payload.vat.items():
+            _add(summary.by_vat, rate, part * sign)
     else:
         _add(summary.by_vat, UNKNOWN_RATE, cents)
+
+
+def _count_top_up(summary: ClosureSummary, entry: Entry, sign: int) -> None:
+    cents = entry.amount * sign
+    summary.top_ups += cents
+    _add(summary.by_means, parse_payload(TopUpPayload, entry.payload).means, cents)
 
 
 def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary:
     """Totals of the entries after ``since_seq`` (default: after the last closure)."""
     previous = last_closure(engine)
+    closed = None if previous is None else parse_payload(ClosurePayload, previous.payload)
     if since_seq is None:
         # Start where the previous period ended, not at the closure entry itself, so a
         # sale committed between that summary and its closure entry is never lost.
-        since_seq = int(previous.payload["period"]["last_seq"]) if previous is not None else 0
-    grand = int(previous.payload.get("grand_total", 0)) if previous is not None else 0
+        since_seq = closed.period.last_seq if closed is not None else 0
+    grand = closed.grand_total if closed is not None else 0
     summary = ClosureSummary(engine.business_day(), since_seq + 1, since_seq)
     kinds: Counter[str] = Counter()
     after = since_seq
@@ -121,16 +140,15 @@ def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary
                 summary.sales_count += 1
                 _count_sale(summary, entry, 1)
             elif entry.kind == EntryKind.TOP_UP:
-                summary.top_ups += entry.amount
-                _add(summary.by_means, str(entry.payload.get("means")), entry.amount)
+                _count_top_up(summary, entry, 1)
             elif entry.kind == EntryKind.CANCEL:
                 summary.cancellations_count += 1
-                original = engine.store.entry(int(entry.payload["cancels"]))
+                cancels = parse_payload(CancelPayload, entry.payload).cancels
+                original = engine.store.entry(cancels)
                 if original is not None and original.kind in SALE_KINDS:
                     _count_sale(summary, original, -1)
                 elif original is not None and original.kind == EntryKind.TOP_UP:
-                    summary.top_ups -= original.amount
-                    _add(summary.by_means, str(original.payload.get("means")), -original.amount)
+                    _count_top_up(summary, original, -1)
             summary.last_seq = entry.seq
         after = batch[-1].seq
     summary.grand_total = grand + summary.net_sales

@@ -4,7 +4,8 @@ these are for faults and misuse::
     EngineError
     ├── StoreError            the database cannot be opened, migrated or written
     │   └── TerminalMismatch  the store belongs to another terminal id
-    └── KeyFileError          the terminal key is missing, unreadable or too open
+    ├── KeyFileError          the terminal key is missing, unreadable or too open
+    └── PaymentError          a card payment settled twice, or no such payment
 """
 
 from __future__ import annotations
@@ -23,4 +24,8 @@ class TerminalMismatch(StoreError):
 
 
 class KeyFileError(EngineError):
+    pass
+
+
+class PaymentError(EngineError):
     pass

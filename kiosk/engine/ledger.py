@@ -28,7 +28,7 @@ from kiosk.engine import phone, visits
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.results import Accepted, Identified, Refused, Result
-from kiosk.engine.store import AccountState, Store
+from kiosk.engine.store import SETTINGS_PROBLEM, AccountState, Store
 from sync.journal import (
     CanonicalError,
     ChainReport,
@@ -40,6 +40,7 @@ from sync.journal import (
 )
 from sync.money import Money
 from sync.phonebadge import PhoneCode
+from sync.protocol.payloads import build_payload
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import (
     AccountKind,
@@ -47,6 +48,7 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     SiteSettings,
+    settings_problem,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,17 @@ TOP_UP_MEANS = frozenset({"cash", "card", "cheque", "voucher", "online"})
 
 # What the engine goes by until the hub sends this site's settings.
 _UNSET = SiteSettings(site_code="unset")
+
+
+def store_settings_problem(store: Store) -> str | None:
+    """Why a store's site settings are not the hub's (None when they are): the last
+    settings the hub sent were refused, or the stored ones cannot be used here."""
+    refused = store.meta(SETTINGS_PROBLEM)
+    if refused is not None:
+        return f"settings from the hub refused, the last good ones kept: {refused}"
+    stored = store.site_settings()
+    problem = None if stored is None else settings_problem(stored)
+    return None if problem is None else f"stored settings unusable ({problem}): default used"
 
 
 def utc_now() -> datetime:
@@ -108,7 +121,17 @@ class Engine:
     # Reading -----------------------------------------------------------------------
 
     def settings(self, db: sqlite3.Connection | None = None) -> SiteSettings:
-        return self.store.site_settings(db) or _UNSET
+        """The site's settings; stored ones that cannot be used here (kept by a version
+        that did not check them) have their time zone replaced by the default, so that
+        the till keeps selling, and ``settings_problem`` says so."""
+        stored = self.store.site_settings(db) or _UNSET
+        if settings_problem(stored) is not None:
+            return stored.model_copy(update={"timezone": _UNSET.timezone})
+        return stored
+
+    def settings_problem(self) -> str | None:
+        """Why the site's settings from the hub are not in use (None when they are)."""
+        return store_settings_problem(self.store)
 
     def now(self) -> datetime:
         """The engine's clock (timezone-aware UTC)."""
@@ -127,6 +150,10 @@ class Engine:
             if state is None:
                 raise LookupError(f"unknown account {account_id!r}")
             return self._usable(state, db)
+
+    def usable_in(self, state: AccountState, db: sqlite3.Connection) -> Money:
+        """``usable_balance`` inside the caller's transaction."""
+        return self._usable(state, db)
 
     def _usable(self, state: AccountState, db: sqlite3.Connection) -> Money:
         unsynced = self.store.unsynced_sum(state.row.id, state.included_seq, db)
@@ -223,9 +250,13 @@ class Engine:
         *,
         settings: SiteSettings | None = None,
     ) -> Entry:
+        """Write one entry; its payload goes through its kind's model
+        (``sync.protocol.payloads``): a field that does not fit raises PayloadError."""
         seq, prev_hash = self.store.head(db)
         now = self._clock()
-        body = {"business_day": self.business_day(now, settings=settings), **payload}
+        body = build_payload(
+            kind, {"business_day": self.business_day(now, settings=settings), **payload}
+        )
         entry = make_entry(
             key=self._key,
             terminal_id=self.terminal_id,
@@ -239,6 +270,23 @@ class Engine:
         )
         self.store.append(entry, db)
         return entry
+
+    def post(
+        self,
+        db: sqlite3.Connection,
+        kind: EntryKind,
+        account: str | None,
+        amount: int,
+        payload: Mapping[str, Any],
+        *,
+        settings: SiteSettings | None = None,
+    ) -> Entry:
+        """Append one signed entry inside the caller's ``store.atomic()`` transaction.
+
+        The posting primitive for the engine's own modules (card payments ...); the
+        caller has made its checks in the same transaction.
+        """
+        return self._append(db, kind, account, amount, payload, settings=settings)
 
     def sell(
         self,
@@ -280,7 +328,13 @@ class Engine:
             ) or self._check_debit(state, usable, amount, offline, db, settings=settings)
             if refused is not None:
                 return refused
-            payload.update({"credential": cred.value, "means": "balance"})
+            payload.update(
+                {
+                    "credential": cred.value,
+                    "means": "balance",
+                    "balance_after": (usable - amount).cents,
+                }
+            )
             try:
                 entry = self._append(
                     db, kind, state.row.id, -amount.cents, payload, settings=settings
@@ -347,7 +401,7 @@ class Engine:
                 EntryKind.TOP_UP,
                 account_id,
                 amount.cents,
-                {"means": means, "cashier": cashier},
+                {"means": means, "cashier": cashier, "balance_after": (usable + amount).cents},
             )
         return Accepted(entry, account_id, state.row.display_name, amount, usable + amount)
 
@@ -388,6 +442,7 @@ class Engine:
                     "cancelled_kind": original.kind,
                     "cashier": cashier,
                     "reason": reason,
+                    "balance_after": usable.cents + amount,
                 },
             )
         return Accepted(

@@ -125,4 +125,25 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0010_payments",
+        """
+        -- Card payments by their reference: an index of the payment_pending,
+        -- payment_result and crediting entries, written in their transactions. The
+        -- unique columns make a second result or a second credit impossible.
+        CREATE TABLE payments (
+            ref TEXT PRIMARY KEY,
+            purpose TEXT NOT NULL,
+            account TEXT,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            test INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            pending_seq INTEGER NOT NULL UNIQUE,
+            result_seq INTEGER UNIQUE,
+            credit_seq INTEGER UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX payments_state ON payments (state);
+        """,
+    ),
 ]

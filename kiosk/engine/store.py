@@ -31,9 +31,12 @@ from sync.journal import (
     format_ts,
     parse_ts,
 )
-from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, settings_problem
 
 log = logging.getLogger(__name__)
+
+# meta key: why the last settings the hub sent were refused (absent when they were not)
+SETTINGS_PROBLEM = "settings_problem"
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -240,10 +243,7 @@ class Store:
                 ],
             )
             if settings is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO site_settings VALUES (1, ?)",
-                    (settings.model_dump_json(),),
-                )
+                self._apply_settings(db, settings)
             for kind, docs in (documents or {}).items():
                 for doc_id, data in docs.items():
                     if data is None:
@@ -256,6 +256,22 @@ class Store:
                             (kind, doc_id, canonical_json(dict(data)).decode()),
                         )
             db.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+
+    @staticmethod
+    def _apply_settings(db: sqlite3.Connection, settings: SiteSettings) -> None:
+        """Keep the last good settings: unusable ones (a time zone this machine does not
+        know ...) are refused, logged and recorded under ``SETTINGS_PROBLEM``."""
+        problem = settings_problem(settings)
+        if problem is not None:
+            log.error("site settings from the hub refused, the last good ones kept: %s", problem)
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)", (SETTINGS_PROBLEM, problem[:500])
+            )
+            return
+        db.execute("DELETE FROM meta WHERE key = ?", (SETTINGS_PROBLEM,))
+        db.execute(
+            "INSERT OR REPLACE INTO site_settings VALUES (1, ?)", (settings.model_dump_json(),)
+        )
 
     def account(self, account_id: str, db: sqlite3.Connection | None = None) -> AccountState | None:
         with self._lock:

@@ -12,7 +12,7 @@ has not seen yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.rows import SubsidyMark
+from sync.protocol.ticket import BillingKind, BillTo
 from sync.subsidy import mark_of
 
 MENU_KIND, MENU_ID = "catalogue", "site"
@@ -93,20 +94,30 @@ def sell_tray(
     *,
     menu: SiteMenu,
     take_away: bool = False,
+    kind: EntryKind = EntryKind.SALE,
+    details: Mapping[str, Any] | None = None,
+    guest_profile: str | None = None,
 ) -> Result:
     """Price ``items`` (catalogue ids) for the diner behind ``credential`` and debit.
 
-    The accepted result carries the ``PricedTicket``; the journal payload keeps it
-    whole, so a reprint or the daily closure never reprices.
+    With ``guest_profile`` the tray is a guest's, priced at that tariff (no employer
+    subsidy) and billed to the diner who badges, the host. ``details`` go into the
+    journal payload beside the ticket. The accepted result carries the
+    ``PricedTicket``; the journal payload keeps it whole, so a reprint or the daily
+    closure never reprices.
     """
 
     def price(who: Identified) -> tuple[Money, dict[str, Any], Any] | Refused:
-        ticket = price_for(engine, menu, who, items, take_away)
+        if guest_profile is None:
+            ticket = price_for(engine, menu, who, items, take_away)
+        else:
+            host = BillTo(kind=BillingKind.HOST_ACCOUNT, ref=who.account.id)
+            ticket = price_tray(menu, guest_profile, items, subsidised_today=True, bill_to=host)
         if isinstance(ticket, PricingRefused):
             return Refused(ticket.reason, ticket.detail, account_id=who.account.id)
         return Money(ticket.total), tray_payload(ticket, items), ticket
 
-    return engine.sell(credential, None, kind=EntryKind.SALE, price=price)
+    return engine.sell(credential, None, kind=kind, details=details, price=price)
 
 
 def serve_visit(
@@ -122,7 +133,6 @@ def serve_visit(
     """Serve ``guests`` meals of a visit, each tray ``items`` at the guest tariff, billed
     as the visit says (host account or cost centre)."""
     from kiosk.engine import visits
-    from sync.protocol.ticket import BillingKind, BillTo
     from sync.protocol.visits import Billing
 
     visit_id = visits.visit_id_of(engine, visit_ref)

@@ -7,7 +7,8 @@ checked offline against the hub key the terminal got at enrolment, stored as the
 
 Serving N guests writes one GUEST_MEAL entry billed to the account the visit names
 (the host's or a cost centre's), with ``visit_id`` and ``guests`` in its payload, in
-one transaction with the checks. Guests served = the other terminals' counts the hub
+one transaction with the checks (the visitor's name stays in the visit document: a
+payload names people only by opaque ids). Guests served = the other terminals' counts the hub
 sent (``consumed_by`` less this terminal) + this terminal's own uncancelled guest
 meals from its journal, so an entry not yet pushed is neither lost nor counted twice.
 
@@ -189,9 +190,9 @@ def consume(
                 "visit_id": doc.id,
                 "guests": guests,
                 "billing": doc.billing.value,
-                "visitor": doc.visitor,
                 "cashier": cashier,
                 "means": "visit",
+                "balance_after": (usable - amount).cents,
             },
         )
     remaining = doc.guests - served - guests

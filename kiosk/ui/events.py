@@ -26,6 +26,14 @@ class BadgeTapped:
 
 
 @dataclass(frozen=True, slots=True)
+class BadgeLifted:
+    """The badge left the reader: the till counts presentations with it."""
+
+    credential: str
+    source: str = "reader"
+
+
+@dataclass(frozen=True, slots=True)
 class CodeScanned:
     text: str
     source: str = "scanner"
@@ -50,7 +58,7 @@ class ReceiptPrinted:
     png: str
 
 
-Input = BadgeTapped | CodeScanned | DeviceFaulted | DeviceReadied | ReceiptPrinted
+Input = BadgeTapped | BadgeLifted | CodeScanned | DeviceFaulted | DeviceReadied | ReceiptPrinted
 
 
 def pump_inputs(inputs: queue.Queue[Input], limit: int = 64) -> int:

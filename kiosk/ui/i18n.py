@@ -73,6 +73,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("Paiement refusé", "Payment refused"),
     "refused.shortfall": ("Il manque {amount}", "{amount} short"),
     "refused.balance": ("Solde : {amount}", "Balance: {amount}"),
+    "paid.title": ("Déjà payé", "Already paid"),
+    "paid.since": (
+        "{name} a payé il y a {seconds} s : rien n'a été encaissé",
+        "{name} paid {seconds} s ago: nothing was charged",
+    ),
+    "paid.previous": ("Ticket n° {seq}", "Receipt no. {seq}"),
+    "paid.again": ("Encaisser une 2e vente", "Charge a second sale"),
     "common.ok": ("OK", "OK"),
     "common.back": ("Retour", "Back"),
     "common.cancel": ("Annuler", "Cancel"),
@@ -396,6 +403,24 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
     RejectReason.NOT_AUTHORISED: (
         ("Action réservée aux caissiers", "Cashiers only"),
         ("Présentez un badge caissier et son code", "Tap a cashier badge and enter its PIN"),
+    ),
+    RejectReason.PAYMENT_UNAVAILABLE: (
+        ("Paiement par carte indisponible", "Card payment unavailable"),
+        (
+            "Aucun débit n'a été fait : rechargez en caisse ou dans l'application",
+            "Nothing was charged: top up at the till or in the app",
+        ),
+    ),
+    RejectReason.PAYMENT_DECLINED: (
+        ("Paiement carte refusé", "Card payment declined"),
+        ("Aucun débit n'a été fait", "Nothing was charged"),
+    ),
+    RejectReason.PAYMENT_PENDING: (
+        ("Un paiement carte est en attente", "A card payment is pending"),
+        (
+            "Un caissier doit vérifier le paiement précédent",
+            "A cashier must check the previous payment",
+        ),
     ),
 }
 

@@ -28,6 +28,7 @@ class ScreenId(StrEnum):
     CASHIER_PIN = "cashier_pin"
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
+    ALREADY_PAID = "already_paid"
     # Self-service
     IDLE = "idle"
     HOME = "home"

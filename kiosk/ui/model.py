@@ -1,10 +1,9 @@
-"""What the UI works on, without pygame: settings, catalogue, tray pricing, the
-printer and payment-terminal interfaces the app wires in, and the session state.
+"""What the UI works on, without pygame: settings, the catalogue shown, the lines of a
+priced ticket, the printer and payment-terminal interfaces the app wires in, and the
+session state.
 
-Until the pricing package lands on every site, ``ListPricer`` prices a tray at the
-catalogue prices; a real pricer has the same call signature (items, diner) and is
-passed to the engine's ``sell(price=...)`` so the tray is repriced for the diner
-inside the sale's transaction.
+The UI prices nothing itself: every sale goes through ``kiosk.service.TillService``,
+which prices the tray for the diner with the site's pricer and the synced menu.
 """
 
 from __future__ import annotations
@@ -18,14 +17,11 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.engine.ledger import Engine
-from kiosk.engine.pricing import BillingKind, BillTo, PricedTicket, PricingRefused, price_tray
-from kiosk.engine.results import Identified, Refused
-from kiosk.engine.trays import price_for, tray_payload
+from kiosk.engine.pricing import PricedTicket
+from kiosk.engine.results import Identified
 from sync.journal import Entry
 from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
-from sync.protocol.reasons import RejectReason
 
 
 class Mode(StrEnum):
@@ -106,59 +102,6 @@ class TrayTicket:
     subsidy: int
     total: int
     vat: dict[str, int]
-
-
-PriceResult = tuple[Money, dict[str, Any], TrayTicket] | Refused
-
-
-class Pricer(Protocol):
-    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult: ...
-
-
-class ListPricer:
-    """Catalogue prices, no tariff: the stand-in until the site's pricer is wired."""
-
-    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult:
-        if not items:
-            return Refused(RejectReason.EMPTY_TRAY)
-        vat: dict[str, int] = {}
-        for item in items:
-            vat[str(item.vat)] = vat.get(str(item.vat), 0) + item.price
-        total = sum(i.price for i in items)
-        lines = tuple(TicketLine(i.label, i.price) for i in items)
-        payload = {"items": [i.id for i in items], "vat": vat}
-        return Money(total), payload, TrayTicket(lines, 0, total, vat)
-
-
-class MenuPricer:
-    """The site's pricer: the tray repriced for the diner's tariff profile, formulas,
-    admission fee and the daily subsidy (``kiosk.engine.pricing``)."""
-
-    def __init__(self, engine: Engine, menu: SiteMenu, lang: str = "fr") -> None:
-        self.engine, self.menu, self.lang = engine, menu, lang
-
-    def __call__(self, items: Sequence[Item], diner: Identified) -> PriceResult:
-        ids = [item.id for item in items]
-        ticket = price_for(self.engine, self.menu, diner, ids, take_away=False)
-        return self._result(ticket, diner, ids)
-
-    def for_guest_of(self, profile: str = "guest") -> Pricer:
-        """Prices a guest's tray at the guest tariff, billed to the host who badges."""
-
-        def price(items: Sequence[Item], diner: Identified) -> PriceResult:
-            ids = [item.id for item in items]  # ``diner`` is the host who badges
-            bill_to = BillTo(kind=BillingKind.HOST_ACCOUNT, ref=diner.account.id)
-            ticket = price_tray(self.menu, profile, ids, subsidised_today=True, bill_to=bill_to)
-            return self._result(ticket, diner, ids)
-
-        return price
-
-    def _result(
-        self, ticket: PricedTicket | PricingRefused, diner: Identified, ids: list[str]
-    ) -> PriceResult:
-        if isinstance(ticket, PricingRefused):
-            return Refused(ticket.reason, ticket.detail, account_id=diner.account.id)
-        return Money(ticket.total), tray_payload(ticket, ids), tray_ticket(ticket, self.lang)
 
 
 def tray_ticket(ticket: PricedTicket, lang: str = "fr") -> TrayTicket:

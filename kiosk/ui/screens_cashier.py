@@ -12,10 +12,9 @@ import pygame
 from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
-from kiosk.engine.trays import serve_visit
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import MenuPricer, tray_total
+from kiosk.ui.model import tray_total
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.widgets import Button, Keypad
 from kiosk.ui.worker import Done
@@ -291,19 +290,17 @@ class CashierMenuScreen(Screen):
                 details={"mode": "till", "guest": True, "cashier": self.cashier},
                 back=ScreenId.TILL,
                 on_accepted=lambda _result: ui.session.tray.clear(),
-                pricer=ui.pricer.for_guest_of() if isinstance(ui.pricer, MenuPricer) else None,
+                guest=True,
             )
-
-        menu = getattr(ui.pricer, "menu", None)
 
         def serve(visit: str) -> None:
             """A visit (its QR code, or picked from today's list): one guest at the
             guest tariff, billed as the visit says."""
             items = [item.id for item in ui.session.tray]
-            assert menu is not None  # visits are offered only with the site's menu
+            cashier = self.cashier
 
             def job() -> Result:
-                return serve_visit(ui.engine, visit, items, 1, menu=menu, cashier=self.cashier)
+                return ui.till.serve_guests(visit, items, 1, cashier=cashier)
 
             def then(done: Done) -> None:
                 result = done.value
@@ -316,7 +313,7 @@ class CashierMenuScreen(Screen):
             ui.submit("guest_visit", job, then)
 
         def on_code(text: str) -> None:
-            if menu is None or not text.strip().startswith(phonebadge.VISIT_PREFIX):
+            if not text.strip().startswith(phonebadge.VISIT_PREFIX):
                 ui.toasts.show(ui.tr.t("till.unknown_code", code=text[:24]), "danger")
                 return
             serve(text)
@@ -328,7 +325,7 @@ class CashierMenuScreen(Screen):
                 for view in visits
                 if view.remaining > 0 and view.doc.meal_included
             ][:MAX_VISIT_CHOICES]
-            key = "cashier.guest_visit" if choices and menu is not None else "cashier.guest_badge"
+            key = "cashier.guest_visit" if choices else "cashier.guest_badge"
             title = ui.tr.t(key, amount=tray_total(ui.session.tray))
             self.go(
                 ScreenId.BADGE_PROMPT,
@@ -336,7 +333,7 @@ class CashierMenuScreen(Screen):
                 back=BACK,
                 on_badge=on_badge,
                 on_code=on_code,
-                choices=choices if menu is not None else [],
+                choices=choices,
                 on_choice=serve,
             )
 

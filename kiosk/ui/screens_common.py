@@ -11,11 +11,12 @@ from typing import Any
 
 import pygame
 
+from kiosk.engine.pricing import PricedTicket
 from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import Lang, Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Catalogue, TrayTicket
+from kiosk.ui.model import Catalogue, tray_ticket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
@@ -24,14 +25,15 @@ from sync.money import Money
 def ticket_rows(result: Accepted, lang: Lang = Lang.FR) -> list[tuple[str, str]]:
     """The lines of an accepted sale as (label, amount) rows."""
     ticket = result.ticket
-    if isinstance(ticket, TrayTicket):
-        return [(line.label, display_money(line.amount, lang)) for line in ticket.lines]
+    if isinstance(ticket, PricedTicket):
+        shown = tray_ticket(ticket, lang.value)
+        return [(line.label, display_money(line.amount, lang)) for line in shown.lines]
     return []
 
 
 def subsidy_of(result: Accepted) -> int:
     ticket = result.ticket
-    return ticket.subsidy if isinstance(ticket, TrayTicket) else 0
+    return tray_ticket(ticket).subsidy if isinstance(ticket, PricedTicket) else 0
 
 
 def fit_rows(
@@ -113,9 +115,10 @@ class ResultScreen(Screen):
         elif event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE):
             self.back()
         elif event.type == INPUT and isinstance(event.payload, BadgeTapped | CodeScanned):
-            # The next diner is already there: go back and let that screen take it.
+            # The next diner is already there: go back and let that screen take it, next
+            # frame, before any later input (``again``: the till has counted this one).
             self.back()
-            self.ui.inputs.put(event.payload)
+            pygame.event.post(pygame.event.Event(INPUT, payload=event.payload, again=True))
 
     def _print(self) -> None:
         pass

@@ -1,23 +1,32 @@
 """The till's main screen: the cashier composes the tray, the diner taps to pay.
 
 Category buttons (or scanned product codes) fill the tray with a running total at
-catalogue prices; the badge reprices it for that diner inside the sale (the pricer
-runs in the engine's transaction on the worker thread), then the accepted or refused
-screen shows the outcome.
+catalogue prices; the badge hands the tray to the till service, which prices it for
+that diner (on the worker thread, inside the sale's transaction), then the accepted
+or refused screen shows the outcome. A badge that has just paid and is read again
+gets the "already paid" screen, where the cashier may still confirm a second sale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pygame
 
 from kiosk.engine.results import Accepted, Refused
+from kiosk.service import AlreadyPaid, Sale
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Item, Pricer, tray_total
-from kiosk.ui.screens_common import catalogue_buttons, pick_category
+from kiosk.ui.model import Item, tray_total
+from kiosk.ui.screens_common import (
+    ResultScreen,
+    catalogue_buttons,
+    fit_rows,
+    pick_category,
+    subsidy_of,
+    ticket_rows,
+)
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
@@ -33,28 +42,51 @@ def sell_items(
     kind: EntryKind,
     details: Mapping[str, Any],
     back: ScreenId,
-    on_accepted: Any = None,
+    on_accepted: Callable[[Accepted], None] | None = None,
     accepted_screen: ScreenId = ScreenId.ACCEPTED,
-    pricer: Pricer | None = None,
+    guest: bool = False,
+    confirmed: bool = False,
 ) -> None:
-    """Submit a tray sale to the worker; show the accepted or refused screen.
-    ``pricer`` replaces the UI's own (a guest's tray is priced at the guest tariff)."""
-    price_with = pricer or ui.pricer
+    """Sell a tray through the till service on the worker; show the accepted, refused
+    or "already paid" screen. ``guest``: the tray of the badge holder's guest, at the
+    guest tariff. A self-service order is paid by a press, not a presentation."""
     if ui.pending("sale"):  # a second tap or press while the first sale runs
         return
     if not items:
         ui.manager.request(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=back)
         return
-    frozen = list(items)
+    ids = [item.id for item in items]
+    till = ui.till
+    charge = None
+    if kind is not EntryKind.ORDER:
+        # Decided here, in the order of the UI's events (a re-read, a removal, a new
+        # tray), not when the worker gets to the sale.
+        verdict = till.admit(credential, confirmed=confirmed)
+        if isinstance(verdict, AlreadyPaid):
+            if verdict.previous is not None:  # else its own sale is still being shown
 
-    def job() -> Accepted | Refused:
-        return ui.engine.sell(
-            credential,
-            None,  # the pricer decides the amount for this diner
-            kind=kind,
-            details=details,
-            price=lambda diner: price_with(frozen, diner),
-        )
+                def again() -> None:
+                    sell_items(
+                        ui,
+                        credential,
+                        items,
+                        kind=kind,
+                        details=details,
+                        back=back,
+                        on_accepted=on_accepted,
+                        accepted_screen=accepted_screen,
+                        guest=guest,
+                        confirmed=True,
+                    )
+
+                ui.manager.request(ScreenId.ALREADY_PAID, result=verdict, back=back, again=again)
+            return
+        charge = verdict
+
+    def job() -> Sale:
+        if kind is EntryKind.ORDER:
+            return till.order(credential, ids)
+        return till.sell(credential, ids, kind=kind, details=details, guest=guest, charge=charge)
 
     def then(done: Done) -> None:
         result = done.value
@@ -62,7 +94,7 @@ def sell_items(
             if on_accepted is not None:
                 on_accepted(result)
             ui.manager.request(accepted_screen, result=result, back=back)
-        else:
+        elif isinstance(result, Refused):
             ui.manager.request(ScreenId.REFUSED, result=result, back=back)
 
     ui.submit("sale", job, then)
@@ -113,7 +145,7 @@ class TillScreen(Screen):
             elif event.action == "add":
                 item = ui.catalogue.get(event.value)
                 if item is not None:
-                    tray.append(item)
+                    self.add(item)
             elif event.action == "remove" and tray:
                 tray.pop()
             elif event.action == "clear":
@@ -130,9 +162,15 @@ class TillScreen(Screen):
             if found is None:
                 ui.toasts.show(ui.tr.t("till.unknown_code", code=event.payload.text[:24]), "danger")
             else:
-                tray.append(found)
+                self.add(found)
         elif event.type == INPUT and isinstance(event.payload, BadgeTapped):
             self.pay(event.payload.credential)
+
+    def add(self, item: Item) -> None:
+        tray = self.ui.session.tray
+        if not tray:  # the next diner's first item: a badge that paid before may pay again
+            self.ui.till.start_tray()
+        tray.append(item)
 
     def pay(self, credential: str) -> None:
         ui = self.ui
@@ -195,4 +233,75 @@ class TillScreen(Screen):
         )
 
 
-SCREENS: list[type[Screen]] = [TillScreen]
+class AlreadyPaidScreen(ResultScreen):
+    """A badge read again just after it paid: nothing was charged. Shows that sale;
+    the cashier may still charge the tray to the same diner (a second sale)."""
+
+    id = ScreenId.ALREADY_PAID
+
+    @property
+    def paid(self) -> AlreadyPaid:
+        paid = self.params["result"]
+        assert isinstance(paid, AlreadyPaid) and paid.previous is not None
+        return paid
+
+    def buttons(self) -> list[Button]:
+        tr, layout = self.ui.tr, self.ui.layout
+        again, ok = layout.row(layout.body, 2)
+        return [
+            Button(again, tr.t("paid.again"), "again", style="danger"),
+            Button(ok, tr.t("common.ok"), "ok", style="primary"),
+        ]
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == ACTION and event.action == "again":
+            self.back()
+            self.params["again"]()  # its own screen, requested after the way back
+        else:
+            super().handle_event(event)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ui, tr, layout, painter = self.ui, self.ui.tr, self.ui.layout, self.ui.painter
+        body = layout.body
+        paid = self.paid
+        previous = paid.previous
+        assert previous is not None
+        mark = pygame.Rect(0, 0, layout.unit * 3, layout.unit * 3)
+        mark.midtop = (body.centerx, body.y + layout.gap)
+        painter.check_mark(surface, mark, ui.theme.warning)
+        y = mark.bottom + layout.gap
+        line_h = int(layout.font_size("large") * 1.3)
+        painter.text(
+            surface,
+            tr.t("paid.title"),
+            pygame.Rect(body.x, y, body.width, line_h),
+            size="large",
+            colour=ui.theme.warning,
+            align="center",
+        )
+        y += line_h
+        since = tr.t("paid.since", name=previous.display_name, seconds=round(paid.since_s))
+        painter.text(surface, since, pygame.Rect(body.x, y, body.width, line_h), align="center")
+        y += line_h
+        lines = [
+            (tr.t("paid.previous", seq=previous.seq), ""),
+            *ticket_rows(previous, tr.lang),
+        ]
+        totals = []
+        if subsidy := subsidy_of(previous):
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals += [
+            (tr.t("accepted.total"), tr.money(previous.amount)),
+            (tr.t("accepted.balance"), tr.money(previous.balance_after)),
+        ]
+        area = pygame.Rect(
+            body.x + body.width // 8,
+            y,
+            body.width * 3 // 4,
+            body.bottom - layout.button_h - layout.gap - y,
+        )
+        size, rows = fit_rows(layout, area.height, lines, totals)
+        painter.lines(surface, rows, area, size=size)
+
+
+SCREENS: list[type[Screen]] = [TillScreen, AlreadyPaidScreen]

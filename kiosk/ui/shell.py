@@ -18,13 +18,14 @@ from typing import Any
 
 import pygame
 
-from kiosk.engine import Engine
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
+from kiosk.service import TillService
 from kiosk.ui.events import (
     ACTION,
     INPUT,
     RESULT,
+    BadgeLifted,
     BadgeTapped,
     DeviceFaulted,
     DeviceReadied,
@@ -35,13 +36,9 @@ from kiosk.ui.events import (
 from kiosk.ui.i18n import Lang, Translator
 from kiosk.ui.manager import Screen, ScreenId, ScreenManager
 from kiosk.ui.model import (
-    Catalogue,
-    ListPricer,
     MemoryReceipts,
-    MenuPricer,
     Mode,
     PaymentTerminal,
-    Pricer,
     ReceiptSink,
     Session,
     UiConfig,
@@ -92,23 +89,21 @@ class Ui:
     def __init__(
         self,
         config: UiConfig,
-        engine: Engine,
-        catalogue: Catalogue,
+        till: TillService,
         *,
-        pricer: Pricer | None = None,
         receipts: ReceiptSink | None = None,
         payment: PaymentTerminal | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
         hotkeys: dict[str, Callable[[], None]] | None = None,
-        menu: SiteMenu | None = None,
-        menu_source: Callable[[], SiteMenu | None] | None = None,
     ) -> None:
+        menu = till.menu
+        if menu is None:
+            raise ValueError("no menu on this terminal yet: sync with the hub first")
         self.config = config
-        self.engine = engine
-        self.catalogue = catalogue
-        self.pricer: Pricer = pricer or ListPricer()
+        self.till = till  # every sale goes through it, priced by the site's pricer
+        self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
@@ -117,10 +112,9 @@ class Ui:
         # Extra keys by pygame key name ("f5", "p" ...): the demo taps badges with them.
         self.hotkeys = dict(hotkeys or {})
         self.tr = Translator(Lang(config.lang), engine.settings().timezone)
-        # The menu behind the catalogue (None: a fixed catalogue). ``menu_source`` gives
-        # the one synced last; a new one is shown between two diners.
+        # The menu shown; a newer one synced from the hub is shown between two diners.
         self.menu = menu
-        self.menu_source = menu_source
+        self.catalogue = catalogue_from_menu(menu, config.lang)
         self.pending_menu: SiteMenu | None = None
         self.session = Session()
         self.toasts = Toasts()
@@ -230,7 +224,7 @@ class Ui:
 
     def _poll_status(self) -> dict[str, Any]:
         status = self.engine.store.sync_status()
-        menu = self.menu_source() if self.menu_source is not None else None
+        menu = self.till.menu
         return {
             "offline": self.engine.is_offline(),
             "last_success": status.last_success,
@@ -240,13 +234,12 @@ class Ui:
     # The menu ------------------------------------------------------------------------
 
     def show_menu(self, menu: SiteMenu) -> None:
-        """Show ``menu``'s items and prices in the current language, and price with it.
-        The tray and the cart keep their items (by id) when the menu still has them."""
+        """Show ``menu``'s items and prices in the current language (the till service
+        prices every sale with the menu synced last). The tray and the cart keep their
+        items (by id) when the menu still has them."""
         self.menu = menu
         lang = self.tr.lang.value
         self.catalogue = catalogue_from_menu(menu, lang)
-        if isinstance(self.pricer, MenuPricer):
-            self.pricer.menu, self.pricer.lang = menu, lang
         session = self.session
         session.tray = [i for item in session.tray if (i := self.catalogue.get(item.id))]
         session.cart = [i for item in session.cart if (i := self.catalogue.get(item.id))]
@@ -268,8 +261,7 @@ class Ui:
 
     def switch_language(self) -> None:
         self.tr.toggle()
-        if self.menu is not None:
-            self.show_menu(self.menu)  # the items' names too
+        self.show_menu(self.menu)  # the items' names too
 
     def record_fault(self, fault: DeviceFaulted) -> None:
         self.submit(
@@ -312,6 +304,19 @@ class Ui:
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN, pygame.KEYDOWN, INPUT):
             self.session.idle_s = 0.0
+        if event.type == INPUT and isinstance(event.payload, BadgeLifted):
+            self.till.lifted(event.payload.credential, source=event.payload.source)
+            return
+        if (
+            event.type == INPUT
+            and isinstance(event.payload, BadgeTapped)
+            and not getattr(event, "again", False)
+        ):
+            # The till counts presentations in the order they happen, whatever the
+            # screen; a badge handed on to the next screen (``again``) is not a new one.
+            tapped = event.payload
+            scanned = tapped.source == "scanner"
+            self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
@@ -506,7 +511,9 @@ class Ui:
             self.step(0.0)
 
     def tap(self, credential: str) -> None:
+        """A badge brought to the reader and taken away (tests and tools)."""
         self.inputs.put(BadgeTapped(credential))
+        self.inputs.put(BadgeLifted(credential))
 
     @property
     def screen(self) -> ScreenId | None:

@@ -7,10 +7,13 @@ are JSON objects stored and synced as they are.
 
 from __future__ import annotations
 
-from pydantic import Field, JsonValue
+import re
+
+from pydantic import Field, JsonValue, field_validator
 
 from sync.protocol.messages import Ident, PublicKeyText
 from sync.protocol.rows import (
+    ID_PATTERN,
     AccountKind,
     AccountRow,
     AccountStatus,
@@ -20,6 +23,8 @@ from sync.protocol.rows import (
     Strict,
 )
 
+_ID = re.compile(ID_PATTERN)
+
 MAX_IMPORT = 5000
 Document = dict[str, JsonValue]
 
@@ -27,6 +32,17 @@ Document = dict[str, JsonValue]
 class AccountImport(Strict):
     accounts: list[AccountRow] = Field(min_length=1, max_length=MAX_IMPORT)
     replace: bool = Field(default=False, description="update the details of existing ids")
+
+    @field_validator("accounts")
+    @classmethod
+    def _addressable_ids(cls, rows: list[AccountRow]) -> list[AccountRow]:
+        for i, row in enumerate(rows):
+            if not _ID.fullmatch(row.id):
+                raise ValueError(
+                    f"accounts[{i}].id {row.id[:80]!r}: 1 to 64 ASCII letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit"
+                )
+        return rows
 
 
 class AccountUpdate(Strict):
@@ -117,3 +133,25 @@ class JournalCheck(Strict):
     last_seq: int
     bad_seq: int | None = None
     problem: str | None = None
+
+
+class AdminTokenRequest(Strict):
+    label: str = Field(default="admin", min_length=1, max_length=64)
+
+
+class AdminTokenView(Strict):
+    """An admin token as the hub keeps it: never the token itself, only its id."""
+
+    id: str
+    label: str
+    created_at: str
+    revoked: bool
+    revoked_at: str | None = None
+
+
+class AdminTokenCreated(Strict):
+    """A new admin token: ``token`` is shown this once (the hub keeps its hash)."""
+
+    id: str
+    label: str
+    token: str

@@ -19,9 +19,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, field_validator
 
-from sync.journal import Entry
+from sync.journal import TS_PATTERN, Entry, parse_ts
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, Strict
 
 PROTOCOL_VERSION = 1
@@ -29,6 +29,9 @@ MAX_BATCH = 1000  # entries in one push
 MAX_PAGE = 5000  # rows in one changes page
 DEFAULT_PAGE = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024  # any request body above this gets 413
+# A changes page stops before the row that would take its JSON past this; a single
+# object larger than that (a big document) comes alone in its page.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_PAYLOAD_KEYS = 200
 
 Token = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-\.]+$")]
@@ -54,7 +57,9 @@ class ErrorCode(StrEnum):
     CHAIN_BROKEN = "chain_broken"  # hash link or duplicate differs: not retryable
     BAD_SIGNATURE = "bad_signature"  # hash or signature invalid: nothing stored
     UNSUPPORTED_VERSION = "unsupported_version"
+    ENTRY_REFUSED = "entry_refused"  # an entry breaks a site rule: `entry` and `rule` say which
     INTERNAL = "internal"
+    RATE_LIMITED = "rate_limited"  # retry after the answer's Retry-After seconds
 
 
 MAX_DETAIL = 2000  # characters of an error's detail
@@ -65,6 +70,10 @@ class ErrorBody(Strict):
     detail: str = Field(default="", max_length=MAX_DETAIL)
     expected_seq: int | None = None  # with SEQUENCE_GAP: the next sequence the hub wants
     applied_seq: int | None = None
+    # With ENTRY_REFUSED: the refused entry ("terminal id:seq") and the rule it breaks
+    # (see sync.server.entry_rules); nothing of the push was stored.
+    entry: str | None = Field(default=None, max_length=100)
+    rule: str | None = Field(default=None, max_length=64)
 
 
 class Health(Strict):
@@ -80,7 +89,7 @@ class Health(Strict):
 
 
 class EnrolRequest(Strict):
-    protocol: int = Field(default=PROTOCOL_VERSION, ge=1)
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=1, le=PROTOCOL_VERSION)
     site_code: Ident
     token: Token
     public_key: PublicKeyText = Field(description="terminal's Ed25519 key, base64 raw")
@@ -103,11 +112,18 @@ class WireEntry(Strict):
 
     terminal_id: Ident
     seq: int = Field(ge=1, le=2**62)
-    ts: str = Field(min_length=27, max_length=27)
+    ts: str = Field(min_length=27, max_length=27, pattern=TS_PATTERN)
     kind: str = Field(min_length=1, max_length=32)
     account: Ident | None
     amount: int = Field(ge=-(10**12), le=10**12)
     payload: dict[str, JsonValue] = Field(max_length=MAX_PAYLOAD_KEYS)
+
+    @field_validator("ts")
+    @classmethod
+    def _real_moment(cls, value: str) -> str:
+        parse_ts(value)  # ValueError for 2025-13-45T99:99:99 or year 0000
+        return value
+
     prev_hash: Hex64
     hash: Hex64
     sig: str = Field(min_length=1, max_length=120)
@@ -122,7 +138,10 @@ class WireEntry(Strict):
 
 
 class PushRequest(Strict):
-    protocol: int = Field(default=PROTOCOL_VERSION, ge=1)
+    """A batch of entries, applied all or nothing: when one fresh entry is refused (a
+    broken chain or signature, or a site rule), nothing of the batch is stored."""
+
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=1, le=PROTOCOL_VERSION)
     entries: list[WireEntry] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -144,7 +163,8 @@ class ChangesPage(Strict):
     account balance in the page includes exactly this terminal's entries up to it.
     ``documents`` maps kind -> id -> JSON object, or null when the document was
     deleted (catalogue, tariffs, visits ...). ``settings`` is null when unchanged.
-    Fetch again from ``cursor`` while ``more`` is true.
+    A page holds at most ``limit`` rows and about ``MAX_PAGE_BYTES`` of JSON (less a
+    single object bigger than that). Fetch again from ``cursor`` while ``more`` is true.
     """
 
     protocol: int = PROTOCOL_VERSION

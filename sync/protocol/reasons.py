@@ -45,3 +45,7 @@ class RejectReason(StrEnum):
     # Till
     TILL_CLOSED = "till_closed"
     NOT_AUTHORISED = "not_authorised"
+    # Card payments (bank-card terminal)
+    PAYMENT_UNAVAILABLE = "payment_unavailable"  # no terminal configured, or not answering
+    PAYMENT_DECLINED = "payment_declined"  # the bank, the card or the diner said no
+    PAYMENT_PENDING = "payment_pending"  # an earlier card payment's outcome is not known yet

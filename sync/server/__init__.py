@@ -4,7 +4,9 @@
 ``serve(...)`` runs it under uvicorn (``kiosk hub``). Modules: ``errors`` (exception
 tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLite),
 ``sqlrows`` (row conversions, the delta read), ``service`` (the rules), ``app``
-(FastAPI routes), ``thread`` (serve in a background thread).
+(FastAPI routes; ``visit_routes`` and ``token_routes`` add some), ``limits`` (connection
+and rate limits), ``connections`` (timeouts and the connection bound of the HTTP
+server), ``thread`` (serve in a background thread).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.keyfile import KeyFileProblem, load_or_create
 from sync.server.errors import HubError, StorageError
+from sync.server.limits import HubLimits, RateLimits
 from sync.server.service import Hub
 from sync.server.storage import SqliteStorage
 
-__all__ = ["Hub", "HubError", "open_hub", "serve"]
+__all__ = ["Hub", "HubError", "HubLimits", "RateLimits", "open_hub", "serve"]
 
 
 def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
@@ -29,18 +32,33 @@ def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
         raise StorageError(str(exc)) from exc
 
 
-def open_hub(db: Path | str, key: Path | str | None = None) -> Hub:
+def open_hub(db: Path | str, key: Path | str | None = None, rates: RateLimits | None = None) -> Hub:
     """A hub over the SQLite file ``db``; its key defaults to ``<db>.key`` beside it."""
     db_path = Path(db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     key_path = Path(key) if key is not None else db_path.with_name(db_path.name + ".key")
-    return Hub(SqliteStorage(db_path), load_or_create_hub_key(key_path))
+    return Hub(SqliteStorage(db_path), load_or_create_hub_key(key_path), rates=rates)
 
 
-def serve(hub: Hub, host: str = "127.0.0.1", port: int = 8700, log_level: str = "info") -> None:
-    """Run the hub's HTTP API in the foreground until interrupted."""
-    import uvicorn
+def serve(
+    hub: Hub,
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    log_level: str = "info",
+    limits: HubLimits | None = None,
+) -> None:
+    """Run the hub's HTTP API in the foreground until interrupted.
 
+    The open-file limit is raised as far as the hard limit allows, and the connection
+    bound kept below it (see ``sync.server.connections``).
+    """
     from sync.server.app import create_app
+    from sync.server.connections import build_server
+    from sync.server.limits import raise_open_file_limit
 
-    uvicorn.run(create_app(hub), host=host, port=port, log_level=log_level, access_log=False)
+    limits = limits or HubLimits()
+    raise_open_file_limit()
+    server = build_server(
+        create_app(hub), limits, host=host, port=port, log_level=log_level, access_log=False
+    )
+    server.run()

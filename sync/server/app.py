@@ -36,7 +36,14 @@ from sync.protocol.messages import (
     PushResponse,
 )
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
-from sync.server.errors import HubError, InvalidRequestError, NotFoundError, TooLargeError
+from sync.server.connections import LogDisconnects
+from sync.server.errors import (
+    HubError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    TooLargeError,
+)
 from sync.server.records import AccountRecord, TerminalRecord
 from sync.server.service import Hub
 
@@ -50,7 +57,7 @@ DocKind = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_\-
 DocId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-\.:]+$")]
 _DOCUMENT = TypeAdapter(adm.Document)
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 422, 503)
+    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 
@@ -143,7 +150,8 @@ def _terminal(request: Request, creds: BearerToken) -> TerminalRecord:
 
 
 def _admin(request: Request, creds: BearerToken) -> None:
-    _hub(request).check_admin(creds.credentials if creds else None)
+    write = request.method not in {"GET", "HEAD", "OPTIONS"}  # writes are rate-limited
+    _hub(request).check_admin(creds.credentials if creds else None, write=write)
 
 
 ThisTerminal = Annotated[TerminalRecord, Depends(_terminal)]
@@ -165,6 +173,7 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     app.add_middleware(BodyLimit)
+    app.add_middleware(LogDisconnects)
     body_models: list[type[BaseModel]] = [
         EnrolRequest,
         PushRequest,
@@ -183,7 +192,11 @@ def create_app(hub: Hub) -> FastAPI:
     async def hub_error(request: Request, exc: HubError) -> Response:
         if exc.status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.detail)
-        return reply(raw=exc.body().model_dump_json(exclude_none=True).encode(), status=exc.status)
+        body = exc.body().model_dump_json(exclude_none=True).encode()
+        response = reply(raw=body, status=exc.status)
+        if isinstance(exc, RateLimitedError):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -552,6 +565,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.visit_routes import add_routes  # it imports this module's helpers
 
     body_models += add_routes(app, hub)
+    from sync.server.token_routes import add_token_routes
+
+    body_models += add_token_routes(app, hub)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

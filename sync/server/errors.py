@@ -4,6 +4,7 @@
 
     HubError                 status, ErrorCode, detail
      ├── InvalidRequestError      422 invalid
+     │    └── EntryRefusedError       422 entry_refused: an entry breaks a site rule
      ├── UnauthenticatedError     401 unknown or missing token
      ├── ForbiddenError           403 token valid, not allowed here
      │    └── EnrolmentRefusedError   403 bad site code or enrolment token
@@ -13,6 +14,7 @@
      ├── ChainBrokenError         409 the chain does not continue what the hub holds
      ├── BadSignatureError        422 hash or signature invalid, nothing stored
      ├── TooLargeError            413 request body above the limit
+     ├── RateLimitedError         429 too many requests for this token; Retry-After
      └── StorageError        503 the database failed (sqlite3 errors, translated)
 """
 
@@ -44,6 +46,20 @@ class HubError(Exception):
 
 class InvalidRequestError(HubError):
     status, code = 422, ErrorCode.INVALID
+
+
+class EntryRefusedError(InvalidRequestError):
+    """A pushed entry breaks one of the site's rules (``sync.server.entry_rules``):
+    the body names the entry (terminal id:seq) and the rule; nothing was stored."""
+
+    code = ErrorCode.ENTRY_REFUSED
+
+    def __init__(self, entry_id: str, rule: str, detail: str, *, applied_seq: int) -> None:
+        super().__init__(f"entry {entry_id}: {rule}: {detail}", applied_seq=applied_seq)
+        self.entry_id, self.rule = entry_id, rule
+
+    def body(self) -> ErrorBody:
+        return super().body().model_copy(update={"entry": self.entry_id, "rule": self.rule})
 
 
 class UnauthenticatedError(HubError):
@@ -84,3 +100,11 @@ class TooLargeError(HubError):
 
 class StorageError(HubError):
     status, code = 503, ErrorCode.INTERNAL
+
+
+class RateLimitedError(HubError):
+    status, code = 429, ErrorCode.RATE_LIMITED
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

@@ -8,7 +8,7 @@ order as SQLite's single writer does).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -67,6 +67,34 @@ class Movement:
     ts: str
 
 
+class PushTx(Protocol):
+    """What a push's derived state (guests served by visits ...) may read and write,
+    inside the push's own transaction, on the terminal's site only."""
+
+    site: str
+
+    def document(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+    def put_document(self, kind: str, doc_id: str, body: Mapping[str, Any] | None) -> None: ...
+    def entries_of_account(self, account_id: str) -> list[Entry]: ...
+    def entry(self, terminal_id: str, seq: int) -> Entry | None: ...
+
+
+Derive = Callable[[PushTx], None]
+
+
+ADMIN_ID_CHARS = 12  # an admin token's public id: the start of its hash
+
+
+@dataclass(frozen=True, slots=True)
+class AdminTokenRecord:
+    """An admin token as kept: its public id (the start of its hash), never the token."""
+
+    id: str
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+
 class Storage(Protocol):
     """Everything the hub keeps. All SQL lives behind this interface."""
 
@@ -83,6 +111,10 @@ class Storage(Protocol):
     ) -> bool: ...
     def add_admin_token(self, token_hash: str, label: str, now: datetime) -> None: ...
     def is_admin_token(self, token_hash: str) -> bool: ...
+    def admin_token(self, token_hash: str) -> AdminTokenRecord | None: ...
+    def list_admin_tokens(self) -> list[AdminTokenRecord]: ...
+    def revoke_admin_token(self, token_id: str, now: datetime) -> bool: ...
+    def take_rate(self, key: str, now_ms: int, interval_ms: int, burst: int) -> int: ...
 
     # Terminals and their journals
     def terminal_by_token(self, token_hash: str) -> TerminalRecord | None: ...
@@ -92,8 +124,13 @@ class Storage(Protocol):
     def touch_terminal(self, terminal_id: str, now: datetime) -> None: ...
     def entry_hashes(self, terminal_id: str, first: int, last: int) -> dict[int, str]: ...
     def apply_entries(
-        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+        self,
+        terminal: TerminalRecord,
+        entries: Sequence[Entry],
+        now: datetime,
+        derive: Derive | None = None,
     ) -> ApplyOutcome | None: ...
+    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None: ...
     def entries_of_terminal(self, terminal_id: str, after: int, limit: int) -> list[Entry]: ...
     def entries_of_account(self, account_id: str) -> list[Entry]: ...
 
@@ -117,6 +154,7 @@ class Storage(Protocol):
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None, now: datetime
     ) -> None: ...
     def document(self, site: str, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+    def has_document(self, site: str, kind: str, doc_id: str) -> bool: ...
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]: ...
 
     # Delta sync

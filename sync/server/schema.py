@@ -133,4 +133,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE accounts ADD COLUMN subsidy TEXT;
         """,
     ),
+    (
+        "0003_trust",
+        """
+        -- SQLite turns an integer sum past 64 bits into REAL: a balance never is one.
+        CREATE TRIGGER accounts_balance_insert BEFORE INSERT ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        CREATE TRIGGER accounts_balance_update BEFORE UPDATE OF balance ON accounts
+        WHEN typeof(NEW.balance) != 'integer'
+        BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        """,
+    ),
+    (
+        "0005_admin_tokens",
+        """
+        -- Admin tokens are listed and revoked by a public id: the start of their hash.
+        ALTER TABLE admin_tokens ADD COLUMN id TEXT;
+        ALTER TABLE admin_tokens ADD COLUMN revoked_at TEXT;
+        UPDATE admin_tokens SET id = substr(token_hash, 1, 12);
+        CREATE UNIQUE INDEX admin_tokens_id ON admin_tokens (id);
+        -- Rate limits (enrolment per site, admin writes per token), kept here so that
+        -- every hub process shares them: per key, the GCRA's theoretical arrival time.
+        CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+    ),
 ]

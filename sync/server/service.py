@@ -7,6 +7,7 @@ an ``ErrorBody``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -38,8 +39,10 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     SiteSettings,
+    credential_problem,
+    settings_problem,
 )
-from sync.server import visits
+from sync.server import entry_rules, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -48,10 +51,19 @@ from sync.server.errors import (
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
+    RateLimitedError,
     SequenceGapError,
     UnauthenticatedError,
 )
-from sync.server.records import AccountRecord, Movement, Storage, TerminalRecord
+from sync.server.limits import Rate, RateLimits
+from sync.server.records import (
+    ADMIN_ID_CHARS,
+    AccountRecord,
+    AdminTokenRecord,
+    Movement,
+    Storage,
+    TerminalRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +80,11 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
+def admin_token_id(token: str) -> str:
+    """An admin token's public id (listed, and named to revoke it)."""
+    return hash_token(token)[:ADMIN_ID_CHARS]
+
+
 class Hub:
     """The reference hub. Thread-safe: all state lives in ``storage``."""
 
@@ -77,11 +94,13 @@ class Hub:
         key: Ed25519PrivateKey,
         *,
         clock: Clock = lambda: datetime.now(UTC),
+        rates: RateLimits | None = None,
     ) -> None:
         self.storage = storage
         self.key = key
         self.public_key = public_key_text(key.public_key())
         self.clock = clock
+        self.rates = rates or RateLimits()
 
     # Authentication ---------------------------------------------------------------------
 
@@ -97,19 +116,46 @@ class Hub:
             raise ForbiddenError(f"terminal {terminal.id} has been revoked")
         return terminal
 
-    def check_admin(self, token: str | None) -> None:
+    def check_admin(self, token: str | None, *, write: bool = False) -> AdminTokenRecord:
+        """The admin token's record; a write (POST, PUT, PATCH, DELETE) also takes one
+        from the token's rate allowance."""
         if not token:
             raise UnauthenticatedError("an admin token is required")
-        if self.storage.is_admin_token(hash_token(token)):
-            return
-        if self.storage.terminal_by_token(hash_token(token)) is not None:
-            raise ForbiddenError("terminal tokens cannot use the admin API")
-        raise UnauthenticatedError("unknown token")
+        record = self.storage.admin_token(hash_token(token))
+        if record is None:
+            if self.storage.terminal_by_token(hash_token(token)) is not None:
+                raise ForbiddenError("terminal tokens cannot use the admin API")
+            raise UnauthenticatedError("unknown token")
+        if record.revoked_at is not None:
+            raise ForbiddenError(f"admin token {record.id} was revoked at {record.revoked_at}")
+        if write:
+            self._take(f"admin:{record.id}", self.rates.admin_writes, f"admin token {record.id}")
+        return record
 
     def create_admin_token(self, label: str = "admin") -> str:
+        """A new admin token (the hub keeps its hash; ``admin_token_id`` names it)."""
         token = new_token("adm")
         self.storage.add_admin_token(hash_token(token), label, self.clock())
         return token
+
+    def list_admin_tokens(self) -> list[AdminTokenRecord]:
+        return self.storage.list_admin_tokens()
+
+    def revoke_admin_token(self, token_id: str) -> None:
+        if not self.storage.revoke_admin_token(token_id, self.clock()):
+            raise NotFoundError(f"no admin token {token_id}")
+        log.warning("admin token %s revoked", token_id)
+
+    def _take(self, key: str, rate: Rate, who: str) -> None:
+        """Take one request from ``key``'s allowance, or refuse with 429."""
+        now_ms = int(self.clock().timestamp() * 1000)
+        wait_ms = self.storage.take_rate(key, now_ms, rate.interval_ms, rate.burst)
+        if wait_ms > 0:
+            retry = max(1, -(-wait_ms // 1000))
+            raise RateLimitedError(
+                f"{who}: more than {rate.per_minute} requests a minute; retry in {retry} s",
+                retry_after_s=retry,
+            )
 
     # Enrolment --------------------------------------------------------------------------
 
@@ -122,6 +168,9 @@ class Hub:
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:
         settings = self.storage.site_settings(request.site_code)
+        # Attempts naming an unknown site share one allowance (no row per guessed code).
+        site_key = request.site_code if settings is not None else "?"
+        self._take(f"enrol:{site_key}", self.rates.enrol, "enrolment on this site")
         refused = EnrolmentRefusedError("unknown site, or enrolment token unknown, used or expired")
         if settings is None:
             raise refused
@@ -161,7 +210,11 @@ class Hub:
     def push(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> PushResponse:
         """Apply the entries that continue the terminal's chain; ignore duplicates.
 
-        Nothing is stored unless the whole batch is valid.
+        All or nothing: nothing is stored unless every fresh entry of the batch has a
+        good chain and signature and keeps the site's rules (``entry_rules``). The
+        state derived from the entries (balances, flags, subsidy marks, guests served
+        by visits) is computed in the transaction that stores them, on the
+        terminal's site only.
         """
         for entry in entries:
             if entry.terminal_id != terminal.id:
@@ -177,9 +230,13 @@ class Hub:
                 return PushResponse(
                     applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
                 )
-            outcome = self.storage.apply_entries(terminal, fresh, self.clock())
+            entry_rules.check_entries(
+                self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
+            )
+            with visits.serialised(fresh):
+                derive = functools.partial(visits.derive, entries=fresh)
+                outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
-                visits.entries_applied(self, terminal, fresh)
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",
@@ -231,8 +288,6 @@ class Hub:
             problem = entry_problem(entry, key)
             if problem is not None:
                 raise BadSignatureError(f"entry {entry.id}: {problem}", applied_seq=applied)
-            if entry.account is None and entry.amount != 0:
-                raise InvalidRequestError(f"entry {entry.id}: an amount needs an account")
             prev_hash = entry.hash
         return fresh
 
@@ -254,6 +309,7 @@ class Hub:
     # Admin: sites, accounts, ledger, credentials, documents -------------------------------
 
     def create_site(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         if self.storage.site_settings(settings.site_code) is not None:
             raise ConflictError(f"site {settings.site_code} already exists")
         self.storage.create_site(settings, self.clock())
@@ -265,6 +321,7 @@ class Hub:
         return settings
 
     def update_settings(self, settings: SiteSettings) -> None:
+        _check_settings(settings)
         self.settings(settings.site_code)
         self.storage.update_site_settings(settings)
 
@@ -329,6 +386,9 @@ class Hub:
     def assign_credential(
         self, value: str, kind: CredentialKind, account_id: str, public_key: str | None = None
     ) -> CredentialRow:
+        problem = credential_problem(value, kind)
+        if problem is not None:
+            raise InvalidRequestError(problem)
         account = self.account(account_id)
         existing = self.storage.credential(value)
         if existing is not None and existing[0] != account.site:
@@ -356,6 +416,9 @@ class Hub:
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
         _, row = self.credential(old)
+        problem = credential_problem(new, row.kind)
+        if problem is not None:
+            raise InvalidRequestError(f"new_{problem}")
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
         self.set_credential_status(old, CredentialStatus.LOST)
@@ -372,6 +435,13 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+
+def _check_settings(settings: SiteSettings) -> None:
+    """Settings are checked where they are written: a bad one would stop every till."""
+    problem = settings_problem(settings)
+    if problem is not None:
+        raise InvalidRequestError(problem)
 
 
 def _check_public_key(text: str) -> None:

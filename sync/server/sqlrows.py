@@ -1,14 +1,15 @@
-"""SQL row conversions and the delta-sync read of the hub's SQLite storage."""
+"""SQL row conversions, the delta-sync read and the push transaction of the hub's
+SQLite storage."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sync.journal import Entry
-from sync.protocol.messages import ChangesPage
+from sync.protocol.messages import MAX_PAGE_BYTES, ChangesPage
 from sync.protocol.rows import (
     AccountKind,
     AccountRow,
@@ -20,6 +21,8 @@ from sync.protocol.rows import (
     SubsidyMark,
 )
 from sync.server.records import AccountRecord, TerminalRecord
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged, subsidy"
 TERMINAL_COLS = (
@@ -75,6 +78,62 @@ def entry_record(row: Sequence[Any]) -> Entry:
     return Entry.from_row(row)
 
 
+def fits_int64(value: int) -> bool:
+    """SQLite stores a larger integer as REAL: every sum is checked before it is written."""
+    return INT64_MIN <= value <= INT64_MAX
+
+
+# Entries of a site's terminals only: an account is counted by its own site.
+SITE_ENTRIES = (
+    f"SELECT {', '.join('e.' + c for c in ENTRY_COLS.split(', '))} FROM entries e "
+    "JOIN terminals t ON t.id = e.terminal_id WHERE e.account_id = ? AND t.site = ? "
+    "ORDER BY e.ts, e.seq"
+)
+
+
+class SqlitePushTx:
+    """``PushTx`` over the push's open write transaction (see ``records.PushTx``)."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        site: str,
+        bump: Callable[[sqlite3.Connection, str, str, Sequence[str]], None],
+        stamp: str,
+    ) -> None:
+        self.db, self.site, self._bump, self._stamp = db, site, bump, stamp
+
+    def document(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT body FROM documents WHERE site = ? AND kind = ? AND id = ?",
+            (self.site, kind, doc_id),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        data: dict[str, Any] = json.loads(row[0])
+        return data
+
+    def put_document(self, kind: str, doc_id: str, body: Mapping[str, Any] | None) -> None:
+        text = None if body is None else json.dumps(body, separators=(",", ":"))
+        self.db.execute(
+            """INSERT INTO documents VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (site, kind, id) DO UPDATE SET body = excluded.body,
+                   updated_at = excluded.updated_at""",
+            (self.site, kind, doc_id, text, self._stamp),
+        )
+        self._bump(self.db, self.site, f"doc:{kind}", [doc_id])
+
+    def entries_of_account(self, account_id: str) -> list[Entry]:
+        return [entry_record(r) for r in self.db.execute(SITE_ENTRIES, (account_id, self.site))]
+
+    def entry(self, terminal_id: str, seq: int) -> Entry | None:
+        row = self.db.execute(
+            f"SELECT {ENTRY_COLS} FROM entries WHERE terminal_id = ? AND seq = ?",
+            (terminal_id, seq),
+        ).fetchone()
+        return None if row is None else entry_record(row)
+
+
 def account_params(r: AccountRow, site: str, stamp: str) -> tuple[Any, ...]:
     return (r.id, r.display_name, r.kind, r.status, r.profile, r.balance, r.overdraft, site, stamp)
 
@@ -98,13 +157,8 @@ def read_changes(
     )
     if since > version:
         since = 0  # a cursor from a hub restored from backup: start over
-    top_row = db.execute(
-        "SELECT version FROM changes WHERE site = ? AND version > ? "
-        "ORDER BY version LIMIT 1 OFFSET ?",
-        (site, since, limit - 1),
-    ).fetchone()
-    more = top_row is not None
-    top = int(top_row[0]) if more else version
+    top, more = page_top(db, site, since, limit, MAX_PAGE_BYTES)
+    top = top if more else version
     span = (site, since, top)
     accounts = [
         account_record(r).row
@@ -152,6 +206,44 @@ def read_changes(
         else SiteSettings.model_validate_json(settings_row[0]),
         documents=documents,
     )
+
+
+# An upper bound of each changed object's bytes in the page's JSON: the byte length of
+# its text columns, doubled where JSON escapes could grow them, plus the field names.
+_ROW_BYTES = """
+SELECT c.version, CASE
+  WHEN c.kind = 'account' THEN (
+    SELECT 200 + 2 * (length(CAST(a.id AS BLOB)) + length(CAST(a.display_name AS BLOB))
+      + length(CAST(a.profile AS BLOB))) + coalesce(length(CAST(a.subsidy AS BLOB)), 0)
+    FROM accounts a WHERE a.id = c.key)
+  WHEN c.kind = 'credential' THEN (
+    SELECT 150 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
+      + coalesce(length(CAST(r.public_key AS BLOB)), 0))
+    FROM credentials r WHERE r.value = c.key)
+  WHEN c.kind = 'settings' THEN (
+    SELECT 50 + length(CAST(s.settings AS BLOB)) FROM sites s WHERE s.code = c.key)
+  ELSE (
+    SELECT 50 + 2 * (length(CAST(d.id AS BLOB)) + length(CAST(d.kind AS BLOB)))
+      + coalesce(length(CAST(d.body AS BLOB)), 4)
+    FROM documents d WHERE d.site = c.site AND 'doc:' || d.kind = c.kind AND d.id = c.key)
+END
+FROM changes c WHERE c.site = ? AND c.version > ? ORDER BY c.version LIMIT ?
+"""
+
+
+def page_top(
+    db: sqlite3.Connection, site: str, since: int, limit: int, max_bytes: int
+) -> tuple[int, bool]:
+    """(highest version in the page, whether more follow): at most ``limit`` changes,
+    stopping before the one that would take the page past ``max_bytes`` (but never
+    before the first, so that a big object still goes, alone)."""
+    top, total, rows = since, 1024, 0  # 1 KiB for the page's own fields
+    for version, size in db.execute(_ROW_BYTES, (site, since, limit)):
+        total += size or 0
+        if rows and total > max_bytes:
+            return top, True
+        top, rows = int(version), rows + 1
+    return top, rows == limit
 
 
 def statements(script: str) -> Iterator[str]:

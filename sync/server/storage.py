@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -26,10 +27,13 @@ from sync.protocol.rows import (
     CredentialRow,
     SiteSettings,
 )
-from sync.server.errors import StorageError
+from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
+    ADMIN_ID_CHARS,
     AccountRecord,
+    AdminTokenRecord,
     ApplyOutcome,
+    Derive,
     Flag,
     Movement,
     TerminalRecord,
@@ -38,12 +42,15 @@ from sync.server.schema import MIGRATIONS
 from sync.server.sqlrows import (
     ACCOUNT_COLS,
     ENTRY_COLS,
+    SITE_ENTRIES,
     TERMINAL_COLS,
+    SqlitePushTx,
     account_params,
     account_record,
     chunks,
     credential_row,
     entry_record,
+    fits_int64,
     floor_of,
     read_changes,
     statements,
@@ -53,6 +60,19 @@ from sync.server.sqlrows import (
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
+PRIVATE = 0o600  # hub.db and its -wal and -shm: balances, token hashes
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the
+    database's mode), and tighten the files of a hub created before that."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE))
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if name.exists() and name.stat().st_mode & 0o777 != PRIVATE:
+                name.chmod(PRIVATE)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
 
 
 class SqliteStorage:
@@ -64,6 +84,7 @@ class SqliteStorage:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        _make_private(self.path)
         with self._write() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
             done = {r[0] for r in db.execute("SELECT name FROM migrations")}
@@ -225,13 +246,57 @@ class SqliteStorage:
     def add_admin_token(self, token_hash: str, label: str, now: datetime) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO admin_tokens VALUES (?, ?, ?)", (token_hash, label, format_ts(now))
+                "INSERT INTO admin_tokens (token_hash, label, created_at, id) VALUES (?, ?, ?, ?)",
+                (token_hash, label, format_ts(now), token_hash[:ADMIN_ID_CHARS]),
             )
 
     def is_admin_token(self, token_hash: str) -> bool:
+        """Whether this is a live (not revoked) admin token."""
+        record = self.admin_token(token_hash)
+        return record is not None and record.revoked_at is None
+
+    def admin_token(self, token_hash: str) -> AdminTokenRecord | None:
         with self._conn() as db:
-            sql = "SELECT 1 FROM admin_tokens WHERE token_hash = ?"
-            return db.execute(sql, (token_hash,)).fetchone() is not None
+            row = db.execute(
+                "SELECT id, label, created_at, revoked_at FROM admin_tokens WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+        return None if row is None else AdminTokenRecord(*row)
+
+    def list_admin_tokens(self) -> list[AdminTokenRecord]:
+        with self._conn() as db:
+            rows = db.execute(
+                "SELECT id, label, created_at, revoked_at FROM admin_tokens ORDER BY created_at, id"
+            ).fetchall()
+        return [AdminTokenRecord(*r) for r in rows]
+
+    def revoke_admin_token(self, token_id: str, now: datetime) -> bool:
+        """Revoke the token (once: the first revocation's time stays); False if unknown."""
+        with self._write() as db:
+            found = db.execute("SELECT 1 FROM admin_tokens WHERE id = ?", (token_id,)).fetchone()
+            db.execute(
+                "UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (format_ts(now), token_id),
+            )
+        return found is not None
+
+    def take_rate(self, key: str, now_ms: int, interval_ms: int, burst: int) -> int:
+        """Take one request from ``key``'s allowance (GCRA: one per ``interval_ms``,
+        ``burst`` at once): 0 when allowed, else the milliseconds to wait."""
+        with self._write() as db:
+            row = db.execute("SELECT tat_ms FROM rate_limits WHERE key = ?", (key,)).fetchone()
+            tat = max(int(row[0]) if row else now_ms, now_ms)
+            if tat - now_ms > interval_ms * burst:  # never so far ahead: the clock went back
+                tat = now_ms
+            wait = tat - now_ms - interval_ms * (burst - 1)
+            if wait > 0:
+                return wait
+            db.execute(
+                """INSERT INTO rate_limits VALUES (?, ?)
+                   ON CONFLICT (key) DO UPDATE SET tat_ms = excluded.tat_ms""",
+                (key, tat + interval_ms),
+            )
+        return 0
 
     # Terminals and journals -----------------------------------------------------------
 
@@ -271,12 +336,19 @@ class SqliteStorage:
         return {int(seq): str(digest) for seq, digest in rows}
 
     def apply_entries(
-        self, terminal: TerminalRecord, entries: Sequence[Entry], now: datetime
+        self,
+        terminal: TerminalRecord,
+        entries: Sequence[Entry],
+        now: datetime,
+        derive: Derive | None = None,
     ) -> ApplyOutcome | None:
-        """Apply verified entries that continue ``terminal``'s chain, in one transaction.
+        """Apply verified entries that continue ``terminal``'s chain, in one transaction,
+        with ``derive`` (state computed from entries, e.g. visits) in that transaction.
 
         Returns None, changing nothing, when the terminal's applied sequence moved since
-        ``terminal`` was read (a concurrent push): the caller reads it again.
+        ``terminal`` was read (a concurrent push): the caller reads it again. Raises
+        EntryRefusedError, changing nothing, when an entry would take a balance past
+        64 bits.
         """
         stamp = format_ts(now)
         flags: list[Flag] = []
@@ -317,6 +389,8 @@ class SqliteStorage:
                 if known:
                     changed.append(account_id)
             self._bump(db, terminal.site, "account", changed)
+            if derive is not None:
+                derive(SqlitePushTx(db, terminal.site, self._bump, stamp))
             last = entries[-1]
             db.execute(
                 "UPDATE terminals SET applied_seq = ?, last_hash = ?, last_seen = ? WHERE id = ?",
@@ -344,14 +418,21 @@ class SqliteStorage:
             return False, [flag]
         record = account_record(row)
         if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            mark = subsidy.mark_of(entry_record(r) for r in db.execute(sql, (account_id,)))
+            rows = db.execute(SITE_ENTRIES, (account_id, terminal.site))
+            mark = subsidy.mark_of(entry_record(r) for r in rows)
         else:
             mark = subsidy.follow(record.row.subsidy, entries)
         floor = floor_of(record.row)
         balance, flagged, flags = record.row.balance, record.flagged, []
         for e in entries:
             balance += e.amount
+            if not fits_int64(balance):
+                raise EntryRefusedError(
+                    e.id,
+                    "balance_overflow",
+                    f"account {account_id} would pass the 64-bit limit",
+                    applied_seq=terminal.applied_seq,
+                )
             if floor is not None and e.amount < 0 and balance < floor and not flagged:
                 flag = Flag(account_id, "below_floor", terminal.id, e.seq, balance, stamp)
                 self._insert_flag(db, terminal.site, flag)
@@ -391,6 +472,16 @@ class SqliteStorage:
                 "ORDER BY seq LIMIT ?"
             )
             return [entry_record(r) for r in db.execute(sql, (terminal_id, after, limit))]
+
+    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None:
+        """The sequence of the terminal's entry that cancels its entry ``seq``, if any."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? AND kind = 'cancel' "
+                "AND json_extract(payload, '$.cancels') = ? LIMIT 1",
+                (terminal_id, seq),
+            ).fetchone()
+        return None if row is None else int(row[0])
 
     def entries_of_account(self, account_id: str) -> list[Entry]:
         with self._conn() as db:
@@ -478,6 +569,11 @@ class SqliteStorage:
                 if seen is not None:
                     sql = "SELECT balance FROM accounts WHERE id = ?"
                     return int(db.execute(sql, (seen[0],)).fetchone()[0]), False
+            current = db.execute(
+                "SELECT balance FROM accounts WHERE id = ?", (movement.account_id,)
+            ).fetchone()
+            if current is not None and not fits_int64(int(current[0]) + movement.amount):
+                raise InvalidRequestError("amount: the balance would pass the 64-bit limit")
             db.execute(
                 "INSERT INTO hub_ledger (account_id, kind, amount, ref, note, ts) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -584,6 +680,15 @@ class SqliteStorage:
             return None
         data: dict[str, Any] = json.loads(row[0])
         return data
+
+    def has_document(self, site: str, kind: str, doc_id: str) -> bool:
+        """Whether the site has (or had: deleted ones count) this document."""
+        with self._conn() as db:
+            row = db.execute(
+                "SELECT 1 FROM documents WHERE site = ? AND kind = ? AND id = ?",
+                (site, kind, doc_id),
+            ).fetchone()
+        return row is not None
 
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]:
         """The site's live documents of one kind, by id (deleted ones left out)."""

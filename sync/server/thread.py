@@ -1,7 +1,8 @@
 """Run the hub's HTTP API in a background thread (for ``kiosk demo``, tests, benchmarks).
 
 The listening socket is bound here (with SO_REUSEADDR), so the same port can be used
-again right after ``stop()``; port 0 picks a free one.
+again right after ``stop()``; port 0 picks a free one. The server runs under the same
+connection limits as ``kiosk hub`` (``sync.server.connections``).
 """
 
 from __future__ import annotations
@@ -9,24 +10,29 @@ from __future__ import annotations
 import socket
 import threading
 
-import uvicorn
-
 from sync.server.app import create_app
+from sync.server.connections import build_server
+from sync.server.limits import HubLimits
 from sync.server.service import Hub
 
 
 class HubThread:
-    def __init__(self, hub: Hub, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, hub: Hub, host: str = "127.0.0.1", port: int = 0, limits: HubLimits | None = None
+    ) -> None:
         self.hub = hub
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host = host
         self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(hub), log_level="warning", access_log=False, lifespan="off"
+        self._server = build_server(
+            create_app(hub),
+            limits or HubLimits(),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
         )
-        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )

@@ -6,11 +6,11 @@ so that every change reaches the site's terminals through the changes feed; dele
 it sends a null document. Approval signs the visit's QR code with the hub key
 (``sync.phonebadge.mint_visit``), which terminals verify offline.
 
-Guests served are never counted up by increments: after a push applies entries,
-``entries_applied`` recomputes ``consumed_by`` of each visit they name from the
-entries the hub holds for the billed account (guest meals with that ``visit_id`` less
-those cancelled), so a lost reply, a duplicate push or a crash between the two writes
-cannot count a guest twice or forget one. The visit becomes ``consumed`` when every
+Guests served are never counted up by increments: inside the transaction that applies
+a push, ``entries_applied`` recomputes ``consumed_by`` of each visit they name from the
+entries the hub holds for the billed account from the site's terminals (guest meals
+with that ``visit_id`` less those cancelled), so a lost reply, a duplicate push or a
+crash cannot count a guest twice or forget one. The visit becomes ``consumed`` when every
 guest has been served, and ``approved`` again if a meal is cancelled.
 
 Read-modify-write of a visit document is serialised by a lock of this process; a hub
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 
 from sync import phonebadge
 from sync.journal import Entry, EntryKind, cancelled_ids
+from sync.protocol.payloads import CancelPayload, GuestMealPayload, PayloadError, parse_payload
 from sync.protocol.visits import (
     VISIT_KIND,
     Billing,
@@ -40,7 +42,7 @@ from sync.protocol.visits import (
 from sync.server.errors import ConflictError, InvalidRequestError, NotFoundError
 
 if TYPE_CHECKING:
-    from sync.server.records import TerminalRecord
+    from sync.server.records import PushTx
     from sync.server.service import Hub
 
 log = logging.getLogger(__name__)
@@ -161,30 +163,57 @@ def delete(hub: Hub, site: str, visit_id: str) -> None:
 # Guests served, from the entries terminals push ----------------------------------------
 
 
-def _named_visits(hub: Hub, entries: Sequence[Entry]) -> set[str]:
+def _guest_meal(entry: Entry) -> GuestMealPayload | None:
+    if entry.kind != EntryKind.GUEST_MEAL:
+        return None
+    try:
+        return parse_payload(GuestMealPayload, entry.payload)
+    except PayloadError:  # stored before payloads were checked: not a visit's meal
+        return None
+
+
+def _cancelled_meal(entry: Entry) -> int | None:
+    """The sequence of the guest meal that ``entry`` cancels, if it cancels one."""
+    if entry.kind != EntryKind.CANCEL or entry.account is None:
+        return None
+    try:
+        payload = parse_payload(CancelPayload, entry.payload)
+    except PayloadError:
+        return None
+    return payload.cancels if payload.cancelled_kind == "guest_meal" else None
+
+
+def names_visits(entries: Sequence[Entry]) -> bool:
+    """Whether applying ``entries`` may change a visit's guests served."""
+    return any(e.kind in {EntryKind.GUEST_MEAL, EntryKind.CANCEL} for e in entries)
+
+
+@contextmanager
+def serialised(entries: Sequence[Entry]) -> Iterator[None]:
+    """Hold the visits' lock around a push that may recount visits, taken before the
+    push's transaction as the admin transitions take it, so that a recount and a
+    manager's decision never overwrite each other."""
+    if names_visits(entries):
+        with _lock:
+            yield
+    else:
+        yield
+
+
+def _named_visits(tx: PushTx, entries: Sequence[Entry]) -> set[str]:
     """Visits that guest meals in ``entries``, or cancellations of them, name."""
     named: set[str] = set()
     for entry in entries:
-        payload = entry.payload
-        if entry.kind == EntryKind.GUEST_MEAL and isinstance(payload.get("visit_id"), str):
-            named.add(payload["visit_id"])
-        elif (
-            entry.kind == EntryKind.CANCEL
-            and payload.get("cancelled_kind") == EntryKind.GUEST_MEAL
-            and entry.account is not None
-        ):
+        meal = _guest_meal(entry)
+        if meal is not None and meal.visit_id is not None:
+            named.add(meal.visit_id)
+        cancels = _cancelled_meal(entry)
+        if cancels is not None:
             # the meal it cancels is in the same terminal's journal: read that one entry
-            cancels = payload.get("cancels")
-            if not isinstance(cancels, int):
-                continue
-            for other in hub.storage.entries_of_terminal(entry.terminal_id, cancels - 1, 1):
-                visit_id = other.payload.get("visit_id")
-                if (
-                    other.seq == cancels
-                    and other.account == entry.account
-                    and (isinstance(visit_id, str))
-                ):
-                    named.add(visit_id)
+            other = tx.entry(entry.terminal_id, cancels)
+            meal = None if other is None or other.account != entry.account else _guest_meal(other)
+            if meal is not None and meal.visit_id is not None:
+                named.add(meal.visit_id)
     return named
 
 
@@ -194,44 +223,46 @@ def served_by_terminal(entries: Iterable[Entry], visit_id: str) -> dict[str, int
     cancelled = cancelled_ids(entries)
     served: dict[str, int] = {}
     for e in entries:
-        guests = e.payload.get("guests")
+        meal = _guest_meal(e)
         if (
-            e.kind == EntryKind.GUEST_MEAL
-            and e.payload.get("visit_id") == visit_id
+            meal is not None
+            and meal.visit_id == visit_id
+            and meal.guests is not None
             and (e.terminal_id, e.seq) not in cancelled
-            and isinstance(guests, int)
-            and guests > 0
         ):
-            served[e.terminal_id] = served.get(e.terminal_id, 0) + guests
+            served[e.terminal_id] = served.get(e.terminal_id, 0) + meal.guests
     return served
 
 
-def recount(hub: Hub, site: str, visit_id: str) -> VisitDoc | None:
-    """Recompute the visit's guests served from the entries; save it if it changed."""
-    with _lock:
-        doc = _load(hub, site, visit_id)
-        if doc is None:
-            log.warning("site %s: guest meal for unknown visit %s", site, visit_id)
-            return None
-        served = served_by_terminal(hub.storage.entries_of_account(doc.bill_to), visit_id)
-        state = doc.state
-        if state in {VisitState.APPROVED, VisitState.CONSUMED}:
-            full = sum(served.values()) >= doc.guests
-            state = VisitState.CONSUMED if full else VisitState.APPROVED
-        if served == doc.consumed_by and state is doc.state:
-            return doc
-        if sum(served.values()) > doc.guests:
-            log.warning(
-                "site %s: visit %s served %s for %d guests", site, visit_id, served, doc.guests
-            )
-        return _save(hub, site, doc.model_copy(update={"consumed_by": served, "state": state}))
-
-
-def entries_applied(hub: Hub, terminal: TerminalRecord, entries: Sequence[Entry]) -> None:
-    """Called by ``Hub.push`` once entries are applied. Never fails the push: the
-    entries are stored, and the next push naming the visit recounts it anyway."""
+def recount(tx: PushTx, visit_id: str) -> VisitDoc | None:
+    """Recompute the visit's guests served from the site's entries; save it if it changed."""
+    data = tx.document(VISIT_KIND, visit_id)
     try:
-        for visit_id in sorted(_named_visits(hub, entries)):
-            recount(hub, terminal.site, visit_id)
-    except Exception:
-        log.exception("terminal %s: visit counts not updated", terminal.id)
+        doc = None if data is None else VisitDoc.from_document(data)
+    except ValidationError:
+        log.error("site %s: visit %s is not a valid visit document", tx.site, visit_id)
+        return None
+    if doc is None:
+        log.warning("site %s: guest meal for unknown visit %s", tx.site, visit_id)
+        return None
+    served = served_by_terminal(tx.entries_of_account(doc.bill_to), visit_id)
+    state = doc.state
+    if state in {VisitState.APPROVED, VisitState.CONSUMED}:
+        full = sum(served.values()) >= doc.guests
+        state = VisitState.CONSUMED if full else VisitState.APPROVED
+    if served == doc.consumed_by and state is doc.state:
+        return doc
+    if sum(served.values()) > doc.guests:
+        log.warning(
+            "site %s: visit %s served %s for %d guests", tx.site, visit_id, served, doc.guests
+        )
+    updated = doc.model_copy(update={"consumed_by": served, "state": state})
+    tx.put_document(VISIT_KIND, visit_id, updated.as_document())
+    return updated
+
+
+def derive(tx: PushTx, *, entries: Sequence[Entry]) -> None:
+    """Called by the storage inside the push's transaction, once the entries are stored:
+    a failure here fails the push, so ``consumed_by`` is never left behind."""
+    for visit_id in sorted(_named_visits(tx, entries)):
+        recount(tx, visit_id)

@@ -63,7 +63,7 @@ def events() -> Events:
     return Events()
 
 
-_DEVICE_THREAD_PREFIXES = ("reader:", "scanner:", "printer:")
+_DEVICE_THREAD_PREFIXES = ("reader:", "scanner:", "printer:", "payment:")
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ def test_tag_gives_uid_and_ndef_once_then_removal(
         records = list(ndef.message_decoder(presented.data))
         assert [r.text for r in records] == [text]
         tag_emulator.stop()  # the card leaves the field
-        events.wait(BadgeRemoved)
+        assert events.wait(BadgeRemoved) == BadgeRemoved(presented.source, f"nfc:{uid}")
     later = events.drain()
     # held on the reader, the card gave exactly one presentation
     assert sum(isinstance(e, BadgePresented) for e in events.seen) == 1, later

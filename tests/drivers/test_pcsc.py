@@ -39,7 +39,7 @@ def test_card_uid_read_once_until_removed(reader: PcscReader, events: Events, ui
         assert bytes.fromhex("FFCA000000") in card.apdus
     finally:
         card.remove()
-    events.wait(BadgeRemoved)
+    assert events.wait(BadgeRemoved) == BadgeRemoved(reader.source, f"nfc:{uid}")
     assert sum(isinstance(e, BadgePresented) for e in events.seen) == 1
 
 

@@ -88,12 +88,12 @@ def test_virtual_reader_through_the_registry(events: Events) -> None:
         assert events.wait(DeviceReady) == DeviceReady("till-1", "reader")
         reader.tap("04:a1:b2:c3:d4:e5:f6")
         assert events.wait(BadgePresented) == BadgePresented("till-1", "nfc:04A1B2C3D4E5F6")
-        assert events.wait(BadgeRemoved) == BadgeRemoved("till-1")
+        assert events.wait(BadgeRemoved) == BadgeRemoved("till-1", "nfc:04A1B2C3D4E5F6")
         reader.place("A1B2C3D4", data=b"\xd1")
         reader.place("A1B2C3D4", data=b"\xd1")  # still the same card: no second event
         reader.place("11223344")  # another card replaces it
         assert events.wait(BadgePresented).credential == "nfc:A1B2C3D4"  # type: ignore[attr-defined]
-        events.wait(BadgeRemoved)
+        assert events.wait(BadgeRemoved) == BadgeRemoved("till-1", "nfc:A1B2C3D4")
         assert events.wait(BadgePresented).credential == "nfc:11223344"  # type: ignore[attr-defined]
         with pytest.raises(ValueError, match="4, 7, 8 or 10 bytes"):
             reader.tap("0102")
@@ -111,7 +111,8 @@ def test_fault_backoff_and_reattach_without_restart(events: Events) -> None:
         reader.unplug()
         fault = events.wait(DeviceFault)
         assert fault.kind == "disconnected"  # type: ignore[attr-defined]
-        events.wait(BadgeRemoved)  # a card cannot stay presented across a disconnection
+        # a card cannot stay presented across a disconnection
+        assert events.wait(BadgeRemoved).credential == "nfc:04A1B2C3D4E5F6"  # type: ignore[attr-defined]
         reader.plug()
         events.wait(DeviceReady)
         reader.tap("04A1B2C3D4E5F7")

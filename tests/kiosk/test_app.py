@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from drivers.badge.virtual import VirtualBadgeReader
-from drivers.events import BadgePresented, CodeScanned, DeviceFault, DeviceReady
+from drivers.config import VirtualReaderConfig
+from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, DeviceFault, DeviceReady
 from drivers.printer.decode import decode
 from drivers.printer.virtual import VirtualPrinter
 from drivers.scanner.virtual import VirtualScanner
@@ -20,6 +21,7 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
 from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
+from kiosk.service import AlreadyPaid
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
 from kiosk.ui.manager import ScreenId
@@ -56,6 +58,10 @@ def test_driver_events_become_ui_inputs() -> None:
     assert fault == ui_events.DeviceFaulted("printer", "paper_out", "no paper")
     ready = to_ui_input(DeviceReady("tm-t20", "printer"), kinds)
     assert ready == ui_events.DeviceReadied("printer")
+    # A badge leaving the reader is passed on: the till charges once per presentation.
+    assert to_ui_input(BadgeRemoved("acr122", "nfc:04A1B2C3"), kinds) == (
+        ui_events.BadgeLifted("nfc:04A1B2C3", "reader")
+    )
 
 
 @pytest.fixture
@@ -286,4 +292,107 @@ def test_language_switch_renames_the_items_and_keeps_the_tray(app: App) -> None:
     assert [item.label for item in ui.session.tray] == ["Green salad"]
     touch(ui, "lang")
     assert [item.label for item in ui.session.tray] == ["Salade verte"]
+    ui.close()
+
+
+# One charge per presentation, through the real path: drivers -> app queue -> UI ------
+
+ALICE_UID = "04A1B2C3D4E5F6"
+WATER_CODE = "3760142001040"  # the next diner's first item, scanned
+
+
+def reread(app: App, pattern: str) -> None:
+    reader = app.devices["reader"]
+    assert isinstance(reader, VirtualBadgeReader)
+    if pattern == "two reads in one frame":
+        antenna = app.devices["antenna"]
+        assert isinstance(antenna, VirtualBadgeReader)
+        antenna.place(ALICE_UID)
+        return
+    gap = {"held still": None, "flicker 50 ms": 0.05, "lifted 100 ms": 0.1, "lifted 600 ms": 0.6}
+    pause = gap[pattern]
+    if pause is None:
+        time.sleep(0.3)
+        return
+    reader.remove()
+    time.sleep(pause)
+    reader.place(ALICE_UID)
+
+
+def alice_pays_then_next_tray(app: App, engine: Engine) -> tuple[Ui, int]:
+    """Alice's tray paid by her card, which stays on the reader; the cashier scans the
+    next diner's first item."""
+    app.add_device(
+        "antenna", VirtualBadgeReader(VirtualReaderConfig(source="antenna"), app.events).start()
+    )
+    ui = app.build_ui()
+    app.start_bridge()
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    reader = app.devices["reader"]
+    assert isinstance(reader, VirtualBadgeReader)
+    reader.place(ALICE_UID)
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    first = engine.store.last_seq()
+    scanner = app.devices["scanner"]
+    assert isinstance(scanner, VirtualScanner)
+    scanner.scan(WATER_CODE)
+    until(ui, lambda: [item.id for item in ui.session.tray] == ["water"])
+    assert ui.screen is ScreenId.TILL
+    return ui, first
+
+
+PATTERNS = (
+    "held still",
+    "flicker 50 ms",
+    "lifted 100 ms",
+    "lifted 600 ms",
+    "two reads in one frame",
+)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_a_card_read_again_does_not_pay_the_next_diners_tray(
+    app: App, engine: Engine, pattern: str
+) -> None:
+    ui, first = alice_pays_then_next_tray(app, engine)
+    reread(app, pattern)
+    if pattern == "held still":
+        for _ in range(5):
+            ui.settle()
+            time.sleep(0.05)
+        assert ui.screen is ScreenId.TILL
+    else:
+        until(ui, lambda: ui.screen is ScreenId.ALREADY_PAID)
+        paid = ui.manager.current.params["result"]  # type: ignore[union-attr]
+        assert isinstance(paid, AlreadyPaid) and paid.previous is not None
+        assert paid.previous.seq == first
+        assert ui.tr.t("paid.title") == "Déjà payé"
+        touch(ui, "ok")
+    # Nothing charged: Alice has one sale, and the water waits for its diner.
+    sales = [e for e in engine.store.entries_for_account("A1", 10) if e.kind == "sale"]
+    assert [e.seq for e in sales] == [first]
+    assert ui.screen is ScreenId.TILL and [i.id for i in ui.session.tray] == ["water"]
+    app.inputs.put(ui_events.BadgeTapped("nfc:11223344"))  # Bruno pays it
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.account == "A2" and entry.amount == -90
+    ui.close()
+
+
+def test_already_paid_in_english_and_the_cashier_confirms_a_second_sale(
+    app: App, engine: Engine
+) -> None:
+    ui, first = alice_pays_then_next_tray(app, engine)
+    touch(ui, "lang")
+    reread(app, "lifted 100 ms")
+    until(ui, lambda: ui.screen is ScreenId.ALREADY_PAID)
+    assert ui.tr.t("paid.title") == "Already paid"
+    assert engine.store.last_seq() == first
+    touch(ui, "again")  # the same diner wants the water too
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    entry = engine.store.entry(engine.store.last_seq())
+    assert entry is not None and entry.account == "A1" and entry.amount == -90
+    assert entry.payload["items"] == ["water"]
+    assert ui.session.tray == []
     ui.close()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import queue
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -12,9 +15,11 @@ from drivers.printer.decode import decode
 from drivers.printer.escpos import Encoder
 from drivers.printer.preview import render_png
 from drivers.printer.receipt import layout
+from drivers.printer.virtual import VirtualPrinter
 from kiosk.engine import Accepted, Engine
 from kiosk.engine.trays import sell_tray
 from kiosk.receipt import receipt_for, verification_id
+from kiosk.service import TillService
 from kiosk.sitefile import load_site_menu
 from sync.money import Money
 
@@ -37,7 +42,7 @@ def test_tray_receipt_reads_back_with_vat_and_qr(engine: Engine) -> None:
     assert isinstance(sale, Accepted)
     entry = engine.store.entry(sale.seq)
     assert entry is not None
-    data = receipt_for(entry, site_name=SITE, new_balance=sale.balance_after.cents)
+    data = receipt_for(entry, site_name=SITE)  # the balance after comes from the entry
     text, raw = printed(data)
     assert SITE in text and "Formule complète" in text and "boeuf, frites" in text
     assert "Prise en charge employeur" in text and "-3,00 €" in text
@@ -76,3 +81,60 @@ def test_top_up_and_cancellation_receipts(engine: Engine) -> None:
     undo_text, _ = printed(receipt_for(undo_entry, site_name=SITE))
     assert f"Annule le ticket {sale.seq:06d}" in undo_text and "plateau erroné" in undo_text
     assert "-7,00 €" in undo_text
+
+
+@pytest.fixture
+def till(engine: Engine) -> Iterator[tuple[TillService, VirtualPrinter]]:
+    printer = VirtualPrinter(None, queue.Queue())
+    printer.start()
+    try:
+        yield TillService(engine, printer=printer, menu=MENU, site_name=SITE), printer
+    finally:
+        printer.close()
+
+
+def test_a_receipt_printed_later_shows_the_balance_after_its_own_sale(
+    engine: Engine, till: tuple[TillService, VirtualPrinter]
+) -> None:
+    service, printer = till
+    first = engine.sell("nfc:04A1B2C3D4E5F6", Money(450))
+    second = engine.sell("nfc:04A1B2C3D4E5F6", Money(300))
+    assert isinstance(first, Accepted) and isinstance(second, Accepted)
+    assert service.print_receipt(first.seq).ok
+    text = decode(printer.jobs[-1]).text()
+    assert f"Ticket {first.seq:06d}" in text and euros(first.balance_after) in text
+    assert euros(second.balance_after) not in text
+    # A sync lands: the hub applied both sales and an online top-up of 50 euros.
+    hub_balance = second.balance_after.cents + 5000
+    row = engine.store.account("A1")
+    assert row is not None
+    engine.store.apply_snapshot(
+        accounts=[row.row.model_copy(update={"balance": hub_balance})],
+        credentials=[],
+        settings=None,
+        applied_seq=second.seq,
+        cursor=2,
+    )
+    assert engine.usable_balance("A1").cents == hub_balance
+    assert service.print_receipt(first.seq, duplicate=True).ok
+    again = decode(printer.jobs[-1]).text()
+    assert "DUPLICATA" in again and euros(first.balance_after) in again
+    # Every figure is the same sale's: only the DUPLICATA marks differ.
+    assert again.replace("DUPLICATA", "").split() == text.split()
+    entry = engine.store.entry(first.seq)
+    assert entry is not None and entry.payload["balance_after"] == first.balance_after.cents
+
+
+def test_top_up_and_cancellation_receipts_show_the_balance_after_them(
+    engine: Engine, till: tuple[TillService, VirtualPrinter]
+) -> None:
+    service, printer = till
+    top = engine.top_up("A1", Money(2000), "cash", "C1")
+    sale = engine.sell("nfc:04A1B2C3D4E5F6", Money(700))
+    assert isinstance(top, Accepted) and isinstance(sale, Accepted)
+    undo = engine.cancel(sale.seq, "C1", "erreur")
+    assert isinstance(undo, Accepted)
+    for result in (top, undo):
+        assert service.print_receipt(result.seq).ok
+        text = decode(printer.jobs[-1]).text()
+        assert "Nouveau solde" in text and euros(result.balance_after) in text

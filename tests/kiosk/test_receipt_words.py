@@ -20,7 +20,7 @@ def test_every_amount_line_names_its_vat_rate(engine: Engine) -> None:
     assert isinstance(sale, Accepted)
     entry = engine.store.entry(sale.seq)
     assert entry is not None
-    data = receipt_for(entry, site_name=SITE, new_balance=sale.balance_after.cents)
+    data = receipt_for(entry, site_name=SITE)
     assert data.formula_lines and data.admission_fee and data.subsidy
     text, _ = printed(data)
     lines = text.splitlines()
@@ -44,7 +44,7 @@ def test_the_payment_line_is_the_debit_not_the_balance(engine: Engine) -> None:
     assert isinstance(sale, Accepted)
     entry = engine.store.entry(sale.seq)
     assert entry is not None
-    text, _ = printed(receipt_for(entry, site_name=SITE, new_balance=sale.balance_after.cents))
+    text, _ = printed(receipt_for(entry, site_name=SITE))
     debit = next(x for x in text.splitlines() if x.startswith("Débité du compte convive"))
     assert debit.rstrip().endswith(euros(sale.amount))
     assert "Solde convive" not in text

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
 from sync.protocol.rows import SiteSettings
-from sync.server import Hub, open_hub
+from sync.server import Hub, RateLimits, open_hub
 from sync.server.thread import HubThread
 
 
@@ -29,15 +29,16 @@ def free_port() -> int:
 class LiveHub:
     """A hub over ``db`` served on a fixed loopback port; ``restart()`` keeps the port."""
 
-    def __init__(self, db: Path, port: int | None = None) -> None:
+    def __init__(self, db: Path, port: int | None = None, rates: RateLimits | None = None) -> None:
         self.db = db
+        self.rates = rates
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.hub: Hub | None = None
         self._thread: HubThread | None = None
 
     def start(self) -> LiveHub:
-        self.hub = open_hub(self.db)
+        self.hub = open_hub(self.db, rates=self.rates)
         self._thread = HubThread(self.hub, port=self.port).start()
         return self
 
@@ -111,13 +112,23 @@ class JournalWriter:
     def public_key(self) -> str:
         return public_key_text(self.key.public_key())
 
-    def add(self, kind: str, account: str | None, amount: int, **payload: object) -> Entry:
+    def add(
+        self,
+        kind: str,
+        account: str | None,
+        amount: int,
+        ts: datetime | None = None,
+        **payload: object,
+    ) -> Entry:
+        """Sign the next entry; the payload gets today's ``business_day`` unless given."""
         prev = self.entries[-1].hash if self.entries else GENESIS_HASH
+        moment = ts or datetime.now(UTC)
+        payload = {"business_day": moment.date().isoformat(), **payload}
         entry = make_entry(
             key=self.key,
             terminal_id=self.terminal_id,
             seq=len(self.entries) + 1,
-            ts=datetime.now(UTC),
+            ts=moment,
             kind=kind,
             account=account,
             amount=amount,
@@ -128,4 +139,4 @@ class JournalWriter:
         return entry
 
     def sell(self, account: str, cents: int) -> Entry:
-        return self.add("sale", account, -cents, lines=[{"item": "menu", "cents": cents}])
+        return self.add("sale", account, -cents, credential="nfc:0A0A0A0A", items=["menu"])

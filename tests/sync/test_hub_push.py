@@ -25,7 +25,7 @@ def site(admin: Admin) -> str:
 def test_entries_apply_once_and_balances_follow(site: str, enrol: EnrolFn, admin: Admin) -> None:
     term, client = enrol(site)
     term.sell("A1", 450)
-    term.add("start", None, 0)
+    term.add("start", None, 0, mode="till")
     term.sell("A2", 300)
     reply = client.push(term.entries)
     assert (reply.applied_seq, reply.applied, reply.duplicates) == (3, 3, 0)
@@ -33,7 +33,7 @@ def test_entries_apply_once_and_balances_follow(site: str, enrol: EnrolFn, admin
     assert (again.applied_seq, again.applied, again.duplicates) == (3, 0, 3)
     assert admin.balance("A1") == 550
     assert admin.balance("A2") == -300
-    term.add("cancel", "A1", 450, cancels=1)
+    term.add("cancel", "A1", 450, cancels=1, cancelled_kind="sale", cashier="C1", reason="erreur")
     overlap = client.push(term.entries[1:])
     assert (overlap.applied_seq, overlap.applied, overlap.duplicates) == (4, 1, 2)
     assert admin.balance("A1") == 1000
@@ -115,12 +115,12 @@ def test_changes_page_through_a_snapshot_then_deltas(
 
 
 def test_replacing_a_badge_keeps_the_balance(site: str, admin: Admin, enrol: EnrolFn) -> None:
-    admin.post("/v1/admin/credentials/nfc:04A1B2C3/replace", {"new_value": "nfc:0AFFFF"})
+    admin.post("/v1/admin/credentials/nfc:04A1B2C3/replace", {"new_value": "nfc:0AFFFF01"})
     view = admin.account("A1")
     assert view["account"]["balance"] == 1000  # type: ignore[index]
     assert {c["value"]: c["status"] for c in view["credentials"]} == {  # type: ignore[attr-defined]
         "nfc:04A1B2C3": "lost",
-        "nfc:0AFFFF": "active",
+        "nfc:0AFFFF01": "active",
     }
 
 

@@ -32,7 +32,8 @@ def main() -> None:
         engine.store.record_sync_result(ok=True, at=datetime.now(UTC))
     print("ready", flush=True)
     while True:
-        result = engine.sell("nfc:0A0B0C0D", Money(100 + number % 900), details={"n": number})
+        details = {"items": [f"n{number}"]}  # the number is read back from the journal
+        result = engine.sell("nfc:0A0B0C0D", Money(100 + number % 900), details=details)
         if not isinstance(result, Accepted):
             sys.exit(f"sale refused: {result}")
         print(f"committed {result.seq} {number}", flush=True)

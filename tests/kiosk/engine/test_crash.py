@@ -48,7 +48,7 @@ def test_sigkill_loses_no_committed_sale(tmp_path: Path) -> None:
     engine = Engine.open(db, key, terminal_id="T1")
     report = engine.verify()
     assert report.ok, report
-    numbers = {e.seq: e.payload["n"] for e in engine.store.journal_after(0, 10**9)}
+    numbers = {e.seq: int(e.payload["items"][0][1:]) for e in engine.store.journal_after(0, 10**9)}
     # Every sale the child reported is there, with its number, and none twice.
     for seq, number in reported.items():
         assert numbers.get(seq) == number

@@ -14,6 +14,7 @@ from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.schema import MIGRATIONS
 from sync.journal import EntryKind
 from sync.money import Money
+from sync.protocol.payloads import PayloadError
 from sync.protocol.reasons import RejectReason
 
 from .conftest import FakeClock
@@ -156,10 +157,14 @@ def test_snapshot_moves_included_seq_without_double_counting(engine: Engine) -> 
 
 
 def test_technical_events_and_their_guard(engine: Engine) -> None:
-    entry = engine.record_event(EntryKind.START, {"version": "0.1.0"})
+    entry = engine.record_event(EntryKind.START, {"mode": "till", "version": "0.1.0"})
     assert entry.amount == 0 and entry.account is None
     with pytest.raises(ValueError, match="own operation"):
         engine.record_event(EntryKind.SALE, {})
+    # Every payload is written through its kind's model: unknown keys never get signed.
+    with pytest.raises(PayloadError, match=r"payload\.colour"):
+        engine.record_event(EntryKind.STOP, {"mode": "till", "colour": "red"})
+    assert engine.store.last_seq() == entry.seq
 
 
 def test_journal_refuses_update_and_delete(engine: Engine) -> None:

@@ -15,7 +15,7 @@ COLUMNS = ["terminal_id", "ts", "day", "kind", "account", "payload", "prev_hash"
 
 
 def fill(engine: Engine) -> int:
-    engine.record_event(EntryKind.START, {"version": "t"})
+    engine.record_event(EntryKind.START, {"mode": "till", "version": "t"})
     sale = engine.sell("nfc:04A1B2C3D4E5F6", Money(450), details={"items": ["é", "x"]})
     assert isinstance(sale, Accepted)
     engine.top_up("A2", Money(1000), "cash", "C1")

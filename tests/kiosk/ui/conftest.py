@@ -1,22 +1,27 @@
-"""Fixtures for UI tests: a seeded engine, a cashier, and a headless UI in each mode."""
+"""Fixtures for UI tests: a seeded engine, a cashier, and a headless UI in each mode,
+selling through the real till service with the site's pricer on the example site."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import add_cashier
+from kiosk.service import TillService
+from kiosk.sitefile import load_site_menu
 from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal
-from kiosk.ui.sample import sample_catalogue
 from kiosk.ui.shell import Ui
 from tests.kiosk.engine.conftest import FakeClock
 
+SITE_FILE = Path(__file__).parents[3] / "config" / "example-site.toml"
+MENU = load_site_menu(SITE_FILE)
 CASHIER_BADGE = "nfc:C0FFEE01"
 CASHIER_PIN = "4321"
-ALICE = "nfc:04A1B2C3D4E5F6"  # A1, 20,00 EUR prepaid
-BRUNO = "nfc:11223344"  # A2, 5,00 EUR with 3,00 EUR overdraft
+ALICE = "nfc:04A1B2C3D4E5F6"  # A1, 20,00 EUR prepaid, employee
+BRUNO = "nfc:11223344"  # A2, 5,00 EUR with 3,00 EUR overdraft, employee
 
 UiFactory = Callable[..., Ui]
 
@@ -28,6 +33,15 @@ def engine(engine: Engine) -> Engine:
     return engine
 
 
+def monotonic_of(clock: FakeClock) -> Callable[[], float]:
+    """The till service's monotonic clock, moved by the test's ``clock.advance``."""
+
+    def seconds() -> float:
+        return clock.now.timestamp()
+
+    return seconds
+
+
 @pytest.fixture
 def make_ui(engine: Engine, clock: FakeClock) -> Iterator[UiFactory]:
     made: list[Ui] = []
@@ -36,8 +50,7 @@ def make_ui(engine: Engine, clock: FakeClock) -> Iterator[UiFactory]:
         config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
         ui = Ui(
             config,
-            engine,
-            sample_catalogue(),
+            TillService(engine, menu=MENU, clock=monotonic_of(clock)),
             receipts=MemoryReceipts(),
             payment=VirtualPaymentTerminal(),
             clock=clock,

@@ -56,7 +56,7 @@ def test_wrong_pin_and_non_cashier_badge_are_refused(make_ui: UiFactory, engine:
 
 def test_cancel_last_sale(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui()
-    sell(ui, ALICE, "main-beef")
+    sell(ui, ALICE, "steak")  # 7,20 and the admission fee (1,00 for an employee)
     login(ui)
     touch(ui, "cancel_last")
     assert ui.screen is ScreenId.CONFIRM
@@ -64,7 +64,7 @@ def test_cancel_last_sale(make_ui: UiFactory, engine: Engine) -> None:
     touch(ui, "yes")
     assert ui.screen is ScreenId.CASHIER_MENU
     cancel = engine.store.entries_for_account("A1", 1)[0]
-    assert cancel.kind == EntryKind.CANCEL and cancel.amount == 560
+    assert cancel.kind == EntryKind.CANCEL and cancel.amount == 820
     assert cancel.payload["cashier"] == "K1"
     assert engine.usable_balance("A1").cents == 2000
     touch(ui, "cancel_last")  # nothing left to cancel
@@ -91,7 +91,7 @@ def test_cash_top_up(make_ui: UiFactory, engine: Engine) -> None:
 
 def test_reprint_is_marked_duplicate(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui()
-    sell(ui, ALICE, "drink-coffee")
+    sell(ui, ALICE, "coffee")
     login(ui)
     touch(ui, "reprint")
     seq = engine.store.entries_for_account("A1", 1)[0].seq
@@ -100,15 +100,17 @@ def test_reprint_is_marked_duplicate(make_ui: UiFactory, engine: Engine) -> None
 
 def test_guest_meal_charged_to_host(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui()
-    add(ui, "starter-salad")
+    add(ui, "salad")
     login(ui)
     touch(ui, "guest")
     assert ui.screen is ScreenId.BADGE_PROMPT
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
     entry = engine.store.entries_for_account("A1", 1)[0]
-    assert entry.kind == EntryKind.GUEST_MEAL and entry.amount == -250
+    # the guest tariff: the salad at 120 % (2,16) and the full admission fee (2,90)
+    assert entry.kind == EntryKind.GUEST_MEAL and entry.amount == -(216 + 290)
     assert entry.payload["guest"] is True
+    assert entry.payload["ticket"]["billed_to"] == {"kind": "host_account", "ref": "A1"}
 
 
 def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) -> None:
@@ -117,8 +119,8 @@ def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) ->
     touch(ui, "open")
     assert ui.till_open is True
     touch(ui, "back")
-    sell(ui, ALICE, "main-fish", "drink-water")  # 5,20 at 10 % + 0,80 at 5,5 %
-    sell(ui, BRUNO, "drink-wine")  # 3,00 at 20 %
+    sell(ui, ALICE, "fish", "water")  # 6,20 + 0,90 + admission 1,00, at 10 %
+    sell(ui, BRUNO, "beer")  # 3,00 at 20 %, not a meal: no admission
     login(ui)
     touch(ui, "cancel_last")
     touch(ui, "yes")
@@ -133,9 +135,9 @@ def test_open_and_close_till_with_summary(make_ui: UiFactory, engine: Engine) ->
     assert closure.kind == EntryKind.CLOSURE
     p = closure.payload
     assert p["sales_count"] == 2 and p["cancellations_count"] == 1
-    assert p["net_sales"] == 600 and p["grand_total"] == 600
-    assert p["by_vat"] == {"1000": 520, "2000": 0, "550": 80}
-    assert p["by_means"] == {"balance": 600, "cash": 1000}
+    assert p["net_sales"] == 810 and p["grand_total"] == 810
+    assert p["by_vat"] == {"1000": 810, "2000": 0}
+    assert p["by_means"] == {"balance": 810, "cash": 1000}
     assert ui.till_open is False
     assert engine.verify().ok
 

@@ -52,23 +52,25 @@ def test_declined_card_credits_nothing(make_ui: UiFactory, engine: Engine) -> No
     assert any("refusé" in t for t in ui.toasts.texts())
 
 
-def order_drinks(ui: Ui, *items: str) -> None:
-    """Alice badges in, opens the order screen and puts drinks in her cart."""
+def order_services(ui: Ui, *items: str) -> None:
+    """Alice badges in, opens the order screen and puts services in her cart."""
     tap(ui, ALICE)
     touch(ui, "order")
-    touch(ui, "category", "Boissons")
+    touch(ui, "category", "service")
     for item in items:
         touch(ui, "add", item)
 
 
 def test_order_from_catalogue(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui(Mode.KIOSK)
-    order_drinks(ui, "drink-coffee", "drink-water")
+    order_services(ui, "coffee-card", "packed-lunch")
     touch(ui, "pay")
     assert ui.screen is ScreenId.ORDER_DONE
     entry = engine.store.entries_for_account("A1", 1)[0]
-    assert entry.kind == EntryKind.ORDER and entry.amount == -190
-    assert entry.payload["vat"] == {"1000": 110, "550": 80}
+    # priced by the site's pricer: products, not a meal, so no admission fee
+    assert entry.kind == EntryKind.ORDER and entry.amount == -(700 + 650)
+    assert entry.payload["vat"] == {"1000": 1350}
+    assert entry.payload["ticket"]["admission"] is None
     touch(ui, "ok")
     assert ui.screen is ScreenId.HOME
     assert ui.session.recent[0].seq == entry.seq
@@ -92,7 +94,7 @@ def test_logout_after_inactivity_and_on_next_tap(make_ui: UiFactory) -> None:
 
 def test_pay_pressed_twice_charges_once(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui(Mode.KIOSK)
-    order_drinks(ui, "drink-coffee")
+    order_services(ui, "coffee-card")
     x, y = find(ui, "pay").rect.center
     for _ in range(2):  # two presses in the same frame, before the first sale is back
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1))

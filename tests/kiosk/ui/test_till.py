@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pygame
 
 from kiosk.engine import Engine
-from kiosk.ui.events import CodeScanned, DeviceFaulted, DeviceReadied
+from kiosk.presence import Charge
+from kiosk.service import Sale, TillService
+from kiosk.ui.events import BadgeLifted, BadgeTapped, CodeScanned, DeviceFaulted, DeviceReadied
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import PriceResult
+from kiosk.ui.screens_common import AcceptedScreen, subsidy_of, ticket_rows
 from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
-from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
-from tests.kiosk.ui.helpers import click, key, tap, touch
+from tests.kiosk.ui.conftest import ALICE, BRUNO, MENU, UiFactory
+from tests.kiosk.ui.helpers import add, click, key, tap, touch
 
 
-def test_compose_tray_and_pay(make_ui: UiFactory, engine: Engine) -> None:
+def test_compose_tray_and_pay_at_the_diners_tariff(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui()
     assert ui.screen is ScreenId.TILL
-    touch(ui, "category", "Plats")
-    touch(ui, "add", "main-fish")
-    click(ui, "category", "Desserts")
-    click(ui, "add", "dessert-tart")
-    assert [i.id for i in ui.session.tray] == ["main-fish", "dessert-tart"]
+    touch(ui, "category", "starter")
+    touch(ui, "add", "salad")
+    touch(ui, "category", "main")
+    touch(ui, "add", "steak")
+    click(ui, "category", "dessert")
+    click(ui, "add", "tart")
+    assert [i.id for i in ui.session.tray] == ["salad", "steak", "tart"]
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
     sale = engine.store.entries_for_account("A1", 1)[0]
-    assert sale.kind == EntryKind.SALE and sale.amount == -(520 + 180)
-    assert sale.payload["items"] == ["main-fish", "dessert-tart"]
-    assert sale.payload["vat"] == {"1000": 700}
-    assert engine.usable_balance("A1").cents == 2000 - 700
+    # The site's pricer, not the catalogue prices (1,80 + 7,20 + 2,20 = 11,20): the full
+    # menu 7,90 + 1,50 steak supplement, the admission fee 2,90 less 1,90 paid by the
+    # employer, less the 3,00 daily subsidy for a balanced tray.
+    assert sale.kind == EntryKind.SALE and sale.amount == -(790 + 150 + 100 - 300)
+    ticket = sale.payload["ticket"]
+    assert [f["formula_id"] for f in ticket["formulas"]] == ["complete"]
+    assert ticket["admission"]["amount"] == 100 and ticket["subsidy_granted"] is True
+    assert sale.payload["items"] == ["salad", "steak", "tart"]
+    assert sale.payload["vat"] == {"1000": 740}
+    assert engine.usable_balance("A1").cents == 2000 - 740
     assert ui.session.tray == []
+    shown = ui.manager.current
+    assert isinstance(shown, AcceptedScreen)
+    rows = ticket_rows(shown.result)
+    assert rows[0][0].startswith("Formule complète") and ("Droit d'admission", "1,00 €") in rows
+    assert subsidy_of(shown.result) == 300  # shown as "-3,00 €"
     touch(ui, "print")
     assert ui.receipts.printed == [(sale.seq, False)]  # type: ignore[attr-defined]
     touch(ui, "ok")
@@ -39,10 +57,10 @@ def test_compose_tray_and_pay(make_ui: UiFactory, engine: Engine) -> None:
 
 def test_scanned_code_adds_item_and_unknown_code_says_so(make_ui: UiFactory) -> None:
     ui = make_ui()
-    ui.inputs.put(CodeScanned("3760001000035"))
+    ui.inputs.put(CodeScanned("3760142001040"))
     ui.inputs.put(CodeScanned("999"))
     ui.settle()
-    assert [i.id for i in ui.session.tray] == ["drink-water"]
+    assert [i.id for i in ui.session.tray] == ["water"]
     assert any("999" in t for t in ui.toasts.texts())
     key(ui, pygame.K_BACKSPACE)
     assert ui.session.tray == []
@@ -53,14 +71,14 @@ def test_refused_shows_reason_and_shortfall_and_keeps_tray(
 ) -> None:
     ui = make_ui()
     for _ in range(2):
-        touch(ui, "category", "Services")
-        touch(ui, "add", "service-cake")
+        touch(ui, "category", "service")
+        touch(ui, "add", "cake-order")
     before = engine.store.last_seq()
-    tap(ui, BRUNO)  # 5,00 + 3,00 overdraft < 36,00
+    tap(ui, BRUNO)  # 5,00 + 3,00 overdraft < 48,00
     assert ui.screen is ScreenId.REFUSED
     result = ui.manager.current.params["result"]  # type: ignore[union-attr]
     assert result.reason is RejectReason.INSUFFICIENT_BALANCE
-    assert result.shortfall.cents == 3600 - 800
+    assert result.shortfall.cents == 4800 - 800
     assert engine.store.last_seq() == before
     assert len(ui.session.tray) == 2
     what, then = ui.tr.reason(result.reason)
@@ -72,7 +90,7 @@ def test_empty_tray_and_unknown_badge_are_refused(make_ui: UiFactory, engine: En
     tap(ui, ALICE)
     assert ui.manager.current.params["result"].reason is RejectReason.EMPTY_TRAY  # type: ignore[union-attr]
     touch(ui, "ok")
-    touch(ui, "add", "starter-salad")
+    touch(ui, "add", "salad")
     tap(ui, "nfc:0BADCAFE")
     assert ui.manager.current.params["result"].reason is RejectReason.UNKNOWN_CREDENTIAL  # type: ignore[union-attr]
     assert engine.store.entries_for_account("A1", 5) == []
@@ -80,7 +98,7 @@ def test_empty_tray_and_unknown_badge_are_refused(make_ui: UiFactory, engine: En
 
 def test_result_screen_returns_after_timeout(make_ui: UiFactory) -> None:
     ui = make_ui(result_screen_s=1.0)
-    touch(ui, "add", "starter-salad")
+    touch(ui, "add", "salad")
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
     ui.step(0.6)
@@ -108,33 +126,67 @@ def test_language_button_and_status_bar(
     ui.settle()
     assert "Offline for 25 min" in ui.status_texts()
     # A fault or being offline never blocks a sale.
-    touch(ui, "add", "starter-salad")
+    touch(ui, "add", "salad")
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
 
 
 def test_till_closed_refuses_when_required(make_ui: UiFactory) -> None:
     ui = make_ui(require_open_till=True)
-    touch(ui, "add", "starter-salad")
+    touch(ui, "add", "salad")
     tap(ui, ALICE)
     assert ui.manager.current.params["result"].reason is RejectReason.TILL_CLOSED  # type: ignore[union-attr]
+
+
+class BrokenOnce(TillService):
+    """A till service whose next sale fails (the store or the pricer broke)."""
+
+    broken = True
+
+    def sell(self, credential: str, items: Sequence[str], **options: Any) -> Sale:
+        if self.broken:
+            self.broken = False
+            charge = options.get("charge")
+            if isinstance(charge, Charge):
+                self._settle(charge, None)
+            raise RuntimeError("pricer broke")
+        return super().sell(credential, items, **options)
 
 
 def test_a_sale_that_fails_leaves_the_till_ready_for_the_next_badge(
     make_ui: UiFactory, engine: Engine
 ) -> None:
     ui = make_ui()
-    touch(ui, "add", "starter-salad")
-    working = ui.pricer
-
-    def broken(items: object, diner: object) -> PriceResult:
-        raise RuntimeError("pricer broke")
-
-    ui.pricer = broken
+    touch(ui, "add", "salad")
+    ui.till = BrokenOnce(engine, menu=MENU)
     tap(ui, ALICE)
     assert ui.screen is ScreenId.TILL
     assert any("pricer broke" in text for text in ui.toasts.texts())
     assert engine.store.last_seq() == 0  # nothing written
-    ui.pricer = working
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
+
+
+def test_a_badge_back_after_the_holdoff_with_a_new_tray_pays_again(
+    make_ui: UiFactory, engine: Engine, clock: FakeClock
+) -> None:
+    ui = make_ui()
+    touch(ui, "add", "salad")
+    ui.inputs.put(BadgeTapped(ALICE))  # placed, and left on the reader
+    ui.settle()
+    assert ui.screen is ScreenId.ACCEPTED
+    touch(ui, "ok")
+    touch(ui, "add", "salad")  # the next tray, under Alice's card
+    ui.inputs.put(BadgeLifted(ALICE))
+    ui.inputs.put(BadgeTapped(ALICE))
+    ui.settle()
+    assert ui.screen is ScreenId.ALREADY_PAID  # a flicker, not a diner
+    touch(ui, "ok")
+    clock.advance(seconds=engine.settings().repeat_holdoff_s)
+    ui.inputs.put(BadgeLifted(ALICE))
+    ui.settle()
+    touch(ui, "clear")
+    add(ui, "coffee")  # a new tray while the card is away
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.ACCEPTED
+    assert [e.amount for e in engine.store.entries_for_account("A1", 5)] == [-80, -280]

@@ -35,14 +35,15 @@ TITLE = "Canteen kiosk"  # the shell's window caption
 
 def child(folder_name: str) -> None:
     """The UI process: the till at 800x480 until a ``stop`` file appears."""
+    from kiosk.service import TillService
     from kiosk.ui.model import Mode, UiConfig
-    from kiosk.ui.sample import sample_catalogue
     from kiosk.ui.shell import Ui
+    from tests.kiosk.ui.conftest import MENU
 
     folder = Path(folder_name)
     engine = Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id="T1")
     config = UiConfig(mode=Mode.TILL, width=800, height=480, sound=False)
-    ui = Ui(config, engine, sample_catalogue())
+    ui = Ui(config, TillService(engine, menu=MENU))
     badge, stop, state = folder / "badge", folder / "stop", folder / "state.json"
     shown = ""
     try:
@@ -163,13 +164,11 @@ def test_click_a_real_window_then_badge(display: str, tmp_path: Path) -> None:
         assert xdotool(env, "getwindowname", window) == TITLE
         shown = wait_for("the till screen", lambda: (s := state()) and s["screen"] == "till" and s)
         x, y, w, h = next(
-            rect
-            for action, value, rect in shown["buttons"]
-            if action == "add" and value == "starter-salad"
+            rect for action, value, rect in shown["buttons"] if action == "add" and value == "salad"
         )
         xdotool(env, "mousemove", "--window", window, str(x + w // 2), str(y + h // 2))
         xdotool(env, "click", "1")
-        wait_for("the salad in the tray", lambda: (s := state()) and s["tray"] == ["starter-salad"])
+        wait_for("the salad in the tray", lambda: (s := state()) and s["tray"] == ["salad"])
         (tmp_path / "badge").write_text(ALICE)
         wait_for("the accepted screen", lambda: (s := state()) and s["screen"] == "accepted")
         (tmp_path / "stop").touch()
@@ -183,8 +182,8 @@ def test_click_a_real_window_then_badge(display: str, tmp_path: Path) -> None:
     engine = Engine.open(tmp_path / "kiosk.db", tmp_path / "terminal.key", terminal_id="T1")
     try:
         sale = engine.store.entries_for_account("A1", 1)[0]
-        assert sale.kind == EntryKind.SALE and sale.amount == -250
-        assert sale.payload["items"] == ["starter-salad"]
+        assert sale.kind == EntryKind.SALE and sale.amount == -280  # with the admission fee
+        assert sale.payload["items"] == ["salad"]
         assert engine.verify().ok
     finally:
         engine.close()

@@ -1,0 +1,255 @@
+"""Journal payloads: one strict pydantic model per entry kind, and the registry.
+
+A payload is signed and kept for years, so it is never a free dict: the engine writes
+every entry through its kind's model (``build_payload``), the daily closure and the
+receipt read it back through the same model (``read_payload``), and the hub validates
+each pushed entry's payload against it before anything is stored.
+
+The canonical JSON form stays that of ``sync.journal``: ``to_payload`` dumps a model
+with the keys the engine writes (optional fields left out when unset, integers and
+strings only), so hashes and signatures of entries written before these models exist
+still hold, and the same dict is what ``make_entry`` hashes.
+
+Every model forbids unknown keys and bounds what it holds: integers within signed
+64 bits (cents, sequences), strings and lists of bounded length. ``balance_after``
+(sale, order, guest meal, top-up, cancellation) is the account's usable balance in
+cents right after the entry, as the terminal computed and showed it; receipts print
+it from the entry, so a reprint shows the same figure. It is absent on entries
+written before it existed (a receipt then prints no balance).
+
+Adding an entry kind is one model below and one line in ``KINDS``: its name (a member
+of ``sync.journal.EntryKind`` or a plain string), its model and its ``Effect`` on the
+account, from which the hub's rules (``sync.server.entry_rules``) derive whether it
+needs an account, the sign of its amount and whether a terminal may write it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import Field, ValidationError
+
+from sync.journal import EntryKind
+from sync.protocol.rows import Strict
+from sync.protocol.ticket import PricedTicket
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+I64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+Seq = Annotated[int, Field(ge=1, le=INT64_MAX)]
+Cents = I64
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+Short = Annotated[str, Field(max_length=64)]
+Text = Annotated[str, Field(max_length=500)]
+CredentialText = Annotated[str, Field(min_length=1, max_length=256)]
+ItemId = Annotated[str, Field(min_length=1, max_length=64)]
+# VAT rate in basis points (as text, a JSON key) -> cents incl. VAT
+VatTotals = Annotated[
+    dict[Annotated[str, Field(pattern=r"^[0-9]{1,5}$")], I64], Field(max_length=16)
+]
+Means = Literal["balance", "cash", "card", "cheque", "voucher", "online", "visit"]
+Mode = Literal["till", "kiosk", "demo"]
+
+
+class PayloadError(ValueError):
+    """A payload that does not fit its kind's model, or a kind without a model."""
+
+
+class EntryPayload(Strict):
+    """Fields every entry's payload carries."""
+
+    business_day: Day = Field(description="the business day in the site's time zone")
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON object stored and signed in the entry: top-level options that are
+        None are left out (nested models keep their nulls, e.g. a ticket's)."""
+        dumped = self.model_dump(mode="json")
+        return {key: value for key, value in dumped.items() if value is not None}
+
+
+class SalePayload(EntryPayload):
+    """A debit for a tray, an order or a guest meal paid by badge (``Engine.sell``)."""
+
+    credential: CredentialText
+    means: Means = "balance"
+    mode: Mode | None = None
+    guest: bool | None = None
+    cashier: Short | None = None
+    items: list[ItemId] | None = Field(default=None, max_length=200)
+    vat: VatTotals | None = None
+    ticket: PricedTicket | None = None
+    balance_after: Cents | None = None
+
+
+class OrderPayload(SalePayload):
+    """An order placed at a kiosk (same fields as a sale)."""
+
+
+class GuestMealPayload(EntryPayload):
+    """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
+    visit says), or a guest's tray paid with a badge at the till (sale fields)."""
+
+    visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+    guests: Annotated[int, Field(ge=1, le=50)] | None = None
+    billing: Literal["host", "cost_centre"] | None = None
+    credential: CredentialText | None = None
+    means: Means = "balance"
+    mode: Mode | None = None
+    guest: bool | None = None
+    cashier: Short | None = None
+    items: list[ItemId] | None = Field(default=None, max_length=200)
+    vat: VatTotals | None = None
+    ticket: PricedTicket | None = None
+    balance_after: Cents | None = None
+
+
+class TopUpPayload(EntryPayload):
+    means: Means
+    cashier: Short
+    balance_after: Cents | None = None
+
+
+class CancelPayload(EntryPayload):
+    """Reverses entry ``cancels`` of the same terminal's journal."""
+
+    cancels: Seq
+    cancelled_kind: Literal["sale", "top_up", "order", "guest_meal"]
+    cashier: Short
+    reason: Text
+    balance_after: Cents | None = None
+
+
+class AdjustmentPayload(EntryPayload):
+    """A correction made in the back office (never written by a terminal)."""
+
+    note: Text
+    ref: Short | None = None
+
+
+class TillOpenPayload(EntryPayload):
+    cashier: Short
+    cash_float: Annotated[int, Field(ge=0, le=INT64_MAX)]
+
+
+class Period(Strict):
+    first_seq: Annotated[int, Field(ge=0, le=INT64_MAX)]
+    last_seq: Annotated[int, Field(ge=0, le=INT64_MAX)]
+
+
+class ClosurePayload(EntryPayload):
+    """The daily closure (NF525): totals of the period since the previous closure."""
+
+    cashier: Short
+    period: Period
+    sales_count: Annotated[int, Field(ge=0, le=INT64_MAX)]
+    cancellations_count: Annotated[int, Field(ge=0, le=INT64_MAX)]
+    net_sales: Cents
+    top_ups: Cents
+    by_vat: Annotated[dict[Short, I64], Field(max_length=32)]
+    by_means: Annotated[dict[Short, I64], Field(max_length=32)]
+    grand_total: Cents
+
+
+class RunPayload(EntryPayload):
+    """``start`` and ``stop`` of the terminal application."""
+
+    mode: Mode
+    version: Short | None = None
+
+
+class DeviceFaultPayload(EntryPayload):
+    """A device fault: which device (its source, e.g. ``printer:usb``), what kind of
+    fault, the message in plain words, and the ticket it hit, if any."""
+
+    source: Short
+    fault: Short
+    message: Text = ""
+    ticket: Seq | None = None
+
+
+class SyncPayload(EntryPayload):
+    """A sync event worth keeping in the journal (e.g. a recovery)."""
+
+    event: Short
+    applied_seq: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
+    note: Text = ""
+
+
+P = TypeVar("P", bound=EntryPayload)
+
+
+class Effect(StrEnum):
+    """What an entry of a kind does to its account's balance."""
+
+    DEBIT = "debit"  # an account, amount <= 0 (a fully subsidised tray costs 0)
+    CREDIT = "credit"  # an account, amount > 0
+    REVERSAL = "reversal"  # an account, the opposite amount of the entry it cancels
+    NONE = "none"  # technical: no account, amount 0
+    HUB_ONLY = "hub_only"  # made in the back office; a terminal never writes it
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    model: type[EntryPayload]
+    effect: Effect
+
+
+KINDS: dict[str, KindSpec] = {
+    EntryKind.SALE: KindSpec(SalePayload, Effect.DEBIT),
+    EntryKind.TOP_UP: KindSpec(TopUpPayload, Effect.CREDIT),
+    EntryKind.CANCEL: KindSpec(CancelPayload, Effect.REVERSAL),
+    EntryKind.GUEST_MEAL: KindSpec(GuestMealPayload, Effect.DEBIT),
+    EntryKind.ORDER: KindSpec(OrderPayload, Effect.DEBIT),
+    EntryKind.ADJUSTMENT: KindSpec(AdjustmentPayload, Effect.HUB_ONLY),
+    EntryKind.TILL_OPEN: KindSpec(TillOpenPayload, Effect.NONE),
+    EntryKind.CLOSURE: KindSpec(ClosurePayload, Effect.NONE),
+    EntryKind.START: KindSpec(RunPayload, Effect.NONE),
+    EntryKind.STOP: KindSpec(RunPayload, Effect.NONE),
+    EntryKind.DEVICE_FAULT: KindSpec(DeviceFaultPayload, Effect.NONE),
+    EntryKind.SYNC: KindSpec(SyncPayload, Effect.NONE),
+}
+
+
+def kind_spec(kind: str) -> KindSpec:
+    """The spec of ``kind``; PayloadError for a kind this protocol does not know."""
+    spec = KINDS.get(str(kind))
+    if spec is None:
+        raise PayloadError(f"unknown entry kind {str(kind)[:40]!r}")
+    return spec
+
+
+def payload_model(kind: str) -> type[EntryPayload]:
+    """The model of ``kind``; PayloadError for a kind this protocol does not know."""
+    return kind_spec(kind).model
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "payload"
+        parts.append(f"payload.{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def parse_payload(model: type[P], payload: Mapping[str, Any]) -> P:
+    """Validate a payload (a JSON object) against ``model``, strictly (no "5" for 5);
+    PayloadError names the field."""
+    if not isinstance(payload, Mapping):
+        raise PayloadError("payload: not a JSON object")
+    try:
+        return model.model_validate(dict(payload))
+    except ValidationError as exc:
+        raise PayloadError(_explain(exc)) from None
+
+
+def read_payload(kind: str, payload: Mapping[str, Any]) -> EntryPayload:
+    """The typed payload of an entry of ``kind``; PayloadError if it does not fit."""
+    return parse_payload(payload_model(kind), payload)
+
+
+def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``fields`` against the kind's model and return the JSON object to sign."""
+    return read_payload(kind, fields).to_payload()
