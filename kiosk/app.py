@@ -28,15 +28,17 @@ from drivers.events import (
     DeviceReady,
     Event,
 )
+from drivers.payment.base import PaymentTerminal
 from drivers.printer.base import ReceiptPrinter
 from drivers.registry import open_device
+from kiosk.cardpay import CardDesk
 from kiosk.config import TerminalConfig
 from kiosk.engine import Engine
 from kiosk.service import TillService
 from kiosk.ui import events as ui_events
-from kiosk.ui.model import Mode, PaymentTerminal
+from kiosk.ui.model import Mode
 from sync import phonebadge
-from sync.journal import Entry
+from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 
 if TYPE_CHECKING:
@@ -73,7 +75,10 @@ class PrinterReceipts:
         self.till, self.inputs = till, inputs
 
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
-        printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
+        if entry.kind == EntryKind.CLOSURE:
+            printed = self.till.print_closure(entry.seq, duplicate=duplicate)
+        else:
+            printed = self.till.print_receipt(entry.seq, duplicate=duplicate)
         if not printed.ok:
             self.inputs.put(ui_events.DeviceFaulted("printer", "error", printed.error or ""))
         elif printed.png is not None:
@@ -88,9 +93,9 @@ class App:
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     inputs: queue.Queue[ui_events.Input] = field(default_factory=queue.Queue)
     devices: dict[str, Device] = field(default_factory=dict)
-    payment: PaymentTerminal | None = None
     hotkeys: dict[str, Any] = field(default_factory=dict)
     receipts_dir: Path | None = None  # also keep each printed receipt as a PNG
+    exports_dir: Path | None = None  # closures exported as CSV (default: beside the store)
     _stop: threading.Event = field(default_factory=threading.Event)
     _bridge: threading.Thread | None = None
     _wake: Any = None  # wakes the UI's frame loop when a device input arrives
@@ -98,7 +103,7 @@ class App:
     def open_devices(self) -> None:
         """Open each device of ``[devices]`` (a missing or broken one is reported by
         its own fault events, and retried, without stopping the kiosk)."""
-        for kind in ("reader", "scanner", "printer"):
+        for kind in ("reader", "scanner", "printer", "payment"):
             options = getattr(self.config.devices, kind)
             if options:
                 self.devices[kind] = open_device(kind, options, self.events)
@@ -110,6 +115,12 @@ class App:
     def printer(self) -> ReceiptPrinter | None:
         device = self.devices.get("printer")
         return device if isinstance(device, ReceiptPrinter) else None
+
+    @property
+    def payment(self) -> PaymentTerminal | None:
+        """The bank-card terminal of ``[devices.payment]``; None: card payments are off."""
+        device = self.devices.get("payment")
+        return device if isinstance(device, PaymentTerminal) else None
 
     def _pump(self) -> None:
         kinds = {device.source: kind for kind, device in self.devices.items()}
@@ -134,13 +145,14 @@ class App:
             menu=self.menu,
             training=self.config.terminal.training,
             receipts_dir=self.receipts_dir,
+            exports_dir=self.exports_dir or self.engine.store.path.parent / "exports",
         )
         ui_config = self.config.ui.model_copy(update={"mode": Mode(self.config.terminal.mode)})
         ui = Ui(
             ui_config,
             till,
             receipts=PrinterReceipts(till, self.inputs),
-            payment=self.payment,
+            cards=CardDesk(self.engine, self.payment),
             inputs=self.inputs,
             hotkeys=self.hotkeys,
         )

@@ -17,15 +17,23 @@ asked, and settled from what the terminal said, once:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.payment.base import PaymentOutcome, PaymentStatus, PaymentTerminal
 from kiosk.engine import Engine
 from kiosk.engine.payments import PaymentRow, Payments, Settled, Settlement
+from kiosk.engine.pricing import PricingRefused, price_tray
 from kiosk.engine.results import Accepted, Refused
+from kiosk.engine.trays import tray_payload
+from sync.journal import Entry
 from sync.money import Money
+from sync.protocol.catalogue import SiteMenu
 from sync.protocol.payment_payloads import PaymentPurpose, PaymentState
 from sync.protocol.reasons import RejectReason
+
+VISITOR_PROFILE = "external"  # a diner without an account pays the contractors' tariff
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +56,7 @@ class CardResult:
     state: PaymentState | None
     payment: PaymentRow | None = None
     credit: Accepted | None = None
+    sale: Entry | None = None  # a visitor's tray, once approved
     refused: Refused | None = None
     message: str = ""
     ticket: tuple[str, ...] = ()
@@ -103,12 +112,32 @@ class CardDesk:
         """Take ``amount`` from the diner's card and credit the account once approved."""
         return self._pay(PaymentPurpose.TOP_UP, amount, account_id, cashier)
 
-    def pay_tray(self, amount: Money, cashier: str) -> CardResult:
-        """Take a tray's price from a visitor's card (no account is credited)."""
-        return self._pay(PaymentPurpose.TRAY, amount, None, cashier)
+    def pay_tray(
+        self,
+        menu: SiteMenu,
+        items: Sequence[str],
+        cashier: str,
+        *,
+        profile: str = VISITOR_PROFILE,
+        take_away: bool = False,
+    ) -> CardResult:
+        """A visitor's tray (no account), priced at ``profile``'s tariff, paid by card;
+        the sale is journalled once the payment is approved."""
+        ticket = price_tray(menu, profile, items, subsidised_today=True, take_away=take_away)
+        if isinstance(ticket, PricingRefused):
+            return CardResult(None, refused=Refused(ticket.reason, ticket.detail))
+        if ticket.total <= 0:
+            return CardResult(None, refused=Refused(RejectReason.EMPTY_TRAY, "nothing to pay"))
+        sale = {**tray_payload(ticket, items), "profile": profile}
+        return self._pay(PaymentPurpose.TRAY, Money(ticket.total), None, cashier, sale)
 
     def _pay(
-        self, purpose: PaymentPurpose, amount: Money, account: str | None, cashier: str
+        self,
+        purpose: PaymentPurpose,
+        amount: Money,
+        account: str | None,
+        cashier: str,
+        sale: Mapping[str, Any] | None = None,
     ) -> CardResult:
         device = self.device
         if device is None:
@@ -130,6 +159,7 @@ class CardDesk:
             test=device.virtual,
             account=account,
             cashier=cashier,
+            sale=sale,
         )
         if isinstance(begun, Refused):
             return CardResult(None, refused=begun)
@@ -155,6 +185,7 @@ class CardDesk:
             payment.state,
             payment,
             credit=settled.credit,
+            sale=settled.sale,
             refused=refused,
             message=outcome.message if outcome else "",
             ticket=outcome.ticket if outcome else (),

@@ -108,6 +108,7 @@ def diagnose(
         ("sync", _sync),
         ("settings", _settings),
         ("devices", _devices),
+        ("card payments", _card_payments),
     ]
     try:
         for name, step in steps:
@@ -376,13 +377,31 @@ def _devices(ctx: _Context) -> None:
     section = ctx.config.devices
     wanted = {
         kind: options
-        for kind in ("reader", "scanner", "printer")
+        for kind in ("reader", "scanner", "printer", "payment")
         if (options := getattr(section, kind)) is not None
     }
     if not wanted:
         ctx.add("devices", Status.WARN, "none configured", "declare them in terminal.toml")
         return
     ctx.checks.extend(probe_devices(wanted, ctx.limits.device_timeout_s))
+
+
+def _card_payments(ctx: _Context) -> None:
+    """Card payments whose outcome is not known yet (said only when there are some)."""
+    from kiosk.engine import store_payments
+
+    if ctx.store is None:
+        return
+    with ctx.store.reading() as db:
+        waiting = store_payments.pending(db)
+    if waiting:
+        refs = ", ".join(p.ref for p in waiting[:5])
+        fix = (
+            "kiosk payments pending --ask, or kiosk payments decide REF from the terminal's ticket"
+        )
+        ctx.add(
+            "card payments", Status.WARN, f"{len(waiting)} pending, outcome unknown: {refs}", fix
+        )
 
 
 @dataclass
@@ -449,6 +468,9 @@ def _settled(probe: _Probe) -> Check | None:
         # The device thread retries on its own; the first fault is the answer here.
         return None if probe.fault is None else _timed_out(probe, 0)
     name = f"{device.source} ({type(device).__name__})"
+    if kind == "payment" and getattr(device, "virtual", False):
+        fix = "for the demo only: declare the site's terminal (backend = caisse-ap)"
+        return Check(kind, Status.WARN, f"{name}: virtual, no real payment (FACTICE)", fix)
     if kind != "printer":
         return Check(kind, Status.OK, f"{name} present")
     if not probe.reports_status:

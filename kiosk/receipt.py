@@ -26,6 +26,7 @@ from sync.protocol.payloads import (
     TopUpPayload,
     read_payload,
 )
+from sync.protocol.payment_payloads import CardSalePayload
 from sync.protocol.ticket import PricedTicket
 
 MEANS_LABELS = {
@@ -87,8 +88,14 @@ def receipt_for(
     Raises PayloadError (a ValueError) when the entry's payload does not fit its kind."""
     kind = EntryKind(entry.kind)
     payload = read_payload(kind, entry.payload)
-    if not isinstance(payload, SalePayload | GuestMealPayload | TopUpPayload | CancelPayload):
+    if not isinstance(
+        payload, SalePayload | GuestMealPayload | TopUpPayload | CancelPayload | CardSalePayload
+    ):
         raise ValueError(f"a {kind} entry has no receipt")
+    card_lines: tuple[str, ...] = ()
+    if isinstance(payload, TopUpPayload | CardSalePayload):
+        card_lines = tuple(payload.card_ticket or ())
+        training = training or bool(payload.test)  # the virtual payment terminal: FACTICE
     ticket = getattr(payload, "ticket", None)
     amount = abs(entry.amount)
     common: dict[str, Any] = {
@@ -96,7 +103,7 @@ def receipt_for(
         "terminal_id": entry.terminal_id,
         "local_time": local_time(entry, timezone),
         "ticket_number": f"{entry.seq:06d}",
-        "new_balance": payload.balance_after,
+        "new_balance": getattr(payload, "balance_after", None),
         "verification_id": verification_id(entry),
         "duplicate": duplicate,
         "training": training,
@@ -119,6 +126,7 @@ def receipt_for(
                 VatRow(int(row.rate), row.base, row.vat, row.total) for row in ticket.vat
             ),
             payments=(AmountLine(means, ticket.total),),
+            extra_lines=card_lines,
             **common,
         )
     label = KIND_LABELS.get(kind, kind.value)
@@ -132,7 +140,7 @@ def receipt_for(
             lines=(ReceiptLine(label, 1, amount, amount, 0),),
             total=amount,
             payments=(AmountLine(means, amount),),
-            extra_lines=extra,
+            extra_lines=extra + card_lines,
             **common,
         )
     signed = -amount if kind is EntryKind.CANCEL else amount  # a cancellation refunds

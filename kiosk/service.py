@@ -27,6 +27,8 @@ from drivers.errors import DriverError
 from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
+from drivers.printer.receipt import ReceiptData
+from kiosk.closure_report import closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine, Refused, Result
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
@@ -88,6 +90,7 @@ class TillService:
         receipts_dir: Path | None = None,
         cashier: str = "",
         clock: Callable[[], float] = time.monotonic,
+        exports_dir: Path | None = None,
     ) -> None:
         self.engine = engine
         self.printer = printer
@@ -97,6 +100,7 @@ class TillService:
         self.receipts_dir = receipts_dir
         self.cashier = cashier
         self.clock = clock
+        self.exports_dir = exports_dir  # where closures are exported (CSV)
         self._guard = ChargeGuard(engine.settings().repeat_holdoff_s)
         self._lock = threading.Lock()  # the UI thread reports, the engine worker sells
         self._on_reader: dict[str, str] = {}  # reader -> key of the card on it
@@ -183,9 +187,6 @@ class TillService:
         ``charge`` is the answer of ``admit`` for this presentation; without it the
         presentation is admitted here. ``confirmed``: the cashier asked for a second
         sale to a diner who has just paid."""
-        menu = self.menu
-        if menu is None:
-            raise RuntimeError("no menu on this terminal yet: sync with the hub first")
         if charge is None:
             verdict = self.admit(credential, confirmed=confirmed)
             if isinstance(verdict, AlreadyPaid):
@@ -193,6 +194,9 @@ class TillService:
                 return verdict
             charge = verdict
         try:
+            menu = self.menu
+            if menu is None:
+                raise RuntimeError("no menu on this terminal yet: sync with the hub first")
             result = sell_tray(
                 self.engine,
                 credential,
@@ -216,9 +220,11 @@ class TillService:
         return self.sell(credential, items, kind=EntryKind.ORDER, details=details, confirmed=True)
 
     def _settle(self, charge: Charge, result: Result | None) -> None:
-        settings = self.engine.settings()  # the hold-off follows the hub's settings
+        if isinstance(result, Accepted):  # the hold-off follows the hub's settings
+            holdoff = self.engine.settings().repeat_holdoff_s
+            with self._lock:
+                self._guard.holdoff_s = holdoff
         with self._lock:
-            self._guard.holdoff_s = settings.repeat_holdoff_s
             if isinstance(result, Accepted):
                 self._guard.accepted(charge, result.seq)
                 self._sales.pop(charge.key, None)
@@ -258,10 +264,17 @@ class TillService:
             duplicate=duplicate,
             training=self.training,
         )
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"ticket-{seq:06d}{suffix}.png")
+
+    def _send(self, data: ReceiptData, seq: int, png_name: str) -> Printed:
+        """Print ``data`` (the ticket of entry ``seq``); a fault is journalled and
+        reported, never raised; the picture kept as ``png_name`` when asked."""
+        assert self.printer is not None
         try:
             raw = self.printer.print_receipt(data, timeout=10)
         except DriverError as exc:
-            log.warning("receipt %s not printed: %s", seq, exc)
+            log.warning("ticket %s not printed: %s", seq, exc)
             self.engine.record_event(
                 EntryKind.DEVICE_FAULT,
                 {
@@ -275,8 +288,42 @@ class TillService:
         png = None
         if self.receipts_dir is not None:
             self.receipts_dir.mkdir(parents=True, exist_ok=True)
-            png = self.receipts_dir / f"ticket-{seq:06d}{'-duplicata' if duplicate else ''}.png"
+            png = self.receipts_dir / png_name
             png.write_bytes(
                 render_png(raw, self.printer.profile.columns, self.printer.profile.dots)
             )
         return Printed(True, png=png)
+
+    # The daily closure -----------------------------------------------------------------
+
+    def print_closure(self, seq: int, *, duplicate: bool = False) -> Printed:
+        """Print the Z report of the CLOSURE entry ``seq``."""
+        entry = self.engine.store.entry(seq)
+        if entry is None or entry.kind != EntryKind.CLOSURE:
+            return Printed(False, f"no closure {seq}")
+        if self.printer is None:
+            return Printed(False, "no printer configured")
+        settings = self.engine.settings()
+        data = closure_receipt(
+            entry,
+            site_name=self.site_name or settings.site_name,
+            timezone=settings.timezone,
+            duplicate=duplicate,
+            training=self.training,
+        )
+        suffix = "-duplicata" if duplicate else ""
+        return self._send(data, seq, f"cloture-{seq:06d}{suffix}.png")
+
+    def export_closure(self, seq: int) -> Path:
+        """Write the CLOSURE entry ``seq`` as CSV in ``exports_dir``; its path.
+        Raises ``LookupError`` for no such closure, ``OSError`` when it cannot be written."""
+        entry = self.engine.store.entry(seq)
+        if entry is None or entry.kind != EntryKind.CLOSURE:
+            raise LookupError(f"no closure {seq}")
+        if self.exports_dir is None:
+            raise OSError("no export folder configured")
+        day = str(entry.payload.get("business_day", "")) or f"{seq:06d}"
+        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        path = self.exports_dir / f"cloture-{entry.terminal_id}-{day}-{seq:06d}.csv"
+        path.write_text(closure_csv(entry), encoding="utf-8")
+        return path

@@ -47,7 +47,13 @@ def make_journal(key: Ed25519PrivateKey, terminal_id: str, n: int, accounts: int
             kind="sale",
             account=f"A{seq % accounts:06}",
             amount=-(350 + seq % 400),
-            payload={"credential": f"nfc:{seq:08X}", "lines": [{"item": "menu", "cents": 350}]},
+            payload={
+                "business_day": NOW.date().isoformat(),
+                "credential": f"nfc:{seq:08X}",
+                "means": "balance",
+                "items": ["menu"],
+                "balance_after": 0,
+            },
             prev_hash=prev,
         )
         entries.append(entry)

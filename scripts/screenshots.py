@@ -4,8 +4,9 @@
 Drives the real UI headless (``SDL_VIDEODRIVER=dummy``) with the same synthetic
 touches and badge taps as the tests (``tests/kiosk/ui/helpers.py``), against a fresh
 temporary store seeded like the tests (``apply_snapshot``), and saves each screen of
-the till and of the self-service kiosk at 1280x800 and 800x480, plus the kiosk's idle
-and home screens in portrait at 1080x1920. The kiosk's idle screen shows the example
+the till and of the self-service kiosk at 1280x800 and 800x480 (with the card top-up
+screens, on the virtual payment terminal), plus the kiosk's idle and home screens, and
+the order screen, in portrait at 1080x1920. The kiosk's idle screen shows the example
 site's name, logo and menu of the day (photos, allergens), and is also taken with the
 badge reader unplugged (phone badges still work) and with both readers down (out of
 order). The clock is fixed, so a rerun gives the same pictures unless the UI changed.
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +35,12 @@ if str(ROOT) not in sys.path:  # the tests' helpers and seed live under tests/
 
 import pygame  # noqa: E402
 
+from drivers.payment.base import PaymentOutcome  # noqa: E402
+from drivers.payment.virtual import VirtualPaymentTerminal  # noqa: E402
+from kiosk.cardpay import CardDesk  # noqa: E402
 from kiosk.engine import Engine  # noqa: E402
 from kiosk.engine.cashiers import add_cashier  # noqa: E402
+from kiosk.engine.payments import Payments  # noqa: E402
 from kiosk.service import TillService  # noqa: E402
 from kiosk.sitefile import load_site_file  # noqa: E402
 from kiosk.ui.events import DeviceFaulted, DeviceReadied  # noqa: E402
@@ -40,10 +48,10 @@ from kiosk.ui.model import (  # noqa: E402
     MemoryReceipts,
     Mode,
     UiConfig,
-    VirtualPaymentTerminal,
 )
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
+from sync.protocol.payment_payloads import PaymentPurpose  # noqa: E402
 from tests.kiosk.engine.conftest import ACCOUNTS, CREDENTIALS, SETTINGS, FakeClock  # noqa: E402
 from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
 from tests.kiosk.ui.conftest import (  # noqa: E402
@@ -53,12 +61,26 @@ from tests.kiosk.ui.conftest import (  # noqa: E402
     CASHIER_PIN,
     monotonic_of,
 )
-from tests.kiosk.ui.helpers import add, tap, touch, type_digits  # noqa: E402
+from tests.kiosk.ui.helpers import add, find, tap, touch, type_digits  # noqa: E402
 
 LANDSCAPE = ((1280, 800), (800, 480))
 PORTRAIT = (1080, 1920)
 SITE = load_site_file(ROOT / "config" / "example-site.toml")
 MENU = SITE.menu
+
+
+class GatedTerminal(VirtualPaymentTerminal):
+    """The virtual terminal, holding each payment until ``gate`` is set: the screen
+    the diner sees while paying can be shot."""
+
+    def __init__(self) -> None:
+        super().__init__(None, queue.Queue())
+        self.gate = threading.Event()
+
+    def _exchange_pay(self, reference: str, amount: int) -> PaymentOutcome:
+        self.gate.wait(30)
+        self.gate.clear()
+        return super()._exchange_pay(reference, amount)
 
 
 @contextmanager
@@ -78,19 +100,24 @@ def seeded_ui(mode: Mode, size: tuple[int, int]) -> Iterator[tuple[Ui, Engine, F
         )
         engine.store.record_sync_result(ok=True, at=clock())
         add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
-        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False)
+        config = UiConfig(mode=mode, width=size[0], height=size[1], sound=False, press_guard_s=0.0)
+        terminal = GatedTerminal().start()
         ui = Ui(
             config,
             TillService(engine, menu=MENU, clock=monotonic_of(clock)),
             receipts=MemoryReceipts(),
-            payment=VirtualPaymentTerminal(),
+            cards=CardDesk(engine, terminal),
             clock=clock,
         )
         try:
+            while not terminal.available:
+                time.sleep(0.01)
             ui.settle()
             yield ui, engine, clock
         finally:
+            terminal.gate.set()
             ui.close()
+            terminal.close()
             engine.close()
 
 
@@ -141,6 +168,13 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     type_digits(ui, CASHIER_PIN[2:])
     touch(ui, "keypad", "OK")
     shot(ui, "cashier-menu")
+    # A card payment whose answer was lost: journalled as pending, shown to the cashier.
+    Payments(engine).begin(
+        PaymentPurpose.TOP_UP, Money(2000), terminal="tpe-1", test=False, account="A2"
+    )
+    touch(ui, "card_pending")
+    shot(ui, "card-pending")
+    touch(ui, "back")
     touch(ui, "close")
     shot(ui, "closure")
     touch(ui, "ok")
@@ -185,7 +219,7 @@ def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "home")
     touch(ui, "top_up")
     shot(ui, "top-up")
-    touch(ui, "back")
+    card_top_up(ui, shot)
     touch(ui, "order")
     touch(ui, "add", "coffee-card")
     touch(ui, "add", "packed-lunch")
@@ -198,11 +232,43 @@ def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "status-offline-fault")
 
 
+def card_top_up(ui: Ui, shot: Shooter) -> None:
+    """The card top-up screens: another amount, paying on the terminal, the result."""
+    touch(ui, "other")
+    type_digits(ui, "35")
+    shot(ui, "top-up-other-amount")
+    terminal = ui.cards.device if ui.cards is not None else None
+    assert isinstance(terminal, GatedTerminal)
+    pos = find(ui, "keypad", "OK").rect.center
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=False))
+    for _ in range(3):
+        ui.step(0.0)  # not settle(): the payment is waiting on the terminal
+    shot(ui, "card-payment")
+    terminal.gate.set()
+    ui.settle()
+    shot(ui, "card-approved")
+    ui.step(4.0)  # the toast has gone
+    ui.settle()
+    terminal.approve = False
+    touch(ui, "top_up")
+    terminal.gate.set()
+    touch(ui, "amount", 2000)
+    shot(ui, "card-declined")
+    touch(ui, "ok")
+    terminal.approve = True
+
+
 def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     shot(ui, "idle")
     idle_with_readers_down(ui, shot)
     tap(ui, ALICE)
     shot(ui, "home")
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    touch(ui, "more", "coffee-card")
+    touch(ui, "add", "packed-lunch")
+    shot(ui, "order")
 
 
 def history(engine: Engine) -> None:

@@ -59,6 +59,7 @@ class EntryKind(StrEnum):
     SYNC = "sync"
     PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
     PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
+    CARD_SALE = "card_sale"  # a visitor's tray paid by bank card (no account, amount 0)
 
 
 class CanonicalError(ValueError):

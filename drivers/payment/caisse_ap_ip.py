@@ -161,11 +161,15 @@ class CaisseApTerminal(PaymentTerminal):
         echoed = reply.get(ap.Tag.PRIVATE)
         status = reply.get(ap.Tag.STATUS)
         reason = reply.get(ap.Tag.REASON, "")
-        if status == ap.Status.NOT_DONE and reason in (
+        refused_request = status == ap.Status.NOT_DONE and reason in (
             ap.Reason.FORMAT_ERROR,
             ap.Reason.UNKNOWN_ACTION,
             ap.Reason.CURRENCY_NOT_SUPPORTED,
-        ):
+        )
+        if refused_request and request[ap.Tag.ACTION] == ap.Action.DUPLICATE:
+            # A terminal without the duplicate ticket cannot say what its last one was.
+            return unknown(f"the terminal cannot give its last transaction: AF={reason}")
+        if refused_request:
             # refused as a request: nothing was attempted with a card
             return PaymentOutcome(
                 PaymentStatus.FAILED,

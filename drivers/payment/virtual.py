@@ -15,6 +15,7 @@ import time
 
 from drivers.base import RetryPolicy
 from drivers.config import VirtualPaymentConfig
+from drivers.errors import DeviceNotFoundError
 from drivers.events import Event
 from drivers.payment.base import PaymentOutcome, PaymentStatus, PaymentTerminal, ReadMode
 
@@ -102,4 +103,5 @@ class VirtualPaymentTerminal(PaymentTerminal):
         return PaymentOutcome(PaymentStatus.APPROVED, reference, amount, test=True)
 
     def _probe(self) -> None:
-        pass
+        if not self.answering:
+            raise DeviceNotFoundError("the virtual terminal is switched off")

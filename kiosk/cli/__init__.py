@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "run": "kiosk.cli.run:run",
     "provision": "kiosk.cli.provision:provision",
     "doctor": "kiosk.cli.doctor:doctor",
+    "payments": "kiosk.cli.payments:payments",
 }
 
 

@@ -1,10 +1,12 @@
-"""``kiosk devices``: find and try readers, scanners and printers (for technicians).
+"""``kiosk devices``: find and try readers, scanners, printers and payment terminals
+(for technicians).
 
 A thin layer over ``drivers``: ``list`` enumerates what the system sees, ``test``
 opens one device from options exactly as the kiosk would and reports what it reads,
 in words a technician acts on: a device that is not there is said at once, a card
 the reader saw but could not read is reported, the scanner test prints a test code
-that tells the scanner's keyboard layout, the printer's status is spelt out.
+that tells the scanner's keyboard layout, the printer's status is spelt out; for a
+payment terminal, a 0.01 EUR payment the technician confirms, then its cancellation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import glob
 import io
 import logging
 import queue
+import socket
 import time
 import tomllib
 from collections.abc import Iterator
@@ -37,18 +40,21 @@ from drivers.events import (
 from drivers.scanner.keymaps import LAYOUT_TEST_CODE
 from kiosk.ui.i18n import Lang, Translator
 
-DEFAULT_BACKEND = {"reader": "nfc", "scanner": "serial", "printer": "usb"}
+DEFAULT_BACKEND = {"reader": "nfc", "scanner": "serial", "printer": "usb", "payment": "caisse-ap"}
+CAISSE_AP_PORT = 8888
 
 
 @click.group()
 def devices() -> None:
-    """Detect and test badge readers, code scanners and receipt printers.
+    """Detect and test badge readers, code scanners, receipt printers and payment terminals.
 
     \b
     Examples:
       kiosk devices list
+      kiosk devices list --payment 192.168.1.60
       kiosk devices test reader -o backend=pcsc
       kiosk devices test printer --preview ticket.png
+      kiosk devices test payment -o host=192.168.1.60
     """
 
 
@@ -121,13 +127,39 @@ def _input_devices() -> list[str]:
     return rows
 
 
+def _payment_terminals(addresses: tuple[str, ...]) -> list[str]:
+    """Whether each HOST[:PORT] answers on TCP (a Caisse-AP terminal listens, 8888 by
+    default); nothing is sent."""
+    rows = []
+    for address in addresses:
+        host, _, port_text = address.partition(":")
+        port = int(port_text) if port_text.isdigit() else CAISSE_AP_PORT
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                rows.append(f"{host}:{port}  answers (backend=caisse-ap host={host} port={port})")
+        except OSError as exc:
+            rows.append(f"{host}:{port}  not answering: {exc}")
+    if not rows:
+        rows.append("on the network: give --payment HOST[:PORT] to check one")
+    return rows
+
+
 @devices.command("list")
-def list_devices() -> None:
-    """List serial ports, PC/SC readers, nfcpy readers, USB printers and input devices.
+@click.option(
+    "--payment",
+    "payment",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="A payment terminal's address to check (Caisse-AP over IP, port 8888 by default).",
+)
+def list_devices(payment: tuple[str, ...]) -> None:
+    """List serial ports, PC/SC readers, nfcpy readers, USB printers, input devices and
+    the payment terminals asked for.
 
     \b
-    Example:
+    Examples:
       kiosk devices list
+      kiosk devices list --payment 192.168.1.60 --payment 192.168.1.61:5000
     """
     nfc_readers, printers = _usb_devices()
     _section("Serial ports (scanners, serial printers, tty: NFC readers)", _serial_ports())
@@ -135,6 +167,7 @@ def list_devices() -> None:
     _section("NFC readers for nfcpy (usb:)", nfc_readers)
     _section("USB printers", printers)
     _section("Input devices (keyboard-wedge scanners)", _input_devices())
+    _section("Payment terminals (Caisse-AP over IP)", _payment_terminals(payment))
 
 
 def _value(text: str) -> Any:
@@ -199,7 +232,7 @@ def _next_event(events: queue.Queue[Event], deadline: float) -> Event | None:
 
 
 @devices.command("test")
-@click.argument("kind", type=click.Choice(["reader", "scanner", "printer"]))
+@click.argument("kind", type=click.Choice(["reader", "scanner", "printer", "payment"]))
 @click.option(
     "-o",
     "--option",
@@ -211,8 +244,9 @@ def _next_event(events: queue.Queue[Event], deadline: float) -> Event | None:
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A TOML file with [reader], [scanner] or [printer] tables.",
+    help="A TOML file with [reader], [scanner], [printer] or [payment] tables.",
 )
+@click.option("--yes", is_flag=True, help="Payment: send the 0.01 EUR test without asking.")
 @click.option(
     "--timeout", default=30.0, show_default=True, help="Seconds to wait for a tap or scan."
 )
@@ -222,8 +256,14 @@ def _next_event(events: queue.Queue[Event], deadline: float) -> Event | None:
     help="Printer: render the test page to this PNG instead of printing.",
 )
 def test_device(
-    kind: str, pairs: tuple[str, ...], config: Path | None, timeout: float, preview: Path | None
-) -> None:  # fmt: skip
+    kind: str,
+    *,
+    pairs: tuple[str, ...],
+    config: Path | None,
+    yes: bool,
+    timeout: float,
+    preview: Path | None,
+) -> None:
     """Open a device and show what it reads, or print a test page.
 
     \b
@@ -234,6 +274,7 @@ def test_device(
       kiosk devices test scanner -o backend=evdev -o device=/dev/input/event5
       kiosk devices test printer -o backend=network -o host=192.168.1.50
       kiosk devices test printer --preview ticket.png
+      kiosk devices test payment -o host=192.168.1.60 -o port=8888
     """
     options = _options(kind, pairs, config)
     if kind == "printer" and preview is not None:
@@ -244,6 +285,9 @@ def test_device(
     with _opened(kind, options, events) as device:
         if kind == "printer":
             _print_test_page(device, events, deadline)
+            return
+        if kind == "payment":
+            _test_payment(device, events, deadline, yes)
             return
         if kind == "scanner":
             _show_test_code()
@@ -405,3 +449,59 @@ def status_words(status: Any) -> str:
         words.append("paper ok")
     words.append("cover open" if status.cover_open else "cover closed")
     return ", ".join(words)
+
+
+def _test_payment(device: Any, events: queue.Queue[Event], deadline: float, yes: bool) -> None:
+    """A 0.01 EUR payment the technician confirms, then its cancellation."""
+    from drivers.payment.base import PaymentOutcome, PaymentStatus
+
+    while not device.available:
+        event = _next_event(events, min(deadline, time.monotonic() + 0.2))
+        if isinstance(event, DeviceFault):
+            raise click.ClickException(f"{event.kind}: {event.message}")
+        if time.monotonic() > deadline:
+            raise click.ClickException("payment terminal not answering before the timeout")
+    click.echo(f"{device.source}: answering")
+    if device.virtual:
+        click.echo("virtual payment terminal: demo and tests only, no real payment (FACTICE)")
+    if not yes and not click.confirm(
+        "Send a 0.01 EUR test payment (cancelled right after)? Have a card ready", default=True
+    ):
+        raise click.ClickException("test payment not sent")
+    reference = f"TEST-{int(time.time())}"
+
+    def show(what: str, outcome: PaymentOutcome) -> None:
+        click.echo(
+            f"{what}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else "")
+        )
+        for label, value in (
+            ("authorisation", outcome.authorisation),
+            ("card", outcome.card),
+            ("read", str(outcome.read_mode)),
+            ("application", outcome.application),
+        ):
+            if value:
+                click.echo(f"  {label}: {value}")
+        for line in outcome.ticket:
+            click.echo(f"  | {line}")
+
+    paid = device.pay(reference, 1)
+    show("payment", paid)
+    if paid.status is PaymentStatus.UNKNOWN:
+        paid = device.last_transaction(reference, 1)
+        show("asked again (last transaction)", paid)
+    if paid.status is PaymentStatus.UNKNOWN:
+        raise click.ClickException(
+            "no clear answer from the terminal: read its own ticket, and cancel the test "
+            "payment from its menu if it was approved"
+        )
+    if not paid.approved:
+        raise click.ClickException("the test payment was not approved (nothing was debited)")
+    cancelled = device.cancel_last(reference, 1)
+    show("cancellation", cancelled)
+    if not cancelled.approved:
+        raise click.ClickException(
+            "the terminal did not cancel the test payment: cancel it from the terminal's "
+            "menu (or refund 0.01 EUR)"
+        )
+    click.echo("payment terminal OK")

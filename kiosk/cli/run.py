@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from drivers.errors import DriverError
 from kiosk.cli.options import config_option, data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
@@ -70,9 +71,14 @@ def run(
         raise click.ClickException(
             "no menu on this terminal yet: run `kiosk sync now` (or give --site FILE)"
         )
-    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
     app = App(engine, config, menu)
-    app.open_devices()
+    try:
+        app.open_devices()
+    except DriverError as exc:  # a bad [devices] table: say which option, start nothing
+        app.close()
+        engine.close()
+        raise click.ClickException(f"[devices] of the terminal config: {exc}") from exc
+    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
     try:
         app.run()
     finally:

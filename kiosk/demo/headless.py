@@ -32,6 +32,18 @@ from sync.protocol.rows import CredentialStatus
 
 log = logging.getLogger(__name__)
 EVENT_TIMEOUT_S = 10.0
+DINER_EVERY_S = 15.0  # the pace of a lunch queue, as the till's charge rule sees it
+
+
+@dataclass
+class ServiceClock:
+    """The till's monotonic clock in the demo: service time, a diner every
+    ``DINER_EVERY_S``, not the seconds the script takes to serve them all."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @dataclass
@@ -103,12 +115,14 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
         while not system.printer.attached and time.monotonic() < deadline:
             time.sleep(0.01)
         system.start_sync_loop()
+        clock = ServiceClock()
         till = TillService(
             system.engine,
             printer=system.printer,
             menu=system.site.menu,
             receipts_dir=folder / "receipts",
             cashier="caisse-1",
+            clock=clock,
         )
         outage = range(diners * 2 // 5, diners * 2 // 5 + diners // 6)
         visits = [v for v in system.site.visits if v.get("state") == "approved"]
@@ -118,6 +132,7 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
         scripted = dict(zip((3, 8, 15, 21), [*odd, *closed], strict=False))
         previous: Diner | None = None
         for turn in range(diners):
+            clock.now = turn * DINER_EVERY_S
             if turn == outage.start:
                 system.hub_thread.stop()  # the hub goes down; the till keeps selling
             if turn == outage.stop:

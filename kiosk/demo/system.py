@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from drivers.badge.virtual import VirtualBadgeReader
 from drivers.events import Event
+from drivers.payment.virtual import VirtualPaymentTerminal
 from drivers.printer.virtual import VirtualPrinter
 from drivers.scanner.virtual import VirtualScanner
 from kiosk.config import dump_toml, load_config
@@ -46,6 +47,7 @@ class DemoSystem:
     reader: VirtualBadgeReader | None = None
     scanner: VirtualScanner | None = None
     printer: VirtualPrinter | None = None
+    payment: VirtualPaymentTerminal | None = None
     _sync_thread: threading.Thread | None = None
     _stop_recorded: bool = False
 
@@ -96,11 +98,13 @@ class DemoSystem:
         return system
 
     def open_devices(self) -> None:
-        """Virtual reader, scanner and printer, running like real ones."""
+        """Virtual reader, scanner, printer and payment terminal, running like real ones
+        (the payment terminal is the demo's: its payments are marked as tests)."""
         self.reader = VirtualBadgeReader(None, self.events)
         self.scanner = VirtualScanner(None, self.events)
         self.printer = VirtualPrinter(None, self.events)
-        for device in (self.reader, self.scanner, self.printer):
+        self.payment = VirtualPaymentTerminal(None, self.events)
+        for device in (self.reader, self.scanner, self.printer, self.payment):
             device.start()
 
     def restart_hub(self) -> None:
@@ -124,7 +128,7 @@ class DemoSystem:
             self.engine.record_event(EntryKind.STOP, {"mode": "demo"})
 
     def stop(self) -> None:
-        for device in (self.reader, self.scanner, self.printer):
+        for device in (self.reader, self.scanner, self.printer, self.payment):
             if device is not None:
                 device.close()
         self.stop_sync_loop()

@@ -36,6 +36,7 @@ def run_window(folder: Path, *, seed: int = 7, mode: str = "till") -> None:
             ("reader", reader),
             ("scanner", scanner),
             ("printer", system.printer),
+            ("payment", system.payment),
         ):
             assert device is not None
             app.add_device(kind, device)

@@ -30,6 +30,7 @@ from sync.protocol.payloads import (
     parse_payload,
     read_payload,
 )
+from sync.protocol.payment_payloads import CardSalePayload
 
 SALE_KINDS = frozenset({EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL})
 UNKNOWN_RATE = "unknown"
@@ -118,7 +119,19 @@ def _count_sale(summary: ClosureSummary, entry: Entry, sign: int) -> None:
 def _count_top_up(summary: ClosureSummary, entry: Entry, sign: int) -> None:
     cents = entry.amount * sign
     summary.top_ups += cents
-    _add(summary.by_means, parse_payload(TopUpPayload, entry.payload).means, cents)
+    payload = parse_payload(TopUpPayload, entry.payload)
+    # Payments through the virtual payment terminal (demo, tests) apart: no money moved.
+    _add(summary.by_means, f"{payload.means}_test" if payload.test else payload.means, cents)
+
+
+def _count_card_sale(summary: ClosureSummary, entry: Entry) -> None:
+    """A visitor's tray paid by card: no account, the price in ``total``."""
+    payload = parse_payload(CardSalePayload, entry.payload)
+    summary.sales_count += 1
+    summary.net_sales += payload.total
+    _add(summary.by_means, "card_test" if payload.test else "card", payload.total)
+    for rate, part in payload.vat.items():
+        _add(summary.by_vat, rate, part)
 
 
 def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary:
@@ -141,6 +154,8 @@ def summarise(engine: Engine, *, since_seq: int | None = None) -> ClosureSummary
                 _count_sale(summary, entry, 1)
             elif entry.kind == EntryKind.TOP_UP:
                 _count_top_up(summary, entry, 1)
+            elif entry.kind == EntryKind.CARD_SALE:
+                _count_card_sale(summary, entry)
             elif entry.kind == EntryKind.CANCEL:
                 summary.cancellations_count += 1
                 cancels = parse_payload(CancelPayload, entry.payload).cancels

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from kiosk.engine import store_payments as sql
 from kiosk.engine.errors import PaymentError
@@ -28,11 +31,14 @@ from kiosk.engine.results import Accepted, Refused
 from kiosk.engine.store_payments import PaymentRow
 from sync.journal import Entry, EntryKind
 from sync.money import Money
+from sync.protocol.payloads import EntryPayload, PayloadError, parse_payload
 from sync.protocol.payment_payloads import (
+    CardSalePayload,
     PaymentPendingPayload,
     PaymentPurpose,
     PaymentResultPayload,
     PaymentState,
+    TraySale,
 )
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import AccountStatus
@@ -61,6 +67,27 @@ class Settled:
     payment: PaymentRow
     result: Entry
     credit: Accepted | None = None  # the top-up of an approved top-up
+    sale: Entry | None = None  # the sale of an approved tray payment
+
+
+_RESULT_STATES: dict[PaymentState, Literal["approved", "declined", "abandoned", "failed"]] = {
+    PaymentState.APPROVED: "approved",
+    PaymentState.DECLINED: "declined",
+    PaymentState.ABANDONED: "abandoned",
+    PaymentState.FAILED: "failed",
+}
+
+
+def _fields(payload: EntryPayload) -> dict[str, Any]:
+    """A payload's fields for ``Engine.post`` (which adds the business day itself)."""
+    return {k: v for k, v in payload.to_payload().items() if k != "business_day"}
+
+
+def _tray_sale(sale: Mapping[str, Any]) -> TraySale:
+    try:
+        return TraySale.model_validate(dict(sale))
+    except ValidationError as exc:
+        raise PayloadError(f"tray sale: {exc.errors()[0]['msg']}") from None
 
 
 def _ref_prefix(terminal_id: str) -> str:
@@ -95,7 +122,7 @@ class Payments:
             return None
         entry = self.engine.store.entry(payment.result_seq)
         assert entry is not None
-        return PaymentResultPayload.model_validate(dict(entry.payload), strict=False)
+        return parse_payload(PaymentResultPayload, entry.payload)
 
     # Writing -----------------------------------------------------------------------
 
@@ -108,8 +135,12 @@ class Payments:
         test: bool,
         account: str | None = None,
         cashier: str = "",
+        sale: Mapping[str, Any] | None = None,
     ) -> PaymentRow | Refused:
-        """Journal a pending payment before the terminal is asked, or say why not."""
+        """Journal a pending payment before the terminal is asked, or say why not.
+
+        ``sale``: for a tray payment, the sale's payload, journalled as a sale once
+        the payment is approved (however late that is known)."""
         engine = self.engine
         if (account is None) != (purpose is PaymentPurpose.TRAY):
             raise ValueError("a top-up names the account to credit; a tray payment does not")
@@ -136,18 +167,20 @@ class Payments:
             payload = PaymentPendingPayload(
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
-                purpose=purpose,
+                purpose=purpose.value,
+                account=account,
                 amount=amount.cents,
-                terminal=terminal,
+                terminal=terminal[:64],
                 test=test,
                 cashier=cashier,
+                sale=None if sale is None else _tray_sale(sale),
             )
             entry = engine.post(
                 db,
                 EntryKind.PAYMENT_PENDING,
-                account,
+                None,
                 0,
-                payload.model_dump(mode="json", exclude={"business_day"}),
+                _fields(payload),
                 settings=settings,
             )
             row = PaymentRow(
@@ -206,7 +239,8 @@ class Payments:
             result = PaymentResultPayload(
                 business_day=engine.business_day(settings=settings),
                 ref=ref,
-                state=settlement.state,
+                state=_RESULT_STATES[settlement.state],
+                account=payment.account,
                 amount=payment.amount,
                 decided_by=settlement.decided_by,
                 cashier=settlement.cashier,
@@ -216,27 +250,53 @@ class Payments:
                 card=settlement.card[:64],
                 read_mode=settlement.read_mode[:20],
                 application=settlement.application[:20],
-                ticket=tuple(line[:64] for line in settlement.ticket[:60]),
+                ticket=[line[:64] for line in settlement.ticket[:60]],
                 test=payment.test,
             )
             entry = engine.post(
                 db,
                 EntryKind.PAYMENT_RESULT,
-                payment.account,
+                None,
                 0,
-                result.model_dump(mode="json", exclude={"business_day"}),
+                _fields(result),
                 settings=settings,
             )
             credit: Accepted | None = None
-            if (
-                settlement.state is PaymentState.APPROVED
-                and payment.purpose is PaymentPurpose.TOP_UP
-            ):
+            sale: Entry | None = None
+            approved = settlement.state is PaymentState.APPROVED
+            if approved and payment.purpose is PaymentPurpose.TOP_UP:
                 credit = self._credit(db, payment, settlement)
-            sql.settle(db, ref, settlement.state, entry.seq, None if credit is None else credit.seq)
+            elif approved:
+                sale = self._sell(db, payment, settlement)
+            booked = credit.seq if credit is not None else (sale.seq if sale else None)
+            sql.settle(db, ref, settlement.state, entry.seq, booked)
             settled = sql.get(db, ref)
             assert settled is not None
-        return Settled(settled, entry, credit)
+        return Settled(settled, entry, credit, sale)
+
+    def _sell(self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement) -> Entry:
+        """The sale of a tray paid by card (a visitor: no account, amount 0; the price
+        is the payload's ``total``, which closures count under the card)."""
+        engine = self.engine
+        pending = engine.store.entry(payment.pending_seq, db)
+        assert pending is not None
+        asked = parse_payload(PaymentPendingPayload, pending.payload)
+        assert asked.sale is not None
+        sale = CardSalePayload(
+            business_day=engine.business_day(),
+            total=payment.amount,
+            cashier=asked.cashier,
+            profile=asked.sale.profile,
+            items=asked.sale.items,
+            vat=asked.sale.vat,
+            ticket=asked.sale.ticket,
+            payment_ref=payment.ref,
+            test=payment.test,
+            authorisation=settlement.authorisation[:20],
+            card=settlement.card[:64],
+            card_ticket=[line[:64] for line in settlement.ticket[:60]],
+        )
+        return engine.post(db, EntryKind.CARD_SALE, None, 0, _fields(sale))
 
     def _credit(
         self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement
@@ -247,11 +307,18 @@ class Payments:
         assert payment.account is not None
         state = engine.store.account(payment.account, db)
         usable = engine.usable_in(state, db) if state is not None else Money(0)
+        pending = engine.store.entry(payment.pending_seq, db)
+        taken_by = str(pending.payload.get("cashier") or "kiosk") if pending else "kiosk"
+        # The card details travel with the credit, so that its receipt comes from this
+        # one signed entry (the card ticket's lines included).
         payload = {
             "means": "card",
-            "cashier": settlement.cashier or "kiosk",
+            "cashier": taken_by,
             "payment_ref": payment.ref,
             "test": payment.test,
+            "authorisation": settlement.authorisation[:20],
+            "card": settlement.card[:64],
+            "card_ticket": [line[:64] for line in settlement.ticket[:60]],
         }
         entry = engine.post(db, EntryKind.TOP_UP, payment.account, payment.amount, payload)
         name = state.row.display_name if state is not None else payment.account

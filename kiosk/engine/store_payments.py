@@ -95,3 +95,14 @@ def since(db: sqlite3.Connection, first_seq: int) -> list[PaymentRow]:
         f"SELECT {_COLS} FROM payments WHERE pending_seq >= ? ORDER BY pending_seq", (first_seq,)
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def of_day(db: sqlite3.Connection, day: str) -> list[PaymentRow]:
+    """The payments asked on business day ``day`` (by their pending entry), in order."""
+    cols = ", ".join(f"p.{c.strip()}" for c in _COLS.split(","))
+    rows = db.execute(
+        f"SELECT {cols} FROM payments p JOIN journal j ON j.seq = p.pending_seq "
+        "WHERE j.day = ? ORDER BY p.pending_seq",
+        (day,),
+    ).fetchall()
+    return [_row(r) for r in rows]

@@ -29,6 +29,8 @@ class ScreenId(StrEnum):
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
     ALREADY_PAID = "already_paid"
+    CARD_PENDING = "card_pending"
+    CARD_WAIT = "card_wait"
     # Self-service
     IDLE = "idle"
     HOME = "home"

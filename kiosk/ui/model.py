@@ -1,6 +1,5 @@
 """What the UI works on, without pygame: settings, the catalogue shown, the lines of a
-priced ticket, the printer and payment-terminal interfaces the app wires in, and the
-session state.
+priced ticket, the printer interface the app wires in, and the session state.
 
 The UI prices nothing itself: every sale goes through ``kiosk.service.TillService``,
 which prices the tray for the diner with the site's pricer and the synced menu.
@@ -8,7 +7,6 @@ which prices the tray for the diner with the site's pricer and the synced menu.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +46,9 @@ class UiConfig(BaseModel):
     # The menu's pictures (logo, dish photos) are paths relative to this folder; ""
     # is the project's config/ folder, where the example site's pictures are.
     media_dir: str = ""
+    # A press this soon after the screen changed is ignored: it was meant for the
+    # screen that just went away (a late "print" must not land on "clear").
+    press_guard_s: float = Field(default=0.5, ge=0, le=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,14 @@ def tray_ticket(ticket: PricedTicket, lang: str = "fr") -> TrayTicket:
     return TrayTicket(tuple(lines), subsidy, ticket.total, vat)
 
 
+def phone_on_reader(credential: str | None) -> bool:
+    """Whether an NFC read is a phone rather than a badge: a phone shows a random
+    4-byte UID, which ISO/IEC 14443-3 starts with 08h, never the same twice."""
+    if credential is None or not credential.lower().startswith("nfc:08"):
+        return False
+    return len(credential) == len("nfc:") + 8
+
+
 def catalogue_from_menu(menu: SiteMenu, lang: str = "fr") -> Catalogue:
     """The items a cashier can put on a tray, in the menu's order."""
     return Catalogue(
@@ -169,34 +178,6 @@ class MemoryReceipts:
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
         with self._lock:
             self.printed.append((entry.seq, duplicate))
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentResult:
-    approved: bool
-    reference: str = ""
-    message: str = ""
-
-
-class PaymentTerminal(Protocol):
-    """A bank-card terminal: blocks until the diner paid or gave up (runs off the UI)."""
-
-    def authorise(self, amount: Money) -> PaymentResult: ...
-
-
-class VirtualPaymentTerminal:
-    """Approves (or, when told, declines) every payment: demo and tests."""
-
-    def __init__(self, approve: bool = True) -> None:
-        self.approve = approve
-        self._refs = itertools.count(1)
-        self.payments: list[Money] = []
-
-    def authorise(self, amount: Money) -> PaymentResult:
-        if not self.approve:
-            return PaymentResult(False, message="carte refusée / card declined")
-        self.payments.append(amount)
-        return PaymentResult(True, reference=f"VPT{next(self._refs):06d}")
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ import pygame
 from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
+from kiosk.ui import screens_payments
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
@@ -128,7 +129,18 @@ class CashierPinScreen(Screen):
 
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
-    ACTIONS = ("cancel_last", "cash_top_up", "reprint", "guest", "open", "close", "logout")
+    ACTIONS = (
+        "cancel_last",
+        "cash_top_up",
+        "card_top_up",
+        "card_visitor",
+        "card_pending",
+        "reprint",
+        "guest",
+        "open",
+        "close",
+        "logout",
+    )
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
@@ -215,7 +227,9 @@ class CashierMenuScreen(Screen):
             def then(done: Done) -> None:
                 diner = done.value
                 if isinstance(diner, Refused):
-                    ui.manager.request(ScreenId.REFUSED, result=diner, back=BACK)
+                    ui.manager.request(
+                        ScreenId.REFUSED, result=diner, back=BACK, credential=credential
+                    )
                 elif isinstance(diner, Identified):
                     title = ui.tr.t("cashier.top_up_amount", name=diner.account.display_name)
                     ui.manager.request(
@@ -259,6 +273,15 @@ class CashierMenuScreen(Screen):
 
         text = ui.tr.t("cashier.confirm_top_up", amount=amount, name=account.display_name)
         ui.manager.request(ScreenId.CONFIRM, text=text, back=BACK, on_yes=top_up)
+
+    def do_card_top_up(self) -> None:
+        screens_payments.card_top_up(self.ui, self.cashier)
+
+    def do_card_visitor(self) -> None:
+        screens_payments.visitor_tray(self.ui, self.cashier)
+
+    def do_card_pending(self) -> None:
+        self.go(ScreenId.CARD_PENDING)
 
     def do_reprint(self) -> None:
         ui = self.ui
@@ -356,8 +379,8 @@ class CashierMenuScreen(Screen):
 
         def then(done: Done) -> None:
             ui.till_open = False
-            _entry, summary = done.value
-            self.go(ScreenId.CLOSURE, summary=summary)
+            entry, summary = done.value
+            self.go(ScreenId.CLOSURE, summary=summary, entry=entry)
 
         ui.submit("close", lambda: close_till(ui.engine, self.cashier), then)
 
@@ -396,17 +419,37 @@ def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
 class ClosureScreen(Screen):
     id = ScreenId.CLOSURE
 
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        self.printed = False
+
     def buttons(self) -> list[Button]:
-        layout = self.ui.layout
+        layout, tr = self.ui.layout, self.ui.tr
+        print_, export, ok = layout.row(layout.body, 3)
         return [
-            Button(layout.row(layout.body, 1)[0], self.ui.tr.t("common.ok"), "ok", style="primary")
+            Button(print_, tr.t("closure.print"), "print"),
+            Button(export, tr.t("closure.export"), "export"),
+            Button(ok, tr.t("common.ok"), "ok", style="primary"),
         ]
 
     def handle_event(self, event: pygame.event.Event) -> None:
+        ui = self.ui
         if (event.type == ACTION and event.action == "ok") or (
             event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_ESCAPE)
         ):
             self.go(ScreenId.CASHIER_MENU)
+        elif event.type == ACTION and event.action == "print":
+            entry: Entry = self.params["entry"]
+            duplicate, self.printed = self.printed, True
+            ui.submit("printed", lambda: ui.receipts.print_receipt(entry, duplicate=duplicate))
+            ui.toasts.show(ui.tr.t("common.printed"), "ok")
+        elif event.type == ACTION and event.action == "export":
+            seq = self.params["entry"].seq
+
+            def then(done: Done) -> None:
+                ui.toasts.show(ui.tr.t("closure.exported", name=done.value.name), "ok")
+
+            ui.submit("export", lambda: ui.till.export_closure(seq), then)
 
     def draw(self, surface: pygame.Surface) -> None:
         layout, painter, tr = self.ui.layout, self.ui.painter, self.ui.tr
@@ -422,7 +465,10 @@ class ClosureScreen(Screen):
             size="large",
         )
         area = pygame.Rect(
-            body.x, body.y + line_h, body.width, body.height - line_h - layout.button_h
+            body.x,
+            body.y + line_h,
+            body.width,
+            body.height - line_h - layout.button_h - layout.gap,
         )
         painter.lines(surface, closure_rows(tr, summary), area)
 

@@ -16,10 +16,11 @@ from kiosk.engine.results import Accepted, Refused
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.i18n import Lang, Translator, display_money
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import Catalogue, tray_ticket
+from kiosk.ui.model import Catalogue, phone_on_reader, tray_ticket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad
 from sync.money import Money
+from sync.protocol.reasons import RejectReason
 
 
 def ticket_rows(result: Accepted, lang: Lang = Lang.FR) -> list[tuple[str, str]]:
@@ -67,8 +68,10 @@ def catalogue_buttons(
     *,
     category_columns: int,
     item_columns: int,
+    item_h: int | None = None,
 ) -> list[Button]:
-    """Category buttons, then the name-over-price buttons of ``category``'s items that fit."""
+    """Category buttons, then the name-over-price buttons of ``category``'s items that fit
+    (``item_h`` tall, e.g. for a thumb on a portrait screen)."""
     categories = catalogue.categories()
     columns = max(1, min(category_columns, len(categories)))
     cat_cells = layout.grid(pane, len(categories), columns)
@@ -85,7 +88,8 @@ def catalogue_buttons(
     top = (cat_cells[-1].bottom + layout.gap * 2) if cat_cells else pane.y
     area = pygame.Rect(pane.x, top, pane.width, pane.bottom - top)
     items = catalogue.in_category(category)
-    for cell, item in zip(layout.grid(area, len(items), item_columns), items, strict=True):
+    cells = layout.grid(area, len(items), item_columns, item_h)
+    for cell, item in zip(cells, items, strict=True):
         if cell.bottom <= area.bottom:
             buttons.append(Button(cell, f"{item.label}\n{tr.money(item.price)}", "add", item.id))
     return buttons
@@ -151,9 +155,10 @@ class AcceptedScreen(ResultScreen):
         ]
 
     def _print(self) -> None:
-        entry = self.result.entry
-        self.ui.submit("printed", lambda: self.ui.receipts.print_receipt(entry, duplicate=False))
-        self.ui.toasts.show(self.ui.tr.t("common.printed"), "ok")
+        ui = self.ui
+        if ui.last_sale is not self.result:
+            ui.sold(self.result)  # e.g. a visit's meal: its receipt, from now on
+        ui.print_last_sale()
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, tr, layout, painter = self.ui, self.ui.tr, self.ui.layout, self.ui.painter
@@ -212,6 +217,10 @@ class RefusedScreen(ResultScreen):
         y = mark.bottom + layout.gap
         line_h = int(layout.font_size("large") * 1.3)
         what, then = tr.reason(result.reason)
+        if result.reason is RejectReason.UNKNOWN_CREDENTIAL and phone_on_reader(
+            self.params.get("credential")
+        ):
+            what, then = tr.t("refused.phone"), tr.t("refused.phone_then")
         painter.text(
             surface,
             what,

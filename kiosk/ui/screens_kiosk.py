@@ -10,13 +10,17 @@ from typing import Any
 
 import pygame
 
+from kiosk.cardpay import CardResult
 from kiosk.engine.results import Accepted, Identified, Refused
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.i18n import Translator
 from kiosk.ui.idle_board import IdleBoard
 from kiosk.ui.manager import Screen, ScreenId
-from kiosk.ui.model import PaymentResult, tray_total
+from kiosk.ui.model import tray_total
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
+from kiosk.ui.screens_payments import draw_card_wait
 from kiosk.ui.screens_till import sell_items
 from kiosk.ui.shell import Ui
 from kiosk.ui.widgets import Button
@@ -41,7 +45,9 @@ def identify(ui: Ui, credential: str) -> None:
         found, recent = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
-            ui.manager.request(ScreenId.REFUSED, result=found, back=ScreenId.IDLE)
+            ui.manager.request(
+                ScreenId.REFUSED, result=found, back=ScreenId.IDLE, credential=credential
+            )
             return
         ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
         ui.manager.request(ScreenId.HOME)
@@ -102,13 +108,11 @@ class HomeScreen(DinerScreen):
         layout, tr = self.ui.layout, self.ui.tr
         body = layout.body
         if layout.portrait:
-            area = pygame.Rect(
-                body.x,
-                body.bottom - 2 * layout.button_h - layout.gap,
-                body.width,
-                2 * layout.button_h + layout.gap,
-            )
-            cells = layout.grid(area, 4, 2)
+            # One column of tall buttons under the balance, in reach of a thumb.
+            tall = int(layout.button_h * 1.4)
+            height = 4 * tall + 3 * layout.gap
+            area = pygame.Rect(body.x, body.bottom - height, body.width, height)
+            cells = layout.grid(area, 4, 1, tall)
         else:
             cells = layout.row(body, 4)
         actions = (
@@ -117,8 +121,11 @@ class HomeScreen(DinerScreen):
             ("print", "kiosk.print_last", "secondary"),
             ("done", "common.done", "secondary"),
         )
+        offered = card_top_up_offered(self.ui)
+        has_ticket = any(entry.amount < 0 for entry in self.ui.session.recent)
+        enabled = {"top_up": offered, "print": has_ticket}
         return [
-            Button(cell, tr.t(key), action, style=style)
+            Button(cell, tr.t(key), action, style=style, enabled=enabled.get(action, True))
             for cell, (action, key, style) in zip(cells, actions, strict=True)
         ]
 
@@ -190,89 +197,141 @@ def _kind_label(tr: Translator, kind: str) -> str:
     return tr.label("kind", kind)
 
 
+def card_top_up_offered(ui: Ui) -> bool:
+    """Card top-ups are offered only when a payment terminal is configured and answering."""
+    return ui.cards is not None and ui.cards.available
+
+
+def top_up_limits(ui: Ui) -> tuple[Money, Money]:
+    settings = ui.engine.settings()
+    return Money(settings.top_up_min), Money(settings.top_up_max)
+
+
 class TopUpScreen(DinerScreen):
+    """Preset amounts within the site's limits, another amount on the keypad, back."""
+
     id = ScreenId.TOP_UP
+
+    def enter(self, **params: Any) -> None:
+        super().enter(**params)
+        if not card_top_up_offered(self.ui):
+            self.ui.toasts.show(self.ui.tr.t("kiosk.card_unavailable"), "danger")
+            self.go(ScreenId.HOME)
+
+    def choices(self) -> list[int]:
+        low, high = top_up_limits(self.ui)
+        return [c for c in self.ui.config.top_up_choices if low.cents <= c <= high.cents]
+
+    def _header_h(self) -> int:
+        lines = 3.6 if self.ui.cards is not None and self.ui.cards.test else 2.6
+        return int(self.ui.layout.font_size("large") * lines)
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr
         body = layout.body
-        h = int(layout.font_size("large") * 1.6)
-        choices = self.ui.config.top_up_choices
+        h = self._header_h()
+        choices = self.choices()
         area = pygame.Rect(
             body.x, body.y + h, body.width, body.height - h - layout.button_h - layout.gap
         )
+        count = len(choices) + 1
         cells = layout.grid(
-            area, len(choices), 1 if layout.portrait else len(choices), int(layout.button_h * 1.5)
+            area, count, 1 if layout.portrait else count, int(layout.button_h * 1.5)
         )
         buttons = [
             Button(cell, tr.money(c), "amount", c, style="ok", size="large")
-            for cell, c in zip(cells, choices, strict=True)
+            for cell, c in zip(cells, choices, strict=False)
         ]
+        buttons.append(Button(cells[-1], tr.t("kiosk.other_amount"), "other", style="primary"))
         buttons.append(Button(layout.row(body, 1)[0], tr.t("common.back"), "back"))
         return buttons
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == ACTION and event.action == "amount":
             self.go(ScreenId.CARD_PAYMENT, amount=Money(event.value))
+        elif event.type == ACTION and event.action == "other":
+            self.go(
+                ScreenId.AMOUNT,
+                title=self.ui.tr.t("kiosk.choose_amount"),
+                back=ScreenId.TOP_UP,
+                on_amount=self._other,
+            )
         elif event.type == ACTION and event.action == "back":
             self.go(ScreenId.HOME)
         else:
             super().handle_event(event)
 
+    def _other(self, amount: Money) -> None:
+        ui = self.ui
+        low, high = top_up_limits(ui)
+        if not low.cents <= amount.cents <= high.cents:
+            ui.toasts.show(ui.tr.t("kiosk.amount_out_of_limits", low=low, high=high), "danger")
+            return
+        ui.manager.request(ScreenId.CARD_PAYMENT, amount=amount)
+
     def draw(self, surface: pygame.Surface) -> None:
-        layout, painter = self.ui.layout, self.ui.painter
+        ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         body = layout.body
-        h = int(layout.font_size("large") * 1.6)
+        h = int(layout.font_size("large") * 1.4)
         painter.text(
             surface,
-            self.ui.tr.t("kiosk.choose_amount"),
+            tr.t("kiosk.choose_amount"),
             pygame.Rect(body.x, body.y, body.width, h),
             size="large",
         )
+        low, high = top_up_limits(ui)
+        note = tr.t("kiosk.top_up_limits", low=tr.money(low), high=tr.money(high))
+        painter.text(
+            surface, note, pygame.Rect(body.x, body.y + h, body.width, h), colour=ui.theme.muted
+        )
+        if ui.cards is not None and ui.cards.test:
+            painter.text(
+                surface,
+                tr.t("kiosk.card_test"),
+                pygame.Rect(body.x, body.y + 2 * h, body.width, h),
+                colour=ui.theme.danger,
+            )
 
 
 class CardPaymentScreen(Screen):
-    """Waits for the payment terminal, then credits the account (one worker job)."""
+    """A clear screen while the diner pays on the terminal; the payment is one worker
+    job (journalled as pending before the terminal is asked, see ``kiosk.cardpay``)."""
 
     id = ScreenId.CARD_PAYMENT
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
         ui, amount = self.ui, params["amount"]
-        diner = ui.session.diner
-        assert diner is not None
+        diner, cards = ui.session.diner, ui.cards
+        if diner is None or cards is None:
+            self.go(ScreenId.IDLE if diner is None else ScreenId.HOME)
+            return
         account = diner.account.id
 
-        def job() -> tuple[PaymentResult, Accepted | Refused | None]:
-            paid = ui.payment.authorise(amount)
-            if not paid.approved:
-                return paid, None
-            return paid, ui.engine.top_up(account, amount, "card", "kiosk")
-
         def then(done: Done) -> None:
-            paid, result = done.value
-            if result is None:
-                ui.toasts.show(ui.tr.t("kiosk.card_refused", message=paid.message), "danger")
-                ui.manager.request(ScreenId.HOME)
-            elif isinstance(result, Refused):
-                ui.manager.request(ScreenId.REFUSED, result=result, back=ScreenId.HOME)
-            else:
+            result: CardResult = done.value
+            if result.approved:
                 ui.toasts.show(ui.tr.t("kiosk.topped_up", amount=amount), "ok")
                 credential = ui.session.diner_credential
                 if credential:
                     identify(ui, credential)
+                else:
+                    ui.manager.request(ScreenId.HOME)
+                return
+            refused = result.refused
+            if result.pending or refused is None:
+                refused = Refused(RejectReason.PAYMENT_PENDING, result.message)
+            ui.manager.request(ScreenId.REFUSED, result=refused, back=ScreenId.HOME)
 
-        ui.submit("card", job, then, on_error=lambda _done: ui.manager.request(ScreenId.HOME))
+        ui.submit(
+            "card",
+            lambda: cards.top_up(account, amount, "kiosk"),
+            then,
+            on_error=lambda _done: ui.manager.request(ScreenId.HOME),
+        )
 
     def draw(self, surface: pygame.Surface) -> None:
-        layout, painter = self.ui.layout, self.ui.painter
-        painter.text(
-            surface,
-            self.ui.tr.t("kiosk.pay_card", amount=self.params["amount"]),
-            layout.body,
-            size="large",
-            align="center",
-        )
+        draw_card_wait(self.ui, surface, self.params["amount"])
 
 
 class OrderScreen(DinerScreen):
@@ -285,13 +344,35 @@ class OrderScreen(DinerScreen):
     def _panes(self) -> tuple[pygame.Rect, pygame.Rect]:
         return self.ui.layout.split(self.ui.layout.body, 0.6)
 
+    def _cart_parts(self) -> tuple[pygame.Rect, int, pygame.Rect]:
+        """The cart pane's inside, its title's height, the lines' area."""
+        layout = self.ui.layout
+        _menu, cart = self._panes()
+        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
+        h = int(layout.font_size("large") * 1.3)
+        area = pygame.Rect(
+            inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
+        )
+        return inner, h, area
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._cart_parts()[2], self.ui.session.cart)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, cart = self._panes()
         catalogue = ui.catalogue.for_order()
         self.category = pick_category(self.category, catalogue.categories())
+        portrait = layout.portrait  # menu above, cart below: bigger buttons, fewer columns
         buttons = catalogue_buttons(
-            layout, tr, menu, catalogue, self.category, category_columns=4, item_columns=2
+            layout,
+            tr,
+            menu,
+            catalogue,
+            self.category,
+            category_columns=3 if portrait else 4,
+            item_columns=2,
+            item_h=int(layout.button_h * 1.6) if portrait else None,
         )
         back, pay = layout.row(cart, 2)
         total = tray_total(ui.session.cart)
@@ -304,6 +385,7 @@ class OrderScreen(DinerScreen):
                 style="ok",
                 enabled=bool(ui.session.cart),
             ),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -316,6 +398,8 @@ class OrderScreen(DinerScreen):
             self.category = event.value
         elif event.action == "add" and (item := ui.catalogue.get(event.value)) is not None:
             ui.session.cart.append(item)
+        elif event.action in ("less", "more"):
+            basket.apply(ui.session.cart, event.action, event.value, ui.catalogue.get(event.value))
         elif event.action == "back":
             ui.session.cart.clear()
             self.go(ScreenId.HOME)
@@ -346,19 +430,11 @@ class OrderScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, cart = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, cart, border_radius=layout.unit // 2)
-        inner = cart.inflate(-layout.gap * 2, -layout.gap * 2)
-        h = int(layout.font_size("large") * 1.3)
+        inner, h, _area = self._cart_parts()
         painter.text(
             surface, tr.t("kiosk.cart"), pygame.Rect(inner.x, inner.y, inner.width, h), size="large"
         )
-        rows = [(i.label, tr.money(i.price)) for i in ui.session.cart]
-        painter.lines(
-            surface,
-            rows,
-            pygame.Rect(
-                inner.x, inner.y + h, inner.width, inner.height - h - layout.button_h - layout.gap
-            ),
-        )
+        draw_basket(surface, painter, layout, self._lines(), tr.lang)
 
 
 class OrderDoneScreen(DinerScreen):

@@ -16,6 +16,8 @@ import pygame
 
 from kiosk.engine.results import Accepted, Refused
 from kiosk.service import AlreadyPaid, Sale
+from kiosk.ui import basket
+from kiosk.ui.basket import BasketLine, basket_buttons, basket_lines, draw_basket
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped, CodeScanned
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Item, tray_total
@@ -91,11 +93,12 @@ def sell_items(
     def then(done: Done) -> None:
         result = done.value
         if isinstance(result, Accepted):
+            ui.sold(result)
             if on_accepted is not None:
                 on_accepted(result)
             ui.manager.request(accepted_screen, result=result, back=back)
         elif isinstance(result, Refused):
-            ui.manager.request(ScreenId.REFUSED, result=result, back=back)
+            ui.manager.request(ScreenId.REFUSED, result=result, back=back, credential=credential)
 
     ui.submit("sale", job, then)
 
@@ -113,6 +116,19 @@ class TillScreen(Screen):
         layout = self.ui.layout
         return layout.split(layout.body, 0.6)
 
+    def _tray_parts(self) -> tuple[pygame.Rect, int, pygame.Rect, int]:
+        """The tray pane's inside, its text line height, the lines' area, the total's y."""
+        layout = self.ui.layout
+        _menu, tray = self._panes()
+        inner = tray.inflate(-layout.gap * 2, -layout.gap * 2)
+        line_h = int(layout.font_size("large") * 1.3)
+        total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
+        area = pygame.Rect(inner.x, inner.y + line_h, inner.width, total_y - inner.y - line_h)
+        return inner, line_h, area, total_y
+
+    def _lines(self) -> list[BasketLine]:
+        return basket_lines(self.ui.layout, self._tray_parts()[2], self.ui.session.tray)
+
     def buttons(self) -> list[Button]:
         ui, layout, tr = self.ui, self.ui.layout, self.ui.tr
         menu, tray = self._panes()
@@ -128,11 +144,14 @@ class TillScreen(Screen):
             category_columns=2 if layout.portrait else 4,
             item_columns=3 if layout.portrait else 2,
         )
-        remove, clear, cashier = layout.row(tray, 3)
+        remove, clear, receipt, cashier = layout.row(tray, 4)
         buttons += [
             Button(remove, tr.t("till.remove"), "remove", enabled=bool(ui.session.tray)),
             Button(clear, tr.t("till.clear"), "clear", enabled=bool(ui.session.tray)),
+            # the last sale's receipt, until the next sale
+            Button(receipt, tr.t("till.receipt"), "print_last", enabled=ui.last_sale is not None),
             Button(cashier, tr.t("till.cashier"), "cashier", style="primary"),
+            *basket_buttons(layout, self._lines()),
         ]
         return buttons
 
@@ -148,8 +167,12 @@ class TillScreen(Screen):
                     self.add(item)
             elif event.action == "remove" and tray:
                 tray.pop()
+            elif event.action in ("less", "more"):
+                basket.apply(tray, event.action, event.value, ui.catalogue.get(event.value))
             elif event.action == "clear":
                 tray.clear()
+            elif event.action == "print_last":
+                ui.print_last_sale()
             elif event.action == "cashier":
                 self.go(ScreenId.CASHIER_MENU if ui.session.cashier_id else ScreenId.CASHIER_LOGIN)
         elif event.type == pygame.KEYDOWN:
@@ -170,6 +193,7 @@ class TillScreen(Screen):
         tray = self.ui.session.tray
         if not tray:  # the next diner's first item: a badge that paid before may pay again
             self.ui.till.start_tray()
+            self.ui.receipt = None  # the last diner's receipt has been taken
         tray.append(item)
 
     def pay(self, credential: str) -> None:
@@ -201,26 +225,20 @@ class TillScreen(Screen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         _menu, tray = self._panes()
         pygame.draw.rect(surface, ui.theme.panel, tray, border_radius=layout.unit // 2)
-        inner = tray.inflate(-layout.gap * 2, -layout.gap * 2)
-        line_h = int(layout.font_size("large") * 1.3)
+        inner, line_h, area, total_y = self._tray_parts()
         painter.text(
             surface,
             tr.t("till.tray"),
             pygame.Rect(inner.x, inner.y, inner.width, line_h),
             size="large",
         )
-        rows = [(item.label, tr.money(item.price)) for item in ui.session.tray]
-        if not rows:
-            rows = [(tr.t("till.empty_tray"), "")]
-        total_y = inner.bottom - layout.button_h - layout.gap - line_h * 2
-        list_rect = pygame.Rect(inner.x, inner.y + line_h, inner.width, total_y - inner.y - line_h)
-        painter.lines(
-            surface,
-            rows[-max(1, list_rect.height // int(layout.font_size("normal") * 1.35)) :],
-            list_rect,
-        )
+        if ui.session.tray:
+            draw_basket(surface, painter, layout, self._lines(), tr.lang)
+        else:
+            painter.lines(surface, [(tr.t("till.empty_tray"), "")], area)
         total = pygame.Rect(inner.x, total_y, inner.width, line_h)
-        painter.text(surface, tr.t("till.total"), total, size="large")
+        # catalogue prices: the diner's formula, admission and subsidy apply at the badge
+        painter.text(surface, tr.t("till.total_a_la_carte"), total, size="large")
         painter.text(
             surface, tr.money(tray_total(ui.session.tray)), total, size="large", align="right"
         )

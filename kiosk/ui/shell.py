@@ -18,8 +18,10 @@ from typing import Any
 
 import pygame
 
+from kiosk.cardpay import CardDesk
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
+from kiosk.engine.results import Accepted
 from kiosk.service import TillService
 from kiosk.ui.events import (
     ACTION,
@@ -38,15 +40,13 @@ from kiosk.ui.manager import Screen, ScreenId, ScreenManager
 from kiosk.ui.model import (
     MemoryReceipts,
     Mode,
-    PaymentTerminal,
     ReceiptSink,
     Session,
     UiConfig,
-    VirtualPaymentTerminal,
     catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
-from kiosk.ui.widgets import Button, Toasts, press
+from kiosk.ui.widgets import Button, Toasts, pointer, press
 from kiosk.ui.worker import Done, EngineWorker
 from sync.journal import EntryKind
 from sync.protocol.catalogue import SiteMenu
@@ -67,7 +67,7 @@ WAKING_EVENTS = (
     pygame.VIDEORESIZE,
 )
 RECEIPT_SHOWN_S = 8.0
-FAULT_SOURCES = ("reader", "scanner", "printer")
+FAULT_SOURCES = ("reader", "scanner", "printer", "payment")
 
 
 class WakingQueue(queue.Queue[Input]):
@@ -83,8 +83,8 @@ class WakingQueue(queue.Queue[Input]):
 
 
 class Ui:
-    """Everything the screens share. Build it with ``Ui.create``; drive it with
-    ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the benchmark)."""
+    """Everything the screens share, over the till service that makes every sale.
+    Drive it with ``run()`` (the kiosk) or ``step()`` (tests, screenshots, the bench)."""
 
     def __init__(
         self,
@@ -92,7 +92,7 @@ class Ui:
         till: TillService,
         *,
         receipts: ReceiptSink | None = None,
-        payment: PaymentTerminal | None = None,
+        cards: CardDesk | None = None,
         inputs: queue.Queue[Input] | None = None,
         theme: Theme | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -105,7 +105,8 @@ class Ui:
         self.till = till  # every sale goes through it, priced by the site's pricer
         self.engine = engine = till.engine
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
-        self.payment: PaymentTerminal = payment or VirtualPaymentTerminal()
+        # Card payments: None when no payment terminal is configured (never offered).
+        self.cards = cards
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -138,6 +139,12 @@ class Ui:
         # tag -> (then, on_error) of the jobs not back yet
         self._then: dict[str, tuple[Callable[[Done], None], Callable[[Done], None] | None]] = {}
         self._frame_at = time.perf_counter()
+        self.screen_age = 0.0  # seconds the current screen has been shown
+        self.toast_spot: pygame.Rect | None = None  # where the toast was drawn
+        self.receipt_spot: pygame.Rect | None = None  # where the receipt was drawn
+        # The last sale made here: its receipt can be asked for until the next sale.
+        self.last_sale: Accepted | None = None
+        self._last_sale_printed = False
         pygame.init()
         flags = pygame.FULLSCREEN if config.fullscreen else 0
         self.surface = pygame.display.set_mode((config.width, config.height), flags)
@@ -154,11 +161,17 @@ class Ui:
         self.painter = Painter(self.layout, self.theme)
 
     def _install_screens(self) -> None:
-        from kiosk.ui import screens_cashier, screens_common, screens_kiosk, screens_till
+        from kiosk.ui import (
+            screens_cashier,
+            screens_common,
+            screens_kiosk,
+            screens_payments,
+            screens_till,
+        )
 
         kinds: list[type[Screen]] = [*screens_common.SCREENS]
         if self.config.mode is Mode.TILL:
-            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS]
+            kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
@@ -263,6 +276,21 @@ class Ui:
         self.tr.toggle()
         self.show_menu(self.menu)  # the items' names too
 
+    def sold(self, result: Accepted) -> None:
+        """A sale was made here: its receipt can be printed until the next one."""
+        self.last_sale, self._last_sale_printed = result, False
+
+    def print_last_sale(self) -> None:
+        """Print the last sale's receipt: the original once, then duplicates."""
+        sale = self.last_sale
+        if sale is None:
+            self.toasts.show(self.tr.t("common.nothing_to_print"), "danger")
+            return
+        duplicate, self._last_sale_printed = self._last_sale_printed, True
+        entry = sale.entry
+        self.submit("printed", lambda: self.receipts.print_receipt(entry, duplicate=duplicate))
+        self.toasts.show(self.tr.t("common.printed"), "ok")
+
     def record_fault(self, fault: DeviceFaulted) -> None:
         self.submit(
             "fault_logged",
@@ -287,11 +315,15 @@ class Ui:
         self.handled = len(events)
         for event in events:
             self.handle_event(event)
-            self.manager.apply()
+            self._apply()
         self.update(dt)
-        self.manager.apply()
+        self._apply()
         self.draw()
         pygame.display.flip()
+
+    def _apply(self) -> None:
+        if self.manager.apply():
+            self.screen_age = 0.0
 
     def handle_event(self, event: pygame.event.Event) -> None:
         screen = self.manager.current
@@ -319,6 +351,9 @@ class Ui:
             self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
         if press(self.status_buttons(), event, self.surface.get_size()):
             return
+        at = pointer(event, self.surface.get_size())  # a touch or a click: where
+        if at is not None and self.screen_age < self.config.press_guard_s:
+            return  # meant for the screen that has just gone (the status bar stays)
         if event.type == pygame.KEYDOWN and event.key == pygame.K_F2:
             self.switch_language()
             return
@@ -340,9 +375,10 @@ class Ui:
             except (pygame.error, OSError):
                 log.warning("cannot show receipt %s", event.payload.png)
             return
-        if self.receipt is not None and event.type in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN):
-            self.receipt = None  # a touch puts the receipt away
-            return
+        if self.receipt is not None and at is not None:
+            self.receipt = None  # a touch puts the receipt away ...
+            if self.receipt_spot is not None and self.receipt_spot.collidepoint(at):
+                return  # ... and one on the receipt does nothing else
         if event.type == INPUT and isinstance(event.payload, DeviceReadied):
             self.devices.add(event.payload.source)
             self.faults.pop(event.payload.source, None)
@@ -381,9 +417,12 @@ class Ui:
 
     def update(self, dt: float) -> None:
         self.session.idle_s += dt
+        self.screen_age += dt
         self.receipt_age += dt
         if self.receipt is not None and self.receipt_age > RECEIPT_SHOWN_S:
             self.receipt = None
+        if self.receipt is None:
+            self.receipt_spot = None
         self.toasts.update(dt)
         self._take_new_menu()
         self._status_age += dt
@@ -438,13 +477,16 @@ class Ui:
         shown = painter.text(surface, clock, text_rect, size="small", colour=theme.on_colour)
         text_rect.left = shown.right + layout.gap * 2
         text_rect.width = self.status_buttons()[0].rect.left - text_rect.left - layout.gap
-        banner = " · ".join(warnings) if warnings else self.tr.t("status.online")
-        painter.text(surface, banner, text_rect, size="small", colour=theme.on_colour)
+        # A toast takes the banner's place for its few seconds: in the status bar it
+        # covers no button and no receipt.
+        self.toast_spot = self.toasts.draw(surface, painter, text_rect.inflate(0, -2))
+        if self.toast_spot is None:
+            banner = " · ".join(warnings) if warnings else self.tr.t("status.online")
+            painter.text(surface, banner, text_rect, size="small", colour=theme.on_colour)
         for button in self.status_buttons():
             button.draw(surface, painter)
         if self.receipt is not None:
             self._draw_receipt(surface)
-        self.toasts.draw(surface, painter)
 
     def _draw_receipt(self, surface: pygame.Surface) -> None:
         """The printed ticket at the right, scaled to the screen's height."""
@@ -462,6 +504,7 @@ class Ui:
         spot = image.get_rect(topright=(layout.width - layout.gap, layout.status_h + layout.gap))
         pygame.draw.rect(surface, self.theme.status, spot.inflate(6, 6))
         surface.blit(image, spot)
+        self.receipt_spot = spot
 
     # Running ---------------------------------------------------------------------------
 

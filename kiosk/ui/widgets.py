@@ -126,7 +126,7 @@ class Keypad:
 
 @dataclass(slots=True)
 class Toasts:
-    """Short messages that fade after a few seconds, newest at the bottom."""
+    """Short messages that fade after a few seconds; the newest is shown."""
 
     items: list[list[Any]] = field(default_factory=list)  # [text, seconds left, style]
 
@@ -142,21 +142,25 @@ class Toasts:
     def texts(self) -> list[str]:
         return [str(i[0]) for i in self.items]
 
-    def draw(self, surface: pygame.Surface, painter: Painter) -> None:
+    def draw(
+        self, surface: pygame.Surface, painter: Painter, rect: pygame.Rect
+    ) -> pygame.Rect | None:
+        """The newest message in ``rect`` (the status bar's banner), the number of
+        others after it; where it was drawn, or None when there is none."""
+        if not self.items:
+            return None
+        text, _left, style = self.items[-1]
+        if len(self.items) > 1:
+            text = f"{text}  (+{len(self.items) - 1})"
         layout = painter.layout
-        height = int(layout.unit * 2.2)
-        y = layout.height - layout.gap
-        for text, _left, style in reversed(self.items):
-            y -= height
-            rect = pygame.Rect(layout.width // 8, y, layout.width * 3 // 4, height)
-            pygame.draw.rect(
-                surface, getattr(painter.theme, style), rect, border_radius=height // 3
-            )
-            painter.text(
-                surface,
-                text,
-                rect.inflate(-layout.gap * 2, 0),
-                colour=painter.theme.on_colour,
-                align="center",
-            )
-            y -= layout.gap
+        pygame.draw.rect(
+            surface, getattr(painter.theme, style), rect, border_radius=rect.height // 3
+        )
+        painter.text(
+            surface,
+            str(text),
+            rect.inflate(-layout.gap * 2, 0),
+            colour=painter.theme.on_colour,
+            align="center",
+        )
+        return rect

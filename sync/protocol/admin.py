@@ -8,6 +8,7 @@ are JSON objects stored and synced as they are.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, JsonValue, field_validator
 
@@ -96,6 +97,9 @@ class CredentialReplace(Strict):
 
 class EnrolmentTokenRequest(Strict):
     ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    mode: Literal["till", "kiosk"] | None = Field(
+        default=None, description="binds the terminal to the entries of this mode; null: any"
+    )
 
 
 class EnrolmentToken(Strict):

@@ -18,9 +18,10 @@ it from the entry, so a reprint shows the same figure. It is absent on entries
 written before it existed (a receipt then prints no balance).
 
 Adding an entry kind is one model below and one line in ``KINDS``: its name (a member
-of ``sync.journal.EntryKind`` or a plain string), its model and its ``Effect`` on the
-account, from which the hub's rules (``sync.server.entry_rules``) derive whether it
-needs an account, the sign of its amount and whether a terminal may write it.
+of ``sync.journal.EntryKind`` or a plain string), its model, its ``Effect`` on the
+account and the terminal modes that may write it, from which the hub's rules
+(``sync.server.entry_rules``) derive whether it needs an account, the sign of its
+amount and which terminals may write it.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ class TopUpPayload(EntryPayload):
     means: Means
     cashier: Short
     balance_after: Cents | None = None
+    # A card top-up: the card payment it comes from (``sync.protocol.payment_payloads``)
+    # and what the terminal said, for the receipt; ``test``: the virtual terminal's.
+    payment_ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9\-]{1,32}$")] | None = None
+    test: bool | None = None
+    authorisation: Short | None = None
+    card: Short | None = None
+    card_ticket: Annotated[list[Short], Field(max_length=60)] | None = None
 
 
 class CancelPayload(EntryPayload):
@@ -191,20 +199,26 @@ class Effect(StrEnum):
     HUB_ONLY = "hub_only"  # made in the back office; a terminal never writes it
 
 
+TILL, KIOSK = "till", "kiosk"  # the modes a terminal is enrolled for
+ANY_MODE = frozenset({TILL, KIOSK})
+TILL_ONLY = frozenset({TILL})
+
+
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     model: type[EntryPayload]
     effect: Effect
+    modes: frozenset[str] = ANY_MODE  # terminals of these modes may write the kind
 
 
 KINDS: dict[str, KindSpec] = {
-    EntryKind.SALE: KindSpec(SalePayload, Effect.DEBIT),
+    EntryKind.SALE: KindSpec(SalePayload, Effect.DEBIT, TILL_ONLY),
     EntryKind.TOP_UP: KindSpec(TopUpPayload, Effect.CREDIT),
-    EntryKind.CANCEL: KindSpec(CancelPayload, Effect.REVERSAL),
-    EntryKind.GUEST_MEAL: KindSpec(GuestMealPayload, Effect.DEBIT),
+    EntryKind.CANCEL: KindSpec(CancelPayload, Effect.REVERSAL, TILL_ONLY),
+    EntryKind.GUEST_MEAL: KindSpec(GuestMealPayload, Effect.DEBIT, TILL_ONLY),
     EntryKind.ORDER: KindSpec(OrderPayload, Effect.DEBIT),
-    EntryKind.ADJUSTMENT: KindSpec(AdjustmentPayload, Effect.HUB_ONLY),
-    EntryKind.TILL_OPEN: KindSpec(TillOpenPayload, Effect.NONE),
+    EntryKind.ADJUSTMENT: KindSpec(AdjustmentPayload, Effect.HUB_ONLY, frozenset()),
+    EntryKind.TILL_OPEN: KindSpec(TillOpenPayload, Effect.NONE, TILL_ONLY),
     EntryKind.CLOSURE: KindSpec(ClosurePayload, Effect.NONE),
     EntryKind.START: KindSpec(RunPayload, Effect.NONE),
     EntryKind.STOP: KindSpec(RunPayload, Effect.NONE),
@@ -253,3 +267,7 @@ def read_payload(kind: str, payload: Mapping[str, Any]) -> EntryPayload:
 def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate ``fields`` against the kind's model and return the JSON object to sign."""
     return read_payload(kind, fields).to_payload()
+
+
+# Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
+import sync.protocol.payment_payloads  # noqa: E402, F401

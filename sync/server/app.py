@@ -303,7 +303,9 @@ def create_app(hub: Hub) -> FastAPI:
         site: SiteCode,
         request: Annotated[adm.EnrolmentTokenRequest, Depends(body_of(adm.EnrolmentTokenRequest))],
     ) -> Response:
-        token, expires = hub.create_enrolment_token(site, timedelta(seconds=request.ttl_s))
+        token, expires = hub.create_enrolment_token(
+            site, timedelta(seconds=request.ttl_s), request.mode
+        )
         view = adm.EnrolmentToken(token=token, site_code=site, expires_at=format_ts(expires))
         return reply(view, status=201)
 
@@ -568,6 +570,10 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.token_routes import add_token_routes
 
     body_models += add_token_routes(app, hub)
+
+    from sync.server.payments.routes import add_routes as add_payment_routes
+
+    body_models += add_payment_routes(app, hub)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

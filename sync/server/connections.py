@@ -12,8 +12,9 @@ adds, per connection:
   headers, else the connection is closed (the route sees a disconnect);
 - a bound on open connections (``ConnectionGate``): at the bound, a new connection
   evicts the oldest connection still waiting for its request headers (a slow or idle
-  client loses nothing); when every connection is busy with a request, the new one
-  gets 503 with ``Retry-After`` at once. The bound stays below the open-file limit,
+  client loses nothing), else the oldest still sending its body (nothing has run for
+  it yet); when every connection has a complete request in hand, the new one gets 503
+  with ``Retry-After`` at once. The bound stays below the open-file limit,
   so the hub never runs out of descriptors (``accept`` failing with EMFILE).
 
 A flood is logged as one summary line a minute, never a line or a traceback per
@@ -30,7 +31,7 @@ import math
 import socket
 import time
 from collections import Counter, OrderedDict
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import h11
 import uvicorn
@@ -55,40 +56,55 @@ _TIMED_OUT = (
 
 
 class ConnectionGate:
-    """The open connections of one server, and the ones waiting for a request, oldest
-    first. Used from the event loop's thread only."""
+    """The open connections of one server, and those a new one may push out, oldest
+    first: connections waiting for a request's headers, then connections still
+    receiving a body (nothing has run for either yet). Connections whose request is
+    complete are never pushed out. Used from the event loop's thread only."""
 
     def __init__(self, bound: int) -> None:
         self.bound = bound
         self.open = 0
-        self._waiting: OrderedDict[GuardedH11Protocol, None] = OrderedDict()
+        self._waiting: OrderedDict[Evictable, None] = OrderedDict()
+        self._receiving: OrderedDict[Evictable, None] = OrderedDict()
         self.counts: Counter[str] = Counter()
         self.totals: Counter[str] = Counter()
         self._reported = -math.inf
 
-    def admit(self, conn: GuardedH11Protocol) -> bool:
-        """Count ``conn`` in, evicting the oldest waiting connection at the bound; False
-        when every open connection is busy with a request."""
+    def admit(self, conn: Evictable) -> bool:
+        """Count ``conn`` in, pushing out the oldest waiting (else receiving) connection
+        at the bound; False when every open connection has a complete request."""
         if self.open >= self.bound:
-            if not self._waiting:
+            queue = self._waiting or self._receiving
+            if not queue:
                 self.note("refused")
                 return False
-            oldest, _ = self._waiting.popitem(last=False)
+            oldest, _ = queue.popitem(last=False)
+            self.open -= 1
             oldest.evict()
             self.note("evicted")
         self.open += 1
         self._waiting[conn] = None
         return True
 
-    def waiting(self, conn: GuardedH11Protocol) -> None:
+    def waiting(self, conn: Evictable) -> None:
+        """``conn`` waits for a request's headers (new, or idle after a response)."""
+        self._receiving.pop(conn, None)
         self._waiting[conn] = None
         self._waiting.move_to_end(conn)
 
-    def busy(self, conn: GuardedH11Protocol) -> None:
+    def receiving(self, conn: Evictable) -> None:
+        """``conn`` has sent a request's headers and is sending its body."""
         self._waiting.pop(conn, None)
+        self._receiving[conn] = None
 
-    def release(self, conn: GuardedH11Protocol) -> None:
+    def busy(self, conn: Evictable) -> None:
+        """``conn``'s request is complete: the hub is working on it."""
         self._waiting.pop(conn, None)
+        self._receiving.pop(conn, None)
+
+    def release(self, conn: Evictable) -> None:
+        """``conn`` closed (not called for a connection pushed out: already counted)."""
+        self.busy(conn)
         self.open -= 1
 
     def note(self, what: str) -> None:
@@ -106,6 +122,10 @@ class ConnectionGate:
                 self.bound,
             )
             self.counts.clear()
+
+
+class Evictable(Protocol):
+    def evict(self) -> None: ...
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -164,7 +184,7 @@ class GuardedH11Protocol(H11Protocol):
             self._follow()  # a pipelined request was already read
 
     def evict(self) -> None:
-        """Make room for a new connection (the gate has stopped counting this one)."""
+        """Make room for a new connection (the gate no longer counts this one)."""
         self._admitted = False
         self._stop()
         self.transport.abort()
@@ -178,8 +198,8 @@ class GuardedH11Protocol(H11Protocol):
             if self._reading is None and self._received:
                 self._expect("headers", self.limits.header_timeout_s)
         elif state is h11.SEND_BODY:
-            self.gate.busy(self)
             if self._reading != "body":
+                self.gate.receiving(self)
                 self._expect("body", self.limits.body_timeout_s)
         else:  # the request is complete (or the connection is done)
             self.gate.busy(self)
@@ -225,20 +245,23 @@ class GuardedServer(uvicorn.Server):
     """uvicorn's server, with one line (no traceback) for an ``accept`` that fails for
     want of resources, should the bound ever be set above what the system gives."""
 
+    @property
+    def gate(self) -> ConnectionGate:
+        return cast(GuardedConfig, self.config).gate
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        loop = asyncio.get_running_loop()
-        gate = cast(GuardedConfig, self.config).gate
-
-        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-            if isinstance(context.get("exception"), OSError) and "accept" in str(
-                context.get("message", "")
-            ):
-                gate.note("accept failures")
-                return
-            loop.default_exception_handler(context)
-
-        loop.set_exception_handler(handle)
+        asyncio.get_running_loop().set_exception_handler(self.loop_error)
         await super().startup(sockets)
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """asyncio logs each failed ``accept`` with a traceback (EMFILE: once a second
+        per listening socket, for as long as it lasts): count them instead."""
+        if isinstance(context.get("exception"), OSError) and "accept" in str(
+            context.get("message", "")
+        ):
+            self.gate.note("accept failures")
+            return
+        loop.default_exception_handler(context)
 
 
 def build_server(app: ASGIApp, limits: HubLimits, **options: Any) -> GuardedServer:

@@ -9,7 +9,10 @@ the rule):
 rule                   the entry ...
 =====================  ===============================================================
 ``unknown_kind``       is of a kind of ``sync.protocol.payloads.KINDS``
-``kind_not_allowed``   is not a back-office kind (``adjustment``: hub only)
+``kind_not_allowed``   is not a back-office kind (``adjustment``: hub only), and is
+                       one that the terminal's mode may write (a terminal enrolled
+                       with a ``kiosk`` token: orders, card top-ups, technical
+                       entries; see ``KindSpec.modes``)
 ``bad_timestamp``      has a real date and time (no month 13, no year 0000)
 ``clock_skew``         is not dated after the hub's clock + ``MAX_SKEW``, nor before
                        the terminal's enrolment - ``MAX_SKEW``
@@ -23,6 +26,8 @@ rule                   the entry ...
 ``cancel_mismatch``    a cancellation names an earlier money entry of the same
                        terminal, of the kind it says, for the same account, with the
                        opposite amount, not cancelled before
+``payment_twice``      a card top-up or a visitor's card sale books a card payment
+                       (``payment_ref``) no earlier entry of the terminal booked
 ``balance_overflow``   (checked while applying) keeps the balance within 64 bits
 =====================  ===============================================================
 
@@ -35,20 +40,23 @@ unpushed entries above the new limit blocks that till's journal until it is rais
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.protocol.payloads import (
+    KIOSK,
     CancelPayload,
     Effect,
     EntryPayload,
     GuestMealPayload,
     PayloadError,
     SalePayload,
+    TopUpPayload,
     kind_spec,
     parse_payload,
 )
+from sync.protocol.payment_payloads import CardSalePayload
 from sync.protocol.rows import SiteSettings
 from sync.protocol.visits import VISIT_KIND, VisitDoc
 from sync.server.errors import EntryRefusedError
@@ -64,6 +72,8 @@ class _Batch:
     now: datetime
     entries: Sequence[Entry]
     account_sites: dict[str, str]
+    # a batch names the same few badges many times: each is looked up once
+    badge_sites: dict[str, str | None] = field(default_factory=dict)
 
 
 def check_entries(
@@ -91,15 +101,38 @@ def _check(storage: Storage, batch: _Batch, entry: Entry) -> None:
         raise _refuse(batch, entry, "unknown_kind", str(exc)) from None
     if spec.effect is Effect.HUB_ONLY:
         raise _refuse(batch, entry, "kind_not_allowed", f"a terminal cannot write {entry.kind}")
+    mode = batch.terminal.mode
+    if mode is not None and mode not in spec.modes:
+        raise _refuse(batch, entry, "kind_not_allowed", f"a {mode} cannot write {entry.kind}")
     _check_time(batch, entry)
     try:
         payload = parse_payload(spec.model, entry.payload)
     except PayloadError as exc:
         raise _refuse(batch, entry, "bad_payload", str(exc)) from None
+    if mode == KIOSK and isinstance(payload, TopUpPayload) and payload.means != "card":
+        raise _refuse(batch, entry, "kind_not_allowed", f"a kiosk takes no {payload.means}")
     _check_amount(batch, entry, spec.effect)
     _check_site(storage, batch, entry, payload)
     if isinstance(payload, CancelPayload):
         _check_cancel(storage, batch, entry, payload)
+    if isinstance(payload, TopUpPayload | CardSalePayload) and payload.payment_ref is not None:
+        _check_payment(storage, batch, entry, payload.payment_ref)
+
+
+def _check_payment(storage: Storage, batch: _Batch, entry: Entry, ref: str) -> None:
+    """A card payment is credited (or pays a tray) once: a second booking of the same
+    reference is a till's bug or a forgery, never a fact to accept."""
+    booking = {EntryKind.TOP_UP, EntryKind.CARD_SALE}
+    before = [
+        e.seq
+        for e in batch.entries
+        if e.seq < entry.seq and e.kind in booking and e.payload.get("payment_ref") == ref
+    ]
+    booked = before[0] if before else storage.payment_booked(entry.terminal_id, ref)
+    if booked is not None:
+        raise _refuse(
+            batch, entry, "payment_twice", f"card payment {ref} was booked by entry {booked}"
+        )
 
 
 def _check_time(batch: _Batch, entry: Entry) -> None:
@@ -147,13 +180,16 @@ def _check_amount(batch: _Batch, entry: Entry, effect: Effect) -> None:
 def _check_site(storage: Storage, batch: _Batch, entry: Entry, payload: EntryPayload) -> None:
     site = batch.terminal.site
     if entry.account is not None:
-        its_site = batch.account_sites.get(entry.account)
-        if its_site is not None and its_site != site:
+        account_site = batch.account_sites.get(entry.account)
+        if account_site is not None and account_site != site:
             raise _refuse(batch, entry, "other_site", f"account {entry.account} is not of {site}")
     credential = getattr(payload, "credential", None)
     if isinstance(payload, SalePayload | GuestMealPayload) and credential is not None:
-        found = storage.credential(credential)
-        if found is not None and found[0] != site:
+        if credential not in batch.badge_sites:
+            found = storage.credential(credential)
+            batch.badge_sites[credential] = None if found is None else found[0]
+        its_site = batch.badge_sites[credential]
+        if its_site is not None and its_site != site:
             raise _refuse(batch, entry, "other_site", f"badge {credential} is not of {site}")
     if isinstance(payload, GuestMealPayload) and payload.visit_id is not None:
         if not storage.has_document(site, VISIT_KIND, payload.visit_id):

@@ -140,6 +140,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TRIGGER accounts_balance_insert BEFORE INSERT ON accounts
         WHEN typeof(NEW.balance) != 'integer'
         BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
+        -- The mode (till, kiosk) an enrolment token binds its terminal to; NULL: any.
+        ALTER TABLE enrolment_tokens ADD COLUMN mode TEXT;
+        ALTER TABLE terminals ADD COLUMN mode TEXT;
         CREATE TRIGGER accounts_balance_update BEFORE UPDATE OF balance ON accounts
         WHEN typeof(NEW.balance) != 'integer'
         BEGIN SELECT RAISE(ABORT, 'balance must be integer cents'); END;
@@ -156,6 +159,61 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- Rate limits (enrolment per site, admin writes per token), kept here so that
         -- every hub process shares them: per key, the GCRA's theoretical arrival time.
         CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "0007_online_topup",
+        """
+        -- The hub's payment provider (one for the hub): ProviderSettings as JSON.
+        CREATE TABLE payment_provider (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            settings TEXT NOT NULL
+        );
+        -- Online top-ups: one row per order sent to the provider's payment page. The
+        -- credit is the hub movement whose ref is 'online:' + provider_tx.
+        CREATE TABLE online_topups (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            provider TEXT NOT NULL,
+            trans_day TEXT NOT NULL,
+            trans_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            provider_tx TEXT UNIQUE,
+            refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0),
+            created_at TEXT NOT NULL,
+            settled_at TEXT,
+            UNIQUE (trans_day, trans_id)
+        );
+        CREATE INDEX online_topups_account ON online_topups (account_id, created_at);
+        -- Every correctly signed notification, as received (append-only).
+        CREATE TABLE payment_notifications (
+            id INTEGER PRIMARY KEY,
+            topup_id TEXT NOT NULL,
+            provider_tx TEXT NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            effect TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX payment_notifications_topup ON payment_notifications (topup_id);
+        -- A card payment of a till is booked once (entry_rules: payment_twice).
+        CREATE INDEX entries_payment_ref
+            ON entries (terminal_id, json_extract(payload, '$.payment_ref'))
+            WHERE kind IN ('top_up', 'card_sale');
+        -- Refunds by an admin; the debit is the hub movement 'online-refund:' + id.
+        CREATE TABLE online_refunds (
+            id TEXT PRIMARY KEY,
+            topup_id TEXT NOT NULL REFERENCES online_topups (id),
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            admin TEXT NOT NULL,
+            note TEXT NOT NULL,
+            provider_ref TEXT,
+            state TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
         """,
     ),
 ]

@@ -159,11 +159,15 @@ class Hub:
 
     # Enrolment --------------------------------------------------------------------------
 
-    def create_enrolment_token(self, site: str, ttl: timedelta) -> tuple[str, datetime]:
+    def create_enrolment_token(
+        self, site: str, ttl: timedelta, mode: str | None = None
+    ) -> tuple[str, datetime]:
+        """A one-time enrolment token; ``mode`` (till, kiosk) binds the terminal enrolled
+        with it to the entry kinds of that mode, None allows every mode."""
         self.settings(site)
         token = new_token("enr")
         expires = self.clock() + ttl
-        self.storage.add_enrolment_token(site, hash_token(token), expires)
+        self.storage.add_enrolment_token(site, hash_token(token), expires, mode)
         return token, expires
 
     def enrol(self, request: EnrolRequest) -> EnrolResponse:

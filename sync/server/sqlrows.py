@@ -26,7 +26,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 ACCOUNT_COLS = "id, display_name, kind, status, profile, balance, overdraft, site, flagged, subsidy"
 TERMINAL_COLS = (
-    "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, revoked"
+    "id, site, name, public_key, applied_seq, last_hash, enrolled_at, last_seen, revoked, mode"
 )
 ENTRY_COLS = "terminal_id, seq, ts, kind, account_id, amount, payload, prev_hash, hash, sig"
 
@@ -69,6 +69,7 @@ def terminal_record(row: Sequence[Any]) -> TerminalRecord:
         enrolled_at=row[6],
         last_seen=row[7],
         revoked=bool(row[8]),
+        mode=row[9],
     )
 
 

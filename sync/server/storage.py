@@ -14,7 +14,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -208,11 +208,14 @@ class SqliteStorage:
             rows = db.execute("SELECT settings FROM sites ORDER BY code").fetchall()
         return [SiteSettings.model_validate_json(r[0]) for r in rows]
 
-    def add_enrolment_token(self, site: str, token_hash: str, expires_at: datetime) -> None:
+    def add_enrolment_token(
+        self, site: str, token_hash: str, expires_at: datetime, mode: str | None = None
+    ) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT INTO enrolment_tokens (token_hash, site, expires_at) VALUES (?, ?, ?)",
-                (token_hash, site, format_ts(expires_at)),
+                "INSERT INTO enrolment_tokens (token_hash, site, expires_at, mode) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, site, format_ts(expires_at), mode),
             )
 
     def enrol_terminal(
@@ -230,7 +233,8 @@ class SqliteStorage:
                 return False
             db.execute(
                 """INSERT INTO terminals (id, site, name, public_key, token_hash, applied_seq,
-                       last_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)""",
+                       last_hash, enrolled_at, mode) VALUES (?, ?, ?, ?, ?, 0, ?, ?,
+                       (SELECT mode FROM enrolment_tokens WHERE token_hash = ?))""",
                 (
                     terminal.id,
                     terminal.site,
@@ -239,6 +243,7 @@ class SqliteStorage:
                     token_hash_api,
                     GENESIS_HASH,
                     stamp,
+                    token_hash,
                 ),
             )
         return True
@@ -483,10 +488,25 @@ class SqliteStorage:
             ).fetchone()
         return None if row is None else int(row[0])
 
-    def entries_of_account(self, account_id: str) -> list[Entry]:
+    def payment_booked(self, terminal_id: str, ref: str) -> int | None:
+        """The sequence of the terminal's entry that books card payment ``ref`` (the
+        top-up it credits or the visitor's sale it pays), if any."""
         with self._conn() as db:
-            sql = f"SELECT {ENTRY_COLS} FROM entries WHERE account_id = ? ORDER BY ts, seq"
-            return [entry_record(r) for r in db.execute(sql, (account_id,))]
+            row = db.execute(
+                "SELECT seq FROM entries WHERE terminal_id = ? "
+                "AND kind IN ('top_up', 'card_sale') "
+                "AND json_extract(payload, '$.payment_ref') = ? LIMIT 1",
+                (terminal_id, ref),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def entries_of_account(self, account_id: str) -> list[Entry]:
+        """The entries that count for the account: those of its own site's terminals."""
+        with self._conn() as db:
+            site = db.execute("SELECT site FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            if site is None:
+                return []
+            return [entry_record(r) for r in db.execute(SITE_ENTRIES, (account_id, site[0]))]
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
@@ -706,3 +726,18 @@ class SqliteStorage:
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
             return read_changes(db, site, terminal_id, since, limit)
+
+    # For the hub's store modules (sync.server.payments) ---------------------------------
+
+    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction, for a store module's own SQL on this database."""
+        return self._write()
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One read snapshot, for a store module's own SQL on this database."""
+        return self._read()
+
+    @staticmethod
+    def bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
+        """Give changed rows new versions inside the caller's transaction (changes feed)."""
+        SqliteStorage._bump(db, site, kind, keys)

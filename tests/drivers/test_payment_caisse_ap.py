@@ -238,3 +238,17 @@ def test_created_through_the_registry(sim: CaisseApSim, events: Events) -> None:
     with device:
         events.wait(DeviceReady)
         assert device.available
+
+
+def test_a_terminal_without_duplicate_cannot_settle_a_lost_answer(
+    sim: CaisseApSim, events: Events
+) -> None:
+    """Refusing the duplicate request (AF=12) says nothing about the payment: unknown,
+    never 'not done' (the card may have been debited)."""
+    sim.duplicate_supported = False
+    sim.then(Behaviour.LOST_REPLY)
+    with terminal(sim.port, events) as device:
+        assert device.pay("P-0015", 1500).status is PaymentStatus.UNKNOWN
+        later = device.last_transaction("P-0015", 1500)
+    assert later.status is PaymentStatus.UNKNOWN and "AF=12" in later.message
+    assert sim.debited == {"P-0015": 1500}

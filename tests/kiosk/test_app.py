@@ -21,6 +21,7 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
 from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
+from kiosk.receipt import MEANS_LABELS
 from kiosk.service import AlreadyPaid
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
@@ -33,7 +34,7 @@ from sync.protocol.ticket import BillingKind, BillTo
 from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
 from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
 from tests.kiosk.ui.conftest import CASHIER_BADGE, CASHIER_PIN
-from tests.kiosk.ui.helpers import add, touch
+from tests.kiosk.ui.helpers import add, press_at, touch
 from tests.kiosk.ui.test_cashier import login
 
 from .engine.conftest import FakeClock
@@ -67,7 +68,9 @@ def test_driver_events_become_ui_inputs() -> None:
 @pytest.fixture
 def app(engine: Engine) -> Iterator[App]:
     config = load_config(
-        None, environ={}, overrides={"ui": {"width": 800, "height": 480, "sound": False}}
+        None,
+        environ={},
+        overrides={"ui": {"width": 800, "height": 480, "sound": False, "press_guard_s": 0.0}},
     )
     built = App(engine, config, MENU)
     for kind, device in (
@@ -190,8 +193,21 @@ def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> Non
     until(ui, lambda: ui.receipt is not None)
     assert [p.suffix for p in app.receipts_dir.iterdir()] == [".png"]
     assert ui.receipt is not None and ui.receipt.get_width() >= 576
-    touch(ui, "ok")  # the first touch puts the receipt away, the screen stays
+    # The "printed" toast sits in the status bar: it covers neither the receipt nor a button.
+    assert ui.toast_spot is not None and ui.receipt_spot is not None
+    assert ui.toast_spot.bottom <= ui.layout.status_h
+    assert not ui.toast_spot.colliderect(ui.receipt_spot)
+    assert not any(ui.toast_spot.colliderect(b.rect) for b in ui.manager.current.buttons())  # type: ignore[union-attr]
+    press_at(ui, ui.receipt_spot.center)  # a touch on the receipt puts it away
     assert ui.receipt is None and ui.screen is ScreenId.ACCEPTED
+    touch(ui, "ok")
+    # Still requestable from the till screen until the next sale: now a duplicate.
+    touch(ui, "print_last")
+    until(ui, lambda: ui.receipt is not None)
+    names = sorted(p.name for p in app.receipts_dir.iterdir())
+    assert names == ["ticket-000001-duplicata.png", "ticket-000001.png"]
+    add(ui, "salad")  # the next diner's first item puts it away, and is added
+    assert ui.receipt is None and [item.id for item in ui.session.tray] == ["salad"]
     ui.close()
 
 
@@ -395,4 +411,32 @@ def test_already_paid_in_english_and_the_cashier_confirms_a_second_sale(
     assert entry is not None and entry.account == "A1" and entry.amount == -90
     assert entry.payload["items"] == ["water"]
     assert ui.session.tray == []
+    ui.close()
+
+
+def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
+    add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
+    ui = app.build_ui()
+    app.start_bridge()
+    printer = app.printer
+    assert isinstance(printer, VirtualPrinter)
+    until(ui, lambda: printer.attached)
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
+    until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
+    touch(ui, "ok")
+    login(ui)
+    touch(ui, "close")
+    assert ui.screen is ScreenId.CLOSURE
+    touch(ui, "print")
+    until(ui, lambda: bool(printer.jobs))
+    text = decode(printer.jobs[-1]).text()
+    assert "CLÔTURE DU 26/11/2026" in text and "Grand total perpétuel : 7,40" in text
+    touch(ui, "export")  # beside the store unless told otherwise
+    exports = engine.store.path.parent / "exports"
+    until(ui, lambda: exports.is_dir() and any(exports.iterdir()))
+    (csv_file,) = exports.iterdir()
+    assert "net_sales;;;;7,40" in csv_file.read_text(encoding="utf-8")
+    assert "Ventes nettes" in text and MEANS_LABELS["balance"] in text
     ui.close()

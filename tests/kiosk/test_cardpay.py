@@ -13,10 +13,14 @@ from drivers.config import CaisseApPaymentConfig, VirtualPaymentConfig
 from drivers.events import Event
 from drivers.payment.caisse_ap_ip import CaisseApTerminal
 from drivers.payment.virtual import VirtualPaymentTerminal
+from drivers.printer.receipt import layout
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
+from kiosk.engine.card_report import card_report
+from kiosk.engine.closure import summarise
 from kiosk.engine.errors import PaymentError
 from kiosk.engine.payments import Settlement
+from kiosk.receipt import receipt_for
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.payment_payloads import PaymentState
@@ -211,3 +215,55 @@ def test_a_payment_the_terminal_cannot_account_for_blocks_the_next(
     assert refused is not None and refused.reason is RejectReason.PAYMENT_PENDING
     assert len(desk.pending()) == 1
     assert engine.usable_balance("A1") == Money(2000)
+
+
+def test_receipts_of_card_top_ups(
+    engine: Engine, sim: CaisseApSim, device: CaisseApTerminal
+) -> None:
+    """The card ticket's lines are on the receipt; the virtual terminal's say FACTICE."""
+    real = CardDesk(engine, device).top_up("A1", Money(2500))
+    assert real.credit is not None
+    receipt = receipt_for(real.credit.entry, site_name="Cantine")
+    assert not receipt.training
+    assert receipt.extra_lines == ()  # no ticket asked of this terminal (CK)
+    with VirtualPaymentTerminal(VirtualPaymentConfig(), queue.Queue()) as terminal:
+        wait_until(lambda: terminal.available)
+        test = CardDesk(engine, terminal).top_up("A1", Money(2500))
+    assert test.credit is not None
+    receipt = receipt_for(test.credit.entry, site_name="Cantine")
+    assert receipt.training
+    assert "*** TEST - TERMINAL VIRTUEL ***" in receipt.extra_lines
+    printed = layout(receipt, 48)
+    text = " ".join(str(getattr(b, "text", "")) for b in printed.blocks)
+    assert "FACTICE" in text
+
+
+def test_card_ticket_lines_are_on_the_receipt(engine: Engine, sim: CaisseApSim) -> None:
+    config = CaisseApPaymentConfig(
+        host="127.0.0.1", port=sim.port, timeout=0.3, ticket=True, retry_initial=0.05
+    )
+    with CaisseApTerminal(config, queue.Queue()) as terminal:
+        wait_until(lambda: terminal.available)
+        result = CardDesk(engine, terminal).top_up("A1", Money(2500))
+    assert result.credit is not None
+    receipt = receipt_for(result.credit.entry, site_name="Cantine")
+    assert "MONTANT 25.00 EUR" in receipt.extra_lines
+    assert "AUTO 184117" in receipt.extra_lines
+
+
+def test_closure_counts_card_money_apart_from_test_payments(
+    engine: Engine, sim: CaisseApSim, device: CaisseApTerminal
+) -> None:
+    assert CardDesk(engine, device).top_up("A1", Money(2500)).approved
+    sim.then(Behaviour.DECLINE)
+    assert not CardDesk(engine, device).top_up("A1", Money(1000)).approved
+    with VirtualPaymentTerminal(VirtualPaymentConfig(), queue.Queue()) as terminal:
+        wait_until(lambda: terminal.available)
+        assert CardDesk(engine, terminal).top_up("A2", Money(700)).approved
+    engine.top_up("A2", Money(500), "cash", "K1")
+    summary = summarise(engine)
+    assert summary.by_means == {"card": 2500, "card_test": 700, "cash": 500}
+    report = card_report(engine, terminal_total=2500)
+    assert report.approved_total == 2500 and report.test_total == 700
+    assert report.counts == {"approved": 2, "declined": 1}
+    assert report.balanced

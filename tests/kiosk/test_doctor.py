@@ -18,6 +18,7 @@ from kiosk.doctor import Limits, Status, clock_check, disk_check, optimiser_chec
 from kiosk.engine import Accepted
 from kiosk.engine.pricing import native
 from sync.money import Money
+from sync.protocol.rows import SiteSettings
 from tests.drivers.sims.printers import TcpPrinter
 from tests.kiosk.test_provision import Site, hub_site, kiosk, provision
 
@@ -192,3 +193,20 @@ def test_sync_enrol_and_provision_share_the_enrolment(site: Site, tmp_path: Path
     assert after.returncode == 0, after.stderr
     assert "enrolled as" not in after.stdout and "terminal.toml (id, site_code)" in after.stdout
     assert len(site.terminals()) == 1
+
+
+def test_refused_site_settings_are_reported(site: Site, tmp_path: Path) -> None:
+    data = tmp_path / "terminal"
+    assert provision(data, site).returncode == 0
+    engine = DataDir(data).open_engine()
+    try:
+        bad = SiteSettings(site_code="S1", timezone="Europe/Pariss")
+        engine.store.apply_snapshot(
+            accounts=[], credentials=[], settings=bad, applied_seq=0, cursor=0
+        )
+        assert engine.settings().timezone != "Europe/Pariss"
+    finally:
+        engine.close()
+    _, checks = doctor(data)
+    assert checks["settings"]["status"] == "warn"
+    assert "Europe/Pariss" in checks["settings"]["detail"] and checks["settings"]["fix"]

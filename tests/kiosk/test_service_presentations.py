@@ -15,13 +15,16 @@ from pydantic import ValidationError
 
 from drivers.badge.virtual import VirtualBadgeReader
 from drivers.config import VirtualReaderConfig
-from drivers.events import BadgePresented, DeviceReady, Event
+from drivers.events import BadgePresented, CodeScanned, DeviceReady, Event
 from kiosk.engine import Accepted, Engine
-from kiosk.service import AlreadyPaid, Sale, TillService
+from kiosk.presence import Charge
+from kiosk.service import AlreadyPaid, Sale, TillService, presentation_key
+from sync import phonebadge
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.rows import SiteSettings
-from tests.kiosk.engine.conftest import SETTINGS
+from tests.kiosk.engine.conftest import SETTINGS, FakeClock
+from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
 from tests.kiosk.ui.conftest import MENU
 
 ALICE_UID, BRUNO_UID = "04A1B2C3D4E5F6", "11223344"
@@ -211,3 +214,38 @@ def test_the_holdoff_setting_is_validated() -> None:
     for wrong in (-1, 61, "soon"):
         with pytest.raises(ValidationError, match="repeat_holdoff_s"):
             SiteSettings(site_code="S", repeat_holdoff_s=wrong)  # type: ignore[arg-type]
+
+
+def test_a_sale_that_cannot_run_charges_nothing_and_blocks_nothing(engine: Engine) -> None:
+    service = TillService(engine)  # no menu given, none synced yet
+    alice = "nfc:" + ALICE_UID
+    service.presented(alice, source="desk")
+    charge = service.admit(alice)  # as the UI asks before handing the sale to its worker
+    assert isinstance(charge, Charge)
+    with pytest.raises(RuntimeError, match="no menu"):
+        service.sell(alice, ["salad"], charge=charge)
+    assert isinstance(service.admit(alice), Charge)  # the failed sale is not a charge
+    assert engine.store.entries_for_account("A1", 5) == []
+
+
+def test_a_phone_badge_is_one_credential_whatever_code_it_shows(
+    engine: Engine, clock: FakeClock
+) -> None:
+    enrol_phones(engine)
+    seconds = Monotonic()
+    service = TillService(engine, menu=MENU, clock=seconds)
+    first = phonebadge.mint(PHONE, ALICE_PHONE, clock.now)
+    clock.advance(seconds=30)
+    second = phonebadge.mint(PHONE, ALICE_PHONE, clock.now)  # the app's next code
+    assert first != second
+    assert presentation_key(first) == presentation_key(second) == ALICE_PHONE
+    service.observe(CodeScanned("scanner", first))
+    paid = service.sell(first, ["coffee"])
+    assert isinstance(paid, Accepted)
+    service.observe(CodeScanned("scanner", second))  # shown again at once: the same diner
+    again = service.sell(second, ["coffee"])
+    assert isinstance(again, AlreadyPaid) and again.previous == paid
+    service.start_tray()
+    seconds.skipped += engine.settings().repeat_holdoff_s
+    service.observe(CodeScanned("scanner", second))  # back for the next tray
+    assert isinstance(service.sell(second, ["coffee"]), Accepted)

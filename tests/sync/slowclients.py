@@ -97,10 +97,15 @@ class HubProcess:
 
 
 class SlowLoad:
-    """Connections that keep a request's headers coming, one line every ``trickle_s``."""
+    """Connections that keep a request's headers coming, one line every ``trickle_s``;
+    with ``reconnect``, a connection the hub cuts comes back at once (a persistent
+    flood)."""
 
-    def __init__(self, host: str, port: int, trickle_s: float = 1.0) -> None:
+    def __init__(
+        self, host: str, port: int, trickle_s: float = 1.0, *, reconnect: bool = False
+    ) -> None:
         self.host, self.port, self.trickle_s = host, port, trickle_s
+        self.reconnect = reconnect
         self.opened = 0
         self.failed = 0  # connect refused or reset before it was made
         self.cut = 0  # closed by the hub
@@ -108,7 +113,7 @@ class SlowLoad:
         self._connected: asyncio.Queue[None] = asyncio.Queue()
 
     async def open(self, n: int, timeout: float = 60.0) -> None:
-        """Start ``n`` slow connections; return once each was made or failed."""
+        """Start ``n`` slow connections; return once each was made (or failed) once."""
         gate = asyncio.Semaphore(200)  # connect in waves, as a real flood would
         for i in range(n):
             self._tasks.append(asyncio.create_task(self._one(i, gate)))
@@ -117,16 +122,28 @@ class SlowLoad:
                 await self._connected.get()
 
     async def _one(self, i: int, gate: asyncio.Semaphore) -> None:
-        try:
-            async with gate:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-                writer.write(b"POST /v1/journal HTTP/1.1\r\nHost: hub\r\n")
-                self.opened += 1
-        except OSError:
-            self.failed += 1
-            self._connected.put_nowait(None)
-            return
-        self._connected.put_nowait(None)
+        first = True
+        while first or self.reconnect:
+            try:
+                async with gate:
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
+                    writer.write(b"POST /v1/journal HTTP/1.1\r\nHost: hub\r\n")
+                    self.opened += 1
+            except OSError:
+                self.failed += 1
+                if first:
+                    self._connected.put_nowait(None)
+                    first = False
+                await asyncio.sleep(0.05)
+                continue
+            if first:
+                self._connected.put_nowait(None)
+                first = False
+            await self._trickle(i, reader, writer)
+
+    async def _trickle(
+        self, i: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             while True:
                 writer.write(b"X-Slow-%d: %d\r\n" % (i, time.monotonic_ns()))
@@ -166,10 +183,10 @@ def control_latency(url: str, timeout: float = 30.0) -> float:
 
 
 async def control_under_load(
-    url: str, port: int, slow: int, samples: int, settle_s: float = 1.0
+    url: str, port: int, slow: int, samples: int, settle_s: float = 1.0, *, reconnect: bool = False
 ) -> tuple[list[float], SlowLoad]:
     """Latencies of ``samples`` control requests while ``slow`` slow clients hold on."""
-    load = SlowLoad("127.0.0.1", port)
+    load = SlowLoad("127.0.0.1", port, reconnect=reconnect)
     await load.open(slow)
     await asyncio.sleep(settle_s)
     try:

@@ -6,6 +6,8 @@ connection bound (``sync.server.connections``).
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
 import socket
 import time
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from sync.server import Hub, HubLimits, open_hub
+from sync.server.connections import ConnectionGate
 from sync.server.thread import HubThread
 
 BOUND = 16  # the smallest bound the hub accepts
@@ -179,28 +182,59 @@ def test_at_the_bound_the_oldest_waiting_connection_makes_room(service: Hub) -> 
         thread.stop()
 
 
-def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(service: Hub) -> None:
+def test_a_slow_body_makes_room_when_no_connection_waits(
+    service: Hub, hub_log: pytest.LogCaptureFixture
+) -> None:
     thread = serve(service, max_connections=BOUND)
-    busy: list[socket.socket] = []
+    slow: list[socket.socket] = []
     try:
         for _ in range(BOUND):  # each in the middle of sending a body
             sock = connect(thread)
             sock.sendall(b"POST /v1/enrol HTTP/1.1\r\nHost: hub\r\nContent-Length: 1000\r\n\r\n{")
-            busy.append(sock)
-        time.sleep(0.2)
-        with connect(thread) as sock:
-            data, elapsed = read_all(sock, within=5)
-        assert data.startswith(b"HTTP/1.1 503 "), data
-        assert b"retry-after: 1" in data
-        assert elapsed < 1
-        # Once one finishes (here: leaves), there is room again.
-        busy.pop().close()
+            slow.append(sock)
+            time.sleep(0.01)
         time.sleep(0.2)
         assert httpx.get(f"{thread.url}/v1/health").status_code == 200
+        assert not still_open(slow[0])
+        assert all(still_open(sock) for sock in slow[2:])
+        wait_for(lambda: any("left before" in r.getMessage() for r in hub_log.records))
     finally:
-        for sock in busy:
+        for sock in slow:
             sock.close()
         thread.stop()
+    assert not [r for r in hub_log.records if r.exc_info]
+
+
+class Stub:
+    """A connection as the gate sees it."""
+
+    def __init__(self) -> None:
+        self.evicted = False
+
+    def evict(self) -> None:
+        self.evicted = True
+
+
+def test_the_gate_refuses_only_when_every_request_is_complete_and_counts_right() -> None:
+    gate = ConnectionGate(bound=3)
+    a, b, c, d, e = (Stub() for _ in range(5))
+    for conn in (a, b, c):
+        assert gate.admit(conn)
+    gate.busy(a)
+    gate.receiving(b)
+    assert gate.admit(d)  # c waits: it goes first
+    assert (a.evicted, b.evicted, c.evicted) == (False, False, True)
+    gate.busy(d)
+    assert gate.admit(e)  # then b, still sending its body
+    assert b.evicted
+    gate.busy(e)
+    assert not gate.admit(Stub())  # a, d, e are being worked on
+    assert gate.totals == {"evicted": 2, "refused": 1}
+    for conn in (a, d, e):
+        gate.release(conn)
+    assert gate.open == 0  # evicted ones are not counted twice
+    assert all(gate.admit(Stub()) for _ in range(3))
+    assert gate.totals["evicted"] == 2
 
 
 def test_the_shipped_unit_lifts_the_open_file_limit_and_hardens_the_hub() -> None:
@@ -243,3 +277,26 @@ def test_headers_above_the_size_bound_get_400(service: Hub) -> None:
         assert data.startswith(b"HTTP/1.1 400 "), data[:100]
     finally:
         thread.stop()
+
+
+def test_accept_failures_are_counted_in_one_line_not_tracebacks(
+    service: Hub, hub_log: pytest.LogCaptureFixture
+) -> None:
+    """What filled 100 MB of log: asyncio's traceback for each failed accept (EMFILE)."""
+    from sync.server.app import create_app
+    from sync.server.connections import build_server
+
+    server = build_server(create_app(service), HubLimits(), log_level="warning")
+    loop = asyncio.new_event_loop()
+    try:
+        error = OSError(errno.EMFILE, "Too many open files")
+        for _ in range(500):
+            context = {"message": "socket.accept() out of system resource", "exception": error}
+            server.loop_error(loop, context)
+    finally:
+        loop.close()
+    assert server.gate.totals["accept failures"] == 500
+    lines = [r for r in hub_log.records if r.name.startswith(("sync", "asyncio"))]
+    assert len(lines) == 1
+    assert "1 accept failures" in lines[0].getMessage()
+    assert not lines[0].exc_info

@@ -9,12 +9,19 @@ bound can explain that the control request is answered. The latency figure lives
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.sync.slowclients import HubProcess, control_under_load, ensure_open_files
+from tests.sync.slowclients import (
+    HubProcess,
+    control_latency,
+    control_under_load,
+    ensure_open_files,
+)
 
 SLOW = 2000
 
@@ -40,6 +47,19 @@ def test_two_thousand_slow_connections_leave_the_hub_answering(hub_process: HubP
     # The hub stayed under its open-file limit and dropped the oldest slow clients.
     assert load.cut >= SLOW - 1024
     assert hub_process.open_descriptors() < 1024
+    # Once the flood is over, the hub counts its connections right: new ones stay.
+    time.sleep(0.5)
+    idle = [socket.create_connection(("127.0.0.1", hub_process.port)) for _ in range(10)]
+    try:
+        time.sleep(0.3)
+        control_latency(hub_process.url)
+        for sock in idle:
+            sock.settimeout(0.1)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)  # still open: nothing was pushed out
+    finally:
+        for sock in idle:
+            sock.close()
     log = hub_process.log()
     assert "Traceback" not in log
     assert "Too many open files" not in log

@@ -69,6 +69,7 @@ class CaisseApSim:
         self.decline_reason = ap.Reason.REFUSED.value
         self.hold = hold  # how long TIMEOUT keeps the client waiting
         self.delay = 0.0  # the diner's time at the terminal before any answer
+        self.duplicate_supported = True  # False: answers CD=3 with AF=12, as some do
         self.requests: list[dict[str, str]] = []
         self.debited: dict[str, int] = {}
         self.last: Transaction | None = None
@@ -190,6 +191,10 @@ class CaisseApSim:
             self._send(conn, fields | {"AE": "01", "AF": ap.Reason.CURRENCY_NOT_SUPPORTED})
             return
         action = request["CD"]
+        if action == ap.Action.DUPLICATE and not self.duplicate_supported:
+            fields = {"CZ": request["CZ"], "CA": request["CA"], "CD": action}
+            self._send(conn, fields | {"AE": "01", "AF": ap.Reason.UNKNOWN_ACTION})
+            return
         if action == ap.Action.DUPLICATE:
             if self.last is None:
                 self._send(conn, {"CZ": request["CZ"], "CA": request["CA"], "AE": "01", "AF": "07"})

@@ -31,6 +31,8 @@ def test_headless_demo_agrees_with_the_hub(tmp_path: Path) -> None:
     assert {"lost_badge", "blocked_badge"} <= set(report["refusals"])
     # Diners refused for their balance topped up in cash, then paid.
     assert 0 < report["topped_up_then_paid"] <= report["refusals"]["insufficient_balance"]
+    # nobody queues twice within the charge hold-off: no badge is taken for a repeat
+    assert "already_paid" not in report["refusals"]
     assert sum(report["by_vat_rate"].values()) == report["sales_total"]
 
     # The hub's own figures, read from its database after the demo stopped.

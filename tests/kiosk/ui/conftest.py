@@ -3,16 +3,20 @@ selling through the real till service with the site's pricer on the example site
 
 from __future__ import annotations
 
+import queue
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from drivers.payment.virtual import VirtualPaymentTerminal
+from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import add_cashier
 from kiosk.service import TillService
 from kiosk.sitefile import load_site_menu
-from kiosk.ui.model import MemoryReceipts, Mode, UiConfig, VirtualPaymentTerminal
+from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
 from kiosk.ui.shell import Ui
 from tests.kiosk.engine.conftest import FakeClock
 
@@ -43,16 +47,37 @@ def monotonic_of(clock: FakeClock) -> Callable[[], float]:
 
 
 @pytest.fixture
-def make_ui(engine: Engine, clock: FakeClock) -> Iterator[UiFactory]:
+def payment(engine: Engine) -> Iterator[VirtualPaymentTerminal]:
+    """The demo's payment terminal, chosen explicitly as the tests' one."""
+    with VirtualPaymentTerminal(None, queue.Queue()) as terminal:
+        deadline = time.monotonic() + 10
+        while not terminal.available and time.monotonic() < deadline:
+            time.sleep(0.005)
+        yield terminal
+
+
+@pytest.fixture
+def make_ui(
+    engine: Engine, clock: FakeClock, payment: VirtualPaymentTerminal
+) -> Iterator[UiFactory]:
     made: list[Ui] = []
 
-    def factory(mode: Mode = Mode.TILL, **overrides: object) -> Ui:
-        config = UiConfig(mode=mode, width=800, height=480, sound=False, **overrides)  # type: ignore[arg-type]
+    def factory(mode: Mode = Mode.TILL, *, card_terminal: bool = True, **overrides: object) -> Ui:
+        # No guard against presses right after a screen change unless a test asks:
+        # synthetic touches come within microseconds of the change.
+        options: dict[str, object] = {
+            "width": 800,
+            "height": 480,
+            "sound": False,
+            "press_guard_s": 0.0,
+            **overrides,
+        }
+        config = UiConfig(mode=mode, **options)  # type: ignore[arg-type]
         ui = Ui(
             config,
             TillService(engine, menu=MENU, clock=monotonic_of(clock)),
             receipts=MemoryReceipts(),
-            payment=VirtualPaymentTerminal(),
+            cards=CardDesk(engine, payment if card_terminal else None),
             clock=clock,
         )
         made.append(ui)

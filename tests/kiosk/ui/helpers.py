@@ -23,13 +23,17 @@ def find(ui: Ui, action: str, value: Any = None) -> Button:
 
 def touch(ui: Ui, action: str, value: Any = None) -> None:
     """A finger on the button's centre (FINGERDOWN, normalised coordinates)."""
-    x, y = find(ui, action, value).rect.center
+    press_at(ui, find(ui, action, value).rect.center)
+
+
+def press_at(ui: Ui, pos: tuple[int, int]) -> None:
+    """A finger at ``pos`` (pixels), whatever is drawn there."""
     w, h = ui.surface.get_size()
     pygame.event.post(
         pygame.event.Event(
             pygame.FINGERDOWN,
-            x=x / w,
-            y=y / h,
+            x=pos[0] / w,
+            y=pos[1] / h,
             dx=0.0,
             dy=0.0,
             touch_id=1,
@@ -38,6 +42,24 @@ def touch(ui: Ui, action: str, value: Any = None) -> None:
         )
     )
     ui.settle()
+
+
+def drawn_texts(ui: Ui) -> list[str]:
+    """Every text the current frame draws (the screen, the status bar, the toasts)."""
+    painter = ui.painter
+    seen: list[str] = []
+    original = painter.text
+
+    def recording(surface: pygame.Surface, text: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(text)
+        return original(surface, text, *args, **kwargs)
+
+    painter.text = recording  # type: ignore[method-assign]
+    try:
+        ui.draw()
+    finally:
+        del painter.text  # back to the class's method
+    return seen
 
 
 def click(ui: Ui, action: str, value: Any = None) -> None:

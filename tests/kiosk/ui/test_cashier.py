@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kiosk.engine import Engine
 from kiosk.engine.cashiers import PinAttempt, PinGuard, PinOutcome, check_pin
@@ -188,3 +189,25 @@ def test_pin_guard_unlocks_after_the_delay_and_forgets_after_success(engine: Eng
     assert guard.locked_for("K2", at[6]) == 0.0
     assert PinGuard(engine.store).locked_for("K1", at[6]) == 59.0  # kept in the store
     assert guard.attempt("K1", CASHIER_PIN, at[65]).outcome is PinOutcome.OK
+
+
+def test_closure_screen_prints_and_exports(
+    make_ui: UiFactory, engine: Engine, tmp_path: Path
+) -> None:
+    ui = make_ui()
+    sell(ui, ALICE, "fish", "water")
+    login(ui)
+    touch(ui, "close")
+    assert ui.screen is ScreenId.CLOSURE
+    closure = engine.store.entries_of_day("2026-11-26")[-1]
+    touch(ui, "print")
+    touch(ui, "print")  # a second copy is a duplicate
+    assert ui.receipts.printed == [(closure.seq, False), (closure.seq, True)]  # type: ignore[attr-defined]
+    ui.till.exports_dir = tmp_path / "exports"
+    touch(ui, "export")
+    (exported,) = (tmp_path / "exports").iterdir()
+    assert exported.name == f"cloture-T1-2026-11-26-{closure.seq:06d}.csv"
+    rows = exported.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "rubrique;taux;HT;TVA;TTC"
+    assert "ventes;10%;7,36;0,74;8,10" in rows and "net_sales;;;;8,10" in rows
+    assert f"Clôture exportée : {exported.name}" in ui.toasts.texts()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import pygame
 
+from drivers.payment.virtual import VirtualPaymentTerminal
 from kiosk.engine import Engine
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import Mode, VirtualPaymentTerminal
+from kiosk.ui.model import Mode
 from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
 from sync.money import Money
+from sync.protocol.reasons import RejectReason
 from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
-from tests.kiosk.ui.helpers import find, tap, touch
+from tests.kiosk.ui.helpers import drawn_texts, find, tap, touch, type_digits
 
 
 def test_tap_shows_name_balance_and_last_tickets(make_ui: UiFactory, engine: Engine) -> None:
@@ -37,19 +41,75 @@ def test_top_up_through_virtual_card_terminal(make_ui: UiFactory, engine: Engine
     entry = engine.store.entries_for_account("A2", 1)[0]
     assert entry.kind == EntryKind.TOP_UP and entry.amount == 2000
     assert entry.payload["means"] == "card"
+    assert entry.payload["test"] is True  # the virtual terminal: FACTICE
     assert ui.session.diner is not None and ui.session.diner.balance.cents == 2500
 
 
-def test_declined_card_credits_nothing(make_ui: UiFactory, engine: Engine) -> None:
+def test_declined_card_credits_nothing(
+    make_ui: UiFactory, engine: Engine, payment: VirtualPaymentTerminal
+) -> None:
     ui = make_ui(Mode.KIOSK)
-    assert isinstance(ui.payment, VirtualPaymentTerminal)
-    ui.payment.approve = False
+    payment.approve = False
     tap(ui, BRUNO)
     touch(ui, "top_up")
     touch(ui, "amount", 1000)
-    assert ui.screen is ScreenId.HOME
+    assert ui.screen is ScreenId.REFUSED
+    assert ui.manager.current is not None
+    assert ui.manager.current.params["result"].reason is RejectReason.PAYMENT_DECLINED
     assert engine.store.entries_for_account("A2", 5) == []
-    assert any("refusé" in t for t in ui.toasts.texts())
+    assert engine.usable_balance("A2") == Money(500)
+
+
+def test_no_payment_terminal_no_card_top_up(make_ui: UiFactory, engine: Engine) -> None:
+    """Issue: with no payment device, card top-ups were credited through a terminal
+    that approves everything. Now the button is off and nothing is written."""
+    ui = make_ui(Mode.KIOSK, card_terminal=False)
+    tap(ui, BRUNO)
+    assert not find(ui, "top_up").enabled
+    touch(ui, "top_up")
+    assert ui.screen is ScreenId.HOME
+    ui.manager.request(ScreenId.TOP_UP)  # even if reached some other way
+    ui.settle()
+    assert ui.screen is ScreenId.HOME
+    assert any("indisponible" in t for t in ui.toasts.texts())
+    assert engine.store.entries_for_account("A2", 5) == []
+
+
+def test_a_terminal_that_stops_answering_is_no_longer_offered(
+    make_ui: UiFactory, engine: Engine, payment: VirtualPaymentTerminal
+) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, BRUNO)
+    touch(ui, "top_up")
+    payment.answering = False
+    touch(ui, "amount", 1000)
+    assert ui.screen is ScreenId.REFUSED
+    result = ui.manager.current.params["result"]  # type: ignore[union-attr]
+    assert result.reason is RejectReason.PAYMENT_UNAVAILABLE
+    assert engine.usable_balance("A2") == Money(500)
+    touch(ui, "ok")
+    deadline = time.monotonic() + 10
+    while payment.available and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ui.settle()
+    assert not find(ui, "top_up").enabled
+
+
+def test_other_amount_within_the_site_limits(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, BRUNO)
+    touch(ui, "top_up")
+    touch(ui, "other")
+    assert ui.screen is ScreenId.AMOUNT
+    type_digits(ui, "200")  # 200 EUR: above the 150 EUR maximum
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.AMOUNT
+    assert any("150,00" in t for t in ui.toasts.texts())
+    touch(ui, "keypad", "C")
+    type_digits(ui, "35")
+    touch(ui, "keypad", "OK")
+    assert ui.screen is ScreenId.HOME
+    assert engine.usable_balance("A2") == Money(4000)
 
 
 def order_services(ui: Ui, *items: str) -> None:
@@ -101,3 +161,51 @@ def test_pay_pressed_twice_charges_once(make_ui: UiFactory, engine: Engine) -> N
     ui.settle()
     assert ui.screen is ScreenId.ORDER_DONE
     assert [e.kind for e in engine.store.entries_for_account("A1", 5)] == [EntryKind.ORDER]
+
+
+def test_print_last_ticket_is_disabled_without_a_ticket(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, BRUNO)  # no ticket yet
+    assert ui.screen is ScreenId.HOME and not find(ui, "print").enabled
+    touch(ui, "print")
+    assert ui.receipts.printed == []  # type: ignore[attr-defined]
+    touch(ui, "done")
+    engine.sell(ALICE, Money(450))
+    tap(ui, ALICE)
+    assert find(ui, "print").enabled
+
+
+def test_a_phone_tapped_on_the_reader_is_told_to_show_its_qr_code(make_ui: UiFactory) -> None:
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, "nfc:08C0FFEE")
+    assert ui.screen is ScreenId.REFUSED
+    assert "Montrez le QR code de votre badge dématérialisé" in drawn_texts(ui)
+
+
+def test_quantity_buttons_on_cart_lines(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui(Mode.KIOSK)
+    order_services(ui, "coffee-card")
+    touch(ui, "more", "coffee-card")
+    assert "2 x Carte 10 cafés" in drawn_texts(ui)
+    touch(ui, "pay")
+    entry = engine.store.entries_for_account("A1", 1)[0]
+    assert entry.kind == EntryKind.ORDER and entry.amount == -1400
+
+
+def test_portrait_is_laid_out_for_portrait(make_ui: UiFactory) -> None:
+    ui = make_ui(Mode.KIOSK, width=1080, height=1920)
+    layout = ui.layout
+    tap(ui, ALICE)
+    home = ui.manager.current.buttons()  # type: ignore[union-attr]
+    # one column of tall buttons, full width, under the balance
+    assert {b.rect.width for b in home} == {layout.body.width}
+    assert all(b.rect.height > layout.button_h for b in home)
+    assert min(b.rect.top for b in home) > layout.body.centery
+    touch(ui, "order")
+    touch(ui, "category", "service")
+    touch(ui, "add", "coffee-card")
+    buttons = ui.manager.current.buttons()  # type: ignore[union-attr]
+    items = [b for b in buttons if b.action == "add"]
+    cart = [b for b in buttons if b.action in ("pay", "less", "more")]
+    assert all(b.rect.height > layout.button_h for b in items)  # for a thumb
+    assert max(b.rect.bottom for b in items) < min(b.rect.top for b in cart)  # cart below

@@ -17,7 +17,7 @@ from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
 from tests.kiosk.ui.conftest import ALICE, BRUNO, MENU, UiFactory
-from tests.kiosk.ui.helpers import add, click, key, tap, touch
+from tests.kiosk.ui.helpers import add, click, drawn_texts, find, key, press_at, tap, touch
 
 
 def test_compose_tray_and_pay_at_the_diners_tariff(make_ui: UiFactory, engine: Engine) -> None:
@@ -190,3 +190,83 @@ def test_a_badge_back_after_the_holdoff_with_a_new_tray_pays_again(
     tap(ui, ALICE)
     assert ui.screen is ScreenId.ACCEPTED
     assert [e.amount for e in engine.store.entries_for_account("A1", 5)] == [-80, -280]
+
+
+def test_a_press_right_after_a_screen_change_never_hits_the_new_screen(
+    make_ui: UiFactory, engine: Engine
+) -> None:
+    ui = make_ui(press_guard_s=0.5)
+    ui.step(1.0)  # the till has been shown for a while
+    add(ui, "salad")
+    tap(ui, ALICE)
+    assert ui.screen is ScreenId.ACCEPTED
+    print_spot = find(ui, "print").rect.center
+    ui.step(1.0)
+    ui.inputs.put(CodeScanned("3760142001040"))  # the next diner's water: back to the till
+    ui.settle()
+    assert ui.screen is ScreenId.TILL and [item.id for item in ui.session.tray] == ["water"]
+    (under,) = [b for b in ui.manager.current.buttons() if b.rect.collidepoint(print_spot)]  # type: ignore[union-attr]
+    assert under.enabled and under.action in ("clear", "print_last")
+    press_at(ui, print_spot)  # the cashier's late press on "print" lands now
+    assert [item.id for item in ui.session.tray] == ["water"]
+    assert ui.receipts.printed == []  # type: ignore[attr-defined]
+    ui.step(0.6)
+    touch(ui, "add", "salad")  # once the screen has been seen, presses count
+    assert [item.id for item in ui.session.tray] == ["water", "salad"]
+
+
+def test_the_last_receipt_stays_requestable_from_the_till_until_the_next_sale(
+    make_ui: UiFactory, engine: Engine
+) -> None:
+    ui = make_ui()
+    assert not find(ui, "print_last").enabled  # no sale yet: nothing to print
+    add(ui, "salad")
+    tap(ui, ALICE)
+    first = engine.store.last_seq()
+    touch(ui, "ok")
+    touch(ui, "print_last")
+    touch(ui, "print_last")
+    assert ui.receipts.printed == [(first, False), (first, True)]  # type: ignore[attr-defined]
+    add(ui, "coffee")
+    tap(ui, BRUNO)
+    touch(ui, "ok")
+    touch(ui, "print_last")
+    assert ui.receipts.printed[-1] == (engine.store.last_seq(), False)  # type: ignore[attr-defined]
+
+
+def test_the_pre_badge_total_says_a_la_carte(make_ui: UiFactory) -> None:
+    ui = make_ui()
+    for item in ("salad", "steak", "tart"):
+        add(ui, item)
+    texts = drawn_texts(ui)
+    assert "Total à la carte" in texts and "11,20 €" in texts  # not what the diner pays
+    touch(ui, "lang")
+    assert "À la carte total" in drawn_texts(ui)
+
+
+def test_a_phone_on_the_nfc_reader_is_told_to_show_its_qr_code(make_ui: UiFactory) -> None:
+    ui = make_ui()
+    add(ui, "salad")
+    tap(ui, "nfc:08A1B2C3")  # a phone's random UID
+    assert ui.screen is ScreenId.REFUSED
+    texts = drawn_texts(ui)
+    assert "Montrez le QR code de votre badge dématérialisé" in texts
+    assert "Badge inconnu" not in texts
+    touch(ui, "ok")
+    tap(ui, "nfc:0BADCAFE")  # an unknown card is still an unknown badge
+    assert "Badge inconnu" in drawn_texts(ui)
+
+
+def test_quantity_buttons_on_tray_lines(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    add(ui, "salad")
+    add(ui, "coffee")
+    touch(ui, "more", "coffee")
+    touch(ui, "more", "coffee")
+    touch(ui, "less", "salad")
+    assert [item.id for item in ui.session.tray] == ["coffee"] * 3
+    assert "3 x Café" in drawn_texts(ui) and "2,40 €" in drawn_texts(ui)
+    touch(ui, "less", "coffee")
+    tap(ui, ALICE)
+    sale = engine.store.entries_for_account("A1", 1)[0]
+    assert sale.payload["items"] == ["coffee", "coffee"] and sale.amount == -160

@@ -42,7 +42,7 @@ def child(folder_name: str) -> None:
 
     folder = Path(folder_name)
     engine = Engine.open(folder / "kiosk.db", folder / "terminal.key", terminal_id="T1")
-    config = UiConfig(mode=Mode.TILL, width=800, height=480, sound=False)
+    config = UiConfig(mode=Mode.TILL, width=800, height=480, sound=False, press_guard_s=0.0)
     ui = Ui(config, TillService(engine, menu=MENU))
     badge, stop, state = folder / "badge", folder / "stop", folder / "state.json"
     shown = ""

@@ -1,0 +1,112 @@
+"""Journal payload models: one per kind, strict, bounded, and canonical-JSON compatible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.journal import EntryKind, canonical_json
+from sync.protocol.payloads import (
+    INT64_MAX,
+    INT64_MIN,
+    KINDS,
+    DeviceFaultPayload,
+    PayloadError,
+    build_payload,
+    kind_spec,
+    read_payload,
+)
+
+DAY = "2026-11-30"
+
+
+def test_every_entry_kind_has_exactly_one_model() -> None:
+    assert set(KINDS) == {kind.value for kind in EntryKind}
+    with pytest.raises(PayloadError, match="free_money"):
+        kind_spec("free_money")
+
+
+def test_a_device_fault_has_one_form() -> None:
+    written = build_payload(
+        EntryKind.DEVICE_FAULT,
+        {"business_day": DAY, "source": "printer", "fault": "print_failed", "ticket": 12},
+    )
+    assert written == {
+        "business_day": DAY,
+        "source": "printer",
+        "fault": "print_failed",
+        "message": "",
+        "ticket": 12,
+    }
+    # The printer's old key set is no longer a device fault.
+    with pytest.raises(PayloadError, match="device"):
+        build_payload(
+            EntryKind.DEVICE_FAULT, {"business_day": DAY, "device": "p", "fault": "x", "ticket": 1}
+        )
+    assert isinstance(read_payload(EntryKind.DEVICE_FAULT, written), DeviceFaultPayload)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"credential": "nfc:01020304", "balance_after": 2**63}, "balance_after"),
+        ({"credential": "nfc:01020304", "balance_after": 1.5}, "balance_after"),
+        ({"credential": "nfc:01020304", "balance_after": "12"}, "balance_after"),
+        ({"credential": "nfc:01020304", "balance_after": True}, "balance_after"),
+        ({"credential": "x" * 300}, "credential"),
+        ({"credential": "nfc:01020304", "items": ["m"] * 201}, "items"),
+        ({"credential": "nfc:01020304", "vat": {"ten": 5}}, "vat"),
+        ({"credential": "nfc:01020304", "extra": 1}, "extra"),
+        ({"credential": "nfc:01020304", "business_day": "30/11/2026"}, "business_day"),
+        ({}, "credential"),
+    ],
+)
+def test_sale_payloads_are_strict_and_bounded(fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(PayloadError, match=f"payload.{field}"):
+        build_payload(EntryKind.SALE, {"business_day": DAY, **fields})
+
+
+cents = st.integers(min_value=INT64_MIN, max_value=INT64_MAX)
+short = st.text(max_size=64)
+
+
+@given(
+    credential=st.text(min_size=1, max_size=256),
+    items=st.none() | st.lists(st.text(min_size=1, max_size=64), max_size=20),
+    vat=st.none() | st.dictionaries(st.sampled_from(["550", "1000", "2000"]), cents),
+    balance_after=st.none() | cents,
+    cashier=st.none() | short,
+    guest=st.none() | st.booleans(),
+)
+def test_a_sale_payload_round_trips_through_its_canonical_form(**fields: Any) -> None:
+    built = build_payload(EntryKind.SALE, {"business_day": DAY, **fields})
+    canonical_json(built)  # integers and strings only: hashable as the journal does
+    assert read_payload(EntryKind.SALE, built).to_payload() == built
+    assert {k for k, v in fields.items() if v is not None} <= set(built)
+
+
+@given(
+    period=st.tuples(st.integers(0, INT64_MAX), st.integers(0, INT64_MAX)),
+    totals=st.lists(cents, min_size=3, max_size=3),
+    by=st.dictionaries(st.text(min_size=1, max_size=64), cents, max_size=8),
+)
+def test_a_closure_payload_round_trips(
+    period: tuple[int, int], totals: list[int], by: dict[str, int]
+) -> None:
+    fields = {
+        "business_day": DAY,
+        "cashier": "C1",
+        "period": {"first_seq": period[0], "last_seq": period[1]},
+        "sales_count": 3,
+        "cancellations_count": 0,
+        "net_sales": totals[0],
+        "top_ups": totals[1],
+        "by_vat": by,
+        "by_means": by,
+        "grand_total": totals[2],
+    }
+    built = build_payload(EntryKind.CLOSURE, fields)
+    assert built == fields and read_payload(EntryKind.CLOSURE, built).to_payload() == built
