@@ -10,6 +10,8 @@ adds, per connection:
   previous response), else the client gets 408 and the connection is closed;
 - a body deadline: the whole body must arrive within ``body_timeout_s`` of the
   headers, else the connection is closed (the route sees a disconnect);
+- a send deadline: a client that stops reading its response for ``send_timeout_s``
+  (the transport's buffer stays full) is cut, so it cannot hold a connection forever;
 - a bound on open connections (``ConnectionGate``): at the bound, a new connection
   evicts the oldest connection still waiting for its request headers (a slow or idle
   client loses nothing), else the oldest still sending its body (nothing has run for
@@ -45,14 +47,17 @@ from sync.server.limits import HubLimits
 log = logging.getLogger(__name__)
 
 REPORT_EVERY_S = 60.0
-_REFUSED = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 31\r\n"
-    b"retry-after: 1\r\nconnection: close\r\n\r\nthe hub is at its connection cap"
-)
-_TIMED_OUT = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: 36\r\n"
-    b"connection: close\r\n\r\nrequest headers not received in time"
-)
+
+
+def _canned(status: str, body: str, *headers: str) -> bytes:
+    """A whole HTTP/1.1 answer that closes the connection, written without the app."""
+    lines = [f"HTTP/1.1 {status}", "content-type: text/plain", f"content-length: {len(body)}"]
+    lines += [*headers, "connection: close", "", body]
+    return "\r\n".join(lines).encode("ascii")
+
+
+_REFUSED = _canned("503 Service Unavailable", "the hub is at its connection cap", "retry-after: 1")
+_TIMED_OUT = _canned("408 Request Timeout", "request headers not received in time")
 
 
 class ConnectionGate:
@@ -144,6 +149,7 @@ class GuardedH11Protocol(H11Protocol):
         self.gate = guarded.gate
         self.limits = guarded.limits
         self._timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
         self._reading: str | None = None  # "headers" or "body" while a deadline runs
         self._received = False  # a byte of the current request arrived
         self._admitted = False
@@ -160,6 +166,9 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._stop()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
         if self._admitted:
             self._admitted = False
             self.gate.release(self)
@@ -183,6 +192,24 @@ class GuardedH11Protocol(H11Protocol):
         else:
             self._follow()  # a pipelined request was already read
 
+    def pause_writing(self) -> None:
+        """The client stopped reading our response: it has ``send_timeout_s`` to resume."""
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.limits.send_timeout_s, self._stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _stalled(self) -> None:
+        self._send_timer = None
+        if not self.transport.is_closing():
+            self.gate.note("send timeouts")
+            self.transport.abort()  # the route's remaining sends are dropped
+
     def evict(self) -> None:
         """Make room for a new connection (the gate no longer counts this one)."""
         self._admitted = False
@@ -199,7 +226,8 @@ class GuardedH11Protocol(H11Protocol):
                 self._expect("headers", self.limits.header_timeout_s)
         elif state is h11.SEND_BODY:
             if self._reading != "body":
-                self.gate.receiving(self)
+                if self._admitted:
+                    self.gate.receiving(self)
                 self._expect("body", self.limits.body_timeout_s)
         else:  # the request is complete (or the connection is done)
             self.gate.busy(self)

@@ -20,6 +20,7 @@ class HubLimits:
     max_connections: int = 2048
     header_timeout_s: float = 10.0
     body_timeout_s: float = 60.0
+    send_timeout_s: float = 60.0
     keep_alive_s: float = 5.0
     max_header_bytes: int = 16 * 1024
     fd_reserve: int = 128

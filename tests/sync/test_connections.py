@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sync.protocol.rows import SiteSettings
 from sync.server import Hub, HubLimits, open_hub
 from sync.server.connections import ConnectionGate
 from sync.server.thread import HubThread
@@ -254,7 +255,11 @@ def test_the_shipped_unit_lifts_the_open_file_limit_and_hardens_the_hub() -> Non
     assert isinstance(context, click.Context)
     bound = HubLimits(max_connections=context.params["max_connections"])
     assert int(service["LimitNOFILE"]) >= bound.max_connections + bound.fd_reserve
-    db = Path(context.params["db"])
+    # The database is hub.toml's: the one scripts/install-hub writes from config/hub.toml.
+    from kiosk.hubconfig import load_hub_config
+
+    assert str(context.params["config_file"]) == "/etc/kiosk-hub/hub.toml"
+    db = load_hub_config(Path(__file__).parents[2] / "config/hub.toml").db
     assert service["ReadWritePaths"] == str(db.parent)
     expected = {
         "NoNewPrivileges": "yes",
@@ -300,3 +305,46 @@ def test_accept_failures_are_counted_in_one_line_not_tracebacks(
     assert len(lines) == 1
     assert "1 accept failures" in lines[0].getMessage()
     assert not lines[0].exc_info
+
+
+def test_a_client_that_stops_reading_its_answer_is_cut(service: Hub) -> None:
+    """A slow reader would otherwise hold its connection (and its slot) for ever."""
+    token = service.create_admin_token()
+    service.create_site(SiteSettings(site_code="S1"))
+    service.put_document("S1", "catalogue", "big", {"blob": "x" * 3_500_000})
+    thread = serve(service, send_timeout_s=0.5)
+    try:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window
+        sock.connect((thread.host, thread.port))
+        with sock:
+            sock.sendall(
+                b"GET /v1/admin/sites/S1/documents/catalogue/big HTTP/1.1\r\nHost: hub\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\n\r\n"
+            )
+            time.sleep(3)  # read nothing while the hub's buffers fill
+            data, _ = read_all(sock, within=5)
+        assert 0 < len(data) < 3_500_000  # cut before the end
+        assert thread._server.gate.totals["send timeouts"] == 1
+    finally:
+        thread.stop()
+
+
+@pytest.mark.parametrize("answer", ["_REFUSED", "_TIMED_OUT"])
+def test_the_canned_answers_are_well_formed_http(answer: str) -> None:
+    import h11
+
+    from sync.server import connections
+
+    client = h11.Connection(h11.CLIENT)
+    client.send(h11.Request(method="GET", target="/", headers=[("Host", "hub")]))
+    client.send(h11.EndOfMessage())
+    client.receive_data(getattr(connections, answer))
+    events = []
+    while (event := client.next_event()) not in (h11.NEED_DATA, h11.PAUSED):
+        events.append(event)
+        if isinstance(event, h11.EndOfMessage):
+            break
+    assert isinstance(events[0], h11.Response) and events[0].status_code in {408, 503}
+    assert isinstance(events[-1], h11.EndOfMessage)
+    assert client.trailing_data == (b"", False)  # nothing left over
