@@ -383,6 +383,21 @@ class Engine:
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )
 
+    def debit_refusal(
+        self,
+        state: AccountState,
+        usable: Money,
+        amount: Money,
+        db: sqlite3.Connection,
+        *,
+        offline: bool = False,
+    ) -> Refused | None:
+        """Why ``amount`` may not be debited from the account (limit, floor, offline
+        cap), checked inside the caller's ``store.atomic()`` transaction; None: it may."""
+        return self._check_amount(amount, db) or self._check_debit(
+            state, usable, amount, offline, db
+        )
+
     def _check_debit(
         self,
         state: AccountState,

@@ -48,6 +48,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Subvention accordée deux fois : {name}, {amount} (caisses {tills})",
         "Subsidy granted twice: {name}, {amount} (tills {tills})",
     ),
+    "status.card_pending": (
+        "Paiement carte à vérifier : {count}",
+        "Card payment to check: {count}",
+    ),
     "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
     "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
     "fault.printer": ("Imprimante : {message}", "Printer: {message}"),

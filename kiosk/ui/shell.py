@@ -108,6 +108,7 @@ class Ui:
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         # Card payments: None when no payment terminal is configured (never offered).
         self.cards = cards
+        self.card_pending = 0  # card payments whose outcome is unknown (status poll)
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -251,6 +252,7 @@ class Ui:
             "cap": self.engine.settings().offline_daily_cap,
             "incidents": len(self.engine.store.incidents()),
             "journal_behind": status.hub_ahead_seq > 0,
+            "card_pending": len(self.cards.pending()) if self.cards is not None else 0,
         }
 
     # The menu ------------------------------------------------------------------------
@@ -418,6 +420,7 @@ class Ui:
             self.offline_cap = done.value["cap"] if done.value["offline"] else None
             self.incidents = done.value["incidents"]
             self.journal_behind = done.value["journal_behind"]
+            self.card_pending = done.value["card_pending"]
             menu = done.value["menu"]
             if menu is not None and menu is not self.menu and menu != self.menu:
                 self.pending_menu = menu
@@ -477,6 +480,8 @@ class Ui:
             and self.till_open is False
         ):
             texts.append(self.tr.t("status.till_closed"))
+        if self.card_pending:
+            texts.append(self.tr.t("status.card_pending", count=self.card_pending))
         return texts
 
     def draw(self) -> None:
