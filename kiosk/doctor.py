@@ -1,10 +1,10 @@
 """Health checks of a terminal for ``kiosk doctor``: each gives ok, warn or fail, and a fix.
 
 ``diagnose(data)`` runs them all, in order: configuration, store, journal, disk,
-pricing, hub, clock, sync, then each device configured in terminal.toml ``[devices]``. A check
-never stops the others: a broken store, a hub that is down or a device that does
-not answer is reported as its own line, and a check that crashes is a ``fail`` naming
-the crash. Nothing here raises for a finding; nothing is repaired either.
+pricing, hub, clock, sync, incidents, then each device configured in terminal.toml
+``[devices]``. A check never stops the others: a broken store, a hub that is down or
+a device that does not answer is reported as its own line, and a check that crashes
+is a ``fail`` naming the crash. Nothing here raises for a finding; nothing is repaired either.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from kiosk.config import TerminalConfig, load_config
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
-from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.errors import EngineError
+from kiosk.engine.keys import load_key
 from kiosk.engine.ledger import store_settings_problem
 from kiosk.engine.pricing.native import Implementation, implementation
 from kiosk.engine.schema import MIGRATIONS
@@ -38,12 +39,16 @@ from kiosk.provision import (
     sync_config_path,
 )
 from sync.client import RefusedError, SyncError
+from sync.daemon import journal_behind
 from sync.journal import public_key_text
+from sync.money import Money
+from sync.protocol.incidents import Incident, IncidentKind
 
 log = logging.getLogger(__name__)
 
 GIB = 1024**3
 MIB = 1024**2
+RESTORE = "stop the kiosk, keep a copy of the data folder for support, restore a backup"
 STOP_KIOSK = "if the kiosk runs it holds the device: `systemctl stop kiosk`, then check again"
 
 
@@ -87,6 +92,8 @@ class _Context:
     hub_problem: str | None = None
     config: TerminalConfig | None = None
     checks: list[Check] = field(default_factory=list)
+    lost: str | None = None  # what the journal lacks of the hub's copy, found just now
+    hub_seq: int | None = None  # the hub's last entry of this terminal, when it answered
 
     def add(self, name: str, status: Status, detail: str, fix: str = "") -> None:
         self.checks.append(Check(name, status, detail, fix))
@@ -107,6 +114,8 @@ def diagnose(
         ("clock", _clock),
         ("sync", _sync),
         ("settings", _settings),
+        ("incidents", _incidents),
+        ("site data", _site_data),
         ("devices", _devices),
         ("card payments", _card_payments),
     ]
@@ -114,6 +123,11 @@ def diagnose(
         for name, step in steps:
             try:
                 step(ctx)
+            except EngineError as exc:  # the store failed under the check: damaged
+                ctx.add(name, Status.FAIL, str(exc), RESTORE)
+                if ctx.store is not None:
+                    ctx.store.close()
+                    ctx.store = None
             except Exception as exc:  # a bug or an odd failure must not hide the rest
                 log.exception("doctor: check %s crashed", name)
                 ctx.add(name, Status.FAIL, f"check crashed: {type(exc).__name__}: {exc}")
@@ -146,22 +160,30 @@ def _config(ctx: _Context) -> None:
 
 
 def _store(ctx: _Context) -> None:
-    from kiosk.engine.errors import EngineError
-
     db = ctx.data.db
     if not db.exists():
         ctx.add("store", Status.FAIL, f"no store at {db}", "provision it: `kiosk provision`")
         return
-    restore = "stop the kiosk, keep a copy of the data folder for support, restore a backup"
     try:
-        store = Store.open(db)
+        store = Store.open(db, create=False)
     except EngineError as exc:
-        ctx.add("store", Status.FAIL, str(exc), restore)
+        ctx.add("store", Status.FAIL, str(exc), RESTORE)
         return
-    ctx.store = store
     problems = store.integrity_problems()
     if problems:
-        ctx.add("store", Status.FAIL, f"integrity check: {'; '.join(problems[:3])}", restore)
+        store.close()
+        ctx.add("store", Status.FAIL, f"integrity check: {'; '.join(problems[:3])}", RESTORE)
+        return
+    ctx.store = store
+    cannot_write = store.writable()
+    if cannot_write is not None:
+        ctx.add(
+            "store",
+            Status.FAIL,
+            f"cannot be written, so the kiosk cannot sell: {cannot_write}",
+            "check the disk (mounted read-only? full?), the file's owner and mode "
+            f"(`chown kiosk {db}`, `chmod 600 {db}`) and attributes (`lsattr {db}`)",
+        )
         return
     unknown = sorted(set(store.migrations()) - {name for name, _ in MIGRATIONS})
     if unknown:
@@ -180,8 +202,6 @@ def _store(ctx: _Context) -> None:
 
 
 def _journal(ctx: _Context) -> None:
-    from kiosk.engine.errors import EngineError
-
     store, key_path = ctx.store, ctx.data.key
     if store is None or store.meta("terminal_id") is None:
         ctx.add("journal", Status.WARN, "not checked: no usable store")
@@ -195,7 +215,7 @@ def _journal(ctx: _Context) -> None:
         )
         return
     try:
-        key = load_or_create_key(key_path)  # exists: only loaded
+        key = load_key(key_path)
     except EngineError as exc:
         ctx.add("journal", Status.FAIL, str(exc), f"`chmod 600 {key_path}`, owned by kiosk")
         return
@@ -204,8 +224,10 @@ def _journal(ctx: _Context) -> None:
         ctx.add(
             "journal",
             Status.FAIL,
-            f"{key_path} is not the key this store's journal was signed with",
-            "put back this terminal's own terminal.key",
+            f"{key_path} is not the key this store's journal was signed with: "
+            "the kiosk cannot sell and the hub would refuse every push",
+            "put back this terminal's own terminal.key (from its backup); never "
+            "provision a new key over a store that holds a journal",
         )
         return
     report = Engine(store, key, store.terminal_id()).verify()
@@ -271,10 +293,19 @@ def _hub(ctx: _Context) -> None:
         ctx.add("hub", Status.FAIL, str(exc), "correct sync.toml or `kiosk provision --re-enrol`")
         return
     cursor = ctx.store.sync_status().cursor if ctx.store is not None else 0
-    with hub_client(config, timeout=ctx.limits.hub_timeout_s) as client:
+    try:
+        client = hub_client(config, timeout=ctx.limits.hub_timeout_s)
+    except SyncError as exc:
+        ctx.hub_problem = "bad sync.toml"
+        ctx.add("hub", Status.FAIL, f"{path}: {exc}", "correct sync.toml (ca_file) or restore it")
+        return
+    with client:
         try:
             ctx.skew = client.clock_skew()
-            client.changes(cursor, 1)  # the terminal's token, as the daemon uses it
+            page = client.changes(cursor, 1)  # the terminal's token, as the daemon uses it
+            if ctx.store is not None:  # the hub's head for this terminal against the journal
+                ctx.lost = journal_behind(ctx.store, page.applied_seq, page.last_hash)
+                ctx.hub_seq = page.applied_seq
         except RefusedError as exc:
             ctx.hub_problem = "token refused"
             ctx.add(
@@ -323,11 +354,32 @@ def _sync(ctx: _Context) -> None:
     offline_after = timedelta(seconds=settings.offline_after_s if settings else 900)
     waiting = f"{state.waiting} entries waiting"
     now_fix = "start the sync service (`systemctl start kiosk-sync`) or `kiosk sync now`"
+    if state.hub_ahead_seq or ctx.lost:
+        ctx.add(
+            "sync",
+            Status.FAIL,
+            f"this store lost journal entries the hub holds (up to entry "
+            f"{state.hub_ahead_seq or ctx.hub_seq}; this journal ends at "
+            f"{ctx.store.last_seq()}): sales are stopped"
+            + ("" if state.hub_ahead_seq else f" at the next sync ({ctx.lost})"),
+            f"recover them from the hub: `kiosk journal recover --data {ctx.data.root}` "
+            "(checks them with this terminal's key; later sales are kept)",
+        )
+        return
+    if ctx.hub_seq is not None and ctx.hub_seq < state.hub_applied_seq:
+        ctx.add(
+            "sync",
+            Status.WARN,
+            f"the hub holds this journal up to entry {ctx.hub_seq}, not "
+            f"{state.hub_applied_seq} (restored from a backup?); {waiting}",
+            "the next sync sends them again: `kiosk sync now`",
+        )
+        return
     if state.error_permanent:
         ctx.add(
             "sync",
             Status.FAIL,
-            f"stopped on a refusal: {state.last_error}; {waiting}",
+            f"push blocked, refused by the hub: {state.last_error}; {waiting}",
             "fix the cause, then `kiosk sync now` (the daemon waits until then)",
         )
         return
@@ -340,8 +392,8 @@ def _sync(ctx: _Context) -> None:
         detail += f"; last error: {state.last_error}"
     if age > ctx.limits.lag_fail:
         ctx.add("sync", Status.FAIL, detail, now_fix)
-    elif age > offline_after:
-        ctx.add("sync", Status.WARN, detail + " (offline limits apply)", now_fix)
+    elif age > offline_after or state.failing_since is not None:
+        ctx.add("sync", Status.WARN, detail + " (offline: the offline cap applies)", now_fix)
     else:
         ctx.add("sync", Status.OK, detail)
 
@@ -356,6 +408,68 @@ def _settings(ctx: _Context) -> None:
     else:
         fix = "correct the site's settings on the hub (`kiosk admin`), then `kiosk sync now`"
         ctx.add("settings", Status.WARN, problem, fix)
+
+
+def _incidents(ctx: _Context) -> None:
+    """The site's open incidents (overdrafts, double subsidies) the hub has sent."""
+    if ctx.store is None:
+        ctx.add("incidents", Status.WARN, "not checked: no usable store")
+        return
+    found = ctx.store.incidents()
+    if not found:
+        ctx.add("incidents", Status.OK, "no open incident on this site")
+        return
+    ctx.add(
+        "incidents",
+        Status.WARN,
+        f"{len(found)} open: " + "; ".join(incident_line(i) for i in found[:5]),
+        "settle them in the back office (diner top-up, refund), then clear them "
+        "(`POST /v1/admin/incidents/ID/clear` with a reason)",
+    )
+
+
+def incident_line(incident: Incident) -> str:
+    what = "overdraft" if incident.kind is IncidentKind.OVERDRAFT else "double subsidy"
+    return (
+        f"#{incident.id} {what} on {incident.account_id} of {Money(incident.amount)} "
+        f"by {', '.join(incident.terminals)}"
+    )
+
+
+def _site_data(ctx: _Context) -> None:
+    """What the hub must have sent before this terminal can sell: menu, accounts and
+    (on a till) a cashier. Each fix names the back-office command to run on the hub."""
+    from kiosk.engine.cashiers import count_cashiers
+    from kiosk.engine.trays import MENU_ID, MENU_KIND
+
+    store = ctx.store
+    if store is None:
+        return
+    settings = store.site_settings()
+    site = settings.site_code if settings is not None else "SITE"
+    then = ", then `kiosk sync now` here"
+    if store.document_text(MENU_KIND, MENU_ID) is None:
+        fix = f"on the hub: `kiosk admin menu publish site.toml --site {site}`{then}"
+        ctx.add("menu", Status.FAIL, "no menu on this terminal", fix)
+    else:
+        ctx.add("menu", Status.OK, "menu received from the hub")
+    accounts = store.count_accounts()
+    if accounts == 0:
+        fix = f"on the hub: `kiosk admin accounts import accounts.csv --site {site}`{then}"
+        ctx.add("accounts", Status.FAIL, "no diner account on this terminal", fix)
+    else:
+        ctx.add("accounts", Status.OK, f"{accounts} accounts")
+    if ctx.config is not None and ctx.config.terminal.mode.value != "till":
+        return  # a self-service kiosk has no cashier
+    cashiers = count_cashiers(store)
+    if cashiers == 0:
+        fix = (
+            f"on the hub: `kiosk admin cashiers add ID --name NAME --badge UID --site {site}` "
+            f"and `kiosk admin cashiers pin ID`{then}"
+        )
+        ctx.add("cashiers", Status.FAIL, "no cashier can log in on this till", fix)
+    else:
+        ctx.add("cashiers", Status.OK, f"{cashiers} cashier(s) with a PIN")
 
 
 def _ago(age: timedelta) -> str:

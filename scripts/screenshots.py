@@ -174,6 +174,8 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     )
     touch(ui, "card_pending")
     shot(ui, "card-pending")
+    touch(ui, "not_debited")  # the cashier read the terminal's ticket: nothing taken
+    touch(ui, "yes")
     touch(ui, "back")
     touch(ui, "close")
     shot(ui, "closure")

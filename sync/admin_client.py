@@ -1,28 +1,65 @@
 """A small client of the hub's admin API, as a back office (or the demo) uses it.
 
-httpx errors and refusals are translated into ``AdminError`` with the hub's reason.
+httpx errors and refusals are translated into ``AdminError`` with the hub's reason
+(``status`` is the HTTP status, 0 when the hub could not be reached). ``kiosk admin``
+is a thin layer over these methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ssl
+import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 
+from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
+
+_IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
+RATE_RETRIES = 5
+MAX_RETRY_AFTER_S = 30.0
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before trying again after a 429, or None (not one, or too long)."""
+    if response.status_code != 429:
+        return None
+    try:
+        wait = float(response.headers.get("Retry-After", "1"))
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= MAX_RETRY_AFTER_S else None
 
 
 class AdminError(Exception):
     """The hub refused an admin call or could not be reached."""
 
+    def __init__(self, message: str, status: int = 0, detail: str = "") -> None:
+        super().__init__(message)
+        self.status, self.detail = status, detail or message
+
 
 class AdminClient:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 30.0, ca_file: str | None = None
+    ) -> None:
+        """``ca_file`` trusts a private CA (the hub behind an internal TLS proxy)."""
+        tls: bool | ssl.SSLContext = True
+        if ca_file:
+            try:
+                tls = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise AdminError(f"{ca_file}: cannot read the CA: {exc}") from exc
         self.http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            verify=tls,
         )
 
     def close(self) -> None:
@@ -34,13 +71,34 @@ class AdminClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, json: object = None) -> Any:
-        try:
-            response = self.http.request(method, path, json=json)
-        except httpx.HTTPError as exc:
-            raise AdminError(f"{method} {path}: hub unreachable: {exc}") from exc
+    def _call(
+        self, method: str, path: str, json: object = None, content: bytes | None = None
+    ) -> Any:
+        for _ in range(RATE_RETRIES):
+            try:
+                if content is not None:
+                    headers = {"Content-Type": "application/json"}
+                    response = self.http.request(method, path, content=content, headers=headers)
+                else:
+                    response = self.http.request(method, path, json=json)
+            except httpx.HTTPError as exc:
+                raise AdminError(f"{method} {path}: hub unreachable: {exc}") from exc
+            wait = _retry_after(response)
+            if wait is None:
+                break
+            # The hub's rate limit refused the call before doing anything: a long
+            # import waits its turn rather than failing halfway through its chunks.
+            time.sleep(wait)
         if response.status_code >= 400:
-            raise AdminError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+            try:
+                detail = str(response.json()["detail"])
+            except (ValueError, KeyError, TypeError):
+                detail = response.text[:300]
+            raise AdminError(
+                f"{method} {path}: {response.status_code} {response.text[:300]}",
+                response.status_code,
+                detail,
+            )
         return response.json() if response.content else None
 
     def create_site(self, settings: SiteSettings) -> None:
@@ -127,3 +185,148 @@ class AdminClient:
     def verify_terminal(self, terminal_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"/v1/admin/terminals/{terminal_id}/verify")
         return result
+
+    # Back office -----------------------------------------------------------------------
+
+    def sites(self) -> list[SiteSettings]:
+        rows = self._call("GET", "/v1/admin/sites")
+        return [SiteSettings.model_validate(r, strict=False) for r in rows]
+
+    def site(self, site: str) -> SiteSettings:
+        return SiteSettings.model_validate(
+            self._call("GET", f"/v1/admin/sites/{site}"), strict=False
+        )
+
+    def put_settings(self, settings: SiteSettings) -> SiteSettings:
+        body = self._call(
+            "PUT", f"/v1/admin/sites/{settings.site_code}", settings.model_dump(mode="json")
+        )
+        return SiteSettings.model_validate(body, strict=False)
+
+    def new_enrolment_token(self, site: str, ttl_s: int) -> adm.EnrolmentToken:
+        body = self._call("POST", f"/v1/admin/sites/{site}/enrolment-tokens", {"ttl_s": ttl_s})
+        return adm.EnrolmentToken.model_validate(body)
+
+    def import_rows(
+        self,
+        site: str,
+        rows: Sequence[adm.ImportRow],
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> adm.ImportResult:
+        """Stage the rows in chunks, then apply them in one transaction on the hub (or,
+        with ``dry_run``, check them and apply nothing). ``progress`` gets rows sent."""
+        started = self._call("POST", f"/v1/admin/sites/{site}/imports", {"total": len(rows) + 1})
+        import_id = str(started["import_id"])
+        base = f"/v1/admin/sites/{site}/imports/{import_id}"
+        for start in range(0, len(rows), MAX_IMPORT):
+            chunk = rows[start : start + MAX_IMPORT]
+            body = b'{"rows":' + _IMPORT_ROWS.dump_json(list(chunk)) + b"}"
+            self._call("POST", f"{base}/rows", content=body)
+            if progress is not None:
+                progress(len(chunk))
+        query = "?dry_run=true" if dry_run else ""
+        return adm.ImportResult.model_validate(self._call("POST", f"{base}/commit{query}"))
+
+    def export_accounts(self, site: str) -> list[adm.ExportRow]:
+        rows = self._call("GET", f"/v1/admin/sites/{site}/accounts/export")
+        return [adm.ExportRow.model_validate(r, strict=False) for r in rows]
+
+    def update_account(self, account_id: str, **changes: object) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("PATCH", f"/v1/admin/accounts/{account_id}", changes)
+        return result
+
+    def adjust(self, account_id: str, amount: int, note: str, ref: str | None = None) -> int:
+        body: dict[str, Any] = {"amount": amount, "note": note}
+        if ref:
+            body["ref"] = ref
+        result = self._call("POST", f"/v1/admin/accounts/{account_id}/adjustments", body)
+        return int(result["balance"])
+
+    def replace_badge(self, old: str, new: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "POST", f"/v1/admin/credentials/{old}/replace", {"new_value": new}
+        )
+        return result
+
+    def cashiers(self, site: str) -> list[adm.CashierView]:
+        rows = self._call("GET", f"/v1/admin/sites/{site}/cashiers")
+        return [adm.CashierView.model_validate(r, strict=False) for r in rows]
+
+    def add_cashier(self, site: str, cashier: adm.CashierAdd) -> adm.CashierView:
+        body = self._call(
+            "POST", f"/v1/admin/sites/{site}/cashiers", cashier.model_dump(mode="json")
+        )
+        return adm.CashierView.model_validate(body, strict=False)
+
+    def cashier_pin(self, site: str, cashier_id: str, pin: str) -> adm.CashierView:
+        body = self._call("POST", f"/v1/admin/sites/{site}/cashiers/{cashier_id}/pin", {"pin": pin})
+        return adm.CashierView.model_validate(body, strict=False)
+
+    def cashier_active(self, site: str, cashier_id: str, active: bool) -> adm.CashierView:
+        action = "enable" if active else "disable"
+        body = self._call("POST", f"/v1/admin/sites/{site}/cashiers/{cashier_id}/{action}")
+        return adm.CashierView.model_validate(body, strict=False)
+
+    def revoke_terminal(self, terminal_id: str) -> None:
+        self._call("POST", f"/v1/admin/terminals/{terminal_id}/revoke")
+
+    def rename_terminal(self, terminal_id: str, name: str) -> None:
+        self._call("POST", f"/v1/admin/terminals/{terminal_id}/rename", {"name": name})
+
+    def flags(self, site: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"/v1/admin/sites/{site}/flags"))
+
+    def clear_flags(self, account_id: str) -> None:
+        self._call("POST", f"/v1/admin/accounts/{account_id}/clear-flags")
+
+    def live_menu(self, site: str) -> dict[str, Any] | None:
+        try:
+            result: dict[str, Any] = self._call(
+                "GET", f"/v1/admin/sites/{site}/documents/catalogue/site"
+            )
+        except AdminError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return result
+
+    def publish_menu(
+        self, site: str, menu: dict[str, Any], *, effective: date | None = None, note: str = ""
+    ) -> adm.MenuVersion:
+        body: dict[str, Any] = {"menu": menu, "note": note}
+        if effective is not None:
+            body["effective"] = effective.isoformat()
+        return adm.MenuVersion.model_validate(
+            self._call("POST", f"/v1/admin/sites/{site}/menu", body)
+        )
+
+    def menu_versions(self, site: str) -> list[adm.MenuVersion]:
+        rows = self._call("GET", f"/v1/admin/sites/{site}/menu/versions")
+        return [adm.MenuVersion.model_validate(r) for r in rows]
+
+    def menu_version(self, site: str, version: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._call(
+            "GET", f"/v1/admin/sites/{site}/menu/versions/{version}"
+        )
+        return result
+
+    def rollback_menu(self, site: str, to_version: int | None = None) -> adm.MenuVersion:
+        body = {} if to_version is None else {"to_version": to_version}
+        return adm.MenuVersion.model_validate(
+            self._call("POST", f"/v1/admin/sites/{site}/menu/rollback", body)
+        )
+
+    def day_report(self, site: str, day: date | None = None) -> adm.DayReport:
+        query = "" if day is None else f"?day={day.isoformat()}"
+        body = self._call("GET", f"/v1/admin/sites/{site}/reports/day{query}")
+        return adm.DayReport.model_validate(body)
+
+    def entry(self, terminal_id: str, seq: int) -> adm.EntryView:
+        body = self._call("GET", f"/v1/admin/terminals/{terminal_id}/entries/{seq}")
+        return adm.EntryView.model_validate(body, strict=False)
+
+    def movements(self, account_id: str) -> list[adm.MovementView]:
+        rows = self._call("GET", f"/v1/admin/accounts/{account_id}/movements")
+        return [adm.MovementView.model_validate(r, strict=False) for r in rows]

@@ -6,8 +6,10 @@ Exception tree (httpx errors never leave this module untranslated)::
      ├── InvalidInputError     a value that cannot be sent (e.g. a malformed token)
      ├── TransientError        network error, timeout, 5xx, 408/429, a concurrent push,
      │                         a reply cut short or garbled: try again later
-     └── RefusedError          a 4xx the hub would repeat: status, reason, detail
-          └── SequenceGapError the hub wants the journal from ``expected_seq``
+     ├── RefusedError          a 4xx the hub would repeat: status, reason, detail
+     │    └── SequenceGapError the hub wants the journal from ``expected_seq``
+     └── JournalBehindError    the hub holds entries of this terminal that its journal
+                               lost (or holds differently): stop selling and recover
 
 TLS is verified by default; ``ca_file`` trusts a private CA instead of the system's.
 """
@@ -27,12 +29,14 @@ from pydantic import BaseModel, ValidationError
 
 from sync.journal import Entry, parse_ts
 from sync.protocol.messages import (
+    MAX_BATCH,
     ChangesPage,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
     ErrorCode,
     Health,
+    JournalPage,
     PushRequest,
     PushResponse,
     WireEntry,
@@ -68,6 +72,19 @@ class SequenceGapError(RefusedError):
         self.expected_seq = expected_seq
 
 
+class JournalBehindError(SyncError):
+    """The hub holds this terminal's entries up to ``hub_seq`` that its journal lacks
+    or holds differently (a store restored from an older copy, a lost WAL)."""
+
+    def __init__(self, hub_seq: int, local_seq: int, detail: str) -> None:
+        super().__init__(
+            f"the hub holds this terminal's journal up to entry {hub_seq}, this store "
+            f"up to {local_seq}: {detail}; selling is stopped until "
+            "`kiosk journal recover` gets the missing entries back from the hub"
+        )
+        self.hub_seq, self.local_seq = hub_seq, local_seq
+
+
 _RETRYABLE_4XX = {408, 425, 429}
 
 
@@ -87,7 +104,11 @@ class HubClient:
     ) -> None:
         tls: bool | ssl.SSLContext = verify
         if ca_file is not None:
-            tls = ssl.create_default_context(cafile=str(ca_file))
+            try:
+                tls = ssl.create_default_context(cafile=str(ca_file))
+            except (OSError, ssl.SSLError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise InvalidInputError(f"ca_file {ca_file}: cannot be used: {why}") from exc
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         limits = httpx.Limits(max_keepalive_connections=5 if keepalive else 0)
         self._http = httpx.Client(
@@ -143,6 +164,11 @@ class HubClient:
     def changes(self, since: int, limit: int) -> ChangesPage:
         params = {"since": since, "limit": limit}
         return self._call("GET", "/v1/changes", ChangesPage, params=params)
+
+    def own_journal(self, since: int, limit: int = MAX_BATCH) -> JournalPage:
+        """This terminal's entries after ``since`` as the hub holds them."""
+        params = {"since": since, "limit": limit}
+        return self._call("GET", "/v1/journal", JournalPage, params=params)
 
     # Plumbing ---------------------------------------------------------------------------
 

@@ -2,7 +2,18 @@
 
 One cycle (``SyncDaemon.sync_once``) pushes every entry the hub has not applied, in
 batches, then pages through the changes since the stored cursor, each page applied in
-its own short transaction. ``run`` repeats it: after a network error or a 5xx it backs
+its own short transaction.
+
+Loss on either side is found by comparing each changes page's ``applied_seq`` and
+``last_hash`` (the hub's head for this terminal) with the journal:
+
+- the hub is behind what the daemon recorded (the hub was restored from an older
+  backup): the daemon pushes again from the hub's head, in the same cycle;
+- the hub holds more entries than the journal, or a different entry at its head (the
+  store was restored from an older copy, or lost its WAL): the store records the
+  hub's head, the engine refuses to sell, and the cycle ends with
+  ``JournalBehindError`` until ``kiosk journal recover`` has fetched the missing
+  entries from the hub. ``run`` repeats it: after a network error or a 5xx it backs
 off exponentially with jitter (capped at 60 s); after a refusal the hub would repeat
 (a permanent 4xx) it records the reason for the offline banner and waits until woken
 (``kiosk sync now``) instead of retrying forever.
@@ -25,8 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.client import HubClient, RefusedError, SequenceGapError, SyncError, TransientError
+from sync.client import (
+    HubClient,
+    JournalBehindError,
+    RefusedError,
+    SequenceGapError,
+    SyncError,
+    TransientError,
+)
 from sync.journal import Entry
+from sync.protocol.incidents import Incident
 from sync.protocol.messages import MAX_BATCH, ChangesPage, ErrorCode
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
@@ -44,6 +63,11 @@ class StatusLike(Protocol):
 
 class SyncStore(Protocol):
     def journal_after(self, seq: int, limit: int) -> list[Entry]: ...
+    def last_seq(self) -> int: ...
+    def entry(self, seq: int) -> Entry | None: ...
+    def hub_ahead(self) -> tuple[int, str | None] | None: ...
+    def record_hub_ahead(self, seq: int, digest: str | None) -> None: ...
+    def reset_hub_applied(self, applied_seq: int) -> None: ...
     def sync_status(self) -> StatusLike: ...
     def record_push(self, applied_seq: int) -> None: ...
     def record_sync_result(
@@ -58,6 +82,7 @@ class SyncStore(Protocol):
         applied_seq: int,
         cursor: int,
         documents: Mapping[str, Mapping[str, Mapping[str, Any] | None]] | None = None,
+        incidents: Sequence[Incident] = (),
     ) -> None: ...
 
 
@@ -81,6 +106,24 @@ class CycleReport:
     pages: int
     rows: int
     cursor: int
+
+
+class JournalLike(Protocol):
+    def last_seq(self) -> int: ...
+    def entry(self, seq: int) -> Entry | None: ...
+
+
+def journal_behind(journal: JournalLike, hub_seq: int, hub_hash: str | None) -> str | None:
+    """What the journal lacks of the hub's head for this terminal (``applied_seq`` and
+    ``last_hash`` of a changes page), or None when it holds that entry alike."""
+    local = journal.last_seq()
+    if hub_seq > local:
+        return f"entries {local + 1} to {hub_seq} are missing here"
+    if hub_seq > 0 and hub_hash is not None:
+        mine = journal.entry(hub_seq)
+        if mine is None or mine.hash != hub_hash:
+            return f"entry {hub_seq} here differs from the hub's"
+    return None
 
 
 def backoff_delay(failures: int, base: float, cap: float, rng: random.Random) -> float:
@@ -130,9 +173,50 @@ class SyncDaemon:
         ``on_page`` sees each changes page once it is applied (a progress bar).
         """
         with exclusive(self.lock_path):
-            applied, pushed = self._push()
-            pages, rows, cursor = self._pull(on_page)
+            ahead = self.store.hub_ahead()
+            if ahead is not None:
+                raise JournalBehindError(ahead[0], self.store.last_seq(), "found earlier")
+            try:
+                applied, pushed = self._push()
+            except RefusedError as exc:
+                if exc.reason != ErrorCode.CHAIN_BROKEN:
+                    raise
+                # The hub holds entries that differ from these: a pull compares heads
+                # and says which side lost what (JournalBehindError when it is here).
+                self._pull(on_page)
+                raise
+            pages, rows, cursor, hub_behind = self._pull(on_page)
+            if hub_behind:
+                # The hub lacks entries it had applied (restored from a backup): they
+                # were sent again from its head; pull the balances that include them.
+                applied, again = self._push()
+                more_pages, more_rows, cursor, _ = self._pull(on_page)
+                pushed, pages, rows = pushed + again, pages + more_pages, rows + more_rows
         return CycleReport(pushed, applied, pages, rows, cursor)
+
+    def _compare_heads(self, page: ChangesPage) -> bool:
+        """Compare the hub's head for this terminal with the journal.
+
+        True when the hub is behind what was recorded (the record is moved back so
+        that the next push sends the missing entries again); raises
+        ``JournalBehindError``, after recording the hub's head, when the journal is.
+        """
+        hub_seq, hub_hash = page.applied_seq, page.last_hash
+        problem = journal_behind(self.store, hub_seq, hub_hash)
+        if problem is not None:
+            self.store.record_hub_ahead(hub_seq, hub_hash)
+            log.error("journal behind the hub: %s", problem)
+            raise JournalBehindError(hub_seq, self.store.last_seq(), problem)
+        recorded = self.store.sync_status().hub_applied_seq
+        if hub_seq < recorded:
+            log.warning(
+                "the hub holds this journal up to %d, not %d (restored?): pushing again",
+                hub_seq,
+                recorded,
+            )
+            self.store.reset_hub_applied(hub_seq)
+            return True
+        return False
 
     def _push(self) -> tuple[int, int]:
         applied = self.store.sync_status().hub_applied_seq
@@ -162,10 +246,13 @@ class SyncDaemon:
             applied, pushed = reply.applied_seq, pushed + reply.applied
         return applied, pushed
 
-    def _pull(self, on_page: PageHook | None = None) -> tuple[int, int, int]:
+    def _pull(self, on_page: PageHook | None = None) -> tuple[int, int, int, bool]:
+        """(pages, rows, cursor, whether the hub was found behind the journal)."""
         cursor, pages, rows = self.store.sync_status().cursor, 0, 0
+        hub_behind = False
         while True:
             page = self.client.changes(cursor, self.settings.page)
+            hub_behind = self._compare_heads(page) or hub_behind
             self.store.apply_snapshot(
                 accounts=page.accounts,
                 credentials=page.credentials,
@@ -173,6 +260,7 @@ class SyncDaemon:
                 applied_seq=page.applied_seq,
                 cursor=page.cursor,
                 documents=page.documents,
+                incidents=page.incidents,
             )
             pages += 1
             rows += page.rows()
@@ -180,13 +268,13 @@ class SyncDaemon:
             if on_page is not None:
                 on_page(page)
             if not page.more:
-                return pages, rows, cursor
+                return pages, rows, cursor, hub_behind
 
     def attempt(self, on_page: PageHook | None = None) -> CycleReport | SyncError:
         """One cycle with its outcome recorded in the store (for the offline banner)."""
         try:
             report = self.sync_once(on_page)
-        except RefusedError as exc:
+        except (RefusedError, JournalBehindError) as exc:
             self.store.record_sync_result(ok=False, error=str(exc), permanent=True)
             log.error("sync refused, not retrying until woken: %s", exc)
             return exc
@@ -231,7 +319,7 @@ class SyncDaemon:
                 # this loop keeps trying.
                 log.exception("sync cycle crashed")
                 outcome = TransientError("sync cycle crashed")
-            if isinstance(outcome, RefusedError):
+            if isinstance(outcome, (RefusedError, JournalBehindError)):
                 permanent, self.failures = True, 0
                 continue
             if isinstance(outcome, SyncError):

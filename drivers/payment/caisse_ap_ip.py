@@ -89,7 +89,7 @@ class CaisseApTerminal(PaymentTerminal):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _NoAnswer(f"no answer within {self.config.timeout:g} s")
-            conn.settimeout(min(left, 1.0) if self.stopping else left)
+            conn.settimeout(left)
             try:
                 chunk = conn.recv(4096)
             except TimeoutError:

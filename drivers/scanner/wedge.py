@@ -39,6 +39,7 @@ class WedgeScanner(CodeScanner):
         )
         self._config = config
         self._evdev: Any = require("evdev", "evdev")
+        self.configured_layout: str = config.layout  # what [scanner] layout says
         self.layout: str = config.layout  # what the scanner types in, as last seen
         self.layout_checked = False  # a scan of LAYOUT_TEST_CODE confirmed ``layout``
         self._decoder = WedgeDecoder(config.layout, config.max_length)

@@ -27,10 +27,22 @@ COMMANDS: dict[str, str] = {
     "provision": "kiosk.cli.provision:provision",
     "doctor": "kiosk.cli.doctor:doctor",
     "payments": "kiosk.cli.payments:payments",
+    "admin": "kiosk.cli.admin:admin",
 }
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; any error it did not word itself becomes one line (the
+        traceback goes to the debug log), never a traceback on the terminal."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            logging.getLogger(__name__).debug("command failed", exc_info=True)
+            raise click.ClickException(one_line(exc)) from exc
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._find(name) is not None)
 
@@ -66,7 +78,32 @@ def main(verbose: int) -> None:
       kiosk journal verify  check the journal's chain and signatures
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(
-        level=os.environ.get("KIOSK_LOG_LEVEL", logging.getLevelName(level)),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    wanted = os.environ.get("KIOSK_LOG_LEVEL", "").strip().upper()
+    if wanted:
+        if wanted not in LOG_LEVELS:
+            raise click.ClickException(
+                f"KIOSK_LOG_LEVEL={os.environ['KIOSK_LOG_LEVEL']!r} is not a log level; "
+                f"use one of {', '.join(LOG_LEVELS)} (or unset it)"
+            )
+        level = logging.getLevelNamesMapping()[wanted]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error in one line: its own words, with what kind of error it is when the
+    words alone would not say (a file that cannot be decoded, a missing file ...)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a file holds bytes that are not UTF-8 text ({exc.reason}, byte {exc.start})"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or text}"
+    from kiosk.configfile import ConfigError
+    from kiosk.engine.errors import EngineError
+    from sync.client import SyncError
+
+    if isinstance(exc, EngineError | ConfigError | SyncError) and text:
+        return text  # worded for the technician already
+    return f"{type(exc).__name__}: {text or 'failed'}"

@@ -51,8 +51,9 @@ def demo(
     Without a display (or with --headless) a scripted service of diners runs through
     the virtual reader, scanner and printer, the engine, the sync daemon and the hub,
     and a summary is printed. With a display the kiosk window opens: F5-F12 tap demo
-    badges, F4 shows a phone badge, F2 switches the language; receipts are rendered to
-    PNG in the demo folder.
+    badges, F4 shows a phone badge, F1 taps the cashier's badge (its PIN is printed
+    at start-up), F3 opens the cashier screen, F2 switches the language; receipts are
+    rendered to PNG in the demo folder.
 
     \b
     Example:
@@ -82,6 +83,7 @@ def demo(
 def report_json(report: DemoReport) -> dict[str, object]:
     return {
         "terminal_id": report.terminal_id,
+        "cashier": report.cashier,
         "diners": report.diners,
         "sales": report.sales,
         "sales_total": report.sales_total.cents,
@@ -130,6 +132,7 @@ def print_report(console: Console, report: DemoReport, verbose: bool) -> None:
     summary = Table(show_header=False, title=f"Service du midi, terminal {report.terminal_id}")
     summary.add_column(justify="right", style="bold")
     summary.add_column()
+    summary.add_row("caissier", report.cashier)
     summary.add_row("passages", str(report.diners))
     summary.add_row("ventes", f"{report.sales} pour {report.sales_total}")
     summary.add_row("dont hors ligne", f"{report.offline_sales} (hub arrêté puis relancé)")

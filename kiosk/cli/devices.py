@@ -354,7 +354,7 @@ def _layout_verdict(device: Any, text: str) -> None:
     layout = getattr(device, "layout", None)
     if layout is None:  # a serial scanner sends characters, not keys: no layout
         return
-    configured = device._config.layout
+    configured = device.configured_layout
     if text != LAYOUT_TEST_CODE:
         click.echo(f"  decoded as {layout.upper()}: scan the test code to check the layout")
     elif layout == configured:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kiosk.cli.options import config_option, data_option
-from kiosk.datadir import DataDir
+from kiosk.datadir import DataDir, NotADataDir
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -43,6 +43,7 @@ def doctor(
 
     Prints ok / warn / fail with the fix for each; exits 1 when any check fails.
     Works with the hub down or a broken store: those checks fail, the others run.
+    A path that is no folder at all is refused in one line (nothing is created).
 
     \b
     Example:
@@ -51,8 +52,14 @@ def doctor(
     """
     from kiosk.doctor import Limits, diagnose, failed
 
+    data = DataDir.resolve(data_dir)
+    if not data.root.is_dir():  # mistyped: say so in one line, and create nothing
+        try:
+            data.require()
+        except NotADataDir as exc:
+            raise click.ClickException(str(exc)) from exc
     limits = Limits(hub_timeout_s=hub_timeout, device_timeout_s=device_timeout)
-    checks = diagnose(DataDir.resolve(data_dir), config_file, limits)
+    checks = diagnose(data, config_file, limits)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in checks], ensure_ascii=False, indent=1))
     else:

@@ -13,14 +13,47 @@ import click
 from sync.server.limits import HubLimits, Rate, RateLimits
 
 if TYPE_CHECKING:
+    from kiosk.hubconfig import HubConfig
     from sync.server import Hub
+
+
+def _db_from_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """``--db``, else the data folder of ``kiosk hub --config hub.toml``."""
+    if value is not None:
+        return value
+    config = ctx.find_object(HubConfigHolder)
+    if config is None or config.config is None:
+        raise click.UsageError("give --db FILE, or kiosk hub --config hub.toml ...")
+    return config.config.db
+
 
 db_option = click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The hub's SQLite file (created if absent; its key sits beside it).",
+    default=None,
+    callback=_db_from_config,
+    help="The hub's SQLite file (created if absent; its key sits beside it). "
+    "Default: the data folder of --config.",
 )
+
+
+class HubConfigHolder:
+    """The group's hub.toml, for its sub-commands."""
+
+    def __init__(self, config: HubConfig | None) -> None:
+        self.config = config
+
+
+def _load_config(path: Path | None) -> HubConfig | None:
+    if path is None:
+        return None
+    from kiosk.configfile import ConfigError
+    from kiosk.hubconfig import load_hub_config
+
+    try:
+        return load_hub_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager
@@ -41,9 +74,17 @@ def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KIOSK_HUB_CONFIG",
+    default=None,
+    help="hub.toml (data folder, listen address, TLS); flags win over it.",
+)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
+@click.option("--host", default=None, help="Default 127.0.0.1 (or hub.toml's listen).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default 8700.")
 @click.option(
     "--max-connections",
     type=click.IntRange(16),
@@ -83,9 +124,10 @@ def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
 def hub(
     ctx: click.Context,
     *,
+    config_file: Path | None,
     db: Path | None,
-    host: str,
-    port: int,
+    host: str | None,
+    port: int | None,
     max_connections: int,
     header_timeout: float,
     body_timeout: float,
@@ -98,12 +140,20 @@ def hub(
 
     \b
     Example:
+      kiosk hub --config /etc/kiosk-hub/hub.toml
       kiosk hub --db var/hub/hub.db --host 127.0.0.1 --port 8700
     """
+    config = _load_config(config_file)
+    ctx.obj = HubConfigHolder(config)
     if ctx.invoked_subcommand is not None:
         return
+    if config is not None:
+        db, host, port = db or config.db, host or config.host, port or config.port
+        if (warning := config.warning()) is not None:
+            click.echo(f"warning: {warning}", err=True)
     if db is None:
-        raise click.UsageError("--db is required to serve the hub")
+        raise click.UsageError("--db (or --config hub.toml) is required to serve the hub")
+    host, port = host or "127.0.0.1", port or 8700
     from sync.server import serve
     from sync.server.limits import raise_open_file_limit
 

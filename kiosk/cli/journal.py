@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kiosk.cli.options import data_option
+from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
 from kiosk.engine.errors import EngineError
 
@@ -78,3 +79,67 @@ def export(data_dir: str | None, since: int, output: TextIO) -> None:
         after, count = batch[-1].seq, count + len(batch)
     engine.close()
     click.echo(f"exported {count} entries", err=True)
+
+
+@journal.command()
+@data_option
+def recover(data_dir: str | None) -> None:
+    """Get back from the hub the entries this store lost, then let selling resume.
+
+    For a store restored from an older copy, or that lost its newest entries: the
+    hub's copy of this terminal's entries is checked with the terminal's own key and
+    chain before it is appended; entries written here after the loss are signed
+    again after them, so that no sale is lost. Then one sync cycle pushes them.
+
+    \b
+    Example:
+      kiosk journal recover --data /var/lib/kiosk
+    """
+    from kiosk.engine.keys import terminal_key
+    from kiosk.engine.recovery import HubJournal
+    from kiosk.engine.recovery import recover as recover_journal
+    from kiosk.provision import hub_client, load_sync_config, sync_daemon
+    from sync.client import SyncError
+    from sync.daemon import exclusive
+
+    data = DataDir.resolve(data_dir)
+    try:
+        store = data.open_store()
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        key = terminal_key(data.key, store.meta("public_key"))
+        terminal_id = store.terminal_id()
+        config = load_sync_config(data)
+        with hub_client(config) as client, exclusive(data.root / "sync.lock"):
+
+            def fetch(since: int) -> HubJournal:
+                page = client.own_journal(since)
+                entries = [w.to_entry() for w in page.entries]
+                return HubJournal(entries, page.applied_seq, page.last_hash, page.more)
+
+            report = recover_journal(store, key, terminal_id, fetch)
+    except (EngineError, SyncError, ConfigError) as exc:
+        raise click.ClickException(f"recovery failed, nothing changed: {exc}") from exc
+    finally:
+        store.close()
+    click.echo(
+        f"recovered {report.recovered} entries from the hub (its copy ends at {report.hub_seq})"
+    )
+    if report.resigned:
+        first, last = report.resigned[0][1], report.resigned[-1][1]
+        click.echo(
+            f"{len(report.resigned)} entries written here after the loss were signed again "
+            f"as {first} to {last} (the originals are kept aside)"
+        )
+    click.echo("selling may resume")
+    daemon, sync_store = sync_daemon(data, config)
+    try:
+        outcome = daemon.attempt()
+    finally:
+        daemon.client.close()
+        sync_store.close()
+    if isinstance(outcome, SyncError):
+        click.echo(f"sync not done yet ({outcome}); the sync service will push them", err=True)
+    else:
+        click.echo(f"synced: {outcome.pushed} entries pushed (hub at {outcome.applied_seq})")

@@ -69,7 +69,9 @@ def run(
     if menu is None:
         engine.close()
         raise click.ClickException(
-            "no menu on this terminal yet: run `kiosk sync now` (or give --site FILE)"
+            "no menu on this terminal yet: publish one on the hub "
+            "(`kiosk admin menu publish site.toml --site CODE`), then run `kiosk sync now` "
+            "here (or give --site FILE); `kiosk doctor` lists what else is missing"
         )
     app = App(engine, config, menu)
     try:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ def _daemon(data: DataDir, config: SyncConfig) -> tuple[SyncDaemon, Store]:
     from kiosk.engine.errors import StoreError
 
     try:
+        data.require()
         return sync_daemon(data, config)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -127,34 +129,65 @@ def now(data_dir: str | None) -> None:
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(data_dir: str | None, as_json: bool) -> None:
-    """Show the last success, the last error, and the entries waiting to be pushed.
+    """Show the last success, the last error, the entries waiting to be pushed, whether
+    the offline cap applies, a push the hub blocked, a journal behind the hub, and the
+    site's open incidents. Reads only: a folder that is not a terminal's is refused.
 
     \b
     Example:
       kiosk sync status --data /var/lib/kiosk --json
     """
-    from kiosk.engine import Store
-    from kiosk.engine.errors import StoreError
+    from kiosk.doctor import incident_line
+    from kiosk.engine.errors import EngineError
+    from kiosk.engine.ledger import UNSET_SETTINGS, cannot_sync
+    from sync.money import Money
 
     data = DataDir.resolve(data_dir)
     try:
-        with Store.open(data.db) as store:
+        with data.open_store() as store:
             state = store.sync_status()
-    except StoreError as exc:
+            settings = store.site_settings() or UNSET_SETTINGS
+            with store.reading() as db:
+                offline = cannot_sync(store, db, settings, datetime.now(UTC))
+            cap = settings.offline_daily_cap
+            incidents = store.incidents()
+    except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     fields = {
         "last_success": state.last_success.isoformat() if state.last_success else None,
         "last_attempt": state.last_attempt.isoformat() if state.last_attempt else None,
         "last_error": state.last_error,
         "error_permanent": state.error_permanent,
+        "blocked": state.last_error if state.error_permanent else None,
         "waiting": state.waiting,
         "hub_applied_seq": state.hub_applied_seq,
         "cursor": state.cursor,
+        "offline": offline,
+        "failing_since": state.failing_since.isoformat() if state.failing_since else None,
+        "offline_cap": cap,
+        "journal_behind": state.hub_ahead_seq or None,
+        "incidents": [i.model_dump(mode="json") for i in incidents],
     }
     if as_json:
         click.echo(json.dumps(fields))
         return
-    for name, value in fields.items():
+    shown = dict(fields)
+    shown["offline"] = (
+        f"yes: the offline cap of {Money(cap)} a day per diner applies"
+        if offline
+        else "no (in sync)"
+    )
+    shown.pop("offline_cap")
+    shown.pop("error_permanent")
+    if state.error_permanent:
+        shown["blocked"] = f"push blocked by the hub: {state.last_error}"
+    if state.hub_ahead_seq:
+        shown["journal_behind"] = (
+            f"the hub holds entries up to {state.hub_ahead_seq} that this store lost: sales "
+            "are stopped; run `kiosk journal recover`"
+        )
+    shown["incidents"] = "; ".join(incident_line(i) for i in incidents) or None
+    for name, value in shown.items():
         click.echo(f"{name.replace('_', ' '):>16}: {'-' if value is None else value}")
 
 

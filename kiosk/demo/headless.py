@@ -49,6 +49,7 @@ class ServiceClock:
 @dataclass
 class DemoReport:
     terminal_id: str = ""
+    cashier: str = ""  # who, badge and PIN of the demo's cashier (from the back office)
     diners: int = 0
     sales: int = 0
     sales_total: Money = field(default_factory=Money.zero)
@@ -121,9 +122,10 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
             printer=system.printer,
             menu=system.site.menu,
             receipts_dir=folder / "receipts",
-            cashier="caisse-1",
+            cashier=system.cashier_login(),
             clock=clock,
         )
+        report.cashier = system.cashier_text()
         outage = range(diners * 2 // 5, diners * 2 // 5 + diners // 6)
         visits = [v for v in system.site.visits if v.get("state") == "approved"]
         # A few diners every service sees: a lost badge, a blocked one, a closed account.

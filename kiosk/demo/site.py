@@ -1,6 +1,8 @@
 """The demo site: about fifty diners with badges and phone badges, the example menu,
-tariff profiles, a cost centre and a few visit requests, seeded through the hub's
-admin API as a back office would."""
+tariff profiles, a cost centre, a cashier and a few visit requests, seeded through the
+same back-office library calls as ``kiosk admin`` (``sync.admin_client``): the menu
+published as a version, the accounts and badges imported in one go, the cashier added
+with a PIN that the demo prints at start-up."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from pathlib import Path
 from kiosk.engine.trays import menu_document
 from kiosk.sitefile import load_site_file
 from sync.admin_client import AdminClient
+from sync.protocol.admin import CashierAdd, CashierRole, ImportRow
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.rows import (
     AccountKind,
-    AccountRow,
     AccountStatus,
     CredentialStatus,
     SiteSettings,
@@ -55,6 +57,10 @@ class DemoSite:
     diners: list[Diner] = field(default_factory=list)
     visits: list[dict[str, object]] = field(default_factory=list)
     cashier_badge: str = "nfc:CA5E0001"
+    cashier_uid: str = "CA5E0001"  # what the virtual reader taps
+    cashier_id: str = "K1"
+    cashier_name: str = "Karim Benali"
+    cashier_pin: str = ""
 
 
 def _profile(i: int) -> tuple[str, AccountKind]:
@@ -80,40 +86,47 @@ def seed_site(admin: AdminClient, *, diners: int = 50, seed: int = 7, today: dat
         }
     )
     admin.create_site(settings)
-    admin.put_document(SITE_CODE, "catalogue", "site", menu_document(site_file.menu))
+    admin.publish_menu(SITE_CODE, menu_document(site_file.menu), note="menu de démonstration")
     site = DemoSite(SITE_CODE, site_file.menu, settings)
 
     rows = [
-        AccountRow(
+        ImportRow(
+            line=2,
             id=COST_CENTRE,
-            display_name="Centre de coût Commercial",
-            kind=AccountKind.POSTPAID,
+            name="Centre de coût Commercial",
             profile="guest",
-            balance=0,
+            postpaid=True,
         )
     ]
+    opening: dict[str, int] = {}
     for i in range(diners):
         profile, kind = _profile(i)
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + i // len(FIRST)) % len(LAST)]}"
         account_id = f"D{i + 1:04d}"
+        if kind is AccountKind.PREPAID:
+            opening[account_id] = rng.choice([0, 400, 1500, 2500, 4000, 6000, 9000])
+        uid = f"04{rng.getrandbits(48):012X}"
         rows.append(
-            AccountRow(
+            ImportRow(
+                line=i + 3,
                 id=account_id,
-                display_name=name,
-                kind=kind,
-                status=AccountStatus.CLOSED if i == 13 else AccountStatus.ACTIVE,
+                name=name,
                 profile=profile,
-                balance=0
-                if kind is AccountKind.POSTPAID
-                else rng.choice([0, 400, 1500, 2500, 4000, 6000, 9000]),
+                badges=[f"nfc:{uid}"],
                 overdraft=300 if i % 5 == 0 else 0,
+                postpaid=kind is AccountKind.POSTPAID,
             )
         )
-        uid = f"04{rng.getrandbits(48):012X}"
         site.diners.append(Diner(account_id, name, profile, f"nfc:{uid}", uid, closed=i == 13))
-    admin.import_accounts(SITE_CODE, rows)
+    imported = admin.import_rows(SITE_CODE, rows)
+    if imported.errors:
+        raise RuntimeError(f"demo accounts refused: {imported.errors[0]}")
+    for account_id, cents in opening.items():
+        if cents:
+            admin.adjust(account_id, cents, "solde d'ouverture (démo)", ref=f"open-{account_id}")
     for i, diner in enumerate(site.diners):
-        admin.assign_badge(diner.badge, diner.account_id)
+        if diner.closed:
+            admin.update_account(diner.account_id, status=AccountStatus.CLOSED.value)
         if i in (7, 29):
             diner.badge_status = CredentialStatus.LOST
         elif i == 41:
@@ -122,6 +135,18 @@ def seed_site(admin: AdminClient, *, diners: int = 50, seed: int = 7, today: dat
             admin.badge_status(diner.badge, diner.badge_status)
         if i % 4 == 1:
             diner.phone = admin.register_phone(diner.account_id)
+
+    site.cashier_pin = f"{rng.randrange(10_000):04d}"
+    admin.add_cashier(
+        SITE_CODE,
+        CashierAdd(
+            id=site.cashier_id,
+            name=site.cashier_name,
+            badge=site.cashier_badge,
+            role=CashierRole.MANAGER,
+        ),
+    )
+    admin.cashier_pin(SITE_CODE, site.cashier_id, site.cashier_pin)
 
     hosts = [d for d in site.diners if d.profile in {"employee", "manager"}]
     for number, (visitor, company, guests, billing) in enumerate(

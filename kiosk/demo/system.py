@@ -97,6 +97,27 @@ class DemoSystem:
         engine.record_event(EntryKind.START, {"mode": "demo"})
         return system
 
+    def cashier_login(self) -> str:
+        """Log the demo's cashier in on the till as a cashier would (badge, then PIN);
+        the cashier's id. The cashier came from the hub with the first sync."""
+        from kiosk.engine.cashiers import PinGuard, PinOutcome, cashier_for
+
+        cashier = cashier_for(self.engine.store, self.site.cashier_badge)
+        if cashier is None:
+            raise RuntimeError("the demo's cashier has not reached the till")
+        now = datetime.now(ZoneInfo("UTC"))
+        attempt = PinGuard(self.engine.store).attempt(cashier.id, self.site.cashier_pin, now)
+        if attempt.outcome is not PinOutcome.OK:
+            raise RuntimeError("the till refuses the demo cashier's PIN")
+        return cashier.id
+
+    def cashier_text(self) -> str:
+        site = self.site
+        return (
+            f"{site.cashier_name} ({site.cashier_id}, responsable), badge {site.cashier_uid}, "
+            f"code {site.cashier_pin}"
+        )
+
     def open_devices(self) -> None:
         """Virtual reader, scanner, printer and payment terminal, running like real ones
         (the payment terminal is the demo's: its payments are marked as tests)."""

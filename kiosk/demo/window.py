@@ -1,8 +1,10 @@
 """The demo with its window: the kiosk UI on virtual devices, keys for badges.
 
 F5-F12 tap demo badges (among them a lost badge and a low balance), F4 shows a phone
-badge (a fresh code minted by the hub, read by the virtual scanner), F2 switches the
-language. Receipts are kept as PNG in ``<folder>/receipts``.
+badge (a fresh code minted by the hub, read by the virtual scanner), F1 taps the
+cashier's badge (the cashier was added on the hub with ``kiosk admin``'s library; the
+PIN is printed at start-up), F3 opens the cashier screen, F2 switches the language.
+Receipts are kept as PNG in ``<folder>/receipts``.
 """
 
 from __future__ import annotations
@@ -50,7 +52,12 @@ def run_window(folder: Path, *, seed: int = 7, mode: str = "till") -> None:
             credential = phones[0].phone
             assert credential is not None
             app.hotkeys["f4"] = lambda: scanner.scan(system.admin.phone_code(credential))
-        print("Démo : F5-F12 badges, F4 badge téléphone, F2 langue; fermez la fenêtre pour finir")
+        app.hotkeys["f1"] = lambda: reader.tap(system.site.cashier_uid)
+        print(
+            "Démo : F5-F12 badges, F4 badge téléphone, F3 menu caissier, F1 badge caissier, "
+            "F2 langue; fermez la fenêtre pour finir"
+        )
+        print(f"  caissier : {system.cashier_text()}")
         for key, diner in zip(BADGE_KEYS, chosen, strict=False):
             print(f"  {key.upper():>4}  {diner.name} ({diner.badge_status.value})")
         app.run()

@@ -9,6 +9,7 @@ Knows nothing of pygame, drivers or HTTP. The public API::
 
 from kiosk.engine.ledger import Engine
 from kiosk.engine.results import Accepted, Identified, Refused, Result
-from kiosk.engine.store import Store, SyncStatus
+from kiosk.engine.store import Store
+from kiosk.engine.store_sync import SyncStatus
 
 __all__ = ["Accepted", "Engine", "Identified", "Refused", "Result", "Store", "SyncStatus"]

@@ -4,6 +4,11 @@ A cashier is identified by a badge credential and proves it with a PIN. The PIN 
 stored only as an scrypt hash with a per-cashier random salt, so a copy of the store
 does not reveal it. The SQL for the ``cashiers`` table (migration ``0003_cashiers``)
 lives here, beside the store, through the store's public transactions.
+
+Cashiers come from two places: the back office (``kiosk admin cashiers``), synced
+from the hub as documents of kind ``cashier`` (``sync.protocol.admin.CashierDoc``,
+the PIN as the hub's salted scrypt hash), and ``add_cashier`` on this till (tests,
+screenshots). A local cashier wins over a synced one with the same badge or id.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import ValidationError
+
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.store import Store
+from sync.protocol.admin import CashierDoc
+
+SYNCED_KIND = "cashier"  # documents the hub sends (kiosk admin cashiers)
 
 # scrypt cost: about 30 ms on a small ARM board - slow for guessing, quick for a login.
 _N, _R, _P = 2**14, 8, 1
@@ -28,6 +38,7 @@ class Cashier:
     id: str
     name: str
     credential: str
+    role: str = "cashier"  # or "manager"
 
 
 def hash_pin(pin: str, salt: bytes) -> bytes:
@@ -67,18 +78,67 @@ def cashier_for(store: Store, credential: str) -> Cashier | None:
             "SELECT id, name, credential FROM cashiers WHERE credential = ? AND active = 1",
             (value,),
         ).fetchone()
-    return None if row is None else Cashier(row[0], row[1], row[2])
+        if row is not None:
+            return Cashier(row[0], row[1], row[2])
+        synced = db.execute(
+            "SELECT data FROM documents WHERE kind = ? AND json_extract(data, '$.credential') = ?",
+            (SYNCED_KIND, value),
+        ).fetchall()
+    for (data,) in synced:
+        doc = _synced(data)
+        if doc is not None and doc.active and doc.pin is not None:
+            return Cashier(doc.id, doc.name, doc.credential, doc.role.value)
+    return None
+
+
+def count_cashiers(store: Store) -> int:
+    """Cashiers who can log in on this till (active, with a PIN), local or synced."""
+    with store.reading() as db:
+        local = int(db.execute("SELECT count(*) FROM cashiers WHERE active = 1").fetchone()[0])
+        sql = "SELECT data FROM documents WHERE kind = ?"
+        synced = [r[0] for r in db.execute(sql, (SYNCED_KIND,))]
+    docs = [_synced(data) for data in synced]
+    return local + sum(1 for d in docs if d is not None and d.active and d.pin is not None)
+
+
+def _synced(data: str) -> CashierDoc | None:
+    """A cashier document as the hub sent it, or None when it cannot be read (a newer
+    hub's form): such a cashier is refused rather than guessed."""
+    try:
+        return CashierDoc.model_validate_json(data)
+    except ValidationError:
+        return None
+
+
+def _synced_pin(store: Store, cashier_id: str, pin: str) -> bool:
+    with store.reading() as db:
+        row = db.execute(
+            "SELECT data FROM documents WHERE kind = ? AND id = ?", (SYNCED_KIND, cashier_id)
+        ).fetchone()
+    doc = None if row is None else _synced(row[0])
+    if doc is None or not doc.active or doc.pin is None:
+        return False
+    try:
+        given = hashlib.scrypt(
+            pin.encode(), salt=bytes.fromhex(doc.pin.salt), n=doc.pin.n, r=doc.pin.r,
+            p=doc.pin.p, dklen=32,
+        )  # fmt: skip
+    except ValueError:  # parameters beyond scrypt's memory bound: refuse, never guess
+        return False
+    return hmac.compare_digest(given, bytes.fromhex(doc.pin.hash))
 
 
 def check_pin(store: Store, cashier_id: str, pin: str) -> bool:
     """True when ``pin`` is this active cashier's PIN (constant-time comparison)."""
     with store.reading() as db:
         row = db.execute(
-            "SELECT pin_salt, pin_hash FROM cashiers WHERE id = ? AND active = 1", (cashier_id,)
+            "SELECT pin_salt, pin_hash, active FROM cashiers WHERE id = ?", (cashier_id,)
         ).fetchone()
-    if row is None or not pin.isdigit():
+    if not pin.isdigit():
         return False
-    return hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))
+    if row is None:
+        return _synced_pin(store, cashier_id, pin)
+    return bool(row[2]) and hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))
 
 
 class PinOutcome(StrEnum):

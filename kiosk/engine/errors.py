@@ -5,6 +5,7 @@ these are for faults and misuse::
     ├── StoreError            the database cannot be opened, migrated or written
     │   └── TerminalMismatch  the store belongs to another terminal id
     ├── KeyFileError          the terminal key is missing, unreadable or too open
+    │   └── KeyMismatch       the key is not the one the store is bound to
     └── PaymentError          a card payment settled twice, or no such payment
 """
 
@@ -25,6 +26,10 @@ class TerminalMismatch(StoreError):
 
 class KeyFileError(EngineError):
     pass
+
+
+class KeyMismatch(KeyFileError):
+    """The key file is not the one the store is bound to."""
 
 
 class PaymentError(EngineError):

@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.engine import phone, visits
 from kiosk.engine.credentials import MalformedCredential, parse_credential
-from kiosk.engine.keys import load_or_create_key
+from kiosk.engine.errors import TerminalMismatch
+from kiosk.engine.keys import terminal_key
 from kiosk.engine.results import Accepted, Identified, Refused, Result
 from kiosk.engine.store import SETTINGS_PROBLEM, AccountState, Store
 from sync.journal import (
@@ -61,7 +62,7 @@ TOP_UP_MEANS = frozenset({"cash", "card", "cheque", "voucher", "online"})
 
 
 # What the engine goes by until the hub sends this site's settings.
-_UNSET = SiteSettings(site_code="unset")
+_UNSET = UNSET_SETTINGS = SiteSettings(site_code="unset")
 
 
 def store_settings_problem(store: Store) -> str | None:
@@ -77,6 +78,16 @@ def store_settings_problem(store: Store) -> str | None:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def cannot_sync(
+    store: Store, db: sqlite3.Connection, settings: SiteSettings, now: datetime
+) -> bool:
+    """Whether the offline cap applies: the last sync failed, or the last success is
+    older than the site's threshold (or there was none)."""
+    last, failing = store.sync_health(db)
+    limit = timedelta(seconds=settings.offline_after_s)
+    return last is None or failing is not None or now - last > limit
 
 
 class Engine:
@@ -106,11 +117,21 @@ class Engine:
         terminal_id: str | None,
         clock: Clock = utc_now,
     ) -> Engine:
-        """Open the store and the key; ``terminal_id`` None: the one the store is bound to."""
-        key = load_or_create_key(key_path)
+        """Open the store and the key; ``terminal_id`` None: the one the store is bound to.
+
+        Only a store not bound yet (being provisioned) may get a new key; a bound one
+        needs its own key (``kiosk.engine.keys.terminal_key``).
+        """
         store = Store.open(db_path)
         try:
-            return cls(store, key, terminal_id or store.terminal_id(), clock=clock)
+            owner = store.meta("terminal_id")
+            if terminal_id is not None and owner is not None and owner != terminal_id:
+                raise TerminalMismatch(
+                    f"{store.path} belongs to terminal {owner!r}, not {terminal_id!r}"
+                )
+            bound_id = terminal_id or store.terminal_id()  # before any key is made
+            key = terminal_key(key_path, store.meta("public_key"))
+            return cls(store, key, bound_id, clock=clock)
         except BaseException:
             store.close()
             raise
@@ -162,13 +183,28 @@ class Engine:
     def is_offline(
         self, db: sqlite3.Connection | None = None, *, settings: SiteSettings | None = None
     ) -> bool:
-        """True when the last successful sync is older than the site's threshold."""
+        """True when this terminal cannot sync now: the last sync failed, or the last
+        success is older than the site's threshold (or there was none).
+
+        Entries of the other terminals are unknown from the first failed sync on, so
+        the offline cap applies from then, not only once the threshold has passed.
+        """
         if db is None:
             with self.store.reading() as conn:
                 return self.is_offline(conn)
-        last = self.store.last_success(db)
-        limit = timedelta(seconds=(settings or self.settings(db)).offline_after_s)
-        return last is None or self._clock() - last > limit
+        return cannot_sync(self.store, db, settings or self.settings(db), self._clock())
+
+    def _loss_refusal(self, db: sqlite3.Connection) -> Refused | None:
+        """Refuse every debit and credit while the hub holds entries this journal lost:
+        a balance without them is wrong, and the chain cannot go on from here."""
+        ahead = self.store.hub_ahead(db)
+        if ahead is None:
+            return None
+        return Refused(
+            RejectReason.JOURNAL_INCOMPLETE,
+            f"the hub holds this terminal's entries up to {ahead[0]} that its journal "
+            "lacks: run `kiosk journal recover`",
+        )
 
     def present(self, credential: str | bytes) -> Identified | Refused:
         """Who is this and what may they spend (no entry is written)."""
@@ -347,6 +383,21 @@ class Engine:
             entry, state.row.id, state.row.display_name, amount, usable - amount, ticket
         )
 
+    def debit_refusal(
+        self,
+        state: AccountState,
+        usable: Money,
+        amount: Money,
+        db: sqlite3.Connection,
+        *,
+        offline: bool = False,
+    ) -> Refused | None:
+        """Why ``amount`` may not be debited from the account (limit, floor, offline
+        cap), checked inside the caller's ``store.atomic()`` transaction; None: it may."""
+        return self._check_amount(amount, db) or self._check_debit(
+            state, usable, amount, offline, db
+        )
+
     def _check_debit(
         self,
         state: AccountState,
@@ -357,6 +408,9 @@ class Engine:
         *,
         settings: SiteSettings | None = None,
     ) -> Refused | None:
+        lost = self._loss_refusal(db)
+        if lost is not None:
+            return lost
         account = state.row
         who = {"account_id": account.id, "display_name": account.display_name, "balance": usable}
         if offline:
@@ -392,7 +446,7 @@ class Engine:
                 return Refused(RejectReason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
             if state.row.status is AccountStatus.CLOSED:
                 return Refused(RejectReason.ACCOUNT_CLOSED, account_id=account_id)
-            refused = self._check_amount(amount, db)
+            refused = self._check_amount(amount, db) or self._loss_refusal(db)
             if refused is not None:
                 return refused
             usable = self._usable(state, db)
@@ -408,6 +462,9 @@ class Engine:
     def cancel(self, seq: int, cashier: str, reason: str) -> Result:
         """Reverse entry ``seq`` with a new entry of the opposite amount (never a delete)."""
         with self.store.atomic() as db:
+            lost = self._loss_refusal(db)
+            if lost is not None:
+                return lost
             original = self.store.entry(seq, db)
             if original is None:
                 return Refused(RejectReason.UNKNOWN_ENTRY, f"no entry {seq}")

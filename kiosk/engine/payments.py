@@ -319,6 +319,7 @@ class Payments:
             "authorisation": settlement.authorisation[:20],
             "card": settlement.card[:64],
             "card_ticket": [line[:64] for line in settlement.ticket[:60]],
+            "balance_after": (usable + Money(payment.amount)).cents,  # for its receipt
         }
         entry = engine.post(db, EntryKind.TOP_UP, payment.account, payment.amount, payload)
         name = state.row.display_name if state is not None else payment.account

@@ -126,6 +126,40 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0008_incidents",
+        """
+        -- Loss detection: when the hub holds entries of this terminal that this journal
+        -- lacks (a store restored from an older copy, a lost WAL), the hub's head is
+        -- kept here and the engine refuses to sell until `kiosk journal recover`.
+        ALTER TABLE sync_state ADD COLUMN hub_ahead_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_state ADD COLUMN hub_ahead_hash TEXT;
+        -- When the first of the syncs failing since the last success failed (UTC).
+        ALTER TABLE sync_state ADD COLUMN failing_since TEXT;
+        -- Entries written after a loss under sequence numbers the hub already held for
+        -- other entries: moved here by the recovery (kept as evidence) and signed again
+        -- after the recovered ones (``resigned_as``), so that no sale is lost.
+        CREATE TABLE journal_forked (
+            seq INTEGER PRIMARY KEY,
+            terminal_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            account TEXT,
+            amount INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            sig TEXT NOT NULL,
+            moved_at TEXT NOT NULL,
+            resigned_as INTEGER
+        );
+        -- The site's open incidents (overdraft, double subsidy) as the hub sends them.
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            data TEXT NOT NULL
+        );
+        """,
+    ),
+    (
         "0010_payments",
         """
         -- Card payments by their reference: an index of the payment_pending,

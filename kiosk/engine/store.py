@@ -21,16 +21,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kiosk.engine.errors import StoreError, TerminalMismatch
+from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
+from kiosk.engine.store_sync import SyncState
 from sync.journal import (
     GENESIS_HASH,
     ROW_COLUMNS,
     Entry,
     canonical_json,
     format_ts,
-    parse_ts,
 )
+from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, settings_problem
 
 log = logging.getLogger(__name__)
@@ -49,22 +50,7 @@ class AccountState:
     included_seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    cursor: int
-    hub_applied_seq: int
-    last_success: datetime | None
-    last_attempt: datetime | None
-    last_error: str | None
-    error_permanent: bool
-    waiting: int
-
-
-def _ts_or_none(text: str | None) -> datetime | None:
-    return parse_ts(text) if text else None
-
-
-class Store:
+class Store(SyncState):
     """A connection to the terminal's database. Not shared between threads unlocked:
     each public method takes the store's lock, so one Store may serve several threads.
     """
@@ -77,12 +63,27 @@ class Store:
     # Opening and transactions ---------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
+    def open(cls, path: Path | str, *, create: bool = True) -> Store:
+        """Open (with ``create``: create if absent) the store at ``path``.
+
+        Without ``create`` a missing file is a ``StoreError`` and nothing is written
+        to the folder but SQLite's WAL files: what diagnostics use.
+        """
         file = Path(path)
+        if not create and not file.is_file():
+            raise StoreError(f"{file}: no store here")
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                target: str | Path = file
+            else:
+                target = f"{file.resolve().as_uri()}?mode=rw"
             conn = sqlite3.connect(
-                file, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+                target,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                uri=not create,
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -90,10 +91,14 @@ class Store:
                 raise StoreError(f"{file}: cannot use WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{file}: cannot open the store: {exc}") from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{file}: cannot open the store: {_plain(exc)}") from exc
         store = cls(conn, file)
-        store._migrate()
+        try:
+            store._migrate()
+        except StoreError as exc:
+            conn.close()
+            raise StoreError(f"{file}: cannot open the store: {exc}") from exc
         return store
 
     def close(self) -> None:
@@ -116,24 +121,52 @@ class Store:
                 raise StoreError(f"cannot start a transaction: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
-                raise StoreError(f"commit failed: {exc}") from exc
+                self._rollback()
+                raise StoreError(f"commit failed: {_plain(exc)}") from exc
+
+    def _rollback(self) -> None:
+        """Roll back; a failed rollback (the transaction already gone) never hides the
+        error that led here."""
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("%s: rollback failed: %s", self.path, exc)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's lock, with sqlite3's errors turned into ``StoreError``."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A consistent read snapshot (BEGIN DEFERRED ... COMMIT)."""
         with self._lock:
-            self._conn.execute("BEGIN")
+            try:
+                self._conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
             finally:
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    log.warning("%s: end of read failed: %s", self.path, exc)
 
     def _migrate(self) -> None:
         with self.atomic() as db:
@@ -162,13 +195,13 @@ class Store:
         return [] if found == ["ok"] else found
 
     def migrations(self) -> list[str]:
-        with self._lock:
+        with self._locked():
             return [r[0] for r in self._conn.execute("SELECT name FROM migrations ORDER BY name")]
 
     # Identity ------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        with self._lock:
+        with self._locked():
             row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
@@ -184,8 +217,27 @@ class Store:
                 raise TerminalMismatch(
                     f"{self.path} belongs to terminal {row[0]!r}, not {terminal_id!r}"
                 )
+            bound = db.execute("SELECT value FROM meta WHERE key = 'public_key'").fetchone()
+            if bound is not None and bound[0] != public_key:
+                raise KeyMismatch(
+                    f"{self.path} is bound to another terminal key; put back this "
+                    "terminal's own terminal.key (from its backup)"
+                )
+            if row is not None and bound is not None:
+                return  # bound already: nothing to write (a read-only store still opens)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('terminal_id', ?)", (terminal_id,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('public_key', ?)", (public_key,))
+
+    def writable(self) -> str | None:
+        """None when a write would succeed; else why not (a write tried, rolled back)."""
+        try:
+            with self.atomic() as db:
+                db.execute("UPDATE sync_state SET cursor = cursor WHERE id = 1")
+                raise _Probe
+        except _Probe:
+            return None
+        except StoreError as exc:
+            return str(exc)
 
     def terminal_id(self) -> str:
         value = self.meta("terminal_id")
@@ -204,6 +256,7 @@ class Store:
         applied_seq: int,
         cursor: int,
         documents: Mapping[str, Mapping[str, Mapping[str, Any] | None]] | None = None,
+        incidents: Sequence[Incident] = (),
     ) -> None:
         """Apply one page of hub changes in one short transaction.
 
@@ -255,6 +308,14 @@ class Store:
                             "INSERT OR REPLACE INTO documents VALUES (?, ?, ?)",
                             (kind, doc_id, canonical_json(dict(data)).decode()),
                         )
+            for incident in incidents:
+                if incident.cleared_at is not None:
+                    db.execute("DELETE FROM incidents WHERE id = ?", (incident.id,))
+                else:
+                    db.execute(
+                        "INSERT OR REPLACE INTO incidents VALUES (?, ?)",
+                        (incident.id, incident.model_dump_json()),
+                    )
             db.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
 
     @staticmethod
@@ -274,7 +335,7 @@ class Store:
         )
 
     def account(self, account_id: str, db: sqlite3.Connection | None = None) -> AccountState | None:
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn)
                 .execute(
@@ -302,7 +363,7 @@ class Store:
         return AccountState(account, row[7])
 
     def credential(self, value: str, db: sqlite3.Connection | None = None) -> CredentialRow | None:
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn)
                 .execute(
@@ -326,7 +387,7 @@ class Store:
         )
 
     def site_settings(self, db: sqlite3.Connection | None = None) -> SiteSettings | None:
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn).execute("SELECT data FROM site_settings WHERE id = 1").fetchone()
             )
@@ -334,14 +395,14 @@ class Store:
 
     def document_text(self, kind: str, doc_id: str) -> str | None:
         """One document as stored (canonical JSON), for callers that cache on it."""
-        with self._lock:
+        with self._locked():
             row = self._conn.execute(
                 "SELECT data FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)
             ).fetchone()
         return None if row is None else str(row[0])
 
     def count_accounts(self) -> int:
-        with self._lock:
+        with self._locked():
             return int(self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0])
 
     # Journal ---------------------------------------------------------------------
@@ -367,7 +428,7 @@ class Store:
 
     def head(self, db: sqlite3.Connection | None = None) -> tuple[int, str]:
         """(last sequence, its hash), or (0, genesis) for an empty journal."""
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn)
                 .execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
@@ -402,7 +463,7 @@ class Store:
         )
 
     def entry(self, seq: int, db: sqlite3.Connection | None = None) -> Entry | None:
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn)
                 .execute(f"SELECT {ROW_COLUMNS} FROM journal WHERE seq = ?", (seq,))
@@ -411,7 +472,7 @@ class Store:
         return None if row is None else Entry.from_row(row)
 
     def cancelled_by(self, seq: int, db: sqlite3.Connection | None = None) -> int | None:
-        with self._lock:
+        with self._locked():
             row = (
                 (db or self._conn)
                 .execute("SELECT seq FROM journal WHERE ref_seq = ?", (seq,))
@@ -421,7 +482,7 @@ class Store:
 
     def _entries(self, where: str, params: tuple[Any, ...]) -> list[Entry]:
         """The journal's entries ``WHERE ...`` (the rest of the query: order, limit)."""
-        with self._lock:
+        with self._locked():
             rows = self._conn.execute(
                 f"SELECT {ROW_COLUMNS} FROM journal WHERE {where}", params
             ).fetchall()
@@ -439,7 +500,7 @@ class Store:
         """
         last = 0
         while True:
-            with self._lock:
+            with self._locked():
                 rows = self._conn.execute(
                     f"SELECT {ROW_COLUMNS}, day, ref_seq FROM journal "
                     "WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -460,66 +521,25 @@ class Store:
     def entries_of_day(self, day: str) -> list[Entry]:
         return self._entries("day = ? ORDER BY seq", (day,))
 
-    # Sync state ------------------------------------------------------------------
 
-    def sync_status(self) -> SyncStatus:
-        with self.reading() as db:
-            row = db.execute(
-                """SELECT cursor, hub_applied_seq, last_success, last_attempt, last_error,
-                          error_permanent FROM sync_state WHERE id = 1"""
-            ).fetchone()
-            waiting = db.execute(
-                "SELECT count(*) FROM journal WHERE seq > ?", (row[1],)
-            ).fetchone()[0]
-        return SyncStatus(
-            cursor=row[0],
-            hub_applied_seq=row[1],
-            last_success=_ts_or_none(row[2]),
-            last_attempt=_ts_or_none(row[3]),
-            last_error=row[4],
-            error_permanent=bool(row[5]),
-            waiting=int(waiting),
-        )
-
-    def record_push(self, applied_seq: int) -> None:
-        with self.atomic() as db:
-            db.execute(
-                "UPDATE sync_state SET hub_applied_seq = max(hub_applied_seq, ?) WHERE id = 1",
-                (applied_seq,),
-            )
-
-    def record_sync_result(
-        self,
-        *,
-        ok: bool,
-        error: str | None = None,
-        permanent: bool = False,
-        at: datetime | None = None,
-    ) -> None:
-        now = format_ts(at or datetime.now(UTC))
-        with self.atomic() as db:
-            if ok:
-                db.execute(
-                    """UPDATE sync_state SET last_success = ?, last_attempt = ?,
-                           last_error = NULL, error_permanent = 0 WHERE id = 1""",
-                    (now, now),
-                )
-            else:
-                db.execute(
-                    """UPDATE sync_state SET last_attempt = ?, last_error = ?,
-                           error_permanent = ? WHERE id = 1""",
-                    (now, error, int(permanent)),
-                )
-
-    def last_success(self, db: sqlite3.Connection) -> datetime | None:
-        row = db.execute("SELECT last_success FROM sync_state WHERE id = 1").fetchone()
-        return _ts_or_none(row[0])
+class _Probe(Exception):
+    """Rolls back the write that ``Store.writable`` tries."""
 
 
 @lru_cache(maxsize=4)
 def _parse_settings(text: str) -> SiteSettings:
     """Settings are read several times a sale: parsed once per stored version (frozen)."""
     return SiteSettings.model_validate_json(text)
+
+
+def _plain(exc: BaseException) -> str:
+    """sqlite3's message, with a hint where its own wording is cryptic."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        return f"{text} (the file is damaged or is not a kiosk store)"
+    if "readonly" in text:
+        return f"{text} (the store or its folder is read-only)"
+    return text
 
 
 def _split_sql(script: str) -> list[str]:

@@ -175,13 +175,11 @@ def consume(
             return Refused(RejectReason.UNKNOWN_ACCOUNT, f"visit billed to unknown {doc.bill_to}")
         if state.row.status is AccountStatus.CLOSED:
             return Refused(RejectReason.ACCOUNT_CLOSED, account_id=state.row.id)
-        usable = engine._usable(state, db)
-        refused = engine._check_amount(amount, db) or engine._check_debit(
-            state, usable, amount, False, db
-        )
+        usable = engine.usable_in(state, db)
+        refused = engine.debit_refusal(state, usable, amount, db)
         if refused is not None:
             return refused
-        entry = engine._append(
+        entry = engine.post(
             db,
             EntryKind.GUEST_MEAL,
             state.row.id,

@@ -31,6 +31,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.offline": ("Hors ligne depuis {since}", "Offline for {since}"),
     "status.never_synced": ("Hors ligne : jamais synchronisé", "Offline: never synced"),
     "status.till_closed": ("Caisse fermée", "Till closed"),
+    "status.offline_cap": ("Plafond hors ligne : {cap} par convive", "Offline cap: {cap} a diner"),
+    "status.incidents": ("Incidents : {count}", "Incidents: {count}"),
+    "status.journal_behind": (
+        "Journal incomplet : ventes arrêtées",
+        "Journal incomplete: sales stopped",
+    ),
+    "cashier.incidents": ("Incidents du site", "Site incidents"),
+    "incidents.title": ("Incidents du site à traiter", "Site incidents to settle"),
+    "incidents.none": ("Aucun incident", "No incident"),
+    "incidents.overdraft": (
+        "Découvert : {name}, {amount} sous le plancher (caisses {tills})",
+        "Overdraft: {name}, {amount} below the floor (tills {tills})",
+    ),
+    "incidents.double_subsidy": (
+        "Subvention accordée deux fois : {name}, {amount} (caisses {tills})",
+        "Subsidy granted twice: {name}, {amount} (tills {tills})",
+    ),
+    "status.card_pending": (
+        "Paiement carte à vérifier : {count}",
+        "Card payment to check: {count}",
+    ),
     "fault.reader": ("Lecteur de badge : {message}", "Badge reader: {message}"),
     "fault.scanner": ("Lecteur de QR code : {message}", "QR scanner: {message}"),
     "fault.printer": ("Imprimante : {message}", "Printer: {message}"),
@@ -423,6 +444,13 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
         (
             "La caisse est hors ligne : payez autrement ou réessayez plus tard",
             "The till is offline: pay another way or try again later",
+        ),
+    ),
+    RejectReason.JOURNAL_INCOMPLETE: (
+        ("Caisse arrêtée : journal incomplet", "Till stopped: journal incomplete"),
+        (
+            "Appelez le technicien (kiosk journal recover)",
+            "Call the technician (kiosk journal recover)",
         ),
     ),
     RejectReason.INVALID_AMOUNT: (

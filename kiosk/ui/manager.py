@@ -28,6 +28,7 @@ class ScreenId(StrEnum):
     CASHIER_PIN = "cashier_pin"
     CASHIER_MENU = "cashier_menu"
     CLOSURE = "closure"
+    INCIDENTS = "incidents"
     ALREADY_PAID = "already_paid"
     CARD_PENDING = "card_pending"
     CARD_WAIT = "card_wait"

@@ -139,6 +139,7 @@ class CashierMenuScreen(Screen):
         "guest",
         "open",
         "close",
+        "incidents",
         "logout",
     )
 
@@ -180,6 +181,9 @@ class CashierMenuScreen(Screen):
 
     def do_back(self) -> None:
         self.go(ScreenId.TILL)
+
+    def do_incidents(self) -> None:
+        self.go(ScreenId.INCIDENTS)
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None

@@ -49,6 +49,7 @@ from kiosk.ui.theme import Layout, Painter, Theme
 from kiosk.ui.widgets import Button, Toasts, pointer, press
 from kiosk.ui.worker import Done, EngineWorker
 from sync.journal import EntryKind
+from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class Ui:
         self.receipts: ReceiptSink = receipts or MemoryReceipts()
         # Card payments: None when no payment terminal is configured (never offered).
         self.cards = cards
+        self.card_pending = 0  # card payments whose outcome is unknown (status poll)
         self.inputs: queue.Queue[Input] = inputs or WakingQueue(self.wake)
         self.theme = theme or Theme()
         self.now = clock or (lambda: datetime.now(UTC))
@@ -128,6 +130,9 @@ class Ui:
         self.receipt_age = 0.0
         self.offline_since: datetime | None = None
         self.never_synced = False
+        self.offline_cap: int | None = None  # per diner and day, while offline
+        self.incidents = 0  # the site's open incidents (overdrafts, double subsidies)
+        self.journal_behind = False  # the hub holds entries this store lost: no sales
         self.till_open: bool | None = None
         self.worker = EngineWorker()
         self.manager = ScreenManager()
@@ -164,6 +169,7 @@ class Ui:
         from kiosk.ui import (
             screens_cashier,
             screens_common,
+            screens_incidents,
             screens_kiosk,
             screens_payments,
             screens_till,
@@ -172,6 +178,7 @@ class Ui:
         kinds: list[type[Screen]] = [*screens_common.SCREENS]
         if self.config.mode is Mode.TILL:
             kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
+            kinds += screens_incidents.SCREENS
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
@@ -242,6 +249,10 @@ class Ui:
             "offline": self.engine.is_offline(),
             "last_success": status.last_success,
             "menu": menu,
+            "cap": self.engine.settings().offline_daily_cap,
+            "incidents": len(self.engine.store.incidents()),
+            "journal_behind": status.hub_ahead_seq > 0,
+            "card_pending": len(self.cards.pending()) if self.cards is not None else 0,
         }
 
     # The menu ------------------------------------------------------------------------
@@ -406,6 +417,10 @@ class Ui:
         if done.tag == "status" and done.error is None:
             self.offline_since = done.value["last_success"] if done.value["offline"] else None
             self.never_synced = done.value["offline"] and done.value["last_success"] is None
+            self.offline_cap = done.value["cap"] if done.value["offline"] else None
+            self.incidents = done.value["incidents"]
+            self.journal_behind = done.value["journal_behind"]
+            self.card_pending = done.value["card_pending"]
             menu = done.value["menu"]
             if menu is not None and menu is not self.menu and menu != self.menu:
                 self.pending_menu = menu
@@ -444,11 +459,17 @@ class Ui:
     def status_texts(self) -> list[str]:
         """The banner: offline time and device faults, in plain words."""
         texts = []
+        if self.journal_behind:
+            texts.append(self.tr.t("status.journal_behind"))
         if self.never_synced:
             texts.append(self.tr.t("status.never_synced"))
         elif self.offline_since is not None:
             since = (self.now() - self.offline_since).total_seconds()
             texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
+        if self.offline_cap is not None:
+            texts.append(self.tr.t("status.offline_cap", cap=Money(self.offline_cap)))
+        if self.incidents and self.config.mode is Mode.TILL:  # for the cashier, not diners
+            texts.append(self.tr.t("status.incidents", count=self.incidents))
         for source, fault in sorted(self.faults.items()):
             words = self.tr.fault(fault.kind)
             key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
@@ -459,6 +480,8 @@ class Ui:
             and self.till_open is False
         ):
             texts.append(self.tr.t("status.till_closed"))
+        if self.card_pending:
+            texts.append(self.tr.t("status.card_pending", count=self.card_pending))
         return texts
 
     def draw(self) -> None:

@@ -8,7 +8,8 @@ are JSON objects stored and synced as they are.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, field_validator
 
@@ -22,6 +23,7 @@ from sync.protocol.rows import (
     CredentialRow,
     CredentialStatus,
     Strict,
+    credential_problem,
 )
 
 _ID = re.compile(ID_PATTERN)
@@ -159,3 +161,204 @@ class AdminTokenCreated(Strict):
     id: str
     label: str
     token: str
+
+
+# Back office: account imports, menu versions, cashiers, terminals, reports -------------
+
+NfcBadge = Annotated[str, Field(min_length=8, max_length=68, pattern=r"^nfc:[0-9A-F]{4,64}$")]
+
+
+class ImportRow(Strict):
+    """One line of an HR export, as the back office parsed it (``line`` is the file's)."""
+
+    line: int = Field(ge=1)
+    id: Ident
+    name: str = Field(max_length=200)
+    profile: str = Field(default="employee", min_length=1, max_length=64)
+    badges: list[NfcBadge] = Field(default_factory=list, max_length=8)
+    email: str = Field(default="", max_length=254)
+    overdraft: int = Field(default=0, ge=0, le=10**9, description="cents")
+    postpaid: bool = False
+    cost_centre: str = Field(default="", max_length=64)
+
+    @field_validator("badges")
+    @classmethod
+    def _readable(cls, badges: list[str]) -> list[str]:
+        for badge in badges:
+            problem = credential_problem(badge, CredentialKind.NFC)
+            if problem is not None:
+                raise ValueError(problem)
+        return badges
+
+
+class ImportStart(Strict):
+    total: int = Field(ge=1, le=10_000_000, description="rows the batch will hold")
+
+
+class ImportStarted(Strict):
+    import_id: str
+
+
+class ImportChunk(Strict):
+    rows: list[ImportRow] = Field(min_length=1, max_length=MAX_IMPORT)
+
+
+class LineError(Strict):
+    line: int
+    problem: str
+
+
+class ImportResult(Strict):
+    """What a committed import did, or (``errors`` not empty) why nothing was applied."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    badges_assigned: int = 0
+    errors: list[LineError] = Field(default_factory=list)
+    dry_run: bool = False
+
+
+class ExportRow(Strict):
+    id: str
+    name: str
+    profile: str
+    badges: list[str]
+    email: str
+    overdraft: int
+    postpaid: bool
+    cost_centre: str
+    status: AccountStatus
+    balance: int
+
+
+class MenuPublish(Strict):
+    menu: Document = Field(description="a sync.protocol.catalogue.SiteMenu as JSON")
+    effective: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="site day; default today"
+    )
+    note: str = Field(default="", max_length=200)
+
+
+class MenuVersion(Strict):
+    version: int
+    effective: str
+    published_at: str
+    note: str
+    state: str = Field(description="active, scheduled or past")
+
+
+class MenuRollback(Strict):
+    to_version: int | None = Field(default=None, ge=1, description="default: the one before")
+
+
+PIN_PATTERN = r"^[0-9]{4,8}$"
+
+
+class CashierRole(StrEnum):
+    CASHIER = "cashier"
+    MANAGER = "manager"
+
+
+class CashierAdd(Strict):
+    id: Ident
+    name: str = Field(min_length=1, max_length=100)
+    badge: NfcBadge
+    role: CashierRole = CashierRole.CASHIER
+
+    @field_validator("badge")
+    @classmethod
+    def _readable(cls, badge: str) -> str:
+        problem = credential_problem(badge, CredentialKind.NFC)
+        if problem is not None:
+            raise ValueError(problem)
+        return badge
+
+
+class CashierPin(Strict):
+    pin: str = Field(pattern=PIN_PATTERN, description="4 to 8 digits; the hub keeps a hash")
+
+
+class PinHash(Strict):
+    """A PIN as the hub keeps it and the tills check it: scrypt with its own salt."""
+
+    alg: str = Field(default="scrypt", pattern="^scrypt$")
+    n: int = Field(ge=2**10, le=2**17)
+    r: int = Field(ge=1, le=16)
+    p: int = Field(ge=1, le=4)
+    salt: str = Field(pattern=r"^[0-9a-f]{32}$")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CashierDoc(Strict):
+    """A cashier as synced to tills (documents of kind ``cashier``)."""
+
+    id: str
+    name: str
+    credential: str
+    role: CashierRole
+    active: bool
+    pin: PinHash | None = None
+
+
+class TerminalRename(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TillDay(Strict):
+    terminal_id: str
+    name: str
+    sales_count: int
+    cancellations_count: int
+    net_sales: int
+    top_ups: int
+    closure: bool
+
+
+class DayReport(Strict):
+    site: str
+    day: str
+    tills: list[TillDay]
+    by_vat: dict[str, int]
+    by_means: dict[str, int]
+    net_sales: int
+    closures_received: list[str]
+    closures_missing: list[str]
+
+
+class CashierView(Strict):
+    """A cashier as the back office lists it (the PIN hash stays on the hub and tills)."""
+
+    id: str
+    name: str
+    credential: str
+    role: CashierRole
+    active: bool
+    has_pin: bool
+
+
+class ImportStaged(Strict):
+    staged: int
+
+
+class EntryView(Strict):
+    """One journal entry as the hub holds it (the back office reads the facts behind
+    a flag or an incident)."""
+
+    terminal_id: str
+    seq: int
+    ts: str
+    kind: str
+    account_id: str | None
+    amount: int
+    payload: Document
+
+
+class MovementView(Strict):
+    """A movement of the hub's own ledger (opening balance, online top-up, adjustment)."""
+
+    kind: str
+    amount: int
+    ref: str | None
+    note: str
+    ts: str

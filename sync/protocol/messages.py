@@ -9,6 +9,7 @@ Endpoints (terminal calls carry ``Authorization: Bearer <api token>``)::
     POST /v1/enrol        EnrolRequest  -> EnrolResponse       (no token: one-time code)
     POST /v1/journal      PushRequest   -> PushResponse        409 ErrorBody on a gap
     GET  /v1/changes?since=V&limit=N    -> ChangesPage
+    GET  /v1/journal?since=S&limit=N    -> JournalPage         this terminal's own entries
     GET  /v1/health                     -> Health              (no token)
 
 Every 4xx/5xx answer carries an ``ErrorBody`` naming an ``ErrorCode``.
@@ -22,6 +23,7 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue, field_validator
 
 from sync.journal import TS_PATTERN, Entry, parse_ts
+from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, Strict
 
 PROTOCOL_VERSION = 1
@@ -176,8 +178,28 @@ class ChangesPage(Strict):
     credentials: list[CredentialRow] = Field(default_factory=list)
     settings: SiteSettings | None = None
     documents: Documents = Field(default_factory=dict)
+    # The hash of this terminal's entry ``applied_seq`` as the hub holds it (the
+    # genesis hash when none): with ``applied_seq``, what the terminal compares with
+    # its journal to find a loss on either side. None from a hub that predates it.
+    last_hash: Hex64 | None = None
+    # The site's incidents changed in this page (open, or cleared: ``cleared_at``).
+    incidents: list[Incident] = Field(default_factory=list)
 
     def rows(self) -> int:
         """Accounts, credentials and documents in the page (settings not counted)."""
         documents = sum(len(docs) for docs in self.documents.values())
-        return len(self.accounts) + len(self.credentials) + documents
+        return len(self.accounts) + len(self.credentials) + documents + len(self.incidents)
+
+
+# Journal recovery -----------------------------------------------------------------
+
+
+class JournalPage(Strict):
+    """This terminal's own entries as the hub holds them, after ``since``: how a
+    terminal whose store lost its newest entries gets them back (it checks them with
+    its own key and chain before it keeps them)."""
+
+    entries: list[WireEntry] = Field(max_length=MAX_BATCH)
+    applied_seq: int = Field(ge=0)
+    last_hash: Hex64
+    more: bool

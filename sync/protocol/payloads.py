@@ -26,12 +26,13 @@ amount and which terminals may write it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from sync.journal import EntryKind
 from sync.protocol.rows import Strict
@@ -60,15 +61,19 @@ class PayloadError(ValueError):
 
 
 class EntryPayload(Strict):
-    """Fields every entry's payload carries."""
+    """Fields every entry's payload carries.
+
+    ``LEGACY`` names fields that versions before these models wrote: still read (a
+    till upgraded with entries not yet pushed must not be blocked by the hub), never
+    written again (``build_payload`` refuses them)."""
+
+    LEGACY: ClassVar[frozenset[str]] = frozenset()
 
     business_day: Day = Field(description="the business day in the site's time zone")
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON object stored and signed in the entry: top-level options that are
-        None are left out (nested models keep their nulls, e.g. a ticket's)."""
-        dumped = self.model_dump(mode="json")
-        return {key: value for key, value in dumped.items() if value is not None}
+        """The JSON object stored and signed in the entry (see ``to_payload``)."""
+        return to_payload(self)
 
 
 class SalePayload(EntryPayload):
@@ -93,6 +98,8 @@ class GuestMealPayload(EntryPayload):
     """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
     visit says), or a guest's tray paid with a badge at the till (sale fields)."""
 
+    LEGACY = frozenset({"visitor"})  # a name: personal data stays in the visit document
+
     visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     guests: Annotated[int, Field(ge=1, le=50)] | None = None
     billing: Literal["host", "cost_centre"] | None = None
@@ -105,6 +112,7 @@ class GuestMealPayload(EntryPayload):
     vat: VatTotals | None = None
     ticket: PricedTicket | None = None
     balance_after: Cents | None = None
+    visitor: Annotated[str, Field(max_length=200)] | None = None
 
 
 class TopUpPayload(EntryPayload):
@@ -172,10 +180,19 @@ class DeviceFaultPayload(EntryPayload):
     """A device fault: which device (its source, e.g. ``printer:usb``), what kind of
     fault, the message in plain words, and the ticket it hit, if any."""
 
-    source: Short
-    fault: Short
+    LEGACY = frozenset({"device"})  # the receipt printer's former name for ``source``
+
+    source: Short | None = None  # required when written (see ``build_payload``)
+    device: Short | None = None
+    fault: Annotated[str, Field(max_length=500)]  # the former printer form put the message here
     message: Text = ""
     ticket: Seq | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DeviceFaultPayload:
+        if (self.source is None) == (self.device is None):
+            raise ValueError("source: the faulty device is named once, as source")
+        return self
 
 
 class SyncPayload(EntryPayload):
@@ -186,7 +203,7 @@ class SyncPayload(EntryPayload):
     note: Text = ""
 
 
-P = TypeVar("P", bound=EntryPayload)
+P = TypeVar("P", bound=Strict)
 
 
 class Effect(StrEnum):
@@ -206,7 +223,7 @@ TILL_ONLY = frozenset({TILL})
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
-    model: type[EntryPayload]
+    model: type[Strict]  # an EntryPayload, or a model of its own with ``business_day``
     effect: Effect
     modes: frozenset[str] = ANY_MODE  # terminals of these modes may write the kind
 
@@ -235,7 +252,7 @@ def kind_spec(kind: str) -> KindSpec:
     return spec
 
 
-def payload_model(kind: str) -> type[EntryPayload]:
+def payload_model(kind: str) -> type[Strict]:
     """The model of ``kind``; PayloadError for a kind this protocol does not know."""
     return kind_spec(kind).model
 
@@ -249,24 +266,41 @@ def _explain(exc: ValidationError) -> str:
 
 
 def parse_payload(model: type[P], payload: Mapping[str, Any]) -> P:
-    """Validate a payload (a JSON object) against ``model``, strictly (no "5" for 5);
-    PayloadError names the field."""
+    """Validate a payload (a JSON object) against ``model``, strictly (no "5" for 5, no
+    1.0 for 1) as JSON, where enums are their string values; PayloadError names the field."""
     if not isinstance(payload, Mapping):
         raise PayloadError("payload: not a JSON object")
     try:
-        return model.model_validate(dict(payload))
+        text = json.dumps(dict(payload), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"payload: not JSON: {exc}") from None
+    try:
+        return model.model_validate_json(text)
     except ValidationError as exc:
         raise PayloadError(_explain(exc)) from None
 
 
-def read_payload(kind: str, payload: Mapping[str, Any]) -> EntryPayload:
+def read_payload(kind: str, payload: Mapping[str, Any]) -> Strict:
     """The typed payload of an entry of ``kind``; PayloadError if it does not fit."""
     return parse_payload(payload_model(kind), payload)
 
 
+def to_payload(model: Strict) -> dict[str, Any]:
+    """The JSON object stored and signed for a payload model: top-level options that are
+    None are left out (nested models keep their nulls, e.g. a ticket's)."""
+    dumped = model.model_dump(mode="json")
+    return {key: value for key, value in dumped.items() if value is not None}
+
+
 def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate ``fields`` against the kind's model and return the JSON object to sign."""
-    return read_payload(kind, fields).to_payload()
+    """Validate ``fields`` against the kind's model and return the JSON object to sign.
+
+    Legacy fields (``EntryPayload.LEGACY``) are read, never written."""
+    model = payload_model(kind)
+    if issubclass(model, EntryPayload):
+        for name in sorted(model.LEGACY & set(fields)):
+            raise PayloadError(f"payload.{name}: written by earlier versions only")
+    return to_payload(read_payload(kind, fields))
 
 
 # Card payments' kinds register themselves in KINDS (their models extend EntryPayload).

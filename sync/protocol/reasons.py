@@ -49,3 +49,5 @@ class RejectReason(StrEnum):
     PAYMENT_UNAVAILABLE = "payment_unavailable"  # no terminal configured, or not answering
     PAYMENT_DECLINED = "payment_declined"  # the bank, the card or the diner said no
     PAYMENT_PENDING = "payment_pending"  # an earlier card payment's outcome is not known yet
+    # Journal
+    JOURNAL_INCOMPLETE = "journal_incomplete"  # the hub holds entries this till lost

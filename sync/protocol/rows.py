@@ -118,8 +118,10 @@ class SiteSettings(Strict):
 def settings_problem(settings: SiteSettings) -> str | None:
     """What makes these settings unusable on this machine (``field: reason``), or None.
 
-    The model checks forms and bounds; this checks what needs the system: the time
-    zone must be in its IANA database."""
+    The model checks forms and bounds; this checks what needs the system (the time
+    zone must be in its IANA database) and what ties two fields."""
+    if settings.top_up_max < settings.top_up_min:
+        return f"top_up_max: {settings.top_up_max} is below top_up_min ({settings.top_up_min})"
     try:
         ZoneInfo(settings.timezone)
     except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError

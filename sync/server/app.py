@@ -570,10 +570,17 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.token_routes import add_token_routes
 
     body_models += add_token_routes(app, hub)
+    from sync.server.backoffice_routes import add_routes as add_backoffice_routes
+
+    body_models += add_backoffice_routes(app, hub)
 
     from sync.server.payments.routes import add_routes as add_payment_routes
 
     body_models += add_payment_routes(app, hub)
+
+    from sync.server import incident_routes  # it imports this module's helpers
+
+    body_models += incident_routes.add_routes(app, hub)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -17,9 +17,9 @@ rule                   the entry ...
 ``clock_skew``         is not dated after the hub's clock + ``MAX_SKEW``, nor before
                        the terminal's enrolment - ``MAX_SKEW``
 ``bad_payload``        has a payload that fits its kind's model
-``account``            names an account if and only if its kind moves money
+``account``            names an account if its kind moves money, none if technical
 ``amount_sign``        a debit (sale, order, guest meal) <= 0, a top-up > 0, a
-                       technical entry 0
+                       technical entry (and a card payment's steps) 0
 ``amount_limit``       moves at most the site's ``max_amount``
 ``other_site``         names an account, a badge or a visit of its own site only
 ``visit_account``      a guest meal of a visit is billed to the visit's account
@@ -48,7 +48,6 @@ from sync.protocol.payloads import (
     KIOSK,
     CancelPayload,
     Effect,
-    EntryPayload,
     GuestMealPayload,
     PayloadError,
     SalePayload,
@@ -57,7 +56,7 @@ from sync.protocol.payloads import (
     parse_payload,
 )
 from sync.protocol.payment_payloads import CardSalePayload
-from sync.protocol.rows import SiteSettings
+from sync.protocol.rows import SiteSettings, Strict
 from sync.protocol.visits import VISIT_KIND, VisitDoc
 from sync.server.errors import EntryRefusedError
 from sync.server.records import Storage, TerminalRecord
@@ -177,7 +176,7 @@ def _check_amount(batch: _Batch, entry: Entry, effect: Effect) -> None:
         )
 
 
-def _check_site(storage: Storage, batch: _Batch, entry: Entry, payload: EntryPayload) -> None:
+def _check_site(storage: Storage, batch: _Batch, entry: Entry, payload: Strict) -> None:
     site = batch.terminal.site
     if entry.account is not None:
         account_site = batch.account_sites.get(entry.account)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sync.journal import Entry
+from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
@@ -163,3 +164,16 @@ class Storage(Protocol):
 
     # Delta sync
     def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage: ...
+
+    # Incidents (overdrafts, double subsidies), recorded inside apply_entries
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: IncidentKind | None = None,
+        account_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Incident]: ...
+    def incident(self, incident_id: int) -> Incident | None: ...
+    def clear_incident(self, incident_id: int, reason: str, now: datetime) -> Incident | None: ...

@@ -149,6 +149,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0004_incidents",
+        """
+        -- Overdrafts and double subsidies found while applying journals
+        -- (sync.server.incidents): one open per account and kind, cleared with a reason.
+        -- terminals and entries are JSON lists (terminal ids, entry ids).
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            kind TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            terminals TEXT NOT NULL,
+            entries TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            cleared_at TEXT,
+            cleared_reason TEXT
+        );
+        CREATE INDEX incidents_open ON incidents (site, account_id, kind, cleared_at);
+        """,
+    ),
+    (
         "0005_admin_tokens",
         """
         -- Admin tokens are listed and revoked by a public id: the start of their hash.
@@ -214,6 +236,50 @@ MIGRATIONS: list[tuple[str, str]] = [
             state TEXT NOT NULL,
             created_at TEXT NOT NULL
         );
+        """,
+    ),
+    (
+        "0006_backoffice",
+        """
+        -- Personal details kept out of the synced rows (erasable; never in a journal).
+        CREATE TABLE account_details (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            email TEXT NOT NULL DEFAULT '',
+            cost_centre TEXT NOT NULL DEFAULT ''
+        );
+        -- Every published menu; the active one is copied to the catalogue document.
+        CREATE TABLE menu_versions (
+            site TEXT NOT NULL REFERENCES sites (code),
+            version INTEGER NOT NULL,
+            effective TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            activated_at TEXT,
+            PRIMARY KEY (site, version)
+        );
+        -- Account imports staged in chunks, then applied in one transaction.
+        CREATE TABLE account_imports (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (code),
+            total INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            committed_at TEXT
+        );
+        CREATE TABLE account_import_rows (
+            import_id TEXT NOT NULL REFERENCES account_imports (id) ON DELETE CASCADE,
+            line INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            badges TEXT NOT NULL,  -- space-separated credential values
+            email TEXT NOT NULL,
+            overdraft INTEGER NOT NULL,
+            postpaid INTEGER NOT NULL,
+            cost_centre TEXT NOT NULL,
+            PRIMARY KEY (import_id, line)
+        ) WITHOUT ROWID;
+        CREATE INDEX entries_kind ON entries (kind, terminal_id);
         """,
     ),
 ]

@@ -26,12 +26,16 @@ from sync.journal import (
     public_key_text,
     verify_chain,
 )
+from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import (
+    MAX_BATCH,
     MAX_PAGE,
     ChangesPage,
     EnrolRequest,
     EnrolResponse,
+    JournalPage,
     PushResponse,
+    WireEntry,
 )
 from sync.protocol.rows import (
     AccountRow,
@@ -42,7 +46,7 @@ from sync.protocol.rows import (
     credential_problem,
     settings_problem,
 )
-from sync.server import entry_rules, visits
+from sync.server import backoffice, entry_rules, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -306,6 +310,7 @@ class Hub:
             raise InvalidRequestError(f"limit must be between 1 and {MAX_PAGE}")
         if since < 0:
             raise InvalidRequestError("since must not be negative")
+        backoffice.activate_due(self, terminal.site)  # a menu scheduled for today goes live
         page = self.storage.changes(terminal.site, terminal.id, since, limit)
         self.storage.touch_terminal(terminal.id, self.clock())
         return page
@@ -419,14 +424,19 @@ class Hub:
 
     def replace_credential(self, old: str, new: str) -> CredentialRow:
         """A new badge for the same account (so the same balance); the old one is lost."""
-        _, row = self.credential(old)
+        site, row = self.credential(old)
         problem = credential_problem(new, row.kind)
         if problem is not None:
             raise InvalidRequestError(f"new_{problem}")
         if self.storage.credential(new) is not None:
             raise ConflictError(f"credential {new} is already assigned")
-        self.set_credential_status(old, CredentialStatus.LOST)
-        return self.assign_credential(new, row.kind, row.account_id, row.public_key)
+        lost = row.model_copy(update={"status": CredentialStatus.LOST})
+        fresh = CredentialRow(
+            value=new, kind=row.kind, account_id=row.account_id, public_key=row.public_key
+        )
+        # One transaction: never a moment with both badges valid, or neither.
+        self.storage.put_credentials(site, [lost, fresh], self.clock())
+        return fresh
 
     def put_document(
         self, site: str, kind: str, doc_id: str, body: Mapping[str, Any] | None
@@ -439,6 +449,50 @@ class Hub:
         if body is None:
             raise NotFoundError(f"no {kind} document {doc_id} on site {site}")
         return body
+
+    # Loss on either side: the terminal's own entries back; incidents -------------------------
+
+    def journal_page(self, terminal: TerminalRecord, since: int, limit: int) -> JournalPage:
+        """This terminal's entries after ``since``, as stored (signed by the terminal)."""
+        if not 1 <= limit <= MAX_BATCH:
+            raise InvalidRequestError(f"limit must be between 1 and {MAX_BATCH}")
+        if since < 0:
+            raise InvalidRequestError("since must not be negative")
+        current = self.storage.terminal(terminal.id)
+        assert current is not None
+        entries = self.storage.entries_of_terminal(terminal.id, since, limit)
+        return JournalPage(
+            entries=[WireEntry.of(e) for e in entries],
+            applied_seq=current.applied_seq,
+            last_hash=current.last_hash,
+            more=bool(entries) and entries[-1].seq < current.applied_seq,
+        )
+
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: IncidentKind | None = None,
+        account_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Incident]:
+        self.settings(site)
+        if state not in ("open", "cleared", "all"):
+            raise InvalidRequestError("state must be open, cleared or all")
+        return self.storage.incidents(
+            site, state=state, kind=kind, account_id=account_id, limit=limit
+        )
+
+    def clear_incident(self, incident_id: int, reason: str) -> Incident:
+        cleared = self.storage.clear_incident(incident_id, reason, self.clock())
+        if cleared is not None:
+            log.info("incident %d cleared: %s", incident_id, reason)
+            return cleared
+        found = self.storage.incident(incident_id)
+        if found is None:
+            raise NotFoundError(f"no incident {incident_id}")
+        raise ConflictError(f"incident {incident_id} was already cleared ({found.cleared_reason})")
 
 
 def _check_settings(settings: SiteSettings) -> None:

@@ -20,6 +20,7 @@ from sync.protocol.rows import (
     SiteSettings,
     SubsidyMark,
 )
+from sync.server import incidents
 from sync.server.records import AccountRecord, TerminalRecord
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -153,9 +154,10 @@ def read_changes(
     account's balance includes exactly that terminal's entries up to ``applied_seq``.
     """
     version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-    applied = int(
-        db.execute("SELECT applied_seq FROM terminals WHERE id = ?", (terminal_id,)).fetchone()[0]
-    )
+    applied_row = db.execute(
+        "SELECT applied_seq, last_hash FROM terminals WHERE id = ?", (terminal_id,)
+    ).fetchone()
+    applied, last_hash = int(applied_row[0]), str(applied_row[1])
     if since > version:
         since = 0  # a cursor from a hub restored from backup: start over
     top, more = page_top(db, site, since, limit, MAX_PAGE_BYTES)
@@ -206,6 +208,8 @@ def read_changes(
         if settings_row is None
         else SiteSettings.model_validate_json(settings_row[0]),
         documents=documents,
+        last_hash=last_hash,
+        incidents=incidents.changed(db, site, since, top),
     )
 
 
@@ -221,6 +225,10 @@ SELECT c.version, CASE
     SELECT 150 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
       + coalesce(length(CAST(r.public_key AS BLOB)), 0))
     FROM credentials r WHERE r.value = c.key)
+  WHEN c.kind = 'incident' THEN (
+    SELECT 300 + 2 * (length(CAST(i.terminals AS BLOB)) + length(CAST(i.entries AS BLOB))
+      + coalesce(length(CAST(i.cleared_reason AS BLOB)), 0))
+    FROM incidents i WHERE i.id = CAST(c.key AS INTEGER))
   WHEN c.kind = 'settings' THEN (
     SELECT 50 + length(CAST(s.settings AS BLOB)) FROM sites s WHERE s.code = c.key)
   ELSE (

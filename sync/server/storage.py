@@ -20,13 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from sync import subsidy
-from sync.journal import GENESIS_HASH, Entry, format_ts
+from sync.journal import GENESIS_HASH, Entry, format_ts, parse_ts
+from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
     AccountRow,
     CredentialRow,
     SiteSettings,
 )
+from sync.server import incidents
+from sync.server.backoffice_storage import BackofficeStorage
 from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
 from sync.server.records import (
     ADMIN_ID_CHARS,
@@ -75,7 +78,7 @@ def _make_private(path: Path) -> None:
         raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
 
 
-class SqliteStorage:
+class SqliteStorage(BackofficeStorage):
     """The reference ``Storage``. Safe to share between threads."""
 
     def __init__(self, path: Path | str) -> None:
@@ -422,6 +425,9 @@ class SqliteStorage:
             self._insert_flag(db, terminal.site, flag)
             return False, [flag]
         record = account_record(row)
+        incidents.record(
+            db, terminal.site, record.row, entries, now=parse_ts(stamp), bump=self._bump
+        )
         if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
             rows = db.execute(SITE_ENTRIES, (account_id, terminal.site))
             mark = subsidy.mark_of(entry_record(r) for r in rows)
@@ -741,3 +747,27 @@ class SqliteStorage:
     def bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
         """Give changed rows new versions inside the caller's transaction (changes feed)."""
         SqliteStorage._bump(db, site, kind, keys)
+
+    # Incidents (sync.server.incidents) -----------------------------------------------------
+
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: IncidentKind | None = None,
+        account_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Incident]:
+        with self._read() as db:
+            return incidents.listing(
+                db, site, state=state, kind=kind, account_id=account_id, limit=limit
+            )
+
+    def incident(self, incident_id: int) -> Incident | None:
+        with self._read() as db:
+            return incidents.one(db, incident_id)
+
+    def clear_incident(self, incident_id: int, reason: str, now: datetime) -> Incident | None:
+        with self._write() as db:
+            return incidents.clear(db, incident_id, reason, now, self._bump)

@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from sync import phonebadge
 from sync.journal import Entry, EntryKind, cancelled_ids
 from sync.protocol.payloads import CancelPayload, GuestMealPayload, PayloadError, parse_payload
+from sync.protocol.rows import settings_problem
 from sync.protocol.visits import (
     VISIT_KIND,
     Billing,
@@ -98,6 +99,9 @@ def _site_account(hub: Hub, site: str, account_id: str, what: str) -> None:
 def declare(hub: Hub, site: str, request: VisitDeclare) -> VisitDoc:
     """A host declares a visit: it waits for a manager's decision."""
     settings = hub.settings(site)
+    problem = settings_problem(settings)  # stored by a version that did not check it
+    if problem is not None:
+        raise ConflictError(f"site {site}: {problem}; correct the site's settings first")
     today = hub.clock().astimezone(ZoneInfo(settings.timezone)).date()
     if request.day < today:
         raise InvalidRequestError(f"the visit's day {request.day} is in the past")

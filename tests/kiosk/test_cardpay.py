@@ -96,6 +96,7 @@ def test_approved_top_up_credits_once(
     top_up = engine.store.entry(result.credit.seq)
     assert top_up is not None and top_up.payload["means"] == "card"
     assert top_up.payload["test"] is False
+    assert top_up.payload["balance_after"] == 4500  # its receipt's balance, from the entry
     with pytest.raises(PaymentError, match="already settled"):
         assert result.payment is not None
         desk.payments.settle(result.payment.ref, Settlement(PaymentState.APPROVED))

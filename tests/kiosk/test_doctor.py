@@ -14,9 +14,12 @@ from types import ModuleType
 import pytest
 
 from kiosk.datadir import DataDir
+from kiosk.demo.site import EXAMPLE_SITE
 from kiosk.doctor import Limits, Status, clock_check, disk_check, optimiser_check
 from kiosk.engine import Accepted
 from kiosk.engine.pricing import native
+from kiosk.engine.trays import menu_document
+from kiosk.sitefile import load_site_menu
 from sync.money import Money
 from sync.protocol.rows import SiteSettings
 from tests.drivers.sims.printers import TcpPrinter
@@ -59,8 +62,18 @@ def sell(data: Path, times: int) -> None:
         engine.close()
 
 
+def publish_menu_and_cashier(site: Site) -> None:
+    """What the back office gives a site before its tills sell (kiosk admin ...)."""
+    menu = menu_document(load_site_menu(EXAMPLE_SITE))
+    site.admin.post("/v1/admin/sites/S1/menu", {"menu": menu}, expect=201)
+    cashier = {"id": "K1", "name": "Karim", "badge": "nfc:CA5E0001"}
+    site.admin.post("/v1/admin/sites/S1/cashiers", cashier)
+    site.admin.post("/v1/admin/sites/S1/cashiers/K1/pin", {"pin": "2468"})
+
+
 def test_healthy_terminal(site: Site, tmp_path: Path, printer: TcpPrinter) -> None:
     data = tmp_path / "terminal"
+    publish_menu_and_cashier(site)
     assert provision(data, site).returncode == 0
     add_devices(
         data,
@@ -73,7 +86,8 @@ def test_healthy_terminal(site: Site, tmp_path: Path, printer: TcpPrinter) -> No
     code, checks = doctor(data)
     assert code == 0, checks
     assert checks["pricing"]["status"] in {"ok", "warn"}  # warn: no compiled build here
-    for name in ("config", "store", "journal", "hub", "clock", "sync", "reader", "printer"):
+    for name in ("config", "store", "journal", "hub", "clock", "sync", "reader", "printer",
+                 "menu", "accounts", "cashiers"):  # fmt: skip
         assert checks[name]["status"] == "ok", checks[name]
     assert checks["journal"]["detail"].startswith("2 entries verified")
     assert "0 entries waiting" in checks["sync"]["detail"]
@@ -118,6 +132,34 @@ def test_broken_terminal_names_each_fault_and_its_fix(
     assert checks["printer"]["status"] == "fail" and "out of paper" in checks["printer"]["detail"]
     assert checks["printer"]["fix"] == "load a paper roll"
     assert "3 entries waiting" in checks["sync"]["detail"]
+
+
+def test_what_the_hub_has_not_sent_fails_with_the_back_office_command(
+    site: Site, tmp_path: Path
+) -> None:
+    site.admin.site("EMPTY", site_name="Nothing yet")
+    data = tmp_path / "terminal"
+    token = site.admin.enrolment_token("EMPTY")
+    result = kiosk(
+        "provision", "--data", str(data), "--hub", site.url, "--site", "EMPTY",
+        "--token", token, "--yes",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    code, checks = doctor(data)
+    assert code == 1
+    for name, command in (
+        ("menu", "kiosk admin menu publish site.toml --site EMPTY"),
+        ("accounts", "kiosk admin accounts import accounts.csv --site EMPTY"),
+        ("cashiers", "kiosk admin cashiers pin ID"),
+    ):
+        assert checks[name]["status"] == "fail", checks[name]
+        assert command in checks[name]["fix"] and "kiosk sync now" in checks[name]["fix"]
+    run = kiosk("run", "--data", str(data))
+    assert run.returncode == 1 and "kiosk admin menu publish" in run.stderr
+
+    publish_menu_and_cashier(site)  # on S1: this terminal's site still lacks them
+    assert kiosk("sync", "now", "--data", str(data)).returncode == 0
+    assert doctor(data)[1]["menu"]["status"] == "fail"
 
 
 def test_no_store_and_a_store_that_is_not_a_database(tmp_path: Path) -> None:

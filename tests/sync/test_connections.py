@@ -255,7 +255,11 @@ def test_the_shipped_unit_lifts_the_open_file_limit_and_hardens_the_hub() -> Non
     assert isinstance(context, click.Context)
     bound = HubLimits(max_connections=context.params["max_connections"])
     assert int(service["LimitNOFILE"]) >= bound.max_connections + bound.fd_reserve
-    db = Path(context.params["db"])
+    # The database is hub.toml's: the one scripts/install-hub writes from config/hub.toml.
+    from kiosk.hubconfig import load_hub_config
+
+    assert str(context.params["config_file"]) == "/etc/kiosk-hub/hub.toml"
+    db = load_hub_config(Path(__file__).parents[2] / "config/hub.toml").db
     assert service["ReadWritePaths"] == str(db.parent)
     expected = {
         "NoNewPrivileges": "yes",

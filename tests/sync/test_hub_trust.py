@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from sync.client import HubClient, RefusedError
-from sync.journal import Entry
+from sync.journal import GENESIS_HASH, Entry, make_entry
 from tests.sync.conftest import EnrolFn, TillFactory
 from tests.sync.live import Admin, JournalWriter, LiveHub, make_site
 
@@ -59,6 +59,25 @@ def applied_seq(live_hub: LiveHub, terminal_id: str) -> int:
     record = live_hub.service.storage.terminal(terminal_id)
     assert record is not None
     return record.applied_seq
+
+
+def signed(
+    term: JournalWriter, kind: str, account: str | None, amount: int, payload: dict[str, Any]
+) -> Entry:
+    """The next entry of ``term`` with this payload (which may have an ``amount`` key)."""
+    entry = make_entry(
+        key=term.key,
+        terminal_id=term.terminal_id,
+        seq=len(term.entries) + 1,
+        ts=datetime.now(UTC),
+        kind=kind,
+        account=account,
+        amount=amount,
+        payload={"business_day": TODAY, **payload},
+        prev_hash=term.entries[-1].hash if term.entries else GENESIS_HASH,
+    )
+    term.entries.append(entry)
+    return entry
 
 
 def sale(term: JournalWriter, account: str, cents: int, **payload: Any) -> Entry:
@@ -115,6 +134,13 @@ def test_a_terminal_cannot_write_about_another_sites_account_badge_or_visit(
         ("sale", -100, {"credential": "nfc:0A0A0A01", "bonus": 1}, "bad_payload"),
         ("sale", -100, {"credential": "nfc:0A0A0A01", "balance_after": 2**63}, "bad_payload"),
         ("order", -100, {"credential": "nfc:0A0A0A01", "means": "gold"}, "bad_payload"),
+        (
+            "payment_pending",
+            500,
+            {"ref": "T-1", "purpose": "top_up", "amount": 500, "terminal": "tpe"},
+            "amount_sign",
+        ),
+        ("payment_result", 0, {"ref": "T-1", "state": "maybe"}, "bad_payload"),
     ],
 )
 def test_kinds_signs_limits_and_payloads_are_checked(
@@ -126,7 +152,8 @@ def test_kinds_signs_limits_and_payloads_are_checked(
 ) -> None:
     kind, amount, payload, rule = case
     term, client = enrol("SA")
-    entry = term.add(kind, None if kind == "start" else "A1", amount, **payload)
+    account = None if kind in {"start", "payment_pending", "payment_result"} else "A1"
+    entry = signed(term, kind, account, amount, payload)
     refused(push(client, [entry]), entry, rule)
     assert admin.balance("A1") == 10_000
     assert applied_seq(live_hub, term.terminal_id) == 0
@@ -328,3 +355,26 @@ def test_a_till_whose_entry_is_refused_reports_the_entry_and_the_rule(
     assert f"{till.terminal_id}:{sold.seq}" in status.last_error
     assert "amount_limit" in status.last_error
     assert applied_seq(live_hub, till.terminal_id) == 0 and admin.balance("A1") == 10_000
+
+
+def test_entries_written_by_the_previous_version_are_still_accepted(
+    sites: None, enrol: EnrolFn, admin: Admin
+) -> None:
+    """A till upgraded with entries not yet pushed must not be blocked by the hub."""
+    term, client = enrol("SA")
+    fault = signed(
+        term, "device_fault", None, 0, {"device": "tm-t20", "fault": "paper out", "ticket": 1}
+    )
+    meal = signed(
+        term,
+        "guest_meal",
+        "A1",
+        -900,
+        {"credential": "nfc:0A0A0A01", "guest": True, "visitor": "Élise Fournier"},
+    )
+    assert push(client, [fault, meal]).status_code == 200
+    assert admin.balance("A1") == 9_100
+    both = signed(
+        term, "device_fault", None, 0, {"device": "a", "source": "b", "fault": "paper_out"}
+    )
+    refused(push(client, [both]), both, "bad_payload")

@@ -187,3 +187,18 @@ def test_a_failed_visit_recount_fails_the_push_and_a_retry_counts_it(
     counted = admin.http.get(f"/v1/admin/sites/S1/visits/{visit['id']}").json()
     assert counted["consumed_by"] == {term.terminal_id: 1} and counted["state"] == "approved"
     assert admin.balance("A1") == 9_100
+
+
+def test_a_site_stored_with_an_unknown_time_zone_refuses_a_visit_cleanly(
+    site: str, admin: Admin, live_hub: LiveHub
+) -> None:
+    # Settings stored by a hub that did not check them (an older version).
+    live_hub.service.storage.update_site_settings(
+        SiteSettings(site_code="S1", timezone="Europe/Pariss")
+    )
+    body = {"visitor": "V", "day": TODAY, "guests": 1, "host_account_id": "A1"}
+    answer = admin.http.post("/v1/admin/sites/S1/visits", json=body)
+    assert "timezone" in detail(answer, 409)
+    # Correcting the settings is the way out.
+    admin.http.put("/v1/admin/sites/S1", json={"site_code": "S1"}).raise_for_status()
+    admin.post("/v1/admin/sites/S1/visits", body, expect=201)

@@ -235,3 +235,19 @@ def test_a_spent_top_up_is_not_refunded(
     response = admin.http.post(f"/v1/admin/online-topups/{created['id']}/refund", json={"by": "m"})
     assert response.status_code == 409 and "unused" in response.text
     assert page.refunded == {}
+
+
+def test_a_notification_after_a_hub_restart_credits_once(
+    site: str, admin: Admin, live_hub: LiveHub, page: TestPaymentPage
+) -> None:
+    """The provider retries a notification the hub could not take (it was down), and
+    again after it was taken: one credit, the order's state survives the restart."""
+    page.hold = True
+    created = order(admin, live_hub)
+    outgoing = page.decide(created["payment"]["fields"], "pay")
+    live_hub.stop()
+    assert page.send(outgoing) == [0]  # nobody answers: the provider will retry
+    live_hub.start()
+    assert page.send(outgoing, times=2) == [200, 200]
+    assert state(admin, created["id"]) == "paid"
+    assert consistent(live_hub, admin) == OPENING + 2000

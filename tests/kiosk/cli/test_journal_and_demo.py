@@ -56,7 +56,8 @@ def test_demo_then_verify_then_tamper(tmp_path: Path) -> None:
 
 def test_verify_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
     result = run("journal", "verify", "--data", "nothing", cwd=tmp_path)
-    assert result.returncode == 1 and "no store here" in result.stderr
+    assert result.returncode == 1 and "not a terminal's data folder" in result.stderr
+    assert not (tmp_path / "nothing").exists()  # looking creates nothing
 
 
 def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def bound_store(folder: Path) -> None:
 
 def test_without_a_store(tmp_path: Path) -> None:
     result = run("--data", "nothing", cwd=tmp_path)
-    assert result.returncode == 1 and "no store here (enrol the terminal first)" in result.stderr
+    assert result.returncode == 1 and "not a terminal's data folder" in result.stderr
 
 
 def test_without_a_menu(tmp_path: Path) -> None:

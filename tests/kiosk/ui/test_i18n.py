@@ -6,8 +6,20 @@ from __future__ import annotations
 import re
 import string
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from drivers.events import CodeRejectReason, FaultKind
-from kiosk.ui.i18n import CODE_REJECTS, MESSAGES, REASONS, SUBSIDY, Lang, Translator, display_rate
+from kiosk.ui.i18n import (
+    CODE_REJECTS,
+    MESSAGES,
+    REASONS,
+    SUBSIDY,
+    Lang,
+    Translator,
+    display_money,
+    display_rate,
+)
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
 from sync.protocol.ticket import SubsidyStatus
@@ -72,3 +84,14 @@ def test_status_bar_words_a_driver_fault_in_french() -> None:
     tr = Translator(Lang.FR)
     message = tr.t("fault.reader", message=tr.fault(FaultKind.NOT_FOUND))
     assert message == "Lecteur de badge : introuvable"
+
+
+@given(st.integers(min_value=-(10**9), max_value=10**9))
+def test_english_and_french_amounts_say_the_same_cents(cents: int) -> None:
+    english = display_money(cents, Lang.EN)
+    match = re.fullmatch(r"EUR (-?)(\d{1,3}(?:,\d{3})*)\.(\d\d)", english)
+    assert match, english
+    sign, euros, rest = match.groups()
+    assert (-1 if sign else 1) * (int(euros.replace(",", "")) * 100 + int(rest)) == cents
+    french = display_money(cents, Lang.FR)
+    assert Money.parse(french).cents == cents and "€" in french and "EUR" not in french

@@ -5,37 +5,23 @@ down (or "hors service" with what to do)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.engine import Engine
-from kiosk.service import TillService
 from kiosk.sitefile import load_site_file
 from kiosk.ui.events import DeviceFaulted, DeviceReadied
 from kiosk.ui.idle_board import Identify, ways_to_identify
 from kiosk.ui.manager import ScreenId
-from kiosk.ui.model import MemoryReceipts, Mode, UiConfig
+from kiosk.ui.model import Mode
 from kiosk.ui.shell import Ui
-from sync.protocol.catalogue import Allergen, SiteMenu
-from tests.kiosk.engine.conftest import FakeClock
-from tests.kiosk.ui.conftest import monotonic_of
+from sync.protocol.catalogue import Allergen
+
+from .conftest import UiFactory
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = load_site_file(ROOT / "config" / "example-site.toml")
-
-
-def kiosk(engine: Engine, clock: FakeClock, menu: SiteMenu, **config: object) -> Ui:
-    ui_config = UiConfig(mode=Mode.KIOSK, width=1280, height=800, sound=False, **config)  # type: ignore[arg-type]
-    ui = Ui(
-        ui_config,
-        TillService(engine, menu=menu, clock=monotonic_of(clock)),
-        receipts=MemoryReceipts(),
-        clock=clock,
-    )
-    ui.settle()
-    return ui
 
 
 def shown(ui: Ui, text: str) -> bool:
@@ -45,11 +31,13 @@ def shown(ui: Ui, text: str) -> bool:
     return text in drawn or any(text[:i] in drawn and text[i + 1 :] in drawn for i in cuts)
 
 
+def kiosk(make_ui: UiFactory, **config: object) -> Ui:
+    return make_ui(Mode.KIOSK, **config)
+
+
 @pytest.fixture
-def ui(engine: Engine, clock: FakeClock) -> Iterator[Ui]:
-    made = kiosk(engine, clock, SITE.menu)
-    yield made
-    made.close()
+def ui(make_ui: UiFactory) -> Ui:
+    return kiosk(make_ui)
 
 
 def test_the_menu_of_the_day_with_allergens_and_photos(ui: Ui) -> None:
@@ -73,16 +61,12 @@ def test_in_english(ui: Ui) -> None:
     assert "EUR 5.00" in drawn
 
 
-def test_site_name_from_the_settings(engine: Engine, clock: FakeClock) -> None:
+def test_site_name_from_the_settings(engine: Engine, make_ui: UiFactory) -> None:
     settings = engine.settings().model_copy(update={"site_name": "Cantine Lumière"})
     engine.store.apply_snapshot(
         accounts=[], credentials=[], settings=settings, applied_seq=0, cursor=2
     )
-    ui = kiosk(engine, clock, SITE.menu)
-    try:
-        assert "Cantine Lumière" in ui.painter.rendered()
-    finally:
-        ui.close()
+    assert "Cantine Lumière" in kiosk(make_ui).painter.rendered()
 
 
 def test_reader_unplugged_says_the_phone_badge_still_works(ui: Ui) -> None:
@@ -113,15 +97,12 @@ def test_a_kiosk_without_a_scanner_is_out_of_order_without_its_reader(ui: Ui) ->
 
 
 def test_a_missing_picture_is_skipped_and_logged(
-    engine: Engine, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_ui: UiFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="kiosk.ui.idle_board")
-    ui = kiosk(engine, clock, SITE.menu, media_dir=str(tmp_path))  # an empty folder
-    try:
-        assert "Menu du jour" in ui.painter.rendered()
-        assert "menu picture" in caplog.text and "logo.png" in caplog.text
-    finally:
-        ui.close()
+    ui = kiosk(make_ui, media_dir=str(tmp_path))  # an empty folder
+    assert "Menu du jour" in ui.painter.rendered()
+    assert "menu picture" in caplog.text and "logo.png" in caplog.text
 
 
 def test_the_fourteen_allergens_have_words() -> None:

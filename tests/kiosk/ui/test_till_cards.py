@@ -14,11 +14,13 @@ from drivers.payment.caisse_ap_ip import CaisseApTerminal
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.closure import summarise
+from kiosk.engine.results import Refused
 from kiosk.receipt import receipt_for
 from kiosk.sitefile import load_site_menu
 from kiosk.ui.manager import ScreenId
 from sync.journal import EntryKind
 from sync.money import Money
+from sync.protocol.payment_payloads import PaymentPurpose
 from sync.protocol.reasons import RejectReason
 from tests.drivers.conftest import wait_until
 from tests.drivers.sims.caisse_ap import Behaviour, CaisseApSim
@@ -130,3 +132,20 @@ def test_visitor_tray_paid_by_card(make_ui: UiFactory, engine: Engine) -> None:
     summary = summarise(engine)
     assert summary.by_means == {"card_test": sale.payload["total"]}  # the virtual terminal
     assert summary.sales_count == 1 and summary.net_sales == sale.payload["total"]
+
+
+def test_a_pending_payment_is_on_the_status_bar(make_ui: UiFactory, engine: Engine) -> None:
+    ui = make_ui()
+    assert not any("Paiement carte" in t for t in ui.status_texts())
+    assert ui.cards is not None
+    begun = ui.cards.payments.begin(
+        PaymentPurpose.TOP_UP, Money(2000), terminal="tpe", test=False, account="A1"
+    )
+    assert not isinstance(begun, Refused)
+    ui.step(3.0)  # past the status poll interval
+    ui.settle()
+    assert "Paiement carte à vérifier : 1" in ui.status_texts()
+    ui.cards.decide(begun.ref, approved=False, cashier="K1")
+    ui.step(3.0)
+    ui.settle()
+    assert not any("Paiement carte" in t for t in ui.status_texts())
