@@ -113,11 +113,13 @@ class ConnectionGate:
         self.open -= 1
 
     def note(self, what: str) -> None:
-        """Count an event; log the counts at most once a minute (a flood is one line)."""
+        """Count an event; log the counts at most once a minute (a flood is one line),
+        and at once the first time an event of its kind happens."""
+        first = what not in self.totals
         self.counts[what] += 1
         self.totals[what] += 1
         now = time.monotonic()
-        if now - self._reported >= REPORT_EVERY_S:
+        if first or now - self._reported >= REPORT_EVERY_S:
             self._reported = now
             summary = ", ".join(f"{n} {name}" for name, n in sorted(self.counts.items()))
             log.warning(
@@ -263,6 +265,10 @@ class GuardedConfig(uvicorn.Config):
             http=GuardedH11Protocol,
             timeout_keep_alive=max(1, round(limits.keep_alive_s)),
             h11_max_incomplete_event_size=limits.max_header_bytes,
+            # asyncio accepts up to ``backlog`` sockets per turn of its loop before any
+            # reaches the gate, and as many as the kernel queues before the first of
+            # them does: keep both below the descriptors held in reserve.
+            backlog=limits.accept_batch,
             **options,
         )
         self.limits = limits

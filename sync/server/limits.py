@@ -23,7 +23,13 @@ class HubLimits:
     send_timeout_s: float = 60.0
     keep_alive_s: float = 5.0
     max_header_bytes: int = 16 * 1024
-    fd_reserve: int = 128
+    fd_reserve: int = 256
+    # The listen queue, which bounds the sockets accepted before the first of them
+    # reaches the gate (they pile up for a few turns of the loop): an eighth of the
+    # reserve, so that a burst never runs the process out of descriptors (accept
+    # failing with EMFILE, and asyncio pausing it for a second). A longer burst waits
+    # in the clients' TCP retries instead.
+    accept_batch: int = 32
 
     def connection_bound(self) -> int:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)

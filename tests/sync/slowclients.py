@@ -183,14 +183,17 @@ def control_latency(url: str, timeout: float = 30.0) -> float:
 
 
 async def control_under_load(
-    url: str, port: int, slow: int, samples: int, settle_s: float = 1.0, *, reconnect: bool = False
-) -> tuple[list[float], SlowLoad]:
-    """Latencies of ``samples`` control requests while ``slow`` slow clients hold on."""
+    url: str, port: int, slow: int, samples: int, settle_s: float = 2.0, *, reconnect: bool = False
+) -> tuple[float, list[float], SlowLoad]:
+    """Latency of a control request sent as soon as ``slow`` slow clients are connected
+    (the hub may still be taking them in from its accept queue), then of ``samples``
+    more once they have settled, while they hold on."""
     load = SlowLoad("127.0.0.1", port, reconnect=reconnect)
     await load.open(slow)
-    await asyncio.sleep(settle_s)
     try:
+        first = await asyncio.to_thread(control_latency, url)
+        await asyncio.sleep(settle_s)
         latencies = [await asyncio.to_thread(control_latency, url) for _ in range(samples)]
     finally:
         await load.close()
-    return latencies, load
+    return first, latencies, load

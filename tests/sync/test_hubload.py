@@ -39,10 +39,10 @@ def hub_process(tmp_path: Path) -> Iterator[HubProcess]:
 
 @pytest.mark.slow
 def test_two_thousand_slow_connections_leave_the_hub_answering(hub_process: HubProcess) -> None:
-    latencies, load = asyncio.run(
-        control_under_load(hub_process.url, hub_process.port, SLOW, samples=3)
+    _, latencies, load = asyncio.run(
+        control_under_load(hub_process.url, hub_process.port, SLOW, samples=3, settle_s=0.5)
     )
-    assert len(latencies) == 3  # each answered 200 (a generous 30 s timeout each)
+    assert len(latencies) == 3  # each (and the first) answered 200 within a generous 30 s
     assert load.opened + load.failed == SLOW
     # The hub stayed under its open-file limit and dropped the oldest slow clients.
     assert load.cut >= SLOW - 1024
@@ -63,4 +63,5 @@ def test_two_thousand_slow_connections_leave_the_hub_answering(hub_process: HubP
     log = hub_process.log()
     assert "Traceback" not in log
     assert "Too many open files" not in log
+    assert "accept failures" not in log  # never out of descriptors, even for a moment
     assert len(log) < 20_000, log[-2000:]  # a summary line, not a line per connection
