@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
 
         with engine.store.atomic() as db:  # bulk entries for the verify rate
             for _ in range(extra_entries):
-                engine._append(db, EntryKind.SYNC, None, 0, {"bench": True})
+                engine._append(db, EntryKind.SYNC, None, 0, {"event": "bench"})
         total = engine.store.last_seq()
         t = time.perf_counter()
         report = engine.verify()

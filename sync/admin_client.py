@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
+from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
 _IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
@@ -275,11 +276,28 @@ class AdminClient:
     def rename_terminal(self, terminal_id: str, name: str) -> None:
         self._call("POST", f"/v1/admin/terminals/{terminal_id}/rename", {"name": name})
 
-    def flags(self, site: str) -> list[dict[str, Any]]:
-        return list(self._call("GET", f"/v1/admin/sites/{site}/flags"))
+    def incidents(
+        self,
+        site: str,
+        *,
+        state: str = "open",
+        kind: str | None = None,
+        account: str | None = None,
+    ) -> list[Incident]:
+        params = {"state": state, **({"kind": kind} if kind else {})}
+        if account:
+            params["account"] = account
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        rows = self._call("GET", f"/v1/admin/sites/{site}/incidents?{query}")
+        return [Incident.model_validate(r, strict=False) for r in rows]
 
-    def clear_flags(self, account_id: str) -> None:
-        self._call("POST", f"/v1/admin/accounts/{account_id}/clear-flags")
+    def incident(self, incident_id: int) -> Incident:
+        body = self._call("GET", f"/v1/admin/incidents/{incident_id}")
+        return Incident.model_validate(body, strict=False)
+
+    def clear_incident(self, incident_id: int, reason: str) -> Incident:
+        body = self._call("POST", f"/v1/admin/incidents/{incident_id}/clear", {"reason": reason})
+        return Incident.model_validate(body, strict=False)
 
     def live_menu(self, site: str) -> dict[str, Any] | None:
         try:

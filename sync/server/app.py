@@ -582,6 +582,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     body_models += incident_routes.add_routes(app, hub)
 
+    from sync.server.portal import add_portal_routes
+
+    add_portal_routes(app, hub)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(

@@ -282,4 +282,48 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX entries_kind ON entries (kind, terminal_id);
         """,
     ),
+    (
+        "0008_portal",
+        """
+        -- The diner portal. A diner's sign-in: one per account, made at activation.
+        CREATE TABLE portal_logins (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            password_hash TEXT NOT NULL,  -- argon2id, in its PHC string form
+            activated_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- Server-side sessions; the cookie holds the token, this table its SHA-256.
+        -- account_id is NULL until the diner has signed in; pending_account is the
+        -- account found during a first connection, before it is activated.
+        CREATE TABLE portal_sessions (
+            token_hash TEXT PRIMARY KEY,
+            csrf TEXT NOT NULL,
+            site TEXT,
+            pending_account TEXT,
+            code_ok INTEGER NOT NULL DEFAULT 0,
+            account_id TEXT REFERENCES accounts (id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX portal_sessions_expiry ON portal_sessions (expires_at);
+        CREATE INDEX portal_sessions_account ON portal_sessions (account_id);
+        -- One live activation code per account (a new one replaces it): its SHA-256.
+        CREATE TABLE portal_codes (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            code_hash TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        -- Failed sign-ins, activation codes and codes sent, per key, so that every hub
+        -- process shares the lock-out.
+        CREATE TABLE portal_attempts (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            locked_until TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX hub_ledger_account_ts ON hub_ledger (account_id, ts);
+        CREATE INDEX entries_account_ts ON entries (account_id, ts);
+        """,
+    ),
 ]

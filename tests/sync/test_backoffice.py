@@ -328,7 +328,7 @@ def test_an_import_left_unapplied_is_dropped_after_a_day(
     assert gone.value.status == 404
 
 
-def test_flags_show_the_entries_behind_them_and_clear(
+def test_flags_are_the_hubs_incidents_with_their_entries(
     client: AdminClient,
     *,
     live_hub: LiveHub,
@@ -344,8 +344,9 @@ def test_flags_show_the_entries_behind_them_and_clear(
     client.adjust("E1", -800, "refund of a cancelled order")  # the till does not know yet
     sale = till.sell("nfc:04A1B2C3", 800)  # 200 - 800 is below the 5 € overdraft
     till.daemon.sync_once()
-    flags = client.flags("S1")
-    assert [(f["account_id"], f["seq"]) for f in flags] == [("E1", sale.entry.seq)]
+    [incident] = client.incidents("S1")
+    assert (incident.kind.value, incident.account_id) == ("overdraft", "E1")
+    assert incident.entries == [f"{till.terminal_id}:{sale.entry.seq}"]
     behind = client.entry(till.terminal_id, sale.entry.seq)
     assert (behind.kind, behind.amount, behind.account_id) == ("sale", -800, "E1")
     with pytest.raises(AdminError) as missing:
@@ -356,11 +357,20 @@ def test_flags_show_the_entries_behind_them_and_clear(
     monkeypatch.setenv("KIOSK_ADMIN_TOKEN", admin_token)
     monkeypatch.setenv("KIOSK_ADMIN_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setenv("COLUMNS", "200")
-    shown = CliRunner().invoke(main, ["admin", "flags", "show", "E1", "--site", "S1"])
+    listed = CliRunner().invoke(main, ["admin", "flags", "list", "--site", "S1"])
+    assert listed.exit_code == 0 and f"{till.terminal_id}:{sale.entry.seq}" in listed.output
+    shown = CliRunner().invoke(main, ["admin", "flags", "show", str(incident.id)])
     assert shown.exit_code == 0, shown.output
-    assert f"{till.terminal_id}:{sale.entry.seq}" in shown.output and "-8,00 €" in shown.output
-    cleared = CliRunner().invoke(main, ["admin", "flags", "clear", "E1"])
-    assert cleared.exit_code == 0 and client.flags("S1") == []
+    assert "overdraft on account E1" in shown.output and "-8,00 €" in shown.output
+    dry = CliRunner().invoke(main, ["admin", "flags", "clear", str(incident.id), "--reason",
+                                    "topped up", "--dry-run"])  # fmt: skip
+    assert "would clear" in dry.output and len(client.incidents("S1")) == 1
+    cleared = CliRunner().invoke(
+        main, ["admin", "flags", "clear", str(incident.id), "--reason", "topped up"]
+    )
+    assert cleared.exit_code == 0 and client.incidents("S1") == []
+    [done] = client.incidents("S1", state="cleared")
+    assert done.cleared_reason == "topped up"
 
 
 def test_a_rate_limited_import_waits_its_turn(tmp_path: Path) -> None:

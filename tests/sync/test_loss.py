@@ -298,7 +298,12 @@ def test_the_sync_loop_waits_on_a_loss_and_resumes_once_recovered(
     loop = threading.Thread(target=till.daemon.run, daemon=True)
     loop.start()
     try:
-        wait_for(lambda: till.store is not None and till.store.sync_status().hub_ahead_seq > 0)
+
+        def stopped() -> bool:
+            state = till.store.sync_status() if till.store is not None else None
+            return state is not None and state.hub_ahead_seq > 0 and state.error_permanent
+
+        wait_for(stopped)  # the loss found and the refusal recorded (two writes)
         attempts = till.store.sync_status().last_attempt
         time.sleep(0.3)
         assert till.store.sync_status().last_attempt == attempts  # not retried blindly

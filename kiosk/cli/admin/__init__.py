@@ -3,7 +3,8 @@
 A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
-badges), ``staff`` (cashiers, terminals, flags) and ``reports``. ``common`` holds what
+badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents) and
+``reports``. ``common`` holds what
 they share (see it for the precedence of flags, environment and the login file).
 """
 
@@ -13,11 +14,12 @@ import click
 
 from kiosk.cli.admin.accounts import accounts, badges
 from kiosk.cli.admin.common import Settings
+from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
 from kiosk.cli.admin.menu import menu
 from kiosk.cli.admin.reports import reports
 from kiosk.cli.admin.sites import sites
-from kiosk.cli.admin.staff import cashiers, flags, terminals
+from kiosk.cli.admin.staff import cashiers, terminals
 
 
 @click.group()

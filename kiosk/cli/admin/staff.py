@@ -1,4 +1,4 @@
-"""``kiosk admin cashiers``, ``terminals`` and ``flags``."""
+"""``kiosk admin cashiers`` and ``terminals``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import click
 from kiosk.cli.admin.common import (
     client,
     dry_run_option,
-    euros,
     json_option,
     print_json,
     read_secret,
@@ -321,105 +320,3 @@ def revoke(ctx: click.Context, terminal_id: str, dry_run: bool, as_json: bool) -
         print_json({"terminal": terminal_id, "revoked": not dry_run, "dry_run": dry_run})
     else:
         click.echo(f"terminal {terminal_id} revoked" + (" (dry run)" if dry_run else ""))
-
-
-# Flags -----------------------------------------------------------------------------------
-
-
-@click.group()
-def flags() -> None:
-    """Incidents the hub flagged on accounts (e.g. a balance below its floor).
-
-    \b
-    Example:
-      kiosk admin flags list --site ACME-LYON
-      kiosk admin flags clear E1001
-    """
-
-
-@flags.command("list")
-@site_option
-@json_option
-@click.pass_context
-def list_flags(ctx: click.Context, site: str | None, as_json: bool) -> None:
-    """Open flags, with the entry behind each (terminal and sequence).
-
-    \b
-    Example:
-      kiosk admin flags list --site ACME-LYON
-    """
-    code = site_of(ctx, site)
-    with client(ctx) as admin:
-        found = admin.flags(code)
-    if as_json:
-        print_json(found)
-        return
-    rows = [
-        [f["account_id"], f["reason"], f"{f['terminal_id'] or '-'}:{f['seq'] or '-'}",
-         euros(int(f["balance"])), f["created_at"]]
-        for f in found
-    ]  # fmt: skip
-    table(f"open flags of {code}", ["account", "reason", "entry", "balance", "since"], rows)
-    if not found:
-        click.echo("no open flag")
-
-
-@flags.command("show")
-@click.argument("account_id")
-@site_option
-@json_option
-@click.pass_context
-def show_flags(ctx: click.Context, account_id: str, site: str | None, as_json: bool) -> None:
-    """An account's open flags with the journal entries behind them (terminal, time,
-    kind, amount, payload), read from the hub.
-
-    \b
-    Example:
-      kiosk admin flags show E1001 --site ACME-LYON
-    """
-    code = site_of(ctx, site)
-    with client(ctx) as admin:
-        found = [f for f in admin.flags(code) if f["account_id"] == account_id]
-        entries = [
-            admin.entry(str(f["terminal_id"]), int(f["seq"]))
-            for f in found
-            if f["terminal_id"] and f["seq"]
-        ]
-        balance = admin.balance(account_id)
-    if as_json:
-        print_json({"account": account_id, "balance": balance, "flags": found, "entries": entries})
-        return
-    if not found:
-        click.echo(f"no open flag on {account_id}")
-        return
-    click.echo(f"account {account_id}, balance {euros(balance)}")
-    rows = [
-        [f"{e.terminal_id}:{e.seq}", e.ts, e.kind, euros(e.amount),
-         ", ".join(f"{k}={v}" for k, v in e.payload.items() if k in SHOWN)]
-        for e in entries
-    ]  # fmt: skip
-    table("entries behind the flags", ["entry", "time", "kind", "amount", "details"], rows)
-
-
-SHOWN = ("business_day", "means", "credential", "items", "cashier", "cancels")
-
-
-@flags.command("clear")
-@click.argument("account_id")
-@dry_run_option
-@json_option
-@click.pass_context
-def clear(ctx: click.Context, account_id: str, dry_run: bool, as_json: bool) -> None:
-    """Clear an account's open flags once the incident is sorted out.
-
-    \b
-    Example:
-      kiosk admin flags clear E1001
-    """
-    if not dry_run:
-        with client(ctx) as admin:
-            admin.clear_flags(account_id)
-    if as_json:
-        print_json({"account": account_id, "cleared": not dry_run, "dry_run": dry_run})
-    else:
-        click.echo(f"flags of {account_id} cleared" + (" (dry run)" if dry_run else ""))

@@ -1,0 +1,15 @@
+"""The diner portal: the diner's own web app, served by the hub under ``/portal``.
+
+Modules: ``settings`` (SMTP server, lifetimes, lock-out; from ``KIOSK_PORTAL_*``),
+``errors`` (its exceptions), ``store`` (its SQL: sign-ins, sessions, codes, attempts,
+the diner's history), ``mail`` (activation codes by SMTP), ``i18n`` (French and
+English words, money and time formats), ``service`` (the rules), ``routes`` (the
+pages, Jinja2 templates in ``templates/``, the stylesheet in ``static/``).
+"""
+
+from __future__ import annotations
+
+from sync.server.portal.routes import add_portal_routes
+from sync.server.portal.settings import PortalSettings
+
+__all__ = ["PortalSettings", "add_portal_routes"]
