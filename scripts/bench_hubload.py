@@ -10,9 +10,10 @@ control request, sent as soon as the flood is connected, which waits while the h
 takes the flood in from its accept queue (how long depends on the machine's load).
 
 With ``--reconnect`` every slow client the hub cuts comes back at once: with 1,024
-files the bound (768) is below the flood, the accept queue stays full and the control
-request waits for TCP to retry (seconds); with the shipped unit's limits
-(``--open-files 8192``, bound 4,096) the hub holds the whole flood and answers at once.
+files the bound (768) is below the flood, the listen queue stays full and the control
+request waits for TCP to retry (seconds, up to tens of seconds: slow to run); with the
+shipped unit's limits (``--open-files 8192``, bound 4,096) the hub holds the whole
+flood and answers at once.
 
 Target: the control request answered within 1 s under load.
 """

@@ -136,7 +136,11 @@ def _menu(body: dict[str, object]) -> SiteMenu:
 def menu_publish(hub: Hub, site: str, request: MenuPublish) -> MenuVersion:
     day = today(hub, site)
     effective = request.effective or day.isoformat()
-    if date.fromisoformat(effective) < day:
+    try:
+        effective_day = date.fromisoformat(effective)
+    except ValueError as exc:  # the pattern lets 2026-13-45 through
+        raise InvalidRequestError(f"effective: {effective} is not a day ({exc})") from exc
+    if effective_day < day:
         raise InvalidRequestError(f"effective day {effective} is in the past (today {day})")
     menu = _menu(dict(request.menu))
     body = menu.model_dump(mode="json")

@@ -118,3 +118,13 @@ def test_no_input_makes_the_hub_fail(live_hub: LiveHub, tokens: dict[str, str]) 
     assert sum(200 <= s < 300 for s in statuses) >= len(operations)
     assert max(statuses) < 500
     assert len(statuses) >= CASES
+
+
+def test_what_the_fuzzer_found_is_a_422(admin: Admin) -> None:
+    """Each 5xx the fuzzer found, kept as a plain case."""
+    make_site(admin, "S1")
+    response = admin.http.post(
+        "/v1/admin/sites/S1/menu", json={"menu": {}, "effective": "2026-13-45"}
+    )
+    assert response.status_code == 422, response.text
+    assert "effective" in response.json()["detail"]
