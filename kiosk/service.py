@@ -35,7 +35,7 @@ from kiosk.engine.trays import current_menu, sell_tray, serve_visit
 from kiosk.presence import Charge, ChargeGuard, Repeat
 from kiosk.receipt import receipt_for
 from sync import phonebadge
-from sync.journal import EntryKind
+from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 
 log = logging.getLogger(__name__)
@@ -254,10 +254,23 @@ class TillService:
         entry = self.engine.store.entry(seq)
         if entry is None:
             return Printed(False, f"no entry {seq}")
+        return self._print_entry(entry, seq, receipt_for, "ticket", duplicate=duplicate)
+
+    def _print_entry(
+        self,
+        entry: Entry,
+        seq: int,
+        render: Callable[..., ReceiptData],
+        name: str,
+        *,
+        duplicate: bool,
+    ) -> Printed:
+        """Print the ticket ``render`` makes of ``entry`` (number ``seq``: a receipt or a Z report),
+        kept as ``<name>-<seq>[-duplicata].png`` when pictures are asked for."""
         if self.printer is None:
             return Printed(False, "no printer configured")
         settings = self.engine.settings()
-        data = receipt_for(
+        data = render(
             entry,
             site_name=self.site_name or settings.site_name,
             timezone=settings.timezone,
@@ -265,7 +278,7 @@ class TillService:
             training=self.training,
         )
         suffix = "-duplicata" if duplicate else ""
-        return self._send(data, seq, f"ticket-{seq:06d}{suffix}.png")
+        return self._send(data, seq, f"{name}-{seq:06d}{suffix}.png")
 
     def _send(self, data: ReceiptData, seq: int, png_name: str) -> Printed:
         """Print ``data`` (the ticket of entry ``seq``); a fault is journalled and
@@ -301,18 +314,7 @@ class TillService:
         entry = self.engine.store.entry(seq)
         if entry is None or entry.kind != EntryKind.CLOSURE:
             return Printed(False, f"no closure {seq}")
-        if self.printer is None:
-            return Printed(False, "no printer configured")
-        settings = self.engine.settings()
-        data = closure_receipt(
-            entry,
-            site_name=self.site_name or settings.site_name,
-            timezone=settings.timezone,
-            duplicate=duplicate,
-            training=self.training,
-        )
-        suffix = "-duplicata" if duplicate else ""
-        return self._send(data, seq, f"cloture-{seq:06d}{suffix}.png")
+        return self._print_entry(entry, seq, closure_receipt, "cloture", duplicate=duplicate)
 
     def export_closure(self, seq: int) -> Path:
         """Write the CLOSURE entry ``seq`` as CSV in ``exports_dir``; its path.

@@ -132,6 +132,26 @@ class ResultScreen(Screen):
         if self.elapsed >= self.ui.config.result_screen_s:
             self.back()
 
+    def draw_ticket(
+        self, surface: pygame.Surface, result: Accepted, lines: list[tuple[str, str]], y: int
+    ) -> None:
+        """``lines`` then the subsidy, total and balance after of ``result``, from ``y``
+        down to the buttons, in the middle three quarters of the body."""
+        tr, layout, body = self.ui.tr, self.ui.layout, self.ui.layout.body
+        totals = []
+        if subsidy := subsidy_of(result):
+            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
+        totals.append((tr.t("accepted.total"), tr.money(result.amount)))
+        totals.append((tr.t("accepted.balance"), tr.money(result.balance_after)))
+        area = pygame.Rect(
+            body.x + body.width // 8,
+            y,
+            body.width * 3 // 4,
+            body.bottom - layout.button_h - layout.gap - y,
+        )
+        size, rows = fit_rows(layout, area.height, lines, totals)
+        self.ui.painter.lines(surface, rows, area, size=size)
+
 
 class AcceptedScreen(ResultScreen):
     id = ScreenId.ACCEPTED
@@ -186,21 +206,7 @@ class AcceptedScreen(ResultScreen):
             align="center",
         )
         y += line_h
-        lines = ticket_rows(result, tr.lang)
-        totals = []
-        subsidy = subsidy_of(result)
-        if subsidy:
-            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
-        totals.append((tr.t("accepted.total"), tr.money(result.amount)))
-        totals.append((tr.t("accepted.balance"), tr.money(result.balance_after)))
-        area = pygame.Rect(
-            body.x + body.width // 8,
-            y,
-            body.width * 3 // 4,
-            body.bottom - layout.button_h - layout.gap - y,
-        )
-        size, rows = fit_rows(layout, area.height, lines, totals)
-        painter.lines(surface, rows, area, size=size)
+        self.draw_ticket(surface, result, ticket_rows(result, tr.lang), y)
 
 
 class RefusedScreen(ResultScreen):

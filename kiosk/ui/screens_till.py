@@ -24,9 +24,7 @@ from kiosk.ui.model import Item, tray_total
 from kiosk.ui.screens_common import (
     ResultScreen,
     catalogue_buttons,
-    fit_rows,
     pick_category,
-    subsidy_of,
     ticket_rows,
 )
 from kiosk.ui.shell import Ui
@@ -305,21 +303,7 @@ class AlreadyPaidScreen(ResultScreen):
             (tr.t("paid.previous", seq=previous.seq), ""),
             *ticket_rows(previous, tr.lang),
         ]
-        totals = []
-        if subsidy := subsidy_of(previous):
-            totals.append((tr.t("accepted.subsidy"), tr.money(-subsidy)))
-        totals += [
-            (tr.t("accepted.total"), tr.money(previous.amount)),
-            (tr.t("accepted.balance"), tr.money(previous.balance_after)),
-        ]
-        area = pygame.Rect(
-            body.x + body.width // 8,
-            y,
-            body.width * 3 // 4,
-            body.bottom - layout.button_h - layout.gap - y,
-        )
-        size, rows = fit_rows(layout, area.height, lines, totals)
-        painter.lines(surface, rows, area, size=size)
+        self.draw_ticket(surface, previous, lines, y)
 
 
 SCREENS: list[type[Screen]] = [TillScreen, AlreadyPaidScreen]

@@ -76,33 +76,9 @@ class EntryPayload(Strict):
         return to_payload(self)
 
 
-class SalePayload(EntryPayload):
-    """A debit for a tray, an order or a guest meal paid by badge (``Engine.sell``)."""
+class SaleFields(EntryPayload):
+    """The fields of a tray's sale, shared by sales, orders and guest meals."""
 
-    credential: CredentialText
-    means: Means = "balance"
-    mode: Mode | None = None
-    guest: bool | None = None
-    cashier: Short | None = None
-    items: list[ItemId] | None = Field(default=None, max_length=200)
-    vat: VatTotals | None = None
-    ticket: PricedTicket | None = None
-    balance_after: Cents | None = None
-
-
-class OrderPayload(SalePayload):
-    """An order placed at a kiosk (same fields as a sale)."""
-
-
-class GuestMealPayload(EntryPayload):
-    """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
-    visit says), or a guest's tray paid with a badge at the till (sale fields)."""
-
-    LEGACY = frozenset({"visitor"})  # a name: personal data stays in the visit document
-
-    visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
-    guests: Annotated[int, Field(ge=1, le=50)] | None = None
-    billing: Literal["host", "cost_centre"] | None = None
     credential: CredentialText | None = None
     means: Means = "balance"
     mode: Mode | None = None
@@ -112,6 +88,27 @@ class GuestMealPayload(EntryPayload):
     vat: VatTotals | None = None
     ticket: PricedTicket | None = None
     balance_after: Cents | None = None
+
+
+class SalePayload(SaleFields):
+    """A debit for a tray, an order or a guest meal paid by badge (``Engine.sell``)."""
+
+    credential: CredentialText
+
+
+class OrderPayload(SalePayload):
+    """An order placed at a kiosk (same fields as a sale)."""
+
+
+class GuestMealPayload(SaleFields):
+    """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
+    visit says), or a guest's tray paid with a badge at the till (sale fields)."""
+
+    LEGACY = frozenset({"visitor"})  # a name: personal data stays in the visit document
+
+    visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+    guests: Annotated[int, Field(ge=1, le=50)] | None = None
+    billing: Literal["host", "cost_centre"] | None = None
     visitor: Annotated[str, Field(max_length=200)] | None = None
 
 

@@ -91,12 +91,18 @@ def until(ui: Ui, done: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-def test_tap_on_the_reader_pays_the_tray_at_the_diner_tariff(app: App, engine: Engine) -> None:
+def started(app: App) -> tuple[Ui, VirtualPrinter]:
+    """The app's UI with the devices bridged, once its virtual printer is attached."""
     ui = app.build_ui()
     app.start_bridge()
     printer = app.printer
     assert isinstance(printer, VirtualPrinter)
     until(ui, lambda: printer.attached)
+    return ui, printer
+
+
+def test_tap_on_the_reader_pays_the_tray_at_the_diner_tariff(app: App, engine: Engine) -> None:
+    ui, printer = started(app)
     for item in ("salad", "steak", "tart"):
         add(ui, item)
     reader = app.devices["reader"]
@@ -129,11 +135,7 @@ def test_phone_badge_through_the_scanner(app: App, engine: Engine, clock: FakeCl
 
 
 def test_printer_out_of_paper_shows_in_the_status_bar(app: App, engine: Engine) -> None:
-    ui = app.build_ui()
-    app.start_bridge()
-    printer = app.printer
-    assert isinstance(printer, VirtualPrinter)
-    until(ui, lambda: printer.attached)
+    ui, printer = started(app)
     printer.paper_out = True
     add(ui, "dish-of-the-day")
     app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
@@ -181,11 +183,7 @@ def test_visit_code_serves_a_guest_at_the_guest_tariff(app: App, engine: Engine)
 
 def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> None:
     app.receipts_dir = tmp_path / "receipts"
-    ui = app.build_ui()
-    app.start_bridge()
-    printer = app.printer
-    assert isinstance(printer, VirtualPrinter)
-    until(ui, lambda: printer.attached)
+    ui, _ = started(app)
     add(ui, "dish-of-the-day")
     app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
     until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
@@ -416,11 +414,7 @@ def test_already_paid_in_english_and_the_cashier_confirms_a_second_sale(
 
 def test_the_closure_prints_as_a_z_report(app: App, engine: Engine) -> None:
     add_cashier(engine.store, "K1", "Karim Caissier", CASHIER_BADGE, CASHIER_PIN)
-    ui = app.build_ui()
-    app.start_bridge()
-    printer = app.printer
-    assert isinstance(printer, VirtualPrinter)
-    until(ui, lambda: printer.attached)
+    ui, printer = started(app)
     for item in ("salad", "steak", "tart"):
         add(ui, item)
     app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))

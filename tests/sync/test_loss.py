@@ -71,6 +71,12 @@ class Terminal:
                 thing.close()
         self.engine = self.store = self.client = self.daemon = None
 
+    def restore(self, backup: Path) -> None:
+        """Close, put ``backup`` in place of the store's file, open again."""
+        self.close()
+        copy_db(backup, self.db)
+        self.open()
+
     def sell(self, cents: int) -> Accepted:
         assert self.engine is not None
         result = self.engine.sell(BADGE, Money(cents))
@@ -138,9 +144,7 @@ def test_a_store_restored_from_an_older_copy_stops_selling_and_recovers(
     assert not isinstance(till.sync(), Exception)
     assert hub_sum(live_hub) == OPENING - 1500
 
-    till.close()
-    copy_db(tmp_path / "backup.db", till.db)  # the newest three sales are gone here
-    till.open()
+    till.restore(tmp_path / "backup.db")  # the newest three sales are gone here
     outcome = till.sync()
     assert isinstance(outcome, JournalBehindError), outcome
     assert "up to entry" in str(outcome)
@@ -171,9 +175,7 @@ def test_sales_made_after_the_loss_are_signed_again_not_lost(
     till.sell(200)
     till.sell(300)
     assert not isinstance(till.sync(), Exception)
-    till.close()
-    copy_db(tmp_path / "backup.db", till.db)
-    till.open()
+    till.restore(tmp_path / "backup.db")
     sale = till.sell(400)  # before the daemon notices: the same sequence as a lost one
     cancelled = till.sell(50)
     assert till.engine is not None
@@ -206,9 +208,7 @@ def test_recovery_refuses_entries_the_terminal_did_not_sign(
     copy_db(till.db, tmp_path / "backup.db")
     till.sell(200)
     assert not isinstance(till.sync(), Exception)
-    till.close()
-    copy_db(tmp_path / "backup.db", till.db)
-    till.open()
+    till.restore(tmp_path / "backup.db")
     assert isinstance(till.sync(), JournalBehindError)
 
     def forged(since: int) -> HubJournal:
@@ -290,9 +290,7 @@ def test_the_sync_loop_waits_on_a_loss_and_resumes_once_recovered(
     copy_db(till.db, tmp_path / "backup.db")
     till.sell(200)
     assert not isinstance(till.sync(), Exception)
-    till.close()
-    copy_db(tmp_path / "backup.db", till.db)
-    till.open()
+    till.restore(tmp_path / "backup.db")
     assert till.daemon is not None and till.store is not None
     till.daemon.settings = DaemonSettings(interval_s=0.05, idle_check_s=0.05)
     loop = threading.Thread(target=till.daemon.run, daemon=True)

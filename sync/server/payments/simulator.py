@@ -18,7 +18,6 @@ import base64
 import html
 import logging
 import secrets
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
+from sync.server.loopback import ServerThread
 from sync.server.payments.systempay import sign
 
 log = logging.getLogger(__name__)
@@ -215,37 +215,12 @@ class TestPaymentPage:
         return app
 
 
-class TestPaymentPageThread:
+class TestPaymentPageThread(ServerThread):
     """Serve a ``TestPaymentPage`` on loopback in a background thread."""
 
     __test__ = False
 
     def __init__(self, page: TestPaymentPage, host: str = "127.0.0.1", port: int = 0) -> None:
         self.page = page
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.host, self.port = host, int(self._sock.getsockname()[1])
         config = uvicorn.Config(page.app, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> TestPaymentPageThread:
-        self._thread.start()
-        ready = threading.Event()
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the test payment page did not start on {self.url}")
-            ready.wait(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
-        self._sock.close()
+        super().__init__(uvicorn.Server(config), host, port, "the test payment page")

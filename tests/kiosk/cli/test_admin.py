@@ -257,29 +257,21 @@ def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
 
 
 def test_login_to_a_hub_behind_tls_with_a_private_ca(tmp_path: Path, env: Path) -> None:
-    import threading
-
     import uvicorn
 
     from sync.server import open_hub
     from sync.server.app import create_app
-    from tests.sync.live import free_port
+    from sync.server.loopback import ServerThread
 
     ca, cert, key = _tls_files(tmp_path)
     hub = open_hub(tmp_path / "hub.db")
-    port = free_port()
     config = uvicorn.Config(
-        create_app(hub), host="127.0.0.1", port=port, log_level="warning",
-        lifespan="off", ssl_certfile=str(cert), ssl_keyfile=str(key),
+        create_app(hub), log_level="warning", lifespan="off",
+        ssl_certfile=str(cert), ssl_keyfile=str(key),
     )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = ServerThread(uvicorn.Server(config), "127.0.0.1", 0, "the TLS hub").start()
     try:
-        while not server.started:
-            assert thread.is_alive()
-            threading.Event().wait(0.02)
-        url, token = f"https://127.0.0.1:{port}", hub.create_admin_token("tls")
+        url, token = f"https://127.0.0.1:{server.port}", hub.create_admin_token("tls")
         untrusted = kiosk("login", "--url", url, stdin=token + "\n")
         assert untrusted.exit_code == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.output
         trusted = kiosk("login", "--url", url, "--ca-file", str(ca), stdin=token + "\n")
@@ -288,6 +280,5 @@ def test_login_to_a_hub_behind_tls_with_a_private_ca(tmp_path: Path, env: Path) 
         assert kiosk("sites", "create", "TLS1").exit_code == 0  # the stored CA is used
         assert kiosk("sites", "list", "--json").output.count("TLS1") == 1
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        server.stop()
         hub.storage.close()
