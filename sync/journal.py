@@ -107,7 +107,18 @@ def parse_ts(text: str) -> datetime:
     if not _TS.fullmatch(text):
         raise ValueError(f"not a canonical UTC timestamp: {text[:40]!r}")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        # The fixed layout is known: building the datetime from its fields is exact and
+        # several times faster than strptime (verify parses every entry's timestamp).
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            int(text[20:26]),
+            tzinfo=UTC,
+        )
     except ValueError:
         raise ValueError(f"not a real date and time: {text!r}") from None
 
