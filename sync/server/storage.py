@@ -1,26 +1,25 @@
 """``SqliteStorage``: the hub's data in one SQLite file (WAL), behind ``Storage``.
 
-Connections come from a small pool so that the HTTP worker threads read in parallel;
-every multi-statement write is one ``BEGIN IMMEDIATE`` transaction. sqlite3 errors are
-translated to ``StorageError`` at this boundary.
+This module holds sites and their settings, enrolment and admin tokens, rate limits,
+accounts and the hub's own ledger, flags, credentials, documents, the changes feed and
+incidents. The rest of the class lives in its bases:
+
+- ``sync.server.sqlite_base``: the database file, connection pool, migrations,
+  transactions (``BEGIN IMMEDIATE`` writes, snapshot reads) and the version counter;
+- ``sync.server.journal_storage``: terminals, the push that applies their journal
+  entries, and the queries on stored entries;
+- ``sync.server.backoffice_storage``: the back office's imports, menus and reports.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-import queue
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from sync import subsidy
-from sync.journal import GENESIS_HASH, Entry, format_ts, parse_ts
+from sync.journal import GENESIS_HASH, format_ts
 from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
@@ -30,158 +29,32 @@ from sync.protocol.rows import (
 )
 from sync.server import incidents
 from sync.server.backoffice_storage import BackofficeStorage
-from sync.server.errors import EntryRefusedError, InvalidRequestError, StorageError
+from sync.server.errors import InvalidRequestError
+from sync.server.journal_storage import JournalStorage
 from sync.server.records import (
     ADMIN_ID_CHARS,
     AccountRecord,
     AdminTokenRecord,
-    ApplyOutcome,
-    Derive,
     Flag,
     Movement,
     TerminalRecord,
 )
-from sync.server.schema import MIGRATIONS
+from sync.server.sqlite_base import BUSY_TIMEOUT_S, PRIVATE, SqliteBase
 from sync.server.sqlrows import (
     ACCOUNT_COLS,
-    ENTRY_COLS,
-    SITE_ENTRIES,
-    TERMINAL_COLS,
-    SqlitePushTx,
     account_params,
     account_record,
     chunks,
     credential_row,
-    entry_record,
     fits_int64,
-    floor_of,
     read_changes,
-    statements,
-    terminal_record,
 )
 
-log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_S = 10.0
-PRIVATE = 0o600  # hub.db and its -wal and -shm: balances, token hashes
+__all__ = ["BUSY_TIMEOUT_S", "PRIVATE", "SqliteBase", "SqliteStorage"]
 
 
-def _make_private(path: Path) -> None:
-    """Create the database file 0600 (SQLite gives its -wal and -shm files the
-    database's mode), and tighten the files of a hub created before that."""
-    try:
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE))
-        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            if name.exists() and name.stat().st_mode & 0o777 != PRIVATE:
-                name.chmod(PRIVATE)
-    except OSError as exc:
-        raise StorageError(f"{path}: cannot open the hub database: {exc}") from exc
-
-
-class SqliteStorage(BackofficeStorage):
+class SqliteStorage(JournalStorage, BackofficeStorage):
     """The reference ``Storage``. Safe to share between threads."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._pool: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        _make_private(self.path)
-        with self._write() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
-            done = {r[0] for r in db.execute("SELECT name FROM migrations")}
-            for name, script in MIGRATIONS:
-                if name not in done:
-                    log.info("hub %s: applying migration %s", self.path, name)
-                    for statement in statements(script):
-                        db.execute(statement)
-                    db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
-
-    # Connections and transactions -------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
-            )
-            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-                raise StorageError(f"{self.path}: cannot use WAL mode")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
-            raise StorageError(f"{self.path}: cannot open the hub database: {exc}") from exc
-        with self._lock:
-            self._all.append(conn)
-        return conn
-
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        if self._closed:
-            raise StorageError("the hub database is closed")
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = self._connect()
-        try:
-            yield conn
-        finally:
-            self._pool.put(conn)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StorageError(f"cannot start a transaction: {exc}") from exc
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                conn.execute("ROLLBACK")
-                raise StorageError(f"hub database write failed: {exc}") from exc
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """One consistent snapshot for several SELECTs."""
-        with self._conn() as conn:
-            try:
-                conn.execute("BEGIN")
-                try:
-                    yield conn
-                finally:
-                    conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(f"hub database read failed: {exc}") from exc
-
-    def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-
-    # Versions ---------------------------------------------------------------------
-
-    @staticmethod
-    def _bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
-        """Give each (kind, key) of the site a new version, in the order given."""
-        if not keys:
-            return
-        top = db.execute(
-            "UPDATE meta SET value = value + ? WHERE key = 'version' RETURNING value",
-            (len(keys),),
-        ).fetchone()[0]
-        first = top - len(keys) + 1
-        db.executemany(
-            """INSERT INTO changes (site, kind, key, version) VALUES (?, ?, ?, ?)
-               ON CONFLICT (site, kind, key) DO UPDATE SET version = excluded.version""",
-            [(site, kind, key, first + i) for i, key in enumerate(keys)],
-        )
 
     # Sites and tokens ---------------------------------------------------------------
 
@@ -305,214 +178,6 @@ class SqliteStorage(BackofficeStorage):
                 (key, tat + interval_ms),
             )
         return 0
-
-    # Terminals and journals -----------------------------------------------------------
-
-    def terminal_by_token(self, token_hash: str) -> TerminalRecord | None:
-        with self._conn() as db:
-            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE token_hash = ?"
-            row = db.execute(sql, (token_hash,)).fetchone()
-        return None if row is None else terminal_record(row)
-
-    def terminal(self, terminal_id: str) -> TerminalRecord | None:
-        with self._conn() as db:
-            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE id = ?"
-            row = db.execute(sql, (terminal_id,)).fetchone()
-        return None if row is None else terminal_record(row)
-
-    def list_terminals(self, site: str) -> list[TerminalRecord]:
-        with self._conn() as db:
-            sql = f"SELECT {TERMINAL_COLS} FROM terminals WHERE site = ? ORDER BY id"
-            return [terminal_record(r) for r in db.execute(sql, (site,))]
-
-    def revoke_terminal(self, terminal_id: str) -> bool:
-        with self._write() as db:
-            sql = "UPDATE terminals SET revoked = 1 WHERE id = ?"
-            return db.execute(sql, (terminal_id,)).rowcount == 1
-
-    def touch_terminal(self, terminal_id: str, now: datetime) -> None:
-        with self._write() as db:
-            sql = "UPDATE terminals SET last_seen = ? WHERE id = ?"
-            db.execute(sql, (format_ts(now), terminal_id))
-
-    def entry_hashes(self, terminal_id: str, first: int, last: int) -> dict[int, str]:
-        with self._conn() as db:
-            rows = db.execute(
-                "SELECT seq, hash FROM entries WHERE terminal_id = ? AND seq BETWEEN ? AND ?",
-                (terminal_id, first, last),
-            ).fetchall()
-        return {int(seq): str(digest) for seq, digest in rows}
-
-    def apply_entries(
-        self,
-        terminal: TerminalRecord,
-        entries: Sequence[Entry],
-        now: datetime,
-        derive: Derive | None = None,
-    ) -> ApplyOutcome | None:
-        """Apply verified entries that continue ``terminal``'s chain, in one transaction,
-        with ``derive`` (state computed from entries, e.g. visits) in that transaction.
-
-        Returns None, changing nothing, when the terminal's applied sequence moved since
-        ``terminal`` was read (a concurrent push): the caller reads it again. Raises
-        EntryRefusedError, changing nothing, when an entry would take a balance past
-        64 bits.
-        """
-        stamp = format_ts(now)
-        flags: list[Flag] = []
-        with self._write() as db:
-            applied, last_hash = db.execute(
-                "SELECT applied_seq, last_hash FROM terminals WHERE id = ?", (terminal.id,)
-            ).fetchone()
-            if applied != terminal.applied_seq or last_hash != terminal.last_hash:
-                return None
-            db.executemany(
-                f"INSERT INTO entries ({ENTRY_COLS}, received_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        e.terminal_id,
-                        e.seq,
-                        e.ts,
-                        e.kind,
-                        e.account,
-                        e.amount,
-                        json.dumps(dict(e.payload), separators=(",", ":"), ensure_ascii=False),
-                        e.prev_hash,
-                        e.hash,
-                        e.sig,
-                        stamp,
-                    )
-                    for e in entries
-                ],
-            )
-            touched: dict[str, list[Entry]] = {}
-            for e in entries:
-                if e.account is not None:
-                    touched.setdefault(e.account, []).append(e)
-            changed: list[str] = []
-            for account_id, its in touched.items():
-                known, new_flags = self._apply_to_account(db, terminal, account_id, its, stamp)
-                flags.extend(new_flags)
-                if known:
-                    changed.append(account_id)
-            self._bump(db, terminal.site, "account", changed)
-            if derive is not None:
-                derive(SqlitePushTx(db, terminal.site, self._bump, stamp))
-            last = entries[-1]
-            db.execute(
-                "UPDATE terminals SET applied_seq = ?, last_hash = ?, last_seen = ? WHERE id = ?",
-                (last.seq, last.hash, stamp, terminal.id),
-            )
-        return ApplyOutcome(applied_seq=last.seq, applied=len(entries), flags=flags)
-
-    def _apply_to_account(
-        self,
-        db: sqlite3.Connection,
-        terminal: TerminalRecord,
-        account_id: str,
-        entries: list[Entry],
-        stamp: str,
-    ) -> tuple[bool, list[Flag]]:
-        """Add the entries to the account's balance; flag it when it goes below its floor."""
-        row = db.execute(
-            f"SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ? AND site = ?",
-            (account_id, terminal.site),
-        ).fetchone()
-        if row is None:
-            # The meal was served: keep the entry, and let the back office sort it out.
-            flag = Flag(account_id, "unknown_account", terminal.id, entries[0].seq, 0, stamp)
-            self._insert_flag(db, terminal.site, flag)
-            return False, [flag]
-        record = account_record(row)
-        incidents.record(
-            db, terminal.site, record.row, entries, now=parse_ts(stamp), bump=self._bump
-        )
-        if subsidy.has_cancellation(entries):  # rare: work it out from all the entries
-            rows = db.execute(SITE_ENTRIES, (account_id, terminal.site))
-            mark = subsidy.mark_of(entry_record(r) for r in rows)
-        else:
-            mark = subsidy.follow(record.row.subsidy, entries)
-        floor = floor_of(record.row)
-        balance, flagged, flags = record.row.balance, record.flagged, []
-        for e in entries:
-            balance += e.amount
-            if not fits_int64(balance):
-                raise EntryRefusedError(
-                    e.id,
-                    "balance_overflow",
-                    f"account {account_id} would pass the 64-bit limit",
-                    applied_seq=terminal.applied_seq,
-                )
-            if floor is not None and e.amount < 0 and balance < floor and not flagged:
-                flag = Flag(account_id, "below_floor", terminal.id, e.seq, balance, stamp)
-                self._insert_flag(db, terminal.site, flag)
-                flags.append(flag)
-                flagged = True
-        db.execute(
-            "UPDATE accounts SET balance = ?, flagged = ?, subsidy = ? WHERE id = ?",
-            (
-                balance,
-                int(flagged),
-                None if mark is None else mark.model_dump_json(),
-                account_id,
-            ),
-        )
-        return True, flags
-
-    @staticmethod
-    def _insert_flag(db: sqlite3.Connection, site: str, flag: Flag) -> None:
-        db.execute(
-            """INSERT INTO flags (site, account_id, reason, terminal_id, seq, balance,
-                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            (
-                site,
-                flag.account_id,
-                flag.reason,
-                flag.terminal_id,
-                flag.seq,
-                flag.balance,
-                flag.created_at,
-            ),
-        )
-
-    def entries_of_terminal(self, terminal_id: str, after: int, limit: int) -> list[Entry]:
-        with self._conn() as db:
-            sql = (
-                f"SELECT {ENTRY_COLS} FROM entries WHERE terminal_id = ? AND seq > ? "
-                "ORDER BY seq LIMIT ?"
-            )
-            return [entry_record(r) for r in db.execute(sql, (terminal_id, after, limit))]
-
-    def cancelling_entry(self, terminal_id: str, seq: int) -> int | None:
-        """The sequence of the terminal's entry that cancels its entry ``seq``, if any."""
-        with self._conn() as db:
-            row = db.execute(
-                "SELECT seq FROM entries WHERE terminal_id = ? AND kind = 'cancel' "
-                "AND json_extract(payload, '$.cancels') = ? LIMIT 1",
-                (terminal_id, seq),
-            ).fetchone()
-        return None if row is None else int(row[0])
-
-    def payment_booked(self, terminal_id: str, ref: str) -> int | None:
-        """The sequence of the terminal's entry that books card payment ``ref`` (the
-        top-up it credits or the visitor's sale it pays), if any."""
-        with self._conn() as db:
-            row = db.execute(
-                "SELECT seq FROM entries WHERE terminal_id = ? "
-                "AND kind IN ('top_up', 'card_sale') "
-                "AND json_extract(payload, '$.payment_ref') = ? LIMIT 1",
-                (terminal_id, ref),
-            ).fetchone()
-        return None if row is None else int(row[0])
-
-    def entries_of_account(self, account_id: str) -> list[Entry]:
-        """The entries that count for the account: those of its own site's terminals."""
-        with self._conn() as db:
-            site = db.execute("SELECT site FROM accounts WHERE id = ?", (account_id,)).fetchone()
-            if site is None:
-                return []
-            return [entry_record(r) for r in db.execute(SITE_ENTRIES, (account_id, site[0]))]
 
     # Accounts and the hub's own ledger ---------------------------------------------
 
@@ -732,21 +397,6 @@ class SqliteStorage(BackofficeStorage):
         """The objects of ``site`` changed after ``since``, read in one snapshot."""
         with self._read() as db:
             return read_changes(db, site, terminal_id, since, limit)
-
-    # For the hub's store modules (sync.server.payments) ---------------------------------
-
-    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, for a store module's own SQL on this database."""
-        return self._write()
-
-    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One read snapshot, for a store module's own SQL on this database."""
-        return self._read()
-
-    @staticmethod
-    def bump(db: sqlite3.Connection, site: str, kind: str, keys: Sequence[str]) -> None:
-        """Give changed rows new versions inside the caller's transaction (changes feed)."""
-        SqliteStorage._bump(db, site, kind, keys)
 
     # Incidents (sync.server.incidents) -----------------------------------------------------
 
