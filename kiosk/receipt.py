@@ -75,6 +75,11 @@ def _ticket_lines(ticket: PricedTicket) -> tuple[list[ReceiptLine], list[AmountL
     return lines, formulas
 
 
+def _vat_row(rate: int, total: int) -> VatRow:
+    vat = vat_included(total, VatRate(rate))
+    return VatRow(rate, total - vat, vat, total)
+
+
 def receipt_for(
     entry: Entry,
     *,
@@ -144,6 +149,18 @@ def receipt_for(
             **common,
         )
     signed = -amount if kind is EntryKind.CANCEL else amount  # a cancellation refunds
+    by_rate = getattr(payload, "vat", None)
+    if by_rate:  # a guest meal served against a visit: its VAT lines, as the closure has them
+        rows = tuple(_vat_row(int(rate), cents) for rate, cents in sorted(by_rate.items()))
+        quantity = getattr(payload, "guests", None) or 1
+        return ReceiptData(
+            lines=(ReceiptLine(label, quantity, signed // quantity, signed, rows[0].rate),),
+            total=signed,
+            vat_rows=rows,
+            payments=(AmountLine(means, signed),),
+            extra_lines=extra,
+            **common,
+        )
     vat = vat_included(signed, VatRate(DEFAULT_VAT))
     return ReceiptData(
         lines=(ReceiptLine(label, 1, signed, signed, DEFAULT_VAT),),

@@ -73,7 +73,11 @@ def raw_insert_s(folder: Path, accounts: int) -> float:
         rows,
     )
     conn.executemany("INSERT INTO account_details VALUES (?, ?, ?)", details)
-    conn.executemany("INSERT INTO credentials VALUES (?, ?, 'nfc', 'active', ?, NULL, '')", badges)
+    conn.executemany(
+        "INSERT INTO credentials VALUES (?, ?, 'nfc', 'active', ?, NULL, '', "
+        "lower(hex(randomblob(8))))",
+        badges,
+    )
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

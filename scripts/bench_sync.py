@@ -49,7 +49,7 @@ def make_journal(key: Ed25519PrivateKey, terminal_id: str, n: int, accounts: int
             amount=-(350 + seq % 400),
             payload={
                 "business_day": NOW.date().isoformat(),
-                "credential": f"nfc:{seq:08X}",
+                "credential_id": f"{seq:016x}",
                 "means": "balance",
                 "items": ["menu"],
                 "balance_after": 0,

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.incidents import Incident
+from sync.protocol.personal import ClosureRequestView, ErasureReport, RetentionReport
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
 _IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
@@ -348,3 +349,22 @@ class AdminClient:
     def movements(self, account_id: str) -> list[adm.MovementView]:
         rows = self._call("GET", f"/v1/admin/accounts/{account_id}/movements")
         return [adm.MovementView.model_validate(r, strict=False) for r in rows]
+
+    # A diner's personal data ---------------------------------------------------------
+
+    def personal_data(self, account_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"/v1/admin/accounts/{account_id}/personal-data")
+        return result
+
+    def erase_diner(self, account_id: str, reason: str = "request") -> ErasureReport:
+        body = self._call("POST", f"/v1/admin/accounts/{account_id}/erase", {"reason": reason})
+        return ErasureReport.model_validate(body, strict=False)
+
+    def closure_requests(self, site: str, *, every: bool = False) -> list[ClosureRequestView]:
+        query = "?every=true" if every else ""
+        rows = self._call("GET", f"/v1/admin/sites/{site}/closure-requests{query}")
+        return [ClosureRequestView.model_validate(r, strict=False) for r in rows]
+
+    def run_retention(self, site: str) -> RetentionReport:
+        body = self._call("POST", f"/v1/admin/sites/{site}/retention", {})
+        return RetentionReport.model_validate(body, strict=False)

@@ -60,6 +60,9 @@ class EntryKind(StrEnum):
     PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
     PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
     CARD_SALE = "card_sale"  # a visitor's tray paid by bank card (no account, amount 0)
+    CONFIG_CHANGE = "config_change"  # what changed in the configuration or site settings
+    CLOCK_JUMP = "clock_jump"  # the wall clock moved other than with time
+    PIN_FAILED = "pin_failed"  # a cashier's PIN refused (never the PIN)
 
 
 class CanonicalError(ValueError):

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from kiosk.cli.journal_events import events
 from kiosk.cli.options import data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
@@ -19,6 +20,9 @@ from kiosk.engine.errors import EngineError
 @click.group()
 def journal() -> None:
     """Check and export the terminal's signed journal."""
+
+
+journal.add_command(events)
 
 
 @journal.command()

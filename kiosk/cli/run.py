@@ -46,9 +46,9 @@ def run(
     """
     from kiosk.app import App
     from kiosk.config import load_config
+    from kiosk.engine import tech_events
     from kiosk.engine.trays import current_menu
     from kiosk.sitefile import load_site_menu
-    from sync.journal import EntryKind
 
     data = DataDir.resolve(data_dir)
     overrides: dict[str, dict[str, object]] = {"terminal": {}, "ui": {}}
@@ -80,9 +80,10 @@ def run(
         app.close()
         engine.close()
         raise click.ClickException(f"[devices] of the terminal config: {exc}") from exc
-    engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
+    # start, version, and what changed in the configuration since the last start
+    tech_events.record_start(engine, config.terminal.mode.value, config.model_dump(mode="json"))
     try:
         app.run()
     finally:
-        engine.record_event(EntryKind.STOP, {"mode": config.terminal.mode.value})
+        tech_events.record_stop(engine, config.terminal.mode.value)
         engine.close()

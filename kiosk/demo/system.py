@@ -20,11 +20,10 @@ from drivers.scanner.virtual import VirtualScanner
 from kiosk.config import dump_toml, load_config
 from kiosk.datadir import DataDir
 from kiosk.demo.site import DemoSite, seed_site
-from kiosk.engine import Engine, Store
+from kiosk.engine import Engine, Store, tech_events
 from kiosk.provision import enrol, load_sync_config, sync_daemon
 from sync.admin_client import AdminClient
 from sync.daemon import DaemonSettings, SyncDaemon
-from sync.journal import EntryKind
 from sync.keyfile import write_atomic
 from sync.server import Hub, open_hub
 from sync.server.thread import HubThread
@@ -94,7 +93,7 @@ class DemoSystem:
             admin.close()
             raise
         system = cls(folder, hub, thread, admin, site, data, engine, daemon, daemon_store)
-        engine.record_event(EntryKind.START, {"mode": "demo"})
+        tech_events.record_start(engine, "demo")
         return system
 
     def cashier_login(self) -> str:
@@ -146,7 +145,7 @@ class DemoSystem:
         hub has the whole journal and nothing is left waiting once the demo ends."""
         if not self._stop_recorded:
             self._stop_recorded = True
-            self.engine.record_event(EntryKind.STOP, {"mode": "demo"})
+            tech_events.record_stop(self.engine, "demo")
 
     def stop(self) -> None:
         for device in (self.reader, self.scanner, self.printer, self.payment):

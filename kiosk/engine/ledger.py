@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -279,7 +279,7 @@ class Engine:
     def _append(
         self,
         db: sqlite3.Connection,
-        kind: EntryKind,
+        kind: EntryKind | str,
         account: str | None,
         amount: int,
         payload: Mapping[str, Any],
@@ -310,7 +310,7 @@ class Engine:
     def post(
         self,
         db: sqlite3.Connection,
-        kind: EntryKind,
+        kind: EntryKind | str,
         account: str | None,
         amount: int,
         payload: Mapping[str, Any],
@@ -366,7 +366,7 @@ class Engine:
                 return refused
             payload.update(
                 {
-                    "credential": cred.value,
+                    "credential_id": cred.ref,
                     "means": "balance",
                     "balance_after": (usable - amount).cents,
                 }
@@ -511,12 +511,20 @@ class Engine:
         return visits.today(self)
 
     def consume_visit(
-        self, visit: str | bytes, guests: int, amount: Money, *, cashier: str = ""
+        self,
+        visit: str | bytes,
+        guests: int,
+        amount: Money,
+        *,
+        vat: Mapping[str, int],
+        items: Sequence[str] = (),
+        cashier: str = "",
     ) -> Result:
-        """Serve ``guests`` meals of a visit (id or QR text), ``amount`` in all."""
-        return visits.consume(self, visit, guests, amount, cashier=cashier)
+        """Serve ``guests`` meals of a visit (id or QR text), ``amount`` in all, ``vat``
+        the same amount by VAT rate."""
+        return visits.consume(self, visit, guests, amount, vat=vat, items=items, cashier=cashier)
 
-    def record_event(self, kind: EntryKind, payload: Mapping[str, Any]) -> Entry:
+    def record_event(self, kind: EntryKind | str, payload: Mapping[str, Any]) -> Entry:
         """A technical entry (start, stop, device fault, sync, closure ...)."""
         if kind in CANCELLABLE or kind is EntryKind.CANCEL:
             raise ValueError(f"{kind} entries are written by their own operation")

@@ -180,4 +180,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX payments_state ON payments (state);
         """,
     ),
+    (
+        "0013_personal_data",
+        """
+        -- The opaque id by which journal payloads name a credential (its value, a
+        -- card's UID, stays in this ordinary table); the hub's rows bring the real one.
+        ALTER TABLE credentials ADD COLUMN ref TEXT;
+        UPDATE credentials SET ref = lower(hex(randomblob(8)));
+        """,
+    ),
 ]

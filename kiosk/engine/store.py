@@ -91,6 +91,8 @@ class Store(SyncState):
                 raise StoreError(f"{file}: cannot use WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # A diner's erased name must not linger in the file's free space.
+            conn.execute("PRAGMA secure_delete = ON")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{file}: cannot open the store: {_plain(exc)}") from exc
         store = cls(conn, file)
@@ -261,9 +263,20 @@ class Store(SyncState):
         """Apply one page of hub changes in one short transaction.
 
         Each account's hub balance arrives with ``applied_seq``: the highest of this
-        terminal's sequences the hub had applied when it computed that balance.
+        terminal's sequences the hub had applied when it computed that balance. A page
+        that erases a diner's name (the hub's erasure) is followed by a checkpoint that
+        empties the WAL, so that the former name is nowhere in the files.
         """
+        nameless = [a.id for a in accounts if not a.display_name]
         with self.atomic() as db:
+            erasing = bool(nameless) and any(
+                db.execute(
+                    "SELECT 1 FROM accounts WHERE display_name != '' AND id IN "
+                    f"({','.join('?' * len(part))}) LIMIT 1",
+                    part,
+                ).fetchone()
+                for part in (nameless[i : i + 500] for i in range(0, len(nameless), 500))
+            )
             db.executemany(
                 """INSERT INTO accounts (id, display_name, kind, status, profile,
                        hub_balance, included_seq, overdraft, subsidy)
@@ -289,9 +302,10 @@ class Store(SyncState):
                 ],
             )
             db.executemany(
-                "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO credentials (value, kind, status, account_id, "
+                "public_key, ref) VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (c.value, c.kind.value, c.status.value, c.account_id, c.public_key)
+                    (c.value, c.kind.value, c.status.value, c.account_id, c.public_key, c.ref)
                     for c in credentials
                 ],
             )
@@ -317,6 +331,15 @@ class Store(SyncState):
                         (incident.id, incident.model_dump_json()),
                     )
             db.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
+        if erasing:
+            self.checkpoint()
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it; False when a reader kept
+        it from finishing (a later checkpoint empties it)."""
+        with self._locked():
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
 
     @staticmethod
     def _apply_settings(db: sqlite3.Connection, settings: SiteSettings) -> None:
@@ -367,7 +390,7 @@ class Store(SyncState):
             row = (
                 (db or self._conn)
                 .execute(
-                    "SELECT value, kind, status, account_id, public_key FROM credentials "
+                    "SELECT value, kind, status, account_id, public_key, ref FROM credentials "
                     "WHERE value = ?",
                     (value,),
                 )
@@ -382,6 +405,7 @@ class Store(SyncState):
                 "status": row[2],
                 "account_id": row[3],
                 "public_key": row[4],
+                "ref": row[5],
             },
             strict=False,
         )

@@ -15,6 +15,11 @@ from typing import Any
 from sync.journal import EntryKind, format_ts
 
 
+def put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    """Set a ``meta`` value inside the caller's transaction."""
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
 def code_seen(db: sqlite3.Connection, credential: str, step: int) -> bool:
     row = db.execute(
         "SELECT 1 FROM seen_codes WHERE credential = ? AND step = ?", (credential, step)

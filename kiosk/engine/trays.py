@@ -140,7 +140,7 @@ def serve_visit(
         return visit_id
     doc = visits.servable_today(engine, visit_id)
     if doc is None:  # consume() words the refusal (unknown, cancelled, another day ...)
-        return engine.consume_visit(visit_id, guests, Money(0), cashier=cashier)
+        return engine.consume_visit(visit_id, guests, Money(0), vat={}, cashier=cashier)
     kind = (
         BillingKind.COST_CENTRE
         if doc.billing is Billing.COST_CENTRE
@@ -155,4 +155,7 @@ def serve_visit(
     )
     if isinstance(ticket, PricingRefused):
         return Refused(ticket.reason, ticket.detail)
-    return engine.consume_visit(visit_id, guests, Money(ticket.total * guests), cashier=cashier)
+    vat = {str(rate): total * guests for rate, total in ticket.totals_by_rate().items()}
+    return engine.consume_visit(
+        visit_id, guests, Money(ticket.total * guests), vat=vat, items=items, cashier=cashier
+    )

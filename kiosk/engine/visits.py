@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -153,14 +154,25 @@ def _refusal(
 
 
 def consume(
-    engine: Engine, ref: str | bytes, guests: int, amount: Money, *, cashier: str = ""
+    engine: Engine,
+    ref: str | bytes,
+    guests: int,
+    amount: Money,
+    *,
+    vat: Mapping[str, int],
+    items: Sequence[str] = (),
+    cashier: str = "",
 ) -> Result:
     """Serve ``guests`` meals of the visit ``ref`` for ``amount`` in all, or say why not.
 
-    ``amount`` is the meals priced with the guest tariff by the caller.
+    ``amount`` is the meals priced with the guest tariff by the caller, and ``vat`` the
+    same amount by VAT rate (basis points as text -> cents incl. VAT), which the entry
+    keeps as any sale does, so that closures total it by rate.
     """
     if not 1 <= guests <= MAX_GUESTS:
         raise ValueError(f"guests must be between 1 and {MAX_GUESTS}, got {guests}")
+    if sum(vat.values()) != amount.cents:
+        raise ValueError(f"the VAT lines add up to {sum(vat.values())} cents, not {amount.cents}")
     visit_id = visit_id_of(engine, ref)
     if isinstance(visit_id, Refused):
         return visit_id
@@ -190,6 +202,8 @@ def consume(
                 "billing": doc.billing.value,
                 "cashier": cashier,
                 "means": "visit",
+                "vat": dict(sorted(vat.items())),
+                **({"items": sorted(items)} if items else {}),
                 "balance_after": (usable - amount).cents,
             },
         )

@@ -22,6 +22,7 @@ from kiosk.cardpay import CardDesk
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
 from kiosk.engine.results import Accepted
+from kiosk.engine.tech_events import JournalledPinGuard, TechWatch
 from kiosk.service import TillService
 from kiosk.ui.events import (
     ACTION,
@@ -123,7 +124,8 @@ class Ui:
         self.toasts = Toasts()
         self.faults: dict[str, DeviceFaulted] = {}
         self.devices: set[str] = set()  # the device kinds heard from (ready or faulted)
-        self.pin_guard = PinGuard(engine.store)
+        self.pin_guard: PinGuard = JournalledPinGuard(engine)  # a refused PIN is journalled
+        self.tech_watch = TechWatch(engine)  # clock jumps, sync incidents, settings
         # The last printed receipt, shown over the screen for a while (demo tills).
         self.receipt: pygame.Surface | None = None
         self._receipt_scaled: tuple[tuple[pygame.Surface, int, int], pygame.Surface] | None = None
@@ -243,6 +245,7 @@ class Ui:
         self.submit("till_state", lambda: till_is_open(self.engine))
 
     def _poll_status(self) -> dict[str, Any]:
+        self.tech_watch.check()
         status = self.engine.store.sync_status()
         menu = self.till.menu
         return {

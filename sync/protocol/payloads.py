@@ -35,7 +35,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import Field, ValidationError, model_validator
 
 from sync.journal import EntryKind
-from sync.protocol.rows import Strict
+from sync.protocol.rows import CREDENTIAL_REF_PATTERN, Strict
 from sync.protocol.ticket import PricedTicket
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -46,7 +46,7 @@ Cents = I64
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Short = Annotated[str, Field(max_length=64)]
 Text = Annotated[str, Field(max_length=500)]
-CredentialText = Annotated[str, Field(min_length=1, max_length=256)]
+CredentialId = Annotated[str, Field(pattern=CREDENTIAL_REF_PATTERN)]
 ItemId = Annotated[str, Field(min_length=1, max_length=64)]
 # VAT rate in basis points (as text, a JSON key) -> cents incl. VAT
 VatTotals = Annotated[
@@ -79,7 +79,7 @@ class EntryPayload(Strict):
 class SaleFields(EntryPayload):
     """The fields of a tray's sale, shared by sales, orders and guest meals."""
 
-    credential: CredentialText | None = None
+    credential_id: CredentialId | None = None
     means: Means = "balance"
     mode: Mode | None = None
     guest: bool | None = None
@@ -91,9 +91,13 @@ class SaleFields(EntryPayload):
 
 
 class SalePayload(SaleFields):
-    """A debit for a tray, an order or a guest meal paid by badge (``Engine.sell``)."""
+    """A debit for a tray, an order or a guest meal paid by badge (``Engine.sell``).
 
-    credential: CredentialText
+    The badge is named by its credential's opaque id (``CredentialRow.ref``), never by
+    its value (a card's UID, a phone's key id): the value lives in the credentials
+    table, which an erasure empties, while the signed entry must stay as it was."""
+
+    credential_id: CredentialId
 
 
 class OrderPayload(SalePayload):
@@ -102,14 +106,17 @@ class OrderPayload(SalePayload):
 
 class GuestMealPayload(SaleFields):
     """Guest meals: served against a visit (``visit_id``, ``guests``, billed as the
-    visit says), or a guest's tray paid with a badge at the till (sale fields)."""
+    visit says), or a guest's tray paid with a badge at the till (sale fields).
 
-    LEGACY = frozenset({"visitor"})  # a name: personal data stays in the visit document
+    A guest meal carries its VAT lines (``vat``) like any sale, so that a closure never
+    has an amount whose rate it does not know. The guest's name is never here: it
+    stays in the visit document, an ordinary (erasable) table."""
+
+    vat: VatTotals
 
     visit_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     guests: Annotated[int, Field(ge=1, le=50)] | None = None
     billing: Literal["host", "cost_centre"] | None = None
-    visitor: Annotated[str, Field(max_length=200)] | None = None
 
 
 class TopUpPayload(EntryPayload):
@@ -301,4 +308,6 @@ def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
+# The technical events' kinds likewise.
+import sync.protocol.event_payloads  # noqa: E402
 import sync.protocol.payment_payloads  # noqa: E402, F401

@@ -15,6 +15,7 @@ where they are applied, check it.
 from __future__ import annotations
 
 import re
+import secrets
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,13 @@ NFC_UID_BYTES = frozenset({4, 7, 8, 10})  # ISO 14443 UIDs, and FeliCa IDm
 _NFC_VALUE = re.compile(r"nfc:((?:[0-9A-F]{2})+)")
 _PHONE_VALUE = re.compile(r"phone:[0-9a-f]{16}")
 _TIMEZONE = r"^[A-Za-z][A-Za-z0-9_+-]{0,29}(/[A-Za-z0-9_+-]{1,30}){0,2}$"
+CREDENTIAL_REF_PATTERN = r"^[0-9a-f]{16}$"
+
+
+def new_credential_ref() -> str:
+    """A fresh opaque credential id: random, so that it tells nothing of the badge and,
+    once the credential row is erased, links the entries that name it to nobody."""
+    return secrets.token_hex(8)
 
 
 class Strict(BaseModel):
@@ -93,6 +101,11 @@ class CredentialRow(Strict):
     status: CredentialStatus = CredentialStatus.ACTIVE
     account_id: str = Field(min_length=1, max_length=64)
     public_key: str | None = Field(default=None, description="phone badges: base64 Ed25519")
+    ref: str = Field(
+        default_factory=new_credential_ref,
+        pattern=CREDENTIAL_REF_PATTERN,
+        description="the opaque id by which journal payloads name this credential",
+    )
 
 
 class SiteSettings(Strict):
@@ -113,6 +126,13 @@ class SiteSettings(Strict):
     # Card and online top-ups: the smallest and largest amount a diner may choose (cents).
     top_up_min: int = Field(default=500, gt=0, le=MAX_SETTING_CENTS)
     top_up_max: int = Field(default=15_000, gt=0, le=MAX_SETTING_CENTS)
+    # Retention (``sync.server.personal_data``): journal entries, closures and archives
+    # are fiscal records, kept at least 6 years (French commercial code, art. L123-22);
+    # the guests' names of a visit go this many days after its day; a closed account's
+    # personal data this many days after its last movement.
+    retention_fiscal_years: int = Field(default=6, ge=6, le=30)
+    retention_visit_days: int = Field(default=365, ge=1, le=3650)
+    retention_closed_account_days: int = Field(default=365, ge=1, le=3650)
 
 
 def settings_problem(settings: SiteSettings) -> str | None:

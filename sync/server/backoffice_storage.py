@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sync.journal import format_ts
 from sync.protocol.admin import ExportRow, ImportResult, ImportRow, LineError
-from sync.protocol.rows import AccountKind, AccountStatus, CredentialKind, CredentialStatus
+from sync.protocol.rows import (
+    AccountKind,
+    AccountStatus,
+    CredentialKind,
+    CredentialStatus,
+    new_credential_ref,
+)
 from sync.server.sqlrows import chunks
 
 SALE_KINDS = ("sale", "order", "guest_meal")
@@ -403,10 +409,11 @@ def _apply_import(
         if owners.get(value) != account_of[line]
     ]
     db.executemany(
-        """INSERT INTO credentials VALUES (?, ?, 'nfc', 'active', ?, NULL, ?)
+        """INSERT INTO credentials (value, site, kind, status, account_id, public_key,
+               updated_at, ref) VALUES (?, ?, 'nfc', 'active', ?, NULL, ?, ?)
            ON CONFLICT (value) DO UPDATE SET account_id = excluded.account_id,
-               updated_at = excluded.updated_at""",
-        [(value, site, owner, stamp) for value, owner in badges],
+               updated_at = excluded.updated_at, ref = excluded.ref""",
+        [(value, site, owner, stamp, new_credential_ref()) for value, owner in badges],
     )
     result = ImportResult(
         created=len(new),

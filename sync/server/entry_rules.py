@@ -21,6 +21,8 @@ rule                   the entry ...
 ``amount_sign``        a debit (sale, order, guest meal) <= 0, a top-up > 0, a
                        technical entry (and a card payment's steps) 0
 ``amount_limit``       moves at most the site's ``max_amount``
+``vat_total``          a sale, order or guest meal's VAT lines (``vat``), when given
+                       (always, for a guest meal), add up to its amount
 ``other_site``         names an account, a badge or a visit of its own site only
 ``visit_account``      a guest meal of a visit is billed to the visit's account
 ``cancel_mismatch``    a cancellation names an earlier money entry of the same
@@ -50,6 +52,7 @@ from sync.protocol.payloads import (
     Effect,
     GuestMealPayload,
     PayloadError,
+    SaleFields,
     SalePayload,
     TopUpPayload,
     kind_spec,
@@ -111,6 +114,7 @@ def _check(storage: Storage, batch: _Batch, entry: Entry) -> None:
     if mode == KIOSK and isinstance(payload, TopUpPayload) and payload.means != "card":
         raise _refuse(batch, entry, "kind_not_allowed", f"a kiosk takes no {payload.means}")
     _check_amount(batch, entry, spec.effect)
+    _check_vat(batch, entry, payload)
     _check_site(storage, batch, entry, payload)
     if isinstance(payload, CancelPayload):
         _check_cancel(storage, batch, entry, payload)
@@ -176,17 +180,31 @@ def _check_amount(batch: _Batch, entry: Entry, effect: Effect) -> None:
         )
 
 
+def _check_vat(batch: _Batch, entry: Entry, payload: Strict) -> None:
+    """Closures total sales by VAT rate from these lines: lines that do not add up to
+    the amount would make the totals by rate disagree with the sales."""
+    vat = getattr(payload, "vat", None)
+    if not isinstance(payload, SaleFields) or vat is None:
+        return
+    if sum(vat.values()) != -entry.amount:
+        raise _refuse(
+            batch,
+            entry,
+            "vat_total",
+            f"VAT lines add up to {sum(vat.values())} cents, the entry to {-entry.amount}",
+        )
+
+
 def _check_site(storage: Storage, batch: _Batch, entry: Entry, payload: Strict) -> None:
     site = batch.terminal.site
     if entry.account is not None:
         account_site = batch.account_sites.get(entry.account)
         if account_site is not None and account_site != site:
             raise _refuse(batch, entry, "other_site", f"account {entry.account} is not of {site}")
-    credential = getattr(payload, "credential", None)
+    credential = getattr(payload, "credential_id", None)
     if isinstance(payload, SalePayload | GuestMealPayload) and credential is not None:
         if credential not in batch.badge_sites:
-            found = storage.credential(credential)
-            batch.badge_sites[credential] = None if found is None else found[0]
+            batch.badge_sites[credential] = storage.credential_site(credential)
         its_site = batch.badge_sites[credential]
         if its_site is not None and its_site != site:
             raise _refuse(batch, entry, "other_site", f"badge {credential} is not of {site}")

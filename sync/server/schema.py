@@ -326,4 +326,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX entries_account_ts ON entries (account_id, ts);
         """,
     ),
+    (
+        "0013_personal_data",
+        """
+        -- Journal payloads name a credential by this opaque id, never by its value
+        -- (a card's UID): erasing the row unlinks the signed entries from the badge.
+        ALTER TABLE credentials ADD COLUMN ref TEXT;
+        UPDATE credentials SET ref = lower(hex(randomblob(8)));
+        CREATE UNIQUE INDEX credentials_ref ON credentials (ref);
+        -- A diner's request, from the portal, to close the account and erase their data:
+        -- the back office lists the open ones and handles them (diner erase).
+        CREATE TABLE closure_requests (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            site TEXT NOT NULL REFERENCES sites (code),
+            requested_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            handled_at TEXT
+        );
+        CREATE INDEX closure_requests_open ON closure_requests (site, handled_at);
+        -- Erasures done (GDPR art. 17): when, and why (a request, the retention job).
+        CREATE TABLE erasures (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            site TEXT NOT NULL REFERENCES sites (code),
+            erased_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -408,7 +408,7 @@ class Hub:
             _check_public_key(public_key)
         row = CredentialRow(value=value, kind=kind, account_id=account_id, public_key=public_key)
         self.storage.put_credential(account.site, row, self.clock())
-        return row
+        return self.credential(value)[1]  # as stored: a badge kept by its owner keeps its ref
 
     def set_credential_status(self, value: str, status: CredentialStatus) -> CredentialRow:
         site, row = self.credential(value)

@@ -74,6 +74,8 @@ class SqliteBase:
                 raise StorageError(f"{self.path}: cannot use WAL mode")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Erased personal data must not linger in the file's free space.
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: cannot open the hub database: {exc}") from exc
         with self._lock:
@@ -153,6 +155,17 @@ class SqliteBase:
     def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, for a store module's own SQL on this database."""
         return self._write()
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it (``TRUNCATE``), so that the
+        older versions of rows just erased are nowhere in the files; False when a
+        reader kept it from finishing (the WAL is then emptied at a later checkpoint)."""
+        with self._conn() as db:
+            try:
+                busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise StorageError(f"hub checkpoint failed: {exc}") from exc
+        return not busy
 
     def reading(self) -> AbstractContextManager[sqlite3.Connection]:
         """One read snapshot, for a store module's own SQL on this database."""

@@ -56,6 +56,7 @@ def credential_row(row: Sequence[Any]) -> CredentialRow:
         status=CredentialStatus(row[2]),
         account_id=row[3],
         public_key=row[4],
+        ref=row[5],
     )
 
 
@@ -176,7 +177,7 @@ def read_changes(
     credentials = [
         credential_row(r)
         for r in db.execute(
-            "SELECT r.value, r.kind, r.status, r.account_id, r.public_key "
+            "SELECT r.value, r.kind, r.status, r.account_id, r.public_key, r.ref "
             "FROM changes c JOIN credentials r ON r.value = c.key "
             "WHERE c.site = ? AND c.kind = 'credential' AND c.version > ? "
             "AND c.version <= ? ORDER BY c.version",
@@ -222,7 +223,7 @@ SELECT c.version, CASE
       + length(CAST(a.profile AS BLOB))) + coalesce(length(CAST(a.subsidy AS BLOB)), 0)
     FROM accounts a WHERE a.id = c.key)
   WHEN c.kind = 'credential' THEN (
-    SELECT 150 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
+    SELECT 180 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
       + coalesce(length(CAST(r.public_key AS BLOB)), 0))
     FROM credentials r WHERE r.value = c.key)
   WHEN c.kind = 'incident' THEN (

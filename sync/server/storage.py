@@ -319,12 +319,15 @@ class SqliteStorage(JournalStorage, BackofficeStorage):
         stamp = format_ts(now)
         with self._write() as db:
             db.executemany(
-                """INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?)
+                """INSERT INTO credentials (value, site, kind, status, account_id,
+                       public_key, updated_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (value) DO UPDATE SET kind = excluded.kind,
                        status = excluded.status, account_id = excluded.account_id,
-                       public_key = excluded.public_key, updated_at = excluded.updated_at""",
+                       public_key = excluded.public_key, updated_at = excluded.updated_at,
+                       ref = CASE WHEN credentials.account_id = excluded.account_id
+                           THEN credentials.ref ELSE excluded.ref END""",
                 [
-                    (r.value, site, r.kind, r.status, r.account_id, r.public_key, stamp)
+                    (r.value, site, r.kind, r.status, r.account_id, r.public_key, stamp, r.ref)
                     for r in rows
                 ],
             )
@@ -333,16 +336,22 @@ class SqliteStorage(JournalStorage, BackofficeStorage):
     def credential(self, value: str) -> tuple[str, CredentialRow] | None:
         with self._conn() as db:
             row = db.execute(
-                "SELECT value, kind, status, account_id, public_key, site FROM credentials "
+                "SELECT value, kind, status, account_id, public_key, ref, site FROM credentials "
                 "WHERE value = ?",
                 (value,),
             ).fetchone()
-        return None if row is None else (str(row[5]), credential_row(row))
+        return None if row is None else (str(row[6]), credential_row(row))
+
+    def credential_site(self, ref: str) -> str | None:
+        """The site of the credential whose opaque id (``CredentialRow.ref``) is ``ref``."""
+        with self._conn() as db:
+            row = db.execute("SELECT site FROM credentials WHERE ref = ?", (ref,)).fetchone()
+        return None if row is None else str(row[0])
 
     def credentials_of(self, account_id: str) -> list[CredentialRow]:
         with self._conn() as db:
             rows = db.execute(
-                "SELECT value, kind, status, account_id, public_key FROM credentials "
+                "SELECT value, kind, status, account_id, public_key, ref FROM credentials "
                 "WHERE account_id = ? ORDER BY value",
                 (account_id,),
             ).fetchall()

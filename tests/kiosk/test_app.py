@@ -130,7 +130,10 @@ def test_phone_badge_through_the_scanner(app: App, engine: Engine, clock: FakeCl
     scanner.scan(phonebadge.mint(PHONE, ALICE_PHONE, clock.now))
     until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
     entry = engine.store.entry(engine.store.last_seq())
-    assert entry is not None and entry.payload["credential"] == ALICE_PHONE
+    phone = engine.store.credential(ALICE_PHONE)
+    assert entry is not None and phone is not None
+    # The payload names the phone badge by its opaque id, never by its value.
+    assert entry.payload["credential_id"] == phone.ref and ALICE_PHONE not in str(entry.payload)
     ui.close()
 
 

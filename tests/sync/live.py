@@ -139,4 +139,4 @@ class JournalWriter:
         return entry
 
     def sell(self, account: str, cents: int) -> Entry:
-        return self.add("sale", account, -cents, credential="nfc:0A0A0A0A", items=["menu"])
+        return self.add("sale", account, -cents, credential_id="0a0a0a0a0a0a0a0a", items=["menu"])

@@ -80,8 +80,19 @@ def signed(
     return entry
 
 
+# A badge's opaque id that the hub does not know: accepted (the meal was served).
+SOME_BADGE = "0a0a0a0a0a0a0a01"
+
+
+def badge_ref(live_hub: LiveHub, value: str) -> str:
+    """The opaque id by which payloads name the hub's credential ``value``."""
+    found = live_hub.service.storage.credential(value)
+    assert found is not None
+    return found[1].ref
+
+
 def sale(term: JournalWriter, account: str, cents: int, **payload: Any) -> Entry:
-    fields = {"credential": "nfc:0A0A0A01", "items": ["menu"], **payload}
+    fields = {"credential_id": SOME_BADGE, "items": ["menu"], **payload}
     return term.add("sale", account, -cents, **fields)
 
 
@@ -93,11 +104,12 @@ def test_a_terminal_cannot_write_about_another_sites_account_badge_or_visit(
 ) -> None:
     term, client = enrol("SA")
     # A guest meal of site A's terminal naming site B's account ...
-    meal = term.add("guest_meal", "B1", -900, credential="nfc:0B0B0B01", guest=True)
+    b_badge = badge_ref(live_hub, "nfc:0B0B0B01")
+    meal = term.add("guest_meal", "B1", -900, credential_id=b_badge, guest=True, vat={"1000": 900})
     refused(push(client, [meal]), meal, "other_site")
     # ... a sale to A's own account with B's badge ...
     term.entries.clear()
-    badge = sale(term, "A1", 400, credential="nfc:0B0B0B01")
+    badge = sale(term, "A1", 400, credential_id=b_badge)
     refused(push(client, [badge]), badge, "other_site")
     # ... or a guest meal against a visit of site B.
     visit = admin.post(
@@ -107,7 +119,14 @@ def test_a_terminal_cannot_write_about_another_sites_account_badge_or_visit(
     ).json()
     term.entries.clear()
     served = term.add(
-        "guest_meal", "A1", -900, visit_id=visit["id"], guests=1, billing="host", cashier="C1"
+        "guest_meal",
+        "A1",
+        -900,
+        visit_id=visit["id"],
+        guests=1,
+        billing="host",
+        cashier="C1",
+        vat={"1000": 900},
     )
     refused(push(client, [served]), served, "other_site")
     # Nothing of B moved or counted; A's terminal applied nothing.
@@ -124,16 +143,18 @@ def test_a_terminal_cannot_write_about_another_sites_account_badge_or_visit(
 @pytest.mark.parametrize(
     "case",
     [
-        ("sale", 10**12, {"credential": "nfc:0A0A0A01"}, "amount_sign"),
-        ("sale", -50_001, {"credential": "nfc:0A0A0A01"}, "amount_limit"),
+        ("sale", 10**12, {"credential_id": SOME_BADGE}, "amount_sign"),
+        ("sale", -50_001, {"credential_id": SOME_BADGE}, "amount_limit"),
         ("top_up", 10**12, {"means": "cash", "cashier": "C1"}, "amount_limit"),
         ("top_up", -100, {"means": "cash", "cashier": "C1"}, "amount_sign"),
         ("free_money", 5000, {}, "unknown_kind"),
         ("adjustment", 5000, {"note": "gift"}, "kind_not_allowed"),
         ("start", 100, {"mode": "till"}, "amount_sign"),  # no account, no money
-        ("sale", -100, {"credential": "nfc:0A0A0A01", "bonus": 1}, "bad_payload"),
-        ("sale", -100, {"credential": "nfc:0A0A0A01", "balance_after": 2**63}, "bad_payload"),
-        ("order", -100, {"credential": "nfc:0A0A0A01", "means": "gold"}, "bad_payload"),
+        ("sale", -100, {"credential_id": SOME_BADGE, "bonus": 1}, "bad_payload"),
+        ("sale", -100, {"credential_id": SOME_BADGE, "balance_after": 2**63}, "bad_payload"),
+        ("order", -100, {"credential_id": SOME_BADGE, "means": "gold"}, "bad_payload"),
+        ("sale", -100, {"credential_id": SOME_BADGE, "vat": {"1000": 90}}, "vat_total"),
+        ("guest_meal", -100, {"visit_id": "00" * 8, "vat": {}}, "vat_total"),
         (
             "payment_pending",
             500,
@@ -218,12 +239,12 @@ def test_an_entry_dated_beyond_the_clock_skew_window_is_refused(
 ) -> None:
     term, client = enrol("SA")
     future = term.add(
-        "sale", "A1", -100, ts=datetime.now(UTC) + timedelta(days=1), credential="nfc:0A0A0A01"
+        "sale", "A1", -100, ts=datetime.now(UTC) + timedelta(days=1), credential_id=SOME_BADGE
     )
     refused(push(client, [future]), future, "clock_skew")
     term.entries.clear()
     past = term.add(
-        "sale", "A1", -100, ts=datetime(2001, 1, 1, tzinfo=UTC), credential="nfc:0A0A0A01"
+        "sale", "A1", -100, ts=datetime(2001, 1, 1, tzinfo=UTC), credential_id=SOME_BADGE
     )
     refused(push(client, [past]), past, "clock_skew")
     assert applied_seq(live_hub, term.terminal_id) == 0
@@ -280,7 +301,9 @@ def test_balances_stay_within_64_bits_and_the_site_stays_readable(
     assert balance_types(live_hub) == {"integer"}
     # A sale there still applies.
     term.entries.clear()
-    assert push(client, [sale(term, "R1", 100, credential="nfc:0A0A0A0A")]).status_code == 200
+    assert (
+        push(client, [sale(term, "R1", 100, credential_id="0a0a0a0a0a0a0a0a")]).status_code == 200
+    )
     assert admin.balance("R1") == near - 100
 
 
@@ -301,14 +324,14 @@ def test_a_terminal_enrolled_as_a_kiosk_writes_only_what_a_kiosk_does(
     with HubClient(live_hub.url, reply.api_token) as client:
         top = {"cashier": "kiosk", "balance_after": 10_500}
         for kind, amount, payload in [
-            ("sale", -450, {"credential": "nfc:0A0A0A01"}),
-            ("guest_meal", -450, {"credential": "nfc:0A0A0A01"}),
+            ("sale", -450, {"credential_id": SOME_BADGE}),
+            ("guest_meal", -450, {"credential_id": SOME_BADGE, "vat": {"1000": 450}}),
             ("top_up", 500, {"means": "cash", **top}),
         ]:
             entry = term.add(kind, "A1", amount, **payload)
             refused(push(client, [entry]), entry, "kind_not_allowed")
             term.entries.pop()
-        order = term.add("order", "A1", -450, credential="nfc:0A0A0A01", mode="kiosk")
+        order = term.add("order", "A1", -450, credential_id=SOME_BADGE, mode="kiosk")
         card = term.add("top_up", "A1", 500, means="card", **top)
         assert push(client, [order, card]).status_code == 200
         cancel = term.add(
@@ -328,7 +351,13 @@ def test_a_visits_guest_meal_is_billed_to_the_visits_account(
         expect=201,
     ).json()
     term, client = enrol("SA")
-    meal = {"visit_id": visit["id"], "guests": 1, "billing": "host", "cashier": "C1"}
+    meal = {
+        "visit_id": visit["id"],
+        "guests": 1,
+        "billing": "host",
+        "cashier": "C1",
+        "vat": {"1000": 900},
+    }
     wrong = term.add("guest_meal", "A2", -900, means="visit", **meal)
     refused(push(client, [wrong]), wrong, "visit_account")
     term.entries.pop()
@@ -370,10 +399,20 @@ def test_entries_written_by_the_previous_version_are_still_accepted(
         "guest_meal",
         "A1",
         -900,
-        {"credential": "nfc:0A0A0A01", "guest": True, "visitor": "Élise Fournier"},
+        {"credential_id": SOME_BADGE, "guest": True, "vat": {"1000": 900}},
     )
     assert push(client, [fault, meal]).status_code == 200
     assert admin.balance("A1") == 9_100
+    # A guest's name in a signed payload could never be erased: refused.
+    named = signed(
+        term,
+        "guest_meal",
+        "A1",
+        -900,
+        {"credential_id": SOME_BADGE, "vat": {"1000": 900}, "visitor": "Élise Fournier"},
+    )
+    refused(push(client, [named]), named, "bad_payload")
+    term.entries.pop()
     both = signed(
         term, "device_fault", None, 0, {"device": "a", "source": "b", "fault": "paper_out"}
     )

@@ -169,6 +169,7 @@ def test_a_failed_visit_recount_fails_the_push_and_a_retry_counts_it(
         billing="host",
         cashier="C1",
         means="visit",
+        vat={"1000": 900},
     )
     # The disk refuses the visit's update while the push is applied.
     with sqlite3.connect(live_hub.db) as db:

@@ -54,16 +54,17 @@ def test_a_device_fault_has_one_form() -> None:
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"credential": "nfc:01020304", "balance_after": 2**63}, "balance_after"),
-        ({"credential": "nfc:01020304", "balance_after": 1.5}, "balance_after"),
-        ({"credential": "nfc:01020304", "balance_after": "12"}, "balance_after"),
-        ({"credential": "nfc:01020304", "balance_after": True}, "balance_after"),
-        ({"credential": "x" * 300}, "credential"),
-        ({"credential": "nfc:01020304", "items": ["m"] * 201}, "items"),
-        ({"credential": "nfc:01020304", "vat": {"ten": 5}}, "vat"),
-        ({"credential": "nfc:01020304", "extra": 1}, "extra"),
-        ({"credential": "nfc:01020304", "business_day": "30/11/2026"}, "business_day"),
-        ({}, "credential"),
+        ({"credential_id": "0102030405060708", "balance_after": 2**63}, "balance_after"),
+        ({"credential_id": "0102030405060708", "balance_after": 1.5}, "balance_after"),
+        ({"credential_id": "0102030405060708", "balance_after": "12"}, "balance_after"),
+        ({"credential_id": "0102030405060708", "balance_after": True}, "balance_after"),
+        ({"credential_id": "nfc:01020304"}, "credential_id"),  # a value, not an id
+        ({"credential_id": "x" * 300}, "credential_id"),
+        ({"credential_id": "0102030405060708", "items": ["m"] * 201}, "items"),
+        ({"credential_id": "0102030405060708", "vat": {"ten": 5}}, "vat"),
+        ({"credential_id": "0102030405060708", "extra": 1}, "extra"),
+        ({"credential_id": "0102030405060708", "business_day": "30/11/2026"}, "business_day"),
+        ({}, "credential_id"),
     ],
 )
 def test_sale_payloads_are_strict_and_bounded(fields: dict[str, Any], field: str) -> None:
@@ -76,7 +77,7 @@ short = st.text(max_size=64)
 
 
 @given(
-    credential=st.text(min_size=1, max_size=256),
+    credential_id=st.text("0123456789abcdef", min_size=16, max_size=16),
     items=st.none() | st.lists(st.text(min_size=1, max_size=64), max_size=20),
     vat=st.none() | st.dictionaries(st.sampled_from(["550", "1000", "2000"]), cents),
     balance_after=st.none() | cents,
@@ -112,3 +113,15 @@ def test_a_closure_payload_round_trips(
     }
     built = build_payload(EntryKind.CLOSURE, fields)
     assert built == fields and read_payload(EntryKind.CLOSURE, built).to_payload() == built
+
+
+def test_a_guest_meal_carries_its_vat_lines_and_no_name() -> None:
+    """A guest meal without VAT lines would leave a closure an amount of unknown rate;
+    a guest's name in a signed payload could never be erased."""
+    visit = {"business_day": DAY, "visit_id": "00000000000000a1", "guests": 2, "means": "visit"}
+    with pytest.raises(PayloadError, match=r"payload\.vat"):
+        build_payload(EntryKind.GUEST_MEAL, visit)
+    built = build_payload(EntryKind.GUEST_MEAL, {**visit, "vat": {"1000": 1800}})
+    assert built["vat"] == {"1000": 1800}
+    with pytest.raises(PayloadError, match=r"payload\.visitor"):
+        read_payload(EntryKind.GUEST_MEAL, {**built, "visitor": "Élise Fournier"})

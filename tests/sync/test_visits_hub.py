@@ -37,7 +37,9 @@ class Till:
         self.daemon.sync_once()
 
     def serve(self, visit: str, guests: int, cents: int) -> Accepted | Refused:
-        return self.engine.consume_visit(visit, guests, Money(cents), cashier="C1")
+        return self.engine.consume_visit(
+            visit, guests, Money(cents), vat={"1000": cents}, cashier="C1"
+        )
 
 
 @pytest.fixture

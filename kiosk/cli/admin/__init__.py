@@ -3,9 +3,10 @@
 A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
-badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents) and
-``reports``. ``common`` holds what
-they share (see it for the precedence of flags, environment and the login file).
+badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
+``reports`` and ``diners`` (a diner's personal data: export, erase, retention).
+``common`` holds what they share (see it for the precedence of flags, environment and
+the login file).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import click
 
 from kiosk.cli.admin.accounts import accounts, badges
 from kiosk.cli.admin.common import Settings
+from kiosk.cli.admin.diners import diner
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
 from kiosk.cli.admin.menu import menu
@@ -47,3 +49,4 @@ def admin(ctx: click.Context, url: str | None) -> None:
 
 for command in (login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports):
     admin.add_command(command)
+admin.add_command(diner)

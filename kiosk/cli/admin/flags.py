@@ -18,7 +18,7 @@ from kiosk.cli.admin.common import (
 )
 from sync.protocol.incidents import IncidentKind
 
-SHOWN = ("business_day", "means", "credential", "items", "cashier", "cancels", "subsidy")
+SHOWN = ("business_day", "means", "credential_id", "items", "cashier", "cancels", "subsidy")
 
 
 @click.group()

@@ -10,8 +10,9 @@
     GET  /portal/tickets?page=N         every line of the account, newest first
     GET  /portal/tickets/{terminal}/{seq}  one entry of the account
     POST /portal/deconnexion            sign out
-    GET  /portal/donnees                what the hub holds about the diner
+    GET  /portal/donnees                what the hub holds about the diner (data_routes)
     GET  /portal/donnees.json           the same, as a JSON file to download
+    POST /portal/donnees/fermeture      ask to close the account
     GET  /portal/parametres             settings  POST .../langue, .../mot-de-passe
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
@@ -34,6 +35,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sync.server.errors import TooLargeError
+from sync.server.personal_data import PersonalData
+from sync.server.portal.data_routes import add_data_routes
 from sync.server.portal.i18n import DEFAULT_LANG, LANGS, kind_name, local_time, money, text
 from sync.server.portal.service import Portal, Refusal, Session
 from sync.server.portal.settings import PortalSettings
@@ -334,29 +337,6 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
 
     # Account: personal data and settings ---------------------------------------------
 
-    @router.get("/donnees")
-    def personal_data(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
-        return pages.render(request, "data.html", session, data=portal.personal_data(session))
-
-    @router.get("/donnees.json")
-    def personal_data_file(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
-        data = portal.personal_data(session)
-        name = f"donnees-{data['account']['id']}.json"
-        return Response(
-            json.dumps(data, ensure_ascii=False, indent=2),
-            media_type="application/json",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
-
     @router.get("/parametres")
     def settings_page(request: Request) -> Response:
         session = signed_in(request)
@@ -406,5 +386,9 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def css() -> Response:
         return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
 
+    def post(path: str, handler: Callable[[Request, Session, Form], Response]) -> None:
+        router.post(path)(checked(only_signed_in(handler)))
+
+    add_data_routes(router, pages, PersonalData(hub), signed_in=signed_in, go=go, post=post)
     app.include_router(router)
     return portal

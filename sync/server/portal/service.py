@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from sync.journal import format_ts, parse_ts
+from sync.journal import parse_ts
 from sync.protocol.rows import AccountStatus
 from sync.server.portal.errors import MailError, PortalConfigError
 from sync.server.portal.mail import send_code
@@ -318,35 +316,3 @@ class Portal:
         ended = self.store.end_other_sessions(account, token_hash(session.token))
         log.info("portal: %s changed the password (%d other sessions ended)", account, ended)
         return None
-
-    def personal_data(self, session: Session) -> dict[str, Any]:
-        """Everything the hub holds about the signed-in diner, as plain JSON values."""
-        site, account = session.row.site, session.row.account_id
-        assert site is not None and account is not None
-        record = self.hub.account(account)
-        login = self.store.login_times(account)
-        total = self.store.history_size(site, account)
-        return {
-            "exported_at": format_ts(self.hub.clock()),
-            "site": site,
-            "account": record.row.model_dump(mode="json"),
-            "email": self.store.account_email(site, account),
-            "badges": [
-                {"value": c.value, "kind": c.kind.value, "status": c.status.value}
-                for c in self.hub.storage.credentials_of(account)
-            ],
-            "portal": None
-            if login is None
-            else {"activated_at": login[0], "password_set_at": login[1]},
-            "entries": [
-                {
-                    "source": line.source,
-                    "ref": line.ref,
-                    "ts": line.ts,
-                    "kind": line.kind,
-                    "amount_cents": line.amount,
-                    "payload": json.loads(line.payload),
-                }
-                for line in self.store.history(site, account, 0, total)
-            ],
-        }

@@ -56,7 +56,8 @@ def test_fresh_code_sells_and_replay_is_refused(engine: Engine, clock: FakeClock
     code = phonebadge.mint(PHONE, ALICE_PHONE, clock.now)
     sold = engine.sell(code, Money(450))
     assert isinstance(sold, Accepted) and sold.account_id == "A1"
-    assert sold.entry.payload["credential"] == ALICE_PHONE
+    phone = engine.store.credential(ALICE_PHONE)
+    assert phone is not None and sold.entry.payload["credential_id"] == phone.ref
     again = engine.sell(code, Money(450))
     assert isinstance(again, Refused) and again.reason is RejectReason.QR_REPLAYED
     replay_shown = engine.present(code)

@@ -52,13 +52,13 @@ def publish(engine: Engine, docs: dict[str, dict[str, Any] | None], kind: str = 
 
 def test_serve_up_to_the_number_of_guests(engine: Engine) -> None:
     publish(engine, {V1: visit()})
-    first = engine.consume_visit(V1, 2, Money(1800), cashier="C1")
+    first = engine.consume_visit(V1, 2, Money(1800), vat={"1000": 1800}, cashier="C1")
     assert isinstance(first, Accepted)
     assert first.entry.kind == EntryKind.GUEST_MEAL and first.entry.amount == -1800
     assert first.account_id == "A1" and first.balance_after == Money(200)
     assert first.entry.payload["visit_id"] == V1 and first.entry.payload["guests"] == 2
     assert first.details["remaining"] == 1
-    over = engine.consume_visit(V1, 2, Money(1800))
+    over = engine.consume_visit(V1, 2, Money(1800), vat={"1000": 1800})
     assert isinstance(over, Refused) and over.reason is RejectReason.VISIT_CONSUMED
     assert "1 of 3" in over.detail
     assert engine.usable_balance("A1") == Money(200)
@@ -66,22 +66,22 @@ def test_serve_up_to_the_number_of_guests(engine: Engine) -> None:
     # Cancelling a guest meal gives the guests back.
     assert isinstance(engine.cancel(first.seq, "C1", "wrong visit"), Accepted)
     assert [v.remaining for v in engine.visits_today()] == [3]
-    assert isinstance(engine.consume_visit(V1, 3, Money(1500)), Accepted)
-    done = engine.consume_visit(V1, 1, Money(500))
+    assert isinstance(engine.consume_visit(V1, 3, Money(1500), vat={"1000": 1500}), Accepted)
+    done = engine.consume_visit(V1, 1, Money(500), vat={"1000": 500})
     assert isinstance(done, Refused) and done.reason is RejectReason.VISIT_CONSUMED
     assert engine.verify().ok
 
 
 def test_other_terminals_count_and_ours_is_not_counted_twice(engine: Engine) -> None:
     publish(engine, {V1: visit(guests=4)})
-    assert isinstance(engine.consume_visit(V1, 1, Money(500)), Accepted)
+    assert isinstance(engine.consume_visit(V1, 1, Money(500), vat={"1000": 500}), Accepted)
     # The hub has applied our meal and another terminal's two guests.
     publish(engine, {V1: visit(guests=4, consumed_by={"T1": 1, "T2": 2})})
     [view] = engine.visits_today()
     assert (view.served, view.remaining) == (3, 1)
-    over = engine.consume_visit(V1, 2, Money(1000))
+    over = engine.consume_visit(V1, 2, Money(1000), vat={"1000": 1000})
     assert isinstance(over, Refused) and over.reason is RejectReason.VISIT_CONSUMED
-    assert isinstance(engine.consume_visit(V1, 1, Money(500)), Accepted)
+    assert isinstance(engine.consume_visit(V1, 1, Money(500), vat={"1000": 500}), Accepted)
 
 
 @pytest.mark.parametrize(
@@ -101,17 +101,17 @@ def test_refusals_write_nothing(
     engine: Engine, changes: dict[str, Any], reason: RejectReason
 ) -> None:
     publish(engine, {V1: visit(**changes)})
-    outcome = engine.consume_visit(V1, 1, Money(500))
+    outcome = engine.consume_visit(V1, 1, Money(500), vat={"1000": 500})
     assert isinstance(outcome, Refused) and outcome.reason is reason
     assert engine.store.last_seq() == 0
 
 
 def test_unknown_and_deleted_visits(engine: Engine) -> None:
-    unknown = engine.consume_visit("00000000000000ff", 1, Money(500))
+    unknown = engine.consume_visit("00000000000000ff", 1, Money(500), vat={"1000": 500})
     assert isinstance(unknown, Refused) and unknown.reason is RejectReason.VISIT_UNKNOWN
     publish(engine, {V1: visit()})
     publish(engine, {V1: None})
-    gone = engine.consume_visit(V1, 1, Money(500))
+    gone = engine.consume_visit(V1, 1, Money(500), vat={"1000": 500})
     assert isinstance(gone, Refused) and gone.reason is RejectReason.VISIT_UNKNOWN
 
 
@@ -123,24 +123,28 @@ def test_cost_centre_billing_and_prepaid_floor(engine: Engine) -> None:
             "0000000000000002": visit("0000000000000002", guests=10),
         },
     )
-    billed = engine.consume_visit(V1, 10, Money(9000))
+    billed = engine.consume_visit(V1, 10, Money(9000), vat={"1000": 9000})
     assert isinstance(billed, Accepted) and billed.account_id == "A3"  # postpaid: no floor
-    short = engine.consume_visit("0000000000000002", 10, Money(9000))  # A1 has 20 EUR
+    short = engine.consume_visit(
+        "0000000000000002", 10, Money(9000), vat={"1000": 9000}
+    )  # A1 has 20 EUR
     assert isinstance(short, Refused) and short.reason is RejectReason.INSUFFICIENT_BALANCE
 
 
 def test_visit_qr_code_signed_by_the_hub(engine: Engine, clock: FakeClock) -> None:
     publish(engine, {V1: visit()})
     code = phonebadge.mint_visit(HUB, V1, TODAY)
-    no_key = engine.consume_visit(code, 1, Money(500))
+    no_key = engine.consume_visit(code, 1, Money(500), vat={"1000": 500})
     assert isinstance(no_key, Refused) and no_key.reason is RejectReason.QR_BAD_SIGNATURE
     engine.store.set_meta(HUB_KEY_META, public_key_text(HUB.public_key()))
-    assert isinstance(engine.consume_visit(code + "\r\n", 1, Money(500)), Accepted)
+    assert isinstance(
+        engine.consume_visit(code + "\r\n", 1, Money(500), vat={"1000": 500}), Accepted
+    )
     forged = phonebadge.mint_visit(Ed25519PrivateKey.generate(), V1, TODAY)
-    bad = engine.consume_visit(forged, 1, Money(500))
+    bad = engine.consume_visit(forged, 1, Money(500), vat={"1000": 500})
     assert isinstance(bad, Refused) and bad.reason is RejectReason.QR_BAD_SIGNATURE
     tomorrow = phonebadge.mint_visit(HUB, V1, TODAY + timedelta(days=1))
-    later = engine.consume_visit(tomorrow, 1, Money(500))
+    later = engine.consume_visit(tomorrow, 1, Money(500), vat={"1000": 500})
     assert isinstance(later, Refused) and later.reason is RejectReason.VISIT_OTHER_DAY
     assert engine.store.last_seq() == 1
     # A visit code is not a badge.
@@ -160,7 +164,7 @@ def test_visit_qr_code_signed_by_the_hub(engine: Engine, clock: FakeClock) -> No
 )
 def test_fuzzed_visit_refs_write_nothing(engine: Engine, raw: str | bytes) -> None:
     engine.store.set_meta(HUB_KEY_META, public_key_text(HUB.public_key()))
-    outcome = engine.consume_visit(raw, 1, Money(500))
+    outcome = engine.consume_visit(raw, 1, Money(500), vat={"1000": 500})
     assert isinstance(outcome, Refused)
     assert outcome.reason in {
         RejectReason.MALFORMED_CREDENTIAL,

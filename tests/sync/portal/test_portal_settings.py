@@ -31,15 +31,15 @@ def test_personal_data_page_and_json_download(
     assert download.headers["content-type"] == "application/json"
     assert download.headers["content-disposition"] == 'attachment; filename="donnees-A1.json"'
     data = json.loads(download.text)
-    assert data["site"] == "S1" and data["email"] == "ada@example.org"
+    assert data["site"] == "S1" and data["details"]["email"] == "ada@example.org"
     assert data["account"]["id"] == "A1" and data["account"]["display_name"] == "Ada"
     assert data["account"]["balance"] == admin.balance("A1") == 550
     assert [b["value"] for b in data["badges"]] == ["nfc:04A1B2C3"]
-    assert data["portal"]["activated_at"]
-    amounts = sorted(e["amount_cents"] for e in data["entries"])
-    assert amounts == [-450, 1000]  # the sale and the opening balance; not Bob's sale
+    assert data["portal"]["login"]["activated_at"]
+    assert [e["amount"] for e in data["entries"]] == [-450]  # the sale; not Bob's
+    assert [m["amount"] for m in data["hub_movements"]] == [1000]  # the opening balance
     sale = next(e for e in data["entries"] if e["kind"] == "sale")
-    assert sale["source"] == till.terminal_id and sale["payload"]["items"] == ["menu"]
+    assert sale["terminal_id"] == till.terminal_id and sale["payload"]["items"] == ["menu"]
 
 
 def test_language_setting_needs_the_csrf_token(
