@@ -16,7 +16,6 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,12 @@ from typing import Any
 from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.engine.store_sync import SyncState
+from sync import sqlitedb
 from sync.journal import (
     GENESIS_HASH,
     ROW_COLUMNS,
     Entry,
     canonical_json,
-    format_ts,
 )
 from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, settings_problem
@@ -72,30 +71,22 @@ class Store(SyncState):
         file = Path(path)
         if not create and not file.is_file():
             raise StoreError(f"{file}: no store here")
-        try:
-            if create:
+        if create:
+            try:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                target: str | Path = file
-            else:
-                target = f"{file.resolve().as_uri()}?mode=rw"
-            conn = sqlite3.connect(
-                target,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                uri=not create,
-            )
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                raise StoreError(f"{file}: cannot use WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{file}: cannot open the store: {_plain(exc)}") from exc
+            except OSError as exc:
+                raise StoreError(f"{file}: cannot open the store: {exc}") from exc
+        conn = sqlitedb.connect(
+            file,
+            error=StoreError,
+            what="the store",
+            busy_timeout_s=BUSY_TIMEOUT_MS / 1000,
+            must_exist=not create,
+        )
         store = cls(conn, file)
         try:
-            store._migrate()
+            with store._lock:
+                sqlitedb.migrate(conn, MIGRATIONS, error=StoreError, where=str(file))
         except StoreError as exc:
             conn.close()
             raise StoreError(f"{file}: cannot open the store: {exc}") from exc
@@ -113,33 +104,10 @@ class Store(SyncState):
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot start a transaction: {exc}") from exc
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
-            except BaseException:
-                self._rollback()
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"commit failed: {_plain(exc)}") from exc
-
-    def _rollback(self) -> None:
-        """Roll back; a failed rollback (the transaction already gone) never hides the
-        error that led here."""
-        try:
-            self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            log.warning("%s: rollback failed: %s", self.path, exc)
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back whole on
+        error; inside another, a savepoint (see ``sync.sqlitedb.transaction``)."""
+        with self._lock, sqlitedb.transaction(self._conn, error=StoreError, where=self._where):
+            yield self._conn
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -148,41 +116,17 @@ class Store(SyncState):
             try:
                 yield
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
+                raise StoreError(f"{self.path}: {sqlitedb.describe(exc)}") from exc
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A consistent read snapshot (BEGIN DEFERRED ... COMMIT)."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
-            finally:
-                try:
-                    self._conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    log.warning("%s: end of read failed: %s", self.path, exc)
+        with self._lock, sqlitedb.snapshot(self._conn, error=StoreError, where=self._where):
+            yield self._conn
 
-    def _migrate(self) -> None:
-        with self.atomic() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-            )
-            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-            for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                log.info("applying migration %s to %s", name, self.path)
-                for statement in _split_sql(sql):
-                    db.execute(statement)
-                db.execute(
-                    "INSERT INTO migrations VALUES (?, ?)", (name, format_ts(datetime.now(UTC)))
-                )
+    @property
+    def _where(self) -> str:
+        return str(self.path)
 
     def integrity_problems(self, limit: int = 10) -> list[str]:
         """SQLite's ``PRAGMA integrity_check``: empty when the file is sound."""
@@ -196,7 +140,7 @@ class Store(SyncState):
 
     def migrations(self) -> list[str]:
         with self._locked():
-            return [r[0] for r in self._conn.execute("SELECT name FROM migrations ORDER BY name")]
+            return sqlitedb.recorded_migrations(self._conn)
 
     # Identity ------------------------------------------------------------------
 
@@ -530,27 +474,3 @@ class _Probe(Exception):
 def _parse_settings(text: str) -> SiteSettings:
     """Settings are read several times a sale: parsed once per stored version (frozen)."""
     return SiteSettings.model_validate_json(text)
-
-
-def _plain(exc: BaseException) -> str:
-    """sqlite3's message, with a hint where its own wording is cryptic."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
-        return f"{text} (the file is damaged or is not a kiosk store)"
-    if "readonly" in text:
-        return f"{text} (the store or its folder is read-only)"
-    return text
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip():
-                statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements
