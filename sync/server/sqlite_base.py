@@ -78,6 +78,8 @@ class SqliteBase:
             conn = self._connect()
         try:
             yield conn
+        except sqlite3.Error as exc:  # a statement outside a transaction (single reads)
+            raise StorageError(f"{_WHERE}: {sqlitedb.describe(exc)}") from exc
         finally:
             self._pool.put(conn)
 

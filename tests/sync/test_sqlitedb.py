@@ -13,6 +13,7 @@ import pytest
 from kiosk.engine import store as store_module
 from kiosk.engine.errors import StoreError
 from kiosk.engine.store import Store
+from kiosk.engine.store_tx import sql_of
 from sync import sqlitedb
 from sync.server import sqlite_base
 from sync.server.errors import StorageError
@@ -36,6 +37,15 @@ def db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 def tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def file_tables(path: Path) -> set[str]:
+    """The tables of a database file, read beside its owner."""
+    conn = sqlite3.connect(path)
+    try:
+        return tables(conn)
+    finally:
+        conn.close()
 
 
 # Splitting -----------------------------------------------------------------------------
@@ -101,8 +111,7 @@ def test_the_terminal_store_applies_a_last_statement_without_semicolon(
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, extra])
     with Store.open(tmp_path / "kiosk.db") as store:
         assert "9999_test" in store.migrations()
-        with store.reading() as conn:
-            assert {"extra_a", "extra_b"} <= tables(conn)
+        assert {"extra_a", "extra_b"} <= file_tables(tmp_path / "kiosk.db")
 
 
 def test_the_terminal_store_refuses_to_open_on_a_failing_migration(
@@ -115,8 +124,7 @@ def test_the_terminal_store_refuses_to_open_on_a_failing_migration(
     monkeypatch.undo()
     with Store.open(tmp_path / "kiosk.db") as store:  # the good ones were kept
         assert "9999_test" not in store.migrations()
-        with store.reading() as conn:
-            assert "extra_a" not in tables(conn)
+        assert "extra_a" not in file_tables(tmp_path / "kiosk.db")
 
 
 def test_the_hub_applies_a_last_statement_without_semicolon(
@@ -140,10 +148,12 @@ def test_the_hub_does_not_record_a_failing_migration(
     monkeypatch.setattr(sqlite_base, "MIGRATIONS", [*sqlite_base.MIGRATIONS, broken])
     with pytest.raises(StorageError, match=r"9999_test.*nowhere"):
         SqliteStorage(tmp_path / "hub.db")
-    with sqlite3.connect(tmp_path / "hub.db") as conn:
+    conn = sqlite3.connect(tmp_path / "hub.db")
+    try:
         assert "9999_test" not in sqlitedb.recorded_migrations(conn)
         assert "extra_a" not in tables(conn)
-    conn.close()
+    finally:
+        conn.close()
 
 
 # Transactions ----------------------------------------------------------------------------
@@ -197,10 +207,10 @@ def test_the_terminal_store_keeps_the_original_error_when_its_rollback_fails(
     with Store(conn, tmp_path / "kiosk.db") as store:
         with (
             pytest.raises(StoreError, match="no such table: nowhere") as caught,
-            store.atomic() as db,
+            store.atomic() as tx,
         ):
-            db.execute("INSERT INTO meta VALUES ('k', 'v')")
-            db.execute("INSERT INTO nowhere VALUES (1)")
+            sql_of(tx).execute("INSERT INTO meta VALUES ('k', 'v')")
+            sql_of(tx).execute("INSERT INTO nowhere VALUES (1)")
         assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
         assert any("rollback failed too" in n for n in caught.value.__notes__)
 
@@ -247,3 +257,33 @@ def test_the_connection_settings(db: sqlite3.Connection) -> None:
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 1000
+
+
+# Every database error is the store's own -------------------------------------------------
+
+
+def test_the_terminal_stores_operations_raise_its_own_error(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "kiosk.db") as store:
+        conn = sqlite3.connect(tmp_path / "kiosk.db")
+        conn.execute("DROP TABLE cashiers")  # damage the file beside the store
+        conn.commit()
+        conn.close()
+        with pytest.raises(StoreError, match="no such table: cashiers") as caught:
+            store.active_cashier("nfc:04A1B2C3")
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        with pytest.raises(StoreError, match="no such table: cashiers"):
+            store.put_cashier("K1", "Kim", "nfc:04A1B2C3", b"salt", b"hash")
+
+
+def test_the_hubs_single_reads_raise_its_own_error(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "hub.db")
+    try:
+        conn = sqlite3.connect(tmp_path / "hub.db")
+        conn.execute("ALTER TABLE terminals RENAME TO gone")
+        conn.commit()
+        conn.close()
+        with pytest.raises(StorageError, match="hub database: no such table: terminals") as caught:
+            storage.terminal("T1")
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    finally:
+        storage.close()
