@@ -86,23 +86,24 @@ def connect(
 
 @contextmanager
 def transaction(
-    conn: sqlite3.Connection, *, error: ErrorType, where: str, immediate: bool = True
+    conn: sqlite3.Connection, *, error: ErrorType, where: str
 ) -> Iterator[sqlite3.Connection]:
-    """One transaction on ``conn``: committed when the block ends, rolled back whole
-    when it raises.
+    """One write transaction on ``conn``: committed when the block ends, rolled back
+    whole when it raises.
 
-    ``immediate`` takes the write lock at the start (``BEGIN IMMEDIATE``), so that a
-    write never fails half-way on a lock another process took since; without it the
-    transaction is a read snapshot (``BEGIN``). Inside an open transaction the block
-    is a savepoint: its failure undoes its own writes only, and the outer
-    transaction decides the rest. ``where`` starts every message (a path, a name).
+    It takes the write lock at the start (``BEGIN IMMEDIATE``), so that a write never
+    fails half-way on a lock another process took since. Inside an open transaction
+    the block is a savepoint: its failure undoes its own writes only, and the outer
+    transaction decides the rest (inside a ``snapshot`` its first write may find the
+    snapshot stale: SQLite then refuses it rather than wait). ``where`` starts every
+    message (a path, a name).
     """
     if conn.in_transaction:
         with _savepoint(conn, error=error, where=where):
             yield conn
         return
     try:
-        conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
         raise error(f"{where}: cannot start a transaction: {describe(exc)}") from exc
     try:
@@ -152,6 +153,8 @@ def _savepoint(conn: sqlite3.Connection, *, error: ErrorType, where: str) -> Ite
 def _rollback(conn: sqlite3.Connection, where: str, cause: BaseException) -> None:
     """Roll back; when that fails too, the error that led here still propagates, with
     the rollback's failure noted on it."""
+    if not conn.in_transaction:  # SQLite ended it already (some errors roll back)
+        return
     try:
         conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
@@ -225,11 +228,22 @@ def migrate(
     recorded, or (a statement fails) rolled back whole and not recorded, so that the
     next start tries it again. What is recorded is read inside each transaction, so
     two processes opening the same file at once never apply one migration twice.
+    A database that has them all is only read (a read-only file opens).
     """
+    try:
+        known = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+        ).fetchone()
+        done = set(recorded_migrations(conn)) if known else set()
+    except sqlite3.Error as exc:
+        raise error(f"{where}: cannot read the migrations: {describe(exc)}") from exc
+    pending = [(name, script) for name, script in migrations if name not in done]
+    if not pending:
+        return []
     with transaction(conn, error=error, where=where) as db:
         db.execute(MIGRATIONS_TABLE)
     applied: list[str] = []
-    for name, script in migrations:
+    for name, script in pending:
         with transaction(conn, error=error, where=f"{where}: migration {name}") as db:
             if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                 continue

@@ -5,6 +5,12 @@ foreign keys on and a busy timeout, shared by the kiosk process (which appends t
 journal) and the sync daemon (which applies hub snapshots). Every multi-statement
 write runs in one ``BEGIN IMMEDIATE`` transaction (``Store.atomic``), short enough
 that a sale never waits long on the daemon.
+
+The connection's settings, the transactions and the migrations are the hub's too
+(``sync.sqlitedb``). Callers never see the connection: a transaction is a ``Tx``
+(``kiosk.engine.store_tx``) they pass to the store's named operations, here and in
+the store's parts (``store_sync``, ``store_cashiers``, ``store_codes``,
+``store_payments``). Every sqlite3 error leaves as a ``StoreError``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``store.py`` stays small): the seen-codes table and the visit counts.
 
 Every function runs inside the caller's transaction (``Store.atomic`` or
-``Store.reading``) and takes its connection.
+``Store.reading``) and takes its ``Tx``.
 """
 
 from __future__ import annotations

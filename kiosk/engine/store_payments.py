@@ -2,7 +2,7 @@
 ``store.py`` stays small): the ``payments`` table, an index by reference of the
 journal's payment entries, written in the same transaction as those entries.
 
-Every function runs inside the caller's transaction and takes its connection.
+Every function runs inside the caller's transaction and takes its ``Tx``.
 """
 
 from __future__ import annotations

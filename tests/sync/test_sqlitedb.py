@@ -287,3 +287,11 @@ def test_the_hubs_single_reads_raise_its_own_error(tmp_path: Path) -> None:
         assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
     finally:
         storage.close()
+
+
+def test_a_database_with_every_migration_is_only_read(db: sqlite3.Connection) -> None:
+    sqlitedb.migrate(db, [OK], error=Fault, where="t")
+    db.execute("PRAGMA query_only = ON")  # any write would now fail
+    assert sqlitedb.migrate(db, [OK], error=Fault, where="t") == []
+    with pytest.raises(Fault, match=r"cannot start a transaction: .*readonly"):
+        sqlitedb.migrate(db, [OK, NO_SEMICOLON], error=Fault, where="t")
