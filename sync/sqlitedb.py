@@ -17,6 +17,7 @@ busy timeout (a second process waits for the write lock instead of failing at on
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -196,12 +197,13 @@ def snapshot(
 def split_statements(script: str) -> list[str]:
     """Split a migration script into statements, keeping trigger bodies whole (a
     comment may hold a semicolon). The last statement needs no ``;``: text left after
-    the last complete statement is a statement too (SQLite refuses it if it is not)."""
+    the last complete statement is a statement too (SQLite refuses it if it is not).
+    Chunks of comments and bare ``;`` are no statements."""
     statements, current = [], ""
     for line in script.splitlines(keepends=True):
         current += line
         if sqlite3.complete_statement(current):
-            if current.strip():
+            if _has_code(current):
                 statements.append(current.strip())
             current = ""
     if _has_code(current):
@@ -209,9 +211,12 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
+
+
 def _has_code(text: str) -> bool:
-    """Whether ``text`` holds more than whitespace and ``--`` comments."""
-    return any(line.split("--", 1)[0].strip() for line in text.splitlines())
+    """Whether ``text`` holds more than comments, semicolons and whitespace."""
+    return bool(_COMMENTS.sub("", text).replace(";", "").strip())
 
 
 def migrate(

@@ -4,11 +4,14 @@ statement splitting, recorded migrations, transactions and their failures."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.engine import store as store_module
 from kiosk.engine.errors import StoreError
@@ -295,3 +298,52 @@ def test_a_database_with_every_migration_is_only_read(db: sqlite3.Connection) ->
     assert sqlitedb.migrate(db, [OK], error=Fault, where="t") == []
     with pytest.raises(Fault, match=r"cannot start a transaction: .*readonly"):
         sqlitedb.migrate(db, [OK, NO_SEMICOLON], error=Fault, where="t")
+
+
+def test_two_processes_opening_a_new_file_at_once_apply_each_migration_once(
+    tmp_path: Path,
+) -> None:
+    many = [
+        (f"{n:04}_t", f"CREATE TABLE t{n} (a);\nINSERT INTO t{n} VALUES ({n})") for n in range(30)
+    ]
+    conns = [open_db(tmp_path / "race.db") for _ in range(2)]
+    applied: list[list[str]] = []
+    failures: list[BaseException] = []
+
+    def run(conn: sqlite3.Connection) -> None:
+        try:
+            applied.append(sqlitedb.migrate(conn, many, error=Fault, where="t"))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in conns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        assert sorted(applied[0] + applied[1]) == [name for name, _ in many]
+        for n in range(30):
+            assert conns[0].execute(f"SELECT count(*) FROM t{n}").fetchone()[0] == 1
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+STATEMENT = st.integers(0, 10**6).map(lambda n: f"INSERT INTO t VALUES ({n})")
+TRIGGER_BODY = st.just("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END")
+
+
+@given(
+    st.lists(STATEMENT | TRIGGER_BODY, max_size=8),
+    st.booleans(),
+    st.sampled_from(["", "-- a note; with a semicolon", "/* a; b */"]),
+)
+def test_splitting_gives_back_every_statement(
+    parts: list[str], final_semicolon: bool, comment: str
+) -> None:
+    script = ";\n".join(f"{comment}\n{p}" for p in parts) + (";" if final_semicolon else "")
+    split = sqlitedb.split_statements(script)
+    assert len(split) == len(parts)
+    assert all(s.rstrip(";").endswith(p) for s, p in zip(split, parts, strict=True))
