@@ -116,11 +116,13 @@ def _short(text: str | None) -> str | None:
 # Writing -------------------------------------------------------------------------
 
 
-def _write(engine: Engine, kind: str, payload: Mapping[str, Any], meta: tuple[str, str]) -> Entry:
+def _write(
+    engine: Engine, kind: EntryKind, payload: Mapping[str, Any], meta: tuple[str, str]
+) -> Entry:
     """One technical entry and the meta value that remembers it, in one transaction."""
-    with engine.store.atomic() as db:
-        entry = engine.post(db, kind, None, 0, payload)
-        store_codes.put_meta(db, *meta)
+    with engine.store.atomic() as tx:
+        entry = engine.post(tx, kind, None, 0, payload)
+        store_codes.put_meta(tx, *meta)
     return entry
 
 
