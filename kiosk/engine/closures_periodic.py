@@ -33,99 +33,32 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from kiosk.engine import store_closures as sql
 from kiosk.engine.ledger import Engine
+from sync.closure_totals import (
+    CLOSURE_KINDS,
+    SALE_KINDS,
+    UNKNOWN_RATE,
+    Totals,
+    count,
+)
 from sync.journal import Entry, EntryKind
 from sync.protocol.closure_payloads import (
     CLOSURE_MONTH,
     CLOSURE_YEAR,
-    DUPLICATE,
-    TRAINING_SALE,
     MonthClosurePayload,
     SummedClosures,
     YearClosurePayload,
 )
-from sync.protocol.payloads import (
-    CancelPayload,
-    ClosurePayload,
-    GuestMealPayload,
-    SalePayload,
-    TopUpPayload,
-    parse_payload,
-    read_payload,
-)
-from sync.protocol.payment_payloads import CardSalePayload
+from sync.protocol.payloads import ClosurePayload, parse_payload, read_payload
 
 log = logging.getLogger(__name__)
 
-SALE_KINDS = frozenset({EntryKind.SALE, EntryKind.ORDER, EntryKind.GUEST_MEAL})
-CLOSURE_KINDS = frozenset({EntryKind.CLOSURE, CLOSURE_MONTH, CLOSURE_YEAR})
-UNKNOWN_RATE = "unknown"
 _PAGE = 1000
-
-
-def _add(table: dict[str, int], key: str, cents: int) -> None:
-    table[key] = table.get(key, 0) + cents
-
-
-@dataclass(slots=True)
-class Totals:
-    """A period's figures (cents; sales positive)."""
-
-    sales_count: int = 0
-    cancellations_count: int = 0
-    duplicates_count: int = 0
-    training_count: int = 0
-    net_sales: int = 0
-    absolute_sales: int = 0
-    top_ups: int = 0
-    by_vat: dict[str, int] = field(default_factory=dict)
-    by_means: dict[str, int] = field(default_factory=dict)
-
-    def merge(self, other: Totals) -> None:
-        """Add ``other``'s figures to these (a month adds up its days)."""
-        self.sales_count += other.sales_count
-        self.cancellations_count += other.cancellations_count
-        self.duplicates_count += other.duplicates_count
-        self.training_count += other.training_count
-        self.net_sales += other.net_sales
-        self.absolute_sales += other.absolute_sales
-        self.top_ups += other.top_ups
-        for rate, cents in other.by_vat.items():
-            _add(self.by_vat, rate, cents)
-        for means, cents in other.by_means.items():
-            _add(self.by_means, means, cents)
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "sales_count": self.sales_count,
-            "cancellations_count": self.cancellations_count,
-            "duplicates_count": self.duplicates_count,
-            "training_count": self.training_count,
-            "net_sales": self.net_sales,
-            "absolute_sales": self.absolute_sales,
-            "top_ups": self.top_ups,
-            "by_vat": dict(sorted(self.by_vat.items())),
-            "by_means": dict(sorted(self.by_means.items())),
-        }
-
-    @classmethod
-    def of_payload(cls, payload: ClosurePayload | SummedClosures) -> Totals:
-        return cls(
-            sales_count=payload.sales_count,
-            cancellations_count=payload.cancellations_count,
-            duplicates_count=payload.duplicates_count or 0,
-            training_count=payload.training_count or 0,
-            net_sales=payload.net_sales,
-            absolute_sales=payload.absolute_sales or 0,
-            top_ups=payload.top_ups,
-            by_vat=dict(payload.by_vat),
-            by_means=dict(payload.by_means),
-        )
 
 
 @dataclass(slots=True)
@@ -152,69 +85,12 @@ class ClosureSummary(Totals):
         }
 
 
-# Counting entries ----------------------------------------------------------------------
-
-
-def _count_sale(totals: Totals, entry: Entry, sign: int) -> None:
-    cents = -entry.amount  # a sale's amount is negative on the account
-    totals.net_sales += cents * sign
-    totals.absolute_sales += abs(cents)
-    payload = read_payload(entry.kind, entry.payload)
-    assert isinstance(payload, SalePayload | GuestMealPayload)
-    _add(totals.by_means, payload.means, cents * sign)
-    if payload.vat:
-        for rate, part in payload.vat.items():
-            _add(totals.by_vat, rate, part * sign)
-    else:
-        _add(totals.by_vat, UNKNOWN_RATE, cents * sign)
-
-
-def _count_top_up(totals: Totals, entry: Entry, sign: int) -> None:
-    cents = entry.amount * sign
-    totals.top_ups += cents
-    payload = parse_payload(TopUpPayload, entry.payload)
-    # Payments through the virtual payment terminal (demo, tests) apart: no money moved.
-    _add(totals.by_means, f"{payload.means}_test" if payload.test else payload.means, cents)
-
-
-def _count_card_sale(totals: Totals, entry: Entry) -> None:
-    """A visitor's tray paid by card: no account, the price in ``total``."""
-    payload = parse_payload(CardSalePayload, entry.payload)
-    totals.sales_count += 1
-    totals.net_sales += payload.total
-    totals.absolute_sales += abs(payload.total)
-    _add(totals.by_means, "card_test" if payload.test else "card", payload.total)
-    for rate, part in payload.vat.items():
-        _add(totals.by_vat, rate, part)
-
-
-def count(totals: Totals, entry: Entry, db: sqlite3.Connection) -> None:
-    """Add one entry to a period's totals (a cancellation counts as the opposite of
-    the entry it cancels, read in the same transaction)."""
-    kind = entry.kind
-    if kind in SALE_KINDS:
-        totals.sales_count += 1
-        _count_sale(totals, entry, 1)
-    elif kind == EntryKind.TOP_UP:
-        _count_top_up(totals, entry, 1)
-    elif kind == EntryKind.CARD_SALE:
-        _count_card_sale(totals, entry)
-    elif kind == EntryKind.CANCEL:
-        totals.cancellations_count += 1
-        cancels = parse_payload(CancelPayload, entry.payload).cancels
-        rows = sql.between(db, cancels, cancels)
-        original = rows[0] if rows else None
-        if original is not None and original.kind in SALE_KINDS:
-            _count_sale(totals, original, -1)
-        elif original is not None and original.kind == EntryKind.TOP_UP:
-            _count_top_up(totals, original, -1)
-    elif kind == DUPLICATE:
-        totals.duplicates_count += 1
-    elif kind == TRAINING_SALE:
-        totals.training_count += 1
-
-
 # Daily closures ----------------------------------------------------------------------
+
+
+def _one(db: sqlite3.Connection, seq: int) -> Entry | None:
+    rows = sql.between(db, seq, seq)
+    return rows[0] if rows else None
 
 
 def _open_entries(db: sqlite3.Connection, since: int) -> Iterator[Entry]:
@@ -251,7 +127,7 @@ def summarise_day(
     for entry in _open_entries(db, since):
         if through_day is not None and str(entry.payload.get("business_day")) > through_day:
             break
-        count(summary, entry, db)
+        count(summary, entry, lambda seq: _one(db, seq))
         summary.last_seq = entry.seq
     summary.grand_total += summary.net_sales
     summary.grand_total_abs += summary.absolute_sales
@@ -419,6 +295,8 @@ def closures_of(engine: Engine, kind: str) -> list[Entry]:
 
 __all__ = [
     "CLOSURE_KINDS",
+    "SALE_KINDS",
+    "UNKNOWN_RATE",
     "ClosureSummary",
     "MonthClosurePayload",
     "Totals",
