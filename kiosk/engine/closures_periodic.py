@@ -162,6 +162,10 @@ def close_day(engine: Engine, cashier: str) -> tuple[Entry, ClosureSummary]:
 
 def _close_past_day(engine: Engine, today: str) -> Entry | None:
     """The automatic closure of the oldest open day before ``today`` (None: none open)."""
+    with engine.store.reading() as db:  # most calls find nothing: no write transaction
+        day = _oldest_open_day(db)
+    if day is None or day >= today:
+        return None
     with engine.store.atomic() as db:
         day = _oldest_open_day(db)
         if day is None or day >= today:
