@@ -9,9 +9,11 @@ from typing import Any
 
 import pygame
 
-from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
+from kiosk.engine import training
+from kiosk.engine.cashiers import Cashier, PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
+from kiosk.engine.training import MANAGER
 from kiosk.ui import screens_payments
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.manager import Screen, ScreenId
@@ -100,6 +102,7 @@ class CashierPinScreen(Screen):
             attempt: PinAttempt = done.value
             if attempt.outcome is PinOutcome.OK:
                 ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
+                ui.session.cashier_role = cashier.role
                 self.go(ScreenId.CASHIER_MENU)
             elif attempt.outcome is PinOutcome.LOCKED:
                 minutes = int(attempt.locked_s // 60) + 1
@@ -140,6 +143,7 @@ class CashierMenuScreen(Screen):
         "open",
         "close",
         "incidents",
+        "training",
         "logout",
     )
 
@@ -187,7 +191,29 @@ class CashierMenuScreen(Screen):
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None
+        self.ui.session.cashier_role = None
         self.go(ScreenId.TILL)
+
+    def do_training(self) -> None:
+        """A manager switches training mode on or off (journalled, with their id)."""
+        ui, session = self.ui, self.ui.session
+        if session.cashier_role != training.MANAGER:
+            ui.toasts.show(ui.tr.t("cashier.training_managers"), "danger")
+            return
+        manager = Cashier(session.cashier_id or "?", session.cashier_name or "", "", MANAGER)
+
+        def job() -> bool:
+            on = not training.is_on(ui.engine)
+            training.switch(ui.engine, on, manager)
+            return on
+
+        def then(done: Done) -> None:
+            if done.error is None:
+                ui.training = bool(done.value)
+                key = "cashier.training_on" if ui.training else "cashier.training_off"
+                ui.toasts.show(ui.tr.t(key), "ok")
+
+        ui.submit("training", job, then)
 
     def do_cancel_last(self) -> None:
         ui = self.ui

@@ -143,6 +143,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cashier.open": ("Ouvrir la caisse", "Open the till"),
     "cashier.close": ("Clôturer la caisse", "Close the till"),
     "cashier.logout": ("Fermer la session", "Log out"),
+    "cashier.training": ("Mode formation", "Training mode"),
+    "cashier.training_on": ("Mode formation activé", "Training mode on"),
+    "cashier.training_off": ("Mode formation arrêté", "Training mode off"),
+    "cashier.training_managers": (
+        "Le mode formation est choisi par un responsable",
+        "Training mode is chosen by a manager",
+    ),
+    "training.band": (
+        "MODE FORMATION · tickets sans valeur, hors de tout total",
+        "TRAINING MODE · tickets of no value, in no total",
+    ),
     "cashier.nothing_to_cancel": ("Aucune vente à annuler", "No sale to cancel"),
     "cashier.confirm_cancel": (
         "Annuler la vente n° {seq} de {name} ({amount}) ?",
