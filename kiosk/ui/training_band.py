@@ -17,7 +17,7 @@ def draw_training_band(surface: pygame.Surface, painter: Painter, text: str) -> 
     layout, theme = painter.layout, painter.theme
     width, height = surface.get_size()
     pygame.draw.rect(surface, theme.warning, pygame.Rect(0, 0, width, height), FRAME_PX)
-    band_h = max(int(layout.status_h * 0.8), 18)
+    band_h = max(int(layout.status_h * 0.6), 16)
     band = pygame.Rect(0, height - band_h, width, band_h)
     shade = pygame.Surface(band.size, pygame.SRCALPHA)
     shade.fill((*theme.warning, BAND_ALPHA))
