@@ -443,6 +443,17 @@ def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
         label = tr.label("means", means)
         rows.append((tr.t("closure.means", means=label, amount=Money(cents)), ""))
     rows.append((tr.t("closure.grand_total", amount=Money(summary.grand_total)), ""))
+    rows.append((tr.t("closure.grand_total_abs", amount=Money(summary.grand_total_abs)), ""))
+    rows.append(
+        (
+            tr.t(
+                "closure.counts",
+                duplicates=summary.duplicates_count,
+                training=summary.training_count,
+            ),
+            "",
+        )
+    )
     return rows
 
 
@@ -451,7 +462,11 @@ class ClosureScreen(Screen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
-        self.printed = False
+        # The Z ticket prints at once, as it shows; the print button makes duplicates.
+        entry: Entry = self.params["entry"]
+        ui = self.ui
+        ui.submit("printed", lambda: ui.receipts.print_receipt(entry, duplicate=False))
+        self.printed = True
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr

@@ -190,6 +190,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
     "closure.means": ("{means} : {amount}", "{means}: {amount}"),
     "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "closure.grand_total_abs": (
+        "Grand total perpétuel absolu : {amount}",
+        "Perpetual absolute grand total: {amount}",
+    ),
+    "closure.counts": (
+        "Duplicatas : {duplicates} · tickets de formation (hors totaux) : {training}",
+        "Duplicates: {duplicates} · training tickets (in no total): {training}",
+    ),
     "closure.print": ("Imprimer", "Print"),
     "closure.export": ("Exporter (CSV)", "Export (CSV)"),
     "closure.exported": ("Clôture exportée : {name}", "Closure exported: {name}"),

@@ -1,5 +1,6 @@
 """Training mode at the till: chosen by a manager only, its tickets charged to nobody,
-marked FORMATION, in no total, and a band on every screen while it lasts."""
+marked FORMATION, in no total, and a band on every screen while it lasts; and the
+day closed by the UI's tick when nobody closed it."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pygame
 
 from kiosk.engine import Engine
 from kiosk.engine.closure import close_till
+from kiosk.engine.closures_periodic import closures_of
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
 from sync.protocol.admin import CashierDoc, CashierRole, PinHash
+from tests.kiosk.engine.conftest import FakeClock
 from tests.kiosk.ui.conftest import ALICE, CASHIER_BADGE, CASHIER_PIN, UiFactory
 from tests.kiosk.ui.helpers import add, drawn_texts, tap, touch, type_digits
 
@@ -92,3 +95,24 @@ def test_a_cashier_cannot_choose_training_mode(make_ui: UiFactory, engine: Engin
     assert "Le mode formation est choisi par un responsable" in ui.toasts.texts()
     assert all(e.kind != "training_mode" for e in engine.store.entries_of_day("2026-11-26"))
     assert pygame.display.get_init()
+
+
+def test_the_day_is_closed_at_its_end_when_nobody_closed_it(
+    make_ui: UiFactory, engine: Engine, clock: FakeClock
+) -> None:
+    """The UI's status tick writes the automatic closure once the business day is over."""
+    ui = make_ui(require_open_till=True)
+    log_in(ui, CASHIER_BADGE, CASHIER_PIN)
+    touch(ui, "open")
+    touch(ui, "back")
+    for item in ("fish", "water"):
+        add(ui, item)
+    tap(ui, ALICE)
+    touch(ui, "ok")
+    assert closures_of(engine, EntryKind.CLOSURE) == []
+    clock.advance(hours=14)  # 01:30 in Paris: the 27th
+    ui.step(3.0)  # past the status poll
+    ui.settle()
+    (closure,) = closures_of(engine, EntryKind.CLOSURE)
+    assert closure.payload["business_day"] == "2026-11-26" and closure.payload["automatic"]
+    assert ui.till_open is False  # the closed day's till must be opened again
