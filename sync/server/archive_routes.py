@@ -21,7 +21,8 @@ from sync.server.errors import NotFoundError, TooLargeError
 from sync.server.service import Hub
 
 ArchiveId = Annotated[int, Path(ge=1, le=2**62)]
-ARCHIVE_MEDIA = "application/x-ndjson"
+ARCHIVE_MEDIA = "application/x-ndjson"  # what a download is
+UPLOAD_MEDIA = "application/octet-stream"  # what an upload is sent as
 
 
 def add_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
@@ -35,7 +36,12 @@ def add_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
         "/v1/archives",
         tags=["terminal"],
         responses=_ERRORS,
-        openapi_extra={"requestBody": {"content": {ARCHIVE_MEDIA: {"schema": {"type": "string"}}}}},
+        # The archive's bytes as signed (JSON Lines): read raw, whatever the type says.
+        openapi_extra={
+            "requestBody": {
+                "content": {UPLOAD_MEDIA: {"schema": {"type": "string", "format": "binary"}}}
+            }
+        },
     )
     async def upload(me: ThisTerminal, request: Request) -> Response:
         data = bytearray()
