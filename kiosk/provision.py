@@ -38,7 +38,7 @@ from kiosk.config import Mode, TerminalConfig, dump_toml, load_config
 from kiosk.configfile import ConfigError, load_toml_model
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
-from kiosk.engine.archive import CERTIFICATE_META
+from kiosk.engine.archive import CERTIFICATE_META, upload_pending
 from kiosk.engine.errors import EngineError
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.visits import HUB_KEY_META
@@ -153,7 +153,11 @@ def sync_daemon(
     )
     store = Store.open(data.db)
     daemon = SyncDaemon(
-        store, hub_client(config, timeout), settings, lock_path=data.root / "sync.lock"
+        store,
+        hub_client(config, timeout),
+        settings,
+        lock_path=data.root / "sync.lock",
+        after_sync=lambda client: upload_pending(store, client),
     )
     return daemon, store
 

@@ -38,10 +38,8 @@ def _upload_pending(data: DataDir, engine: Engine) -> None:
             if archiving.certificate(engine) is None:
                 cert = client.certificate()
                 engine.store.set_meta(archiving.CERTIFICATE_META, cert.model_dump_json())
-            for row in pending:
-                receipt = client.upload_archive(Path(row.path).read_bytes())
-                archiving.mark_uploaded(engine, row.period)
-                click.echo(f"hub holds {row.period} (archive {receipt.archive.id})")
+            for period in archiving.upload_pending(engine.store, client):
+                click.echo(f"hub holds {period}")
     except (SyncError, OSError) as exc:
         click.echo(f"not uploaded ({exc}); retry with `kiosk journal upload-archives`", err=True)
 

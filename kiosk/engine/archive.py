@@ -17,18 +17,22 @@ says whether the hub has it yet.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.engine import store_closures as sql
 from kiosk.engine.closures_periodic import catch_up, fiscal_year_of, month_bounds
 from kiosk.engine.ledger import Engine
+from kiosk.engine.store import Store
 from sync.archive import ArchiveError, ArchiveHeader, sha256_hex, write_archive
 from sync.journal import GENESIS_HASH, EntryKind, format_ts
+
+log = logging.getLogger(__name__)
 
 CERTIFICATE_META = "certificate"  # the hub's certificate of this terminal's key (JSON)
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -156,10 +160,40 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 def pending_uploads(engine: Engine) -> list[sql.ArchiveRow]:
     """Archives written here that the hub does not hold yet."""
-    with engine.store.reading() as db:
+    return pending_in(engine.store)
+
+
+def pending_in(store: Store) -> list[sql.ArchiveRow]:
+    with store.reading() as db:
         return sql.archives(db, not_uploaded=True)
 
 
 def mark_uploaded(engine: Engine, period: str) -> None:
-    with engine.store.atomic() as db:
-        sql.mark_uploaded(db, period, format_ts(engine.now()))
+    mark_uploaded_in(engine.store, period, engine.now())
+
+
+def mark_uploaded_in(store: Store, period: str, at: datetime) -> None:
+    with store.atomic() as db:
+        sql.mark_uploaded(db, period, format_ts(at))
+
+
+class Uploader(Protocol):
+    def upload_archive(self, data: bytes) -> object: ...
+
+
+def upload_pending(store: Store, client: Uploader) -> list[str]:
+    """Give the hub every archive it does not hold yet (the sync daemon does it after
+    each cycle); the periods given. An archive file gone from its folder is skipped
+    with a warning: the hub cannot get it from here any more."""
+    given = []
+    for row in pending_in(store):
+        try:
+            data = Path(row.path).read_bytes()
+        except FileNotFoundError:
+            log.warning("archive %s: %s is gone, not given to the hub", row.period, row.path)
+            continue
+        client.upload_archive(data)
+        mark_uploaded_in(store, row.period, datetime.now(UTC))
+        given.append(row.period)
+        log.info("archive %s given to the hub", row.period)
+    return given

@@ -1,5 +1,6 @@
 """The hub takes a till's closures, reprints, training tickets and archive traces
-like any other entry: signed, chained, checked against their kinds' models."""
+like any other entry: signed, chained, checked against their kinds' models; the
+sync daemon gives it the till's archives after its cycle."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from pathlib import Path
 
 from kiosk.engine import Accepted, Engine, Store, duplicates, training
 from kiosk.engine import archive as archiving
+from kiosk.engine.archive import upload_pending
 from kiosk.engine.cashiers import Cashier
 from kiosk.engine.closures_periodic import catch_up, close_day, month_bounds
 from kiosk.sitefile import load_site_menu
+from sync.daemon import SyncDaemon
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialRow, SiteSettings
@@ -67,8 +70,16 @@ def test_a_tills_closures_reprints_training_and_archives_are_pushed(
         assert [e.kind for e in catch_up(engine)] == [EntryKind.CLOSURE_MONTH]
         archiving.write(engine, month, tmp_path / "archives")
         entries = engine.store.journal_after(0, 100)
-        reply = client.push(entries)
-        assert reply.applied == len(entries) and reply.applied_seq == entries[-1].seq
+        # one cycle of the sync daemon pushes the journal, then gives the archive
+        daemon = SyncDaemon(
+            engine.store, client, after_sync=lambda hub: upload_pending(engine.store, hub)
+        )
+        report = daemon.sync_once()
+        assert report.pushed == len(entries) and report.applied_seq == entries[-1].seq
+        (kept,) = admin.http.get("/v1/admin/sites/S1/archives").json()
+        assert kept["period"] == month and kept["terminal_id"] == writer.terminal_id
+        assert archiving.pending_uploads(engine) == []
+        assert daemon.sync_once().pushed == 0  # nothing given twice
         kinds = {e.kind for e in entries}
         assert {"duplicate", "training_mode", "training_sale", "closure", "closure_month"} <= kinds
         assert "archive" in kinds
