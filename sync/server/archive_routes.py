@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import FastAPI, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from sync.protocol.archives import MAX_ARCHIVE_BYTES, ArchiveInfo
@@ -49,7 +50,8 @@ def add_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
             data += chunk
             if len(data) > MAX_ARCHIVE_BYTES:
                 raise TooLargeError(f"an archive is at most {MAX_ARCHIVE_BYTES} bytes")
-        receipt = receive_archive(hub, me, bytes(data))
+        # Verifying signs thousands of entries: off the event loop.
+        receipt = await run_in_threadpool(receive_archive, hub, me, bytes(data))
         return reply(receipt, status=201 if receipt.new else 200)
 
     @app.get(

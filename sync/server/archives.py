@@ -2,14 +2,22 @@
 would (``sync.archive.verify_archive``), and against what the hub knows of the
 terminal (its id, its enrolled key, this hub's certificate), before it is stored.
 A refused archive is answered 422 with the first problem, line and place; nothing is
-kept. Certificates for archives are issued here too.
+kept. An entry the hub already holds must be that very entry (same hash): an archive
+cannot tell another story than the journal the hub applied. Certificates for archives
+are issued here too.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sync.archive import certificate_problem, issue_certificate, sha256_hex, verify_archive
+from sync.archive import (
+    certificate_problem,
+    entries_of,
+    issue_certificate,
+    sha256_hex,
+    verify_archive,
+)
 from sync.protocol.archives import (
     MAX_ARCHIVE_BYTES,
     ArchiveInfo,
@@ -47,6 +55,12 @@ def receive_archive(hub: Hub, terminal: TerminalRecord, data: bytes) -> ArchiveR
         raise InvalidRequestError(
             "archive refused: it is not signed by this terminal's enrolled key"
         )
+    held = hub.storage.entry_hashes(terminal.id, header["first_seq"], header["last_seq"])
+    for entry in entries_of(data):
+        if entry.seq in held and held[entry.seq] != entry.hash:
+            raise InvalidRequestError(
+                f"archive refused: entry {entry.seq} differs from the one the hub holds"
+            )
     certificate = header.get("certificate")
     if certificate is not None:
         problem = certificate_problem(certificate, hub.public_key)

@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from kiosk.engine import Accepted, Engine, Store, duplicates, training
 from kiosk.engine import archive as archiving
 from kiosk.engine.archive import upload_pending
 from kiosk.engine.cashiers import Cashier
 from kiosk.engine.closures_periodic import catch_up, close_day, month_bounds
 from kiosk.sitefile import load_site_menu
+from sync.client import RefusedError
 from sync.daemon import SyncDaemon
 from sync.journal import EntryKind
 from sync.money import Money
@@ -86,3 +89,43 @@ def test_a_tills_closures_reprints_training_and_archives_are_pushed(
         assert admin.balance("A1") == 5000 - 450  # the training ticket charged nobody
     finally:
         engine.close()
+
+
+def test_an_archive_that_tells_another_story_than_the_hubs_journal_is_refused(
+    admin: Admin, enrol: EnrolFn, live_hub: LiveHub, tmp_path: Path
+) -> None:
+    """Same terminal, same key, another journal (a store swapped for a forged one):
+    every signature holds, yet the hub knows its entries and refuses the archive."""
+    make_site(admin, "S1")
+    admin.accounts("S1", {"id": "A1", "display_name": "Ada", "balance": 5000})
+    writer, client = enrol("S1")
+    clock = Clock()
+    live_hub.service.clock = clock
+    kept, forged = (
+        Engine(Store.open(tmp_path / name), writer.key, writer.terminal_id, clock=clock)
+        for name in ("kept.db", "forged.db")
+    )
+    try:
+        for engine, cents in ((kept, 450), (forged, 45)):
+            engine.store.apply_snapshot(
+                accounts=[AccountRow(id="A1", display_name="Ada", balance=5000)],
+                credentials=[
+                    CredentialRow(value="nfc:0A0A0A01", kind=CredentialKind.NFC, account_id="A1")
+                ],
+                settings=SiteSettings(site_code="S1"),
+                applied_seq=0,
+                cursor=1,
+            )
+            engine.store.record_sync_result(ok=True, at=clock.now)
+            assert isinstance(engine.sell("nfc:0A0A0A01", Money(cents)), Accepted)
+            close_day(engine, "K1")
+        client.push(kept.store.journal_after(0, 10))
+        day = forged.business_day()
+        path = archiving.write(forged, day, tmp_path / "archives").path
+        with pytest.raises(RefusedError) as refused:
+            client.upload_archive(path.read_bytes())
+        assert refused.value.status == 422
+        assert "entry 1 differs from the one the hub holds" in str(refused.value)
+    finally:
+        kept.close()
+        forged.close()
