@@ -144,9 +144,8 @@ def _oldest_open_day(db: sqlite3.Connection) -> str | None:
     """The business day of the first entry that no daily closure covers yet."""
     closed = _previous_daily(db)
     since = closed.period.last_seq if closed is not None else 0
-    for entry in _open_entries(db, since):
-        return str(entry.payload.get("business_day"))
-    return None
+    # The `day` column copies the signed payload's business day (verify checks it).
+    return sql.first_day_after(db, since, sorted(CLOSURE_KINDS))
 
 
 def close_day(engine: Engine, cashier: str) -> tuple[Entry, ClosureSummary]:

@@ -36,6 +36,16 @@ def after(db: sqlite3.Connection, seq: int, limit: int) -> list[Entry]:
     return [Entry.from_row(row) for row in rows]
 
 
+def first_day_after(db: sqlite3.Connection, seq: int, skip: Sequence[str]) -> str | None:
+    """The business day of the first entry after ``seq`` not of a kind in ``skip``."""
+    marks = ",".join("?" * len(skip))
+    row = db.execute(
+        f"SELECT day FROM journal WHERE seq > ? AND kind NOT IN ({marks}) ORDER BY seq LIMIT 1",
+        (seq, *skip),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def first_day(db: sqlite3.Connection) -> str | None:
     """The business day of the journal's first entry (None: an empty journal)."""
     row = db.execute("SELECT day FROM journal ORDER BY seq LIMIT 1").fetchone()
