@@ -4,6 +4,7 @@ but the file, and every altered byte found and located."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,3 +171,29 @@ def test_a_recount_that_disagrees_with_a_signed_closure_names_it(
     data = archiving.write(engine, "2026-11-26", tmp_path).path.read_bytes()
     problems = verify_archive(data).problems
     assert any(p.where == f"closure {entry.seq}" and "sales_count" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2026-13", "a month (2026-11)"),
+        ("2026-02-30", "not a real day"),
+        ("FY26", "a fiscal year (2026)"),
+        ("", "a month"),
+    ],
+)
+def test_a_period_that_names_nothing_is_refused(text: str, says: str) -> None:
+    with pytest.raises(ArchiveError, match=re.escape(says)):
+        archiving.parse_period(text)
+
+
+def test_periods_name_their_days_and_closure() -> None:
+    july = archiving.parse_period("FY2026", fiscal_year_start_month=7)
+    assert (july.label, str(july.first_day), str(july.last_day)) == (
+        "FY2026",
+        "2026-07-01",
+        "2027-06-30",
+    )
+    assert archiving.parse_period("2026").closure_kind == "closure_year"
+    february = archiving.parse_period("2028-02")
+    assert (str(february.first_day), str(february.last_day)) == ("2028-02-01", "2028-02-29")
