@@ -130,6 +130,12 @@ class CashierPinScreen(Screen):
         )
 
 
+# What moves money or serves a visit: refused while training mode is on.
+MONEY_ACTIONS = frozenset(
+    {"cancel_last", "cash_top_up", "card_top_up", "card_visitor", "card_pending", "guest"}
+)
+
+
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
     ACTIONS = (
@@ -172,6 +178,10 @@ class CashierMenuScreen(Screen):
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             self.go(ScreenId.TILL)
         if event.type != ACTION:
+            return
+        if self.ui.training and event.action in MONEY_ACTIONS:
+            # Training moves no money: only trays are "sold", as training tickets.
+            self.ui.toasts.show(self.ui.tr.t("cashier.not_in_training"), "danger")
             return
         handler = getattr(self, f"do_{event.action}", None)
         if handler is not None:

@@ -144,6 +144,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cashier.close": ("Clôturer la caisse", "Close the till"),
     "cashier.logout": ("Fermer la session", "Log out"),
     "cashier.training": ("Mode formation", "Training mode"),
+    "cashier.not_in_training": (
+        "Impossible en mode formation : aucun argent ne bouge",
+        "Not in training mode: no money moves",
+    ),
     "cashier.training_on": ("Mode formation activé", "Training mode on"),
     "cashier.training_off": ("Mode formation arrêté", "Training mode off"),
     "cashier.training_managers": (

@@ -83,6 +83,13 @@ def test_a_manager_trains_and_the_tickets_count_in_no_total(
     assert engine.usable_balance("A1") == balance  # nobody was charged
     switched = [e for e in engine.store.entries_of_day("2026-11-26") if e.kind == "training_mode"]
     assert [(e.payload["on"], e.payload["cashier"]) for e in switched] == [(True, "M1")]
+    # no money moves in training mode: a cash top-up is refused before it starts
+    touch(ui, "cashier")
+    before = engine.store.last_seq()
+    touch(ui, "cash_top_up")
+    assert ui.screen is ScreenId.CASHIER_MENU
+    assert "Impossible en mode formation : aucun argent ne bouge" in ui.toasts.texts()
+    assert engine.store.last_seq() == before
     _entry, summary = close_till(engine, "M1")
     assert summary.training_count == 1 and summary.sales_count == 0 and summary.net_sales == 0
 
