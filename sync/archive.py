@@ -316,24 +316,19 @@ def _check_entries(
             report.problems.append(Problem(number, f"entry {expected_seq}?", value))
             expected_seq, prev_hash = expected_seq + 1, None
             continue
-        try:
-            entry = Entry.from_dict(value)
-        except (KeyError, TypeError) as exc:
-            report.problems.append(
-                Problem(number, f"entry {expected_seq}?", f"not an entry: {exc}")
-            )
+        shape = _entry_shape(value)
+        if shape is not None:
+            report.problems.append(Problem(number, f"entry {expected_seq}?", shape))
             expected_seq, prev_hash = expected_seq + 1, None
             continue
+        entry = Entry.from_dict(value)
         where = f"{'closure' if entry.kind in CLOSURE_KINDS else 'entry'} {entry.seq}"
-        problem = _entry_problem(entry, value, header, expected_seq, prev_hash, key)
+        problem = _entry_problem(entry, header, expected_seq, prev_hash, key)
         if problem is not None:
             report.problems.append(Problem(number, where, problem))
         else:
             good.append((number, entry))
-        expected_seq, prev_hash = (
-            (entry.seq if isinstance(entry.seq, int) else expected_seq) + 1,
-            entry.hash,
-        )
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
     report.entries = len(lines)
     if len(lines) != header["entries"] or expected_seq != header["last_seq"] + 1:
         report.problems.append(
@@ -347,24 +342,43 @@ def _check_entries(
     return good
 
 
-def _entry_problem(  # noqa: PLR0917 - the state of the walk, passed along
+_ENTRY_FIELDS: dict[str, tuple[type, ...]] = {
+    "terminal_id": (str,),
+    "seq": (int,),
+    "ts": (str,),
+    "kind": (str,),
+    "account": (str, type(None)),
+    "amount": (int,),
+    "payload": (dict,),
+    "prev_hash": (str,),
+    "hash": (str,),
+    "sig": (str,),
+}
+
+
+def _entry_shape(value: dict[str, Any]) -> str | None:
+    """Why a line's object is not an entry's form (fields and their types), or None."""
+    if set(value) != set(_ENTRY_FIELDS):
+        return "not an entry: its fields are not an entry's"
+    for name, kinds in _ENTRY_FIELDS.items():
+        if not isinstance(value[name], kinds) or isinstance(value[name], bool):
+            return f"not an entry: {name} is not a {kinds[0].__name__}"
+    return None
+
+
+def _entry_problem(
     entry: Entry,
-    value: dict[str, Any],
     header: dict[str, Any],
     expected_seq: int,
     prev_hash: str | None,
     key: Ed25519PublicKey,
 ) -> str | None:
-    if set(value) != {*entry.to_dict()}:
-        return "not an entry: unexpected fields"
     if entry.terminal_id != header["terminal_id"]:
         return f"written by terminal {entry.terminal_id!r}, not {header['terminal_id']!r}"
     if entry.seq != expected_seq:
         return f"sequence {entry.seq} where {expected_seq} was expected (a line missing or moved)"
     if prev_hash is not None and entry.prev_hash != prev_hash:
         return "its previous hash is not the hash of the entry before it (chain broken)"
-    if not isinstance(entry.payload, dict) or not isinstance(entry.sig, str):
-        return "not an entry: payload or signature of the wrong type"
     try:
         problem = entry_problem(entry, key)
     except (TypeError, ValueError) as exc:
