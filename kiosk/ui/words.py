@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.unknown_code": ("Code inconnu : {code}", "Unknown code: {code}"),
     "till.paying": ("Paiement en cours…", "Paying…"),
     "accepted.title": ("Paiement accepté", "Payment accepted"),
+    "accepted.training": (
+        "Ticket de formation : rien n'est débité",
+        "Training ticket: nothing charged",
+    ),
     "accepted.thanks": ("Bon appétit, {name} !", "Enjoy your meal, {name}!"),
     "accepted.total": ("Total", "Total"),
     "accepted.subsidy": ("Prise en charge employeur", "Employer subsidy"),

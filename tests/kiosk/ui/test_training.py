@@ -76,6 +76,7 @@ def test_a_manager_trains_and_the_tickets_count_in_no_total(
     assert ui.screen is ScreenId.ACCEPTED
     assert band_shown(ui)
     assert any("MODE FORMATION" in text for text in drawn_texts(ui))
+    assert "Ticket de formation : rien n'est débité" in drawn_texts(ui)
     touch(ui, "ok")
     last = engine.store.entry(engine.store.last_seq())
     assert last is not None and last.kind == EntryKind.TRAINING_SALE and last.account is None
