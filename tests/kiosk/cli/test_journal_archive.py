@@ -123,3 +123,22 @@ def test_the_hub_refuses_an_altered_archive_and_keeps_a_file_once(
     listed = site.admin.http.get("/v1/admin/sites/S1/archives")
     assert [a["sha256"] for a in listed.json()] == [first.archive.sha256]
     assert httpx.codes.is_success(listed.status_code)
+
+
+def test_an_archive_written_while_the_hub_is_down_is_given_later(
+    site: Site, terminal: Path
+) -> None:
+    site.live.stop()
+    try:
+        done = kiosk("journal", "archive", "--period", "2026-10", "--data", str(terminal))
+        assert done.returncode == 0, done.stderr  # written and journalled all the same
+        assert "not uploaded" in done.stderr and "kiosk journal upload-archives" in done.stderr
+    finally:
+        site.live.start()
+    later = kiosk("journal", "upload-archives", "--data", str(terminal))
+    assert later.returncode == 0, later.stderr
+    assert "hub holds 2026-10" in later.stdout
+    again = kiosk("journal", "upload-archives", "--data", str(terminal))
+    assert "the hub holds every archive of this terminal" in again.stdout
+    listed = site.admin.http.get("/v1/admin/sites/S1/archives").json()
+    assert [a["period"] for a in listed] == ["2026-10"]
