@@ -15,6 +15,7 @@ from kiosk.engine.archive import upload_pending
 from kiosk.engine.cashiers import Cashier
 from kiosk.engine.closures_periodic import catch_up, close_day, month_bounds
 from kiosk.sitefile import load_site_menu
+from sync.archive import certificate_problem
 from sync.client import RefusedError
 from sync.daemon import SyncDaemon
 from sync.journal import EntryKind
@@ -129,3 +130,22 @@ def test_an_archive_that_tells_another_story_than_the_hubs_journal_is_refused(
     finally:
         kept.close()
         forged.close()
+
+
+def test_a_terminal_gets_its_certificate_from_the_hub(
+    admin: Admin, enrol: EnrolFn, live_hub: LiveHub
+) -> None:
+    """Terminals enrolled before certificates existed ask for theirs (``GET
+    /v1/certificate``): the hub's signed statement of their id, site and key."""
+    make_site(admin, "S1")
+    writer, client = enrol("S1")
+    cert = client.certificate()
+    assert (cert.terminal_id, cert.site_code, cert.public_key) == (
+        writer.terminal_id,
+        "S1",
+        writer.public_key,
+    )
+    hub_key = live_hub.service.public_key
+    assert certificate_problem(cert.model_dump(), hub_key) is None
+    forged = cert.model_copy(update={"site_code": "S2"}).model_dump()
+    assert certificate_problem(forged, hub_key) == "the certificate's signature is not valid"
