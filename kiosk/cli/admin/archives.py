@@ -61,8 +61,9 @@ def list_archives(
     required=True,
     help="Where to write the archive.",
 )
+@json_option
 @click.pass_context
-def get_archive(ctx: click.Context, archive_id: int, output: Path) -> None:
+def get_archive(ctx: click.Context, archive_id: int, output: Path, as_json: bool) -> None:
     """Download one archive, check it and write it to a file.
 
     \b
@@ -73,5 +74,10 @@ def get_archive(ctx: click.Context, archive_id: int, output: Path) -> None:
         data = admin.archive_bytes(archive_id)
     output.write_bytes(data)
     report = verify_archive(data)
+    if as_json:
+        problems = [str(p) for p in report.problems]
+        print_json({"file": str(output), "bytes": len(data), "entries": report.entries,
+                    "verifies": report.ok, "problems": problems})  # fmt: skip
+        return
     verdict = "verifies" if report.ok else f"does NOT verify: {report.problems[0]}"
     click.echo(f"{output}: {len(data)} bytes, {report.entries} entries, {verdict}")
