@@ -31,7 +31,6 @@ tickets count only in ``training_count``; a sale's VAT split comes from its payl
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +38,7 @@ from typing import Any
 
 from kiosk.engine import store_closures as sql
 from kiosk.engine.ledger import Engine
+from kiosk.engine.store_tx import Tx
 from sync.closure_totals import (
     CLOSURE_KINDS,
     SALE_KINDS,
@@ -88,12 +88,12 @@ class ClosureSummary(Totals):
 # Daily closures ----------------------------------------------------------------------
 
 
-def _one(db: sqlite3.Connection, seq: int) -> Entry | None:
+def _one(db: Tx, seq: int) -> Entry | None:
     rows = sql.between(db, seq, seq)
     return rows[0] if rows else None
 
 
-def _open_entries(db: sqlite3.Connection, since: int) -> Iterator[Entry]:
+def _open_entries(db: Tx, since: int) -> Iterator[Entry]:
     """The entries after ``since``, closures left out (they close, they are not closed)."""
     after = since
     while batch := sql.after(db, after, _PAGE):
@@ -103,14 +103,12 @@ def _open_entries(db: sqlite3.Connection, since: int) -> Iterator[Entry]:
         after = batch[-1].seq
 
 
-def _previous_daily(db: sqlite3.Connection) -> ClosurePayload | None:
+def _previous_daily(db: Tx) -> ClosurePayload | None:
     last = sql.last_of(db, (EntryKind.CLOSURE,))
     return None if last is None else parse_payload(ClosurePayload, last.payload)
 
 
-def summarise_day(
-    engine: Engine, db: sqlite3.Connection, *, through_day: str | None = None
-) -> ClosureSummary:
+def summarise_day(engine: Engine, db: Tx, *, through_day: str | None = None) -> ClosureSummary:
     """The totals of the open period: the entries after the previous daily closure
     (those of days up to ``through_day`` when given), and the grand totals after it."""
     closed = _previous_daily(db)
@@ -140,7 +138,7 @@ def preview_day(engine: Engine) -> ClosureSummary:
         return summarise_day(engine, db)
 
 
-def _oldest_open_day(db: sqlite3.Connection) -> str | None:
+def _oldest_open_day(db: Tx) -> str | None:
     """The business day of the first entry that no daily closure covers yet."""
     closed = _previous_daily(db)
     since = closed.period.last_seq if closed is not None else 0
@@ -198,9 +196,7 @@ def fiscal_year_of(day: date, start_month: int) -> tuple[date, date]:
     return first, date(year + 1, start_month, 1) - timedelta(days=1)
 
 
-def _summed(
-    db: sqlite3.Connection, kind: str, first: date, last: date
-) -> tuple[Totals, list[Entry], int, int]:
+def _summed(db: Tx, kind: str, first: date, last: date) -> tuple[Totals, list[Entry], int, int]:
     """The totals of the closures of ``kind`` within the days, those closures, and the
     grand totals (net, absolute) of the last daily closure up to ``last``."""
     closures = sql.of_kind_between(db, kind, first.isoformat(), last.isoformat())

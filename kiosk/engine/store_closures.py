@@ -1,108 +1,129 @@
 """The store's SQL for closures, duplicates, training mode and archives (a part of the
 store, kept apart so that ``store.py`` stays small).
 
-Every function runs inside the caller's transaction and takes its connection, so that
+Every function runs inside the caller's transaction (its ``Tx``), so that
 a closure is summed and written in one ``BEGIN IMMEDIATE`` transaction and two
 processes can never write the same closure twice.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kiosk.engine.store_tx import Tx, sql_of
 from sync.journal import ROW_COLUMNS, Entry
 
 
-def last_of(db: sqlite3.Connection, kinds: Sequence[str]) -> Entry | None:
+def last_of(db: Tx, kinds: Sequence[str]) -> Entry | None:
     """The latest entry of one of ``kinds`` (indexed by kind and sequence)."""
     rows = [
-        db.execute(
+        sql_of(db)
+        .execute(
             f"SELECT {ROW_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT 1",
             (kind,),
-        ).fetchone()
+        )
+        .fetchone()
         for kind in kinds
     ]
     found = [Entry.from_row(row) for row in rows if row is not None]
     return max(found, key=lambda e: e.seq, default=None)
 
 
-def after(db: sqlite3.Connection, seq: int, limit: int) -> list[Entry]:
+def after(db: Tx, seq: int, limit: int) -> list[Entry]:
     """Entries after ``seq``, in order, at most ``limit``."""
-    rows = db.execute(
-        f"SELECT {ROW_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
-    ).fetchall()
+    rows = (
+        sql_of(db)
+        .execute(
+            f"SELECT {ROW_COLUMNS} FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        )
+        .fetchall()
+    )
     return [Entry.from_row(row) for row in rows]
 
 
-def first_day_after(db: sqlite3.Connection, seq: int, skip: Sequence[str]) -> str | None:
+def first_day_after(db: Tx, seq: int, skip: Sequence[str]) -> str | None:
     """The business day of the first entry after ``seq`` not of a kind in ``skip``."""
     marks = ",".join("?" * len(skip))
-    row = db.execute(
-        f"SELECT day FROM journal WHERE seq > ? AND kind NOT IN ({marks}) ORDER BY seq LIMIT 1",
-        (seq, *skip),
-    ).fetchone()
+    row = (
+        sql_of(db)
+        .execute(
+            f"SELECT day FROM journal WHERE seq > ? AND kind NOT IN ({marks}) ORDER BY seq LIMIT 1",
+            (seq, *skip),
+        )
+        .fetchone()
+    )
     return None if row is None else str(row[0])
 
 
-def first_day(db: sqlite3.Connection) -> str | None:
+def first_day(db: Tx) -> str | None:
     """The business day of the journal's first entry (None: an empty journal)."""
-    row = db.execute("SELECT day FROM journal ORDER BY seq LIMIT 1").fetchone()
+    row = sql_of(db).execute("SELECT day FROM journal ORDER BY seq LIMIT 1").fetchone()
     return None if row is None else str(row[0])
 
 
-def of_kind_between(db: sqlite3.Connection, kind: str, first: str, last: str) -> list[Entry]:
+def of_kind_between(db: Tx, kind: str, first: str, last: str) -> list[Entry]:
     """Entries of ``kind`` whose business day is within ``first`` .. ``last``, in order."""
-    rows = db.execute(
-        f"SELECT {ROW_COLUMNS} FROM journal WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY seq",
-        (kind, first, last),
-    ).fetchall()
+    rows = (
+        sql_of(db)
+        .execute(
+            f"SELECT {ROW_COLUMNS} FROM journal "
+            "WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY seq",
+            (kind, first, last),
+        )
+        .fetchall()
+    )
     return [Entry.from_row(row) for row in rows]
 
 
-def of_kind(db: sqlite3.Connection, kind: str) -> list[Entry]:
-    rows = db.execute(
-        f"SELECT {ROW_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq", (kind,)
-    ).fetchall()
+def of_kind(db: Tx, kind: str) -> list[Entry]:
+    rows = (
+        sql_of(db)
+        .execute(f"SELECT {ROW_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq", (kind,))
+        .fetchall()
+    )
     return [Entry.from_row(row) for row in rows]
 
 
-def between(db: sqlite3.Connection, first_seq: int, last_seq: int) -> list[Entry]:
-    rows = db.execute(
-        f"SELECT {ROW_COLUMNS} FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq",
-        (first_seq, last_seq),
-    ).fetchall()
+def between(db: Tx, first_seq: int, last_seq: int) -> list[Entry]:
+    rows = (
+        sql_of(db)
+        .execute(
+            f"SELECT {ROW_COLUMNS} FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (first_seq, last_seq),
+        )
+        .fetchall()
+    )
     return [Entry.from_row(row) for row in rows]
 
 
-def seq_range_of_days(db: sqlite3.Connection, first: str, last: str) -> tuple[int, int] | None:
+def seq_range_of_days(db: Tx, first: str, last: str) -> tuple[int, int] | None:
     """The lowest and highest sequence of the entries of days ``first`` .. ``last``."""
-    row = db.execute(
-        "SELECT min(seq), max(seq) FROM journal WHERE day BETWEEN ? AND ?", (first, last)
-    ).fetchone()
+    row = (
+        sql_of(db)
+        .execute("SELECT min(seq), max(seq) FROM journal WHERE day BETWEEN ? AND ?", (first, last))
+        .fetchone()
+    )
     return None if row is None or row[0] is None else (int(row[0]), int(row[1]))
 
 
 # Duplicates ---------------------------------------------------------------------------
 
 
-def duplicates_of(db: sqlite3.Connection, ticket_seq: int) -> int:
+def duplicates_of(db: Tx, ticket_seq: int) -> int:
     """How many times ticket ``ticket_seq`` was reprinted."""
-    row = db.execute(
-        "SELECT coalesce(max(number), 0) FROM duplicates WHERE ticket_seq = ?", (ticket_seq,)
-    ).fetchone()
+    row = (
+        sql_of(db)
+        .execute(
+            "SELECT coalesce(max(number), 0) FROM duplicates WHERE ticket_seq = ?", (ticket_seq,)
+        )
+        .fetchone()
+    )
     return int(row[0])
 
 
-def add_duplicate(db: sqlite3.Connection, ticket_seq: int, number: int, seq: int) -> None:
-    db.execute("INSERT INTO duplicates VALUES (?, ?, ?)", (ticket_seq, number, seq))
-
-
-def duplicate_number(db: sqlite3.Connection, seq: int) -> tuple[int, int] | None:
-    """(ticket, number) of the duplicate entry ``seq``."""
-    row = db.execute("SELECT ticket_seq, number FROM duplicates WHERE seq = ?", (seq,)).fetchone()
-    return None if row is None else (int(row[0]), int(row[1]))
+def add_duplicate(db: Tx, ticket_seq: int, number: int, seq: int) -> None:
+    sql_of(db).execute("INSERT INTO duplicates VALUES (?, ?, ?)", (ticket_seq, number, seq))
 
 
 # Archives -----------------------------------------------------------------------------
@@ -119,8 +140,8 @@ class ArchiveRow:
     uploaded_at: str | None
 
 
-def record_archive(db: sqlite3.Connection, row: ArchiveRow) -> None:
-    db.execute(
+def record_archive(db: Tx, row: ArchiveRow) -> None:
+    sql_of(db).execute(
         "INSERT OR REPLACE INTO archives VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             row.period,
@@ -134,12 +155,16 @@ def record_archive(db: sqlite3.Connection, row: ArchiveRow) -> None:
     )
 
 
-def archives(db: sqlite3.Connection, *, not_uploaded: bool = False) -> list[ArchiveRow]:
+def archives(db: Tx, *, not_uploaded: bool = False) -> list[ArchiveRow]:
     where = " WHERE uploaded_at IS NULL" if not_uploaded else ""
-    rows = db.execute(
-        "SELECT period, path, sha256, first_seq, last_seq, created_at, uploaded_at "
-        f"FROM archives{where} ORDER BY first_seq"
-    ).fetchall()
+    rows = (
+        sql_of(db)
+        .execute(
+            "SELECT period, path, sha256, first_seq, last_seq, created_at, uploaded_at "
+            f"FROM archives{where} ORDER BY first_seq"
+        )
+        .fetchall()
+    )
     return [
         ArchiveRow(
             str(r[0]),
@@ -154,14 +179,19 @@ def archives(db: sqlite3.Connection, *, not_uploaded: bool = False) -> list[Arch
     ]
 
 
-def mark_uploaded(db: sqlite3.Connection, period: str, at: str) -> None:
-    db.execute("UPDATE archives SET uploaded_at = ? WHERE period = ?", (at, period))
+def mark_uploaded(db: Tx, period: str, at: str) -> None:
+    sql_of(db).execute("UPDATE archives SET uploaded_at = ? WHERE period = ?", (at, period))
 
 
-def last_of_kind_through(db: sqlite3.Connection, kind: str, day: str) -> Entry | None:
+def last_of_kind_through(db: Tx, kind: str, day: str) -> Entry | None:
     """The latest entry of ``kind`` whose business day is ``day`` or earlier."""
-    row = db.execute(
-        f"SELECT {ROW_COLUMNS} FROM journal WHERE kind = ? AND day <= ? ORDER BY seq DESC LIMIT 1",
-        (kind, day),
-    ).fetchone()
+    row = (
+        sql_of(db)
+        .execute(
+            f"SELECT {ROW_COLUMNS} FROM journal "
+            "WHERE kind = ? AND day <= ? ORDER BY seq DESC LIMIT 1",
+            (kind, day),
+        )
+        .fetchone()
+    )
     return None if row is None else Entry.from_row(row)
