@@ -18,9 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.engine import Accepted, Engine, Refused
+from kiosk.engine import archive as archiving
 from kiosk.engine.closure import close_till, summarise
+from kiosk.engine.closures_periodic import closures_of
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.visits import HUB_KEY_META
+from sync.archive import verify_archive
 from sync.client import HubClient
 from sync.daemon import SyncDaemon
 from sync.journal import public_key_text
@@ -120,13 +123,16 @@ def approved_visit(admin: Admin) -> str:
 
 
 def totals(till: Till) -> dict[str, Any]:
-    whole = summarise(till.engine, since_seq=0)
+    """The signed closures and what a closure now would record."""
+    open_period = summarise(till.engine)
     return {
-        "net_sales": whole.net_sales,
-        "top_ups": whole.top_ups,
-        "by_vat": whole.by_vat,
-        "by_means": whole.by_means,
-        "sales": whole.sales_count,
+        "closures": [c.payload for c in closures_of(till.engine, "closure")],
+        "open": {
+            "net_sales": open_period.net_sales,
+            "by_vat": open_period.by_vat,
+            "by_means": open_period.by_means,
+            "grand_total": open_period.grand_total,
+        },
     }
 
 
@@ -154,7 +160,12 @@ def test_an_erasure_keeps_every_journal_verifying_and_every_total(
             text = str(entry.payload)
             assert [w for w in (NAME, EMAIL, ADA_BADGE, GUEST, COMPANY) if w in text] == []
     # The guest meal's VAT lines are in the closure like a sale's (20 % only there).
-    assert totals(till_1)["by_vat"]["2000"] == 200
+    [closure] = totals(till_1)["closures"]
+    assert closure["by_vat"]["2000"] == 200
+    archive = archiving.write(till_1.engine, TODAY.isoformat(), till_1.path.parent).path
+    data = archive.read_bytes()
+    assert verify_archive(data).ok
+    assert [w for w in (NAME, EMAIL, ADA_BADGE, GUEST, COMPANY) if w.encode() in data] == []
     before = {
         "balance": admin.balance("A1"),
         "report": admin.http.get("/v1/admin/sites/S1/reports/day").json(),
@@ -181,6 +192,10 @@ def test_an_erasure_keeps_every_journal_verifying_and_every_total(
     assert admin.http.get("/v1/admin/sites/S1/reports/day").json() == before["report"]
     assert [totals(till_1), totals(till_2)] == before["totals"]
     assert till_1.engine.usable_balance("A1") == before["usable"]
+    # The archive written before the erasure still verifies, and the hub takes it: it
+    # agrees with the entries the hub holds.
+    assert verify_archive(data).ok
+    assert till_1.client.upload_archive(data) is not None
     assert (
         live_hub.service.hub_balance_check("A1")[0] == live_hub.service.hub_balance_check("A1")[1]
     )

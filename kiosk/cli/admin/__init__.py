@@ -4,9 +4,9 @@ A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
 badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
-``reports`` and ``diners`` (a diner's personal data: export, erase, retention).
-``common`` holds what they share (see it for the precedence of flags, environment and
-the login file).
+``reports``, ``archives`` (the terminals' signed archives) and ``diners`` (a diner's
+personal data: export, erase, retention). ``common`` holds what they share (see it
+for the precedence of flags, environment and the login file).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 
 from kiosk.cli.admin.accounts import accounts, badges
+from kiosk.cli.admin.archives import archives
 from kiosk.cli.admin.common import Settings
 from kiosk.cli.admin.diners import diner
 from kiosk.cli.admin.flags import flags
@@ -47,6 +48,18 @@ def admin(ctx: click.Context, url: str | None) -> None:
         ctx.obj = Settings.resolve(url, None)
 
 
-for command in (login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports):
+for command in (
+    login,
+    logout,
+    sites,
+    menu,
+    accounts,
+    badges,
+    cashiers,
+    terminals,
+    flags,
+    reports,
+    archives,
+):
     admin.add_command(command)
 admin.add_command(diner)
