@@ -347,3 +347,17 @@ def test_splitting_gives_back_every_statement(
     split = sqlitedb.split_statements(script)
     assert len(split) == len(parts)
     assert all(s.rstrip(";").endswith(p) for s, p in zip(split, parts, strict=True))
+
+
+def test_store_operations_inside_a_transaction_join_it(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "kiosk.db") as store:
+        with pytest.raises(ValueError, match="changed my mind"), store.atomic():
+            store.put_cashier("K1", "Kim", "nfc:04A1B2C3", b"salt", b"hash")
+            assert store.active_cashier("nfc:04A1B2C3") is not None  # seen inside
+            raise ValueError("changed my mind")
+        assert store.active_cashier("nfc:04A1B2C3") is None  # undone with the outer one
+        with store.atomic():
+            store.put_cashier("K1", "Kim", "nfc:04A1B2C3", b"salt", b"hash")
+            store.set_meta("note", "kept")
+        assert store.active_cashier("nfc:04A1B2C3") is not None
+        assert store.meta("note") == "kept"
