@@ -106,7 +106,7 @@ def transaction(
         with _savepoint(conn, error=error, where=where):
             yield conn
         return
-    _end_leftover(conn, error, where)
+    end_leftover(conn, error=error, where=where)
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
@@ -166,9 +166,9 @@ def _rollback(conn: sqlite3.Connection, where: str, cause: BaseException) -> Non
         _note(cause, where, exc)
 
 
-def _end_leftover(conn: sqlite3.Connection, error: ErrorType, where: str) -> None:
+def end_leftover(conn: sqlite3.Connection, *, error: ErrorType, where: str) -> None:
     """Roll back a transaction left open on ``conn`` (its rollback or the end of a read
-    failed earlier), before a new one starts."""
+    failed earlier), before a new one starts or a pooled connection is lent again."""
     if not conn.in_transaction:
         return
     log.warning("%s: rolling back a transaction left open by an earlier failure", where)
@@ -199,7 +199,7 @@ def snapshot(
         except sqlite3.Error as exc:
             raise error(f"{where}: cannot read: {describe(exc)}") from exc
         return
-    _end_leftover(conn, error, where)
+    end_leftover(conn, error=error, where=where)
     try:
         conn.execute("BEGIN")
     except sqlite3.Error as exc:

@@ -395,3 +395,19 @@ def test_a_transaction_left_open_by_a_failed_rollback_is_ended_not_joined(
         finally:
             other.close()
         assert seen == {"kept": "yes"}
+
+
+def test_the_hub_ends_a_transaction_left_open_on_a_pooled_connection(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "hub.db")
+    try:
+        with storage._conn() as conn:  # as a failed rollback leaves it, back in the pool
+            conn.execute("BEGIN IMMEDIATE")
+        assert storage.terminal("T1") is None  # the next user of that connection
+        other = sqlite3.connect(tmp_path / "hub.db", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free again
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+    finally:
+        storage.close()
