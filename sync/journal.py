@@ -60,6 +60,8 @@ class EntryKind(StrEnum):
     PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
     PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
     CARD_SALE = "card_sale"  # a visitor's tray paid by bank card (no account, amount 0)
+    ORDER_CANCEL = "order_cancel"  # a diner cancels an order at a kiosk (the hub refunds)
+    ORDER_COLLECT = "order_collect"  # an order handed over at a till
 
 
 class CanonicalError(ValueError):

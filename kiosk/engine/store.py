@@ -23,6 +23,7 @@ from typing import Any
 
 from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
+from kiosk.engine.store_orders import StoreOrders
 from kiosk.engine.store_sync import SyncState
 from sync.journal import (
     GENESIS_HASH,
@@ -50,7 +51,7 @@ class AccountState:
     included_seq: int
 
 
-class Store(SyncState):
+class Store(SyncState, StoreOrders):
     """A connection to the terminal's database. Not shared between threads unlocked:
     each public method takes the store's lock, so one Store may serve several threads.
     """

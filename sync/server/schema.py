@@ -326,4 +326,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX entries_account_ts ON entries (account_id, ts);
         """,
     ),
+    (
+        "0011_orders",
+        """
+        -- Orders, placed at a kiosk (origin: terminal:seq of the order entry) or in the
+        -- portal (portal:<id>). ``doc`` is the OrderDoc (sync.protocol.orders) also sent
+        -- to the site's terminals; the other columns index it.
+        CREATE TABLE orders (
+            site TEXT NOT NULL REFERENCES sites (code),
+            origin TEXT NOT NULL,
+            code TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            pickup_day TEXT NOT NULL,
+            slot TEXT,
+            state TEXT NOT NULL,
+            placed_at TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (site, origin)
+        );
+        CREATE INDEX orders_code ON orders (site, code);
+        CREATE INDEX orders_day ON orders (site, pickup_day, slot);
+        CREATE INDEX orders_account ON orders (account_id, placed_at);
+        -- Quantities by item, for the daily limits and the kitchen's production list.
+        CREATE TABLE order_lines (
+            site TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            item TEXT NOT NULL,
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            options TEXT NOT NULL,
+            PRIMARY KEY (site, origin, item, options)
+        );
+        CREATE INDEX order_lines_item ON order_lines (site, item);
+        """,
+    ),
 ]
