@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -63,14 +62,12 @@ log = logging.getLogger(__name__)
 REFUND_KIND, DEBIT_KIND = "order_refund", "order"
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRefused(Exception):
-    """An order that cannot be placed, cancelled or marked (``problem`` says why)."""
+class OrderRefused(ConflictError):
+    """An order that cannot be placed or cancelled (``problem`` says why)."""
 
-    problem: OrderProblem
-
-    def __str__(self) -> str:
-        return f"{self.problem.reason}: {self.problem.detail}"
+    def __init__(self, problem: OrderProblem) -> None:
+        super().__init__(f"{problem.reason}: {problem.detail}")
+        self.problem = problem
 
 
 def refund_ref(site: str, origin: str) -> str:

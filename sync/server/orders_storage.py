@@ -23,7 +23,7 @@ from datetime import datetime
 from sync.journal import format_ts
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.orders import ORDER_DOC_KIND, OrderDoc, OrderState
-from sync.protocol.rows import AccountRow, SiteSettings
+from sync.protocol.rows import AccountKind, AccountRow, AccountStatus, SiteSettings
 from sync.server.errors import InvalidRequestError
 from sync.server.sqlite_base import SqliteBase
 
@@ -92,8 +92,8 @@ class OrderTx:
         return AccountRow(
             id=row[0],
             display_name=row[1],
-            kind=row[2],
-            status=row[3],
+            kind=AccountKind(row[2]),
+            status=AccountStatus(row[3]),
             profile=row[4],
             balance=row[5],
             overdraft=row[6],

@@ -225,7 +225,6 @@ def add_order_routes(
             "days": [d.isoformat() for d in days],
             "slots": slots,
             "common": common_slots,
-            "lang": lang_of(request),
         }
 
     @router.get("/commandes/nouvelle")
