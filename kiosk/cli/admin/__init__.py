@@ -3,8 +3,8 @@
 A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
-badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents) and
-``reports``. ``common`` holds what
+badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
+``reports`` and ``orders`` (the kitchen's list, ready, cancel). ``common`` holds what
 they share (see it for the precedence of flags, environment and the login file).
 """
 
@@ -17,6 +17,7 @@ from kiosk.cli.admin.common import Settings
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
 from kiosk.cli.admin.menu import menu
+from kiosk.cli.admin.orders import orders
 from kiosk.cli.admin.reports import reports
 from kiosk.cli.admin.sites import sites
 from kiosk.cli.admin.staff import cashiers, terminals
@@ -45,5 +46,7 @@ def admin(ctx: click.Context, url: str | None) -> None:
         ctx.obj = Settings.resolve(url, None)
 
 
-for command in (login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports):
+for command in (
+    login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports, orders
+):  # fmt: skip
     admin.add_command(command)

@@ -7,53 +7,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.engine import Accepted, Engine, Refused, Store
+from kiosk.engine import Engine, Refused, Store
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.trays import menu_document
-from kiosk.service import TillService
-from kiosk.sitefile import load_site_menu
 from sync.client import HubClient
-from sync.daemon import DaemonSettings, SyncDaemon, SyncError
+from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import public_key_text
-from sync.protocol.catalogue import SiteMenu
-from sync.protocol.order_rules import Cutoff, OrderOption, OrderRules
-from sync.protocol.orders import OrderState, order_code, order_qr, terminal_origin
+from sync.protocol.orders import OrderState, order_qr
 from sync.protocol.reasons import RejectReason
 from tests.sync.conftest import Till, TillFactory
 from tests.sync.live import Admin, LiveHub
+from tests.sync.order_helpers import (
+    ADA,
+    BOB,
+    SLOTS,
+    ZONE,
+    code_of,
+    exchange,
+    order_menu,
+    placed,
+    service,
+    today,
+)
 from tests.sync.portal.conftest import Browser, Mailbox
-
-ZONE = ZoneInfo("Europe/Paris")
-ADA, BOB = "nfc:0A0A0A01", "nfc:0B0B0B02"
-SLOTS = ("11:30-12:00", "12:00-12:30")
-
-
-def order_menu() -> SiteMenu:
-    """The example menu, with the packed lunch ordered the day before 14:00 (two a day)
-    and the cake ordered for any day, options, no cut-off."""
-    menu = load_site_menu(Path(__file__).parents[3] / "config" / "example-site.toml")
-    rules = {
-        "packed-lunch": OrderRules(
-            cutoff=Cutoff(days_before=1, at="14:00"), slots=SLOTS, daily_limit=2
-        ),
-        "cake-order": OrderRules(
-            slots=SLOTS,
-            daily_limit=5,
-            options=(OrderOption(id="candles", fr="Bougies", en="Candles"),),
-        ),
-    }
-    items = tuple(
-        i.model_copy(update={"ordering": rules[i.id]}) if i.id in rules else i for i in menu.items
-    )
-    return menu.model_copy(update={"items": items})
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(ZONE).date()
 
 
 @pytest.fixture
@@ -72,24 +51,6 @@ def orders_site(site: str, admin: Admin) -> str:
     )
     assert response.status_code in {200, 204}, response.text
     return site
-
-
-def exchange(till: Till) -> None:
-    outcome = till.daemon.attempt()
-    assert not isinstance(outcome, SyncError), outcome
-
-
-def service(till: Till) -> TillService:
-    return TillService(till.engine, cashier="K1")
-
-
-def code_of(till: Till, result: Accepted) -> str:
-    return order_code(terminal_origin(till.terminal_id, result.seq))
-
-
-def placed(result: object) -> Accepted:
-    assert isinstance(result, Accepted), result
-    return result
 
 
 def orders_of_day(admin: Admin, day: date) -> dict[str, object]:
