@@ -56,9 +56,14 @@ class OrderView:
 
     @property
     def state(self) -> OrderState:
+        """The hub's state once it closed the order (its word is final: a hand-over
+        here after a cancellation there leaves the order cancelled and refunded), else
+        what was done here since."""
+        if not self.doc.state.open:
+            return self.doc.state
         if self.step == EntryKind.ORDER_COLLECT:
             return OrderState.COLLECTED
-        if self.step == EntryKind.ORDER_CANCEL and self.doc.state.open:
+        if self.step == EntryKind.ORDER_CANCEL:
             return OrderState.CANCELLED
         return self.doc.state
 
