@@ -189,6 +189,7 @@ class Session:
     diner: Identified | None = None
     diner_credential: str | None = None
     recent: list[Entry] = field(default_factory=list)
+    orders: list[Any] = field(default_factory=list)  # the diner's OrderViews (kiosk.engine.orders)
     cashier_id: str | None = None
     cashier_name: str | None = None
     idle_s: float = 0.0
@@ -197,4 +198,5 @@ class Session:
         self.diner = None
         self.diner_credential = None
         self.recent = []
+        self.orders = []
         self.cart = []

@@ -140,6 +140,7 @@ class CashierMenuScreen(Screen):
         "open",
         "close",
         "incidents",
+        "orders",
         "logout",
     )
 
@@ -184,6 +185,9 @@ class CashierMenuScreen(Screen):
 
     def do_incidents(self) -> None:
         self.go(ScreenId.INCIDENTS)
+
+    def do_orders(self) -> None:
+        self.go(ScreenId.ORDERS_DESK)
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None
