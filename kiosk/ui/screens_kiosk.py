@@ -499,14 +499,29 @@ class OrderDoneScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         result: Accepted = self.params["result"]
         body = layout.body
+        buttons_top = min(b.rect.top for b in self.buttons())
+        # The order's QR code (for the till's Commandes screen): beside the words in
+        # landscape, under them in portrait.
+        code = order_code(terminal_origin(result.entry.terminal_id, result.seq))
+        if layout.portrait:
+            side = min(body.width // 2, layout.unit * 12)
+            spot = pygame.Rect(0, 0, side, side)
+            spot.midbottom = (body.centerx, buttons_top - layout.gap)
+            words = pygame.Rect(body.x, body.y, body.width, spot.top - body.y)
+        else:
+            side = min(buttons_top - body.y - 2 * layout.gap, body.width // 3)
+            spot = pygame.Rect(0, 0, side, side)
+            spot.topright = (body.right, body.y + layout.gap)
+            words = pygame.Rect(body.x, body.y, body.width - side - layout.gap, body.height)
+        surface.blit(qr_surface(order_qr(code), side), spot)
         mark = pygame.Rect(0, 0, layout.unit * 4, layout.unit * 4)
-        mark.midtop = (body.centerx, body.y + layout.gap)
+        mark.midtop = (words.centerx, words.y + layout.gap)
         painter.check_mark(surface, mark, ui.theme.ok)
-        h = int(layout.font_size("huge") * 1.4)
+        h = int(layout.font_size("large") * 1.6)
         painter.text(
             surface,
             tr.t("kiosk.order_done", number=self.number(result)),
-            pygame.Rect(body.x, mark.bottom + layout.gap, body.width, h),
+            pygame.Rect(words.x, mark.bottom + layout.gap, words.width, h),
             size="large",
             align="center",
             colour=ui.theme.ok,
@@ -516,23 +531,14 @@ class OrderDoneScreen(DinerScreen):
         hint = tr.t("kiosk.order_hint")
         if isinstance(day, str):
             hint = pickup_text(tr, day, slot if isinstance(slot, str) else None)
-        painter.text(
-            surface, hint, pygame.Rect(body.x, mark.bottom + h, body.width, h), align="center"
-        )
-        painter.text(
-            surface,
+        rows = [
+            hint,
+            tr.t("kiosk.order_code_hint"),
             tr.t("accepted.balance") + " : " + tr.money(result.balance_after),
-            pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
-            align="center",
-        )
-        # The order's QR code, for the till's Commandes screen.
-        code = order_code(terminal_origin(result.entry.terminal_id, result.seq))
-        buttons_top = min(b.rect.top for b in self.buttons())
-        side = min(buttons_top - (mark.bottom + 3 * h) - layout.gap, layout.unit * 8)
-        if side > layout.unit * 2:
-            spot = pygame.Rect(0, 0, side, side)
-            spot.midtop = (body.centerx, mark.bottom + 3 * h)
-            surface.blit(qr_surface(order_qr(code), side), spot)
+        ]
+        for index, text in enumerate(rows):
+            y = mark.bottom + layout.gap + h * (index + 1)
+            painter.text(surface, text, pygame.Rect(words.x, y, words.width, h), align="center")
 
 
 SCREENS: list[type[Screen]] = [
