@@ -14,9 +14,11 @@ from kiosk.ui.model import Mode
 from kiosk.ui.shell import Ui
 from sync.journal import EntryKind
 from sync.money import Money
-from sync.protocol.orders import OrderState, order_code, spoken, terminal_origin
+from sync.protocol.order_rules import OrderLine
+from sync.protocol.orders import OrderDoc, OrderState, order_code, spoken, terminal_origin
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
+from tests.kiosk.engine.test_visits import publish
 from tests.kiosk.ui.conftest import ALICE, BRUNO, UiFactory
 from tests.kiosk.ui.helpers import drawn_texts, find, tap, touch, type_digits
 
@@ -276,3 +278,31 @@ def test_portrait_is_laid_out_for_portrait(make_ui: UiFactory) -> None:
     cart = [b for b in buttons if b.action in ("pay", "less", "more")]
     assert all(b.rect.height > layout.button_h for b in items)  # for a thumb
     assert max(b.rect.bottom for b in items) < min(b.rect.top for b in cart)  # cart below
+
+
+def test_an_order_the_hub_refused_is_told_at_the_next_tap_once(
+    make_ui: UiFactory, engine: Engine
+) -> None:
+    refused = OrderDoc(
+        code=order_code("K2:7"),
+        origin="K2:7",
+        account="A1",
+        lines=(OrderLine(item="packed-lunch"),),
+        pickup_day="2026-11-27",
+        slot="12:00-12:30",
+        place="Comptoir",
+        amount=650,
+        state=OrderState.CANCELLED,
+        placed_at="2026-11-26T10:00:00.000000Z",
+        note="sold_out: packed-lunch: 0 left for that day, 1 asked",
+        refunded=True,
+    )
+    publish(engine, {refused.code: refused.model_dump(mode="json")}, kind="order")
+    ui = make_ui(Mode.KIOSK)
+    tap(ui, ALICE)
+    told = f"Commande {spoken(refused.code)} annulée (quantité du jour atteinte) et remboursée"
+    assert told in ui.toasts.texts()
+    touch(ui, "done")
+    ui.step(5.0)
+    tap(ui, ALICE)
+    assert told not in ui.toasts.texts()
