@@ -3,7 +3,8 @@ transaction of one site (an admin or portal action, or a terminal's push), and
 ``OrdersStorage``, the reads and the transaction, a base class of ``SqliteStorage``.
 
 Each order is a row of ``orders`` (its ``OrderDoc`` as JSON, indexed by code, day and
-account) and its lines in ``order_lines`` (for daily limits and the kitchen's list);
+account), and its quantities count in ``order_counts`` (by day and item, for the
+daily limits) while it is not cancelled;
 every change also writes the document ``order``/<code> that the site's terminals pull,
 in the same transaction. Money that moves on the hub for an order (a portal order's
 debit, a refund) goes to ``hub_ledger`` with a unique ``ref``: a second refund of the
@@ -14,11 +15,11 @@ Plain SQL that PostgreSQL also runs (no JSON functions, no ``INSERT OR ...``).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 
 from sync.journal import format_ts
 from sync.protocol.catalogue import SiteMenu
@@ -33,6 +34,11 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DOC_COLS = "doc"
 
 
+@lru_cache(maxsize=8)
+def _parse_menu(text: str) -> SiteMenu:
+    return SiteMenu.model_validate_json(text)
+
+
 def _doc(text: str) -> OrderDoc:
     return OrderDoc.model_validate_json(text)
 
@@ -42,19 +48,29 @@ class OrderTx:
 
     def __init__(self, db: sqlite3.Connection, site: str, bump: Bump, stamp: str) -> None:
         self.db, self.site, self._bump, self.stamp = db, site, bump, stamp
+        self._menu: SiteMenu | None = None
+        self._settings: SiteSettings | None = None
 
     # Reading ---------------------------------------------------------------------------
 
     def menu(self) -> SiteMenu | None:
-        row = self.db.execute(
-            "SELECT body FROM documents WHERE site = ? AND kind = ? AND id = ?",
-            (self.site, MENU_KIND, MENU_ID),
-        ).fetchone()
-        return None if row is None or row[0] is None else SiteMenu.model_validate_json(row[0])
+        """The site's menu (read once per transaction: a push applies many orders)."""
+        if self._menu is None:
+            row = self.db.execute(
+                "SELECT body FROM documents WHERE site = ? AND kind = ? AND id = ?",
+                (self.site, MENU_KIND, MENU_ID),
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            self._menu = _parse_menu(row[0])
+        return self._menu
 
     def settings(self) -> SiteSettings:
-        row = self.db.execute("SELECT settings FROM sites WHERE code = ?", (self.site,)).fetchone()
-        return SiteSettings.model_validate_json(row[0])
+        if self._settings is None:
+            sql = "SELECT settings FROM sites WHERE code = ?"
+            row = self.db.execute(sql, (self.site,)).fetchone()
+            self._settings = SiteSettings.model_validate_json(row[0])
+        return self._settings
 
     def by_code(self, code: str) -> OrderDoc | None:
         """The order of that code (the latest placed, should two origins share one)."""
@@ -73,10 +89,8 @@ class OrderTx:
     def quantities(self, day: str) -> dict[str, int]:
         """Item id -> quantity ordered for pickup ``day``, cancelled orders left out."""
         rows = self.db.execute(
-            "SELECT l.item, sum(l.qty) FROM order_lines l JOIN orders o "
-            "ON o.site = l.site AND o.origin = l.origin "
-            "WHERE o.site = ? AND o.pickup_day = ? AND o.state <> ? GROUP BY l.item",
-            (self.site, day, OrderState.CANCELLED.value),
+            "SELECT item, qty FROM order_counts WHERE site = ? AND pickup_day = ?",
+            (self.site, day),
         ).fetchall()
         return {str(item): int(qty) for item, qty in rows}
 
@@ -104,6 +118,7 @@ class OrderTx:
     def save(self, doc: OrderDoc, *, new: bool = False) -> None:
         """Insert (``new``) or update an order, and send it to the site's terminals."""
         text = doc.model_dump_json()
+        counted = doc.state is not OrderState.CANCELLED
         if new:
             self.db.execute(
                 "INSERT INTO orders (site, origin, code, account_id, pickup_day, slot, state, "
@@ -120,20 +135,20 @@ class OrderTx:
                     text,
                 ),
             )
-            self.db.executemany(
-                "INSERT INTO order_lines (site, origin, item, qty, options) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (self.site, doc.origin, line.item, line.qty, json.dumps(list(line.options)))
-                    for line in doc.lines
-                ],
-            )
+            was_counted = False
         else:
-            updated = self.db.execute(
+            row = self.db.execute(
+                "SELECT state FROM orders WHERE site = ? AND origin = ?", (self.site, doc.origin)
+            ).fetchone()
+            if row is None:
+                raise LookupError(f"no order from {doc.origin} on {self.site}")
+            self.db.execute(
                 "UPDATE orders SET state = ?, doc = ? WHERE site = ? AND origin = ?",
                 (doc.state.value, text, self.site, doc.origin),
-            ).rowcount
-            if updated != 1:
-                raise LookupError(f"no order from {doc.origin} on {self.site}")
+            )
+            was_counted = row[0] != OrderState.CANCELLED.value
+        if counted != was_counted:
+            self._count(doc, 1 if counted else -1)
         self.db.execute(
             """INSERT INTO documents VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (site, kind, id) DO UPDATE SET body = excluded.body,
@@ -141,6 +156,22 @@ class OrderTx:
             (self.site, ORDER_DOC_KIND, doc.code, text, self.stamp),
         )
         self._bump(self.db, self.site, f"doc:{ORDER_DOC_KIND}", [doc.code])
+
+    def _count(self, doc: OrderDoc, sign: int) -> None:
+        """Add (or take back) the order's quantities in ``order_counts``."""
+        if sign < 0:  # the rows exist: the order was counted
+            self.db.executemany(
+                "UPDATE order_counts SET qty = qty - ? "
+                "WHERE site = ? AND pickup_day = ? AND item = ?",
+                [(line.qty, self.site, doc.pickup_day, line.item) for line in doc.lines],
+            )
+            return
+        self.db.executemany(
+            "INSERT INTO order_counts (site, pickup_day, item, qty) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (site, pickup_day, item) DO UPDATE "
+            "SET qty = order_counts.qty + excluded.qty",
+            [(self.site, doc.pickup_day, line.item, line.qty) for line in doc.lines],
+        )
 
     def ledger(self, account_id: str, kind: str, amount: int, ref: str, note: str) -> bool:
         """Move ``amount`` cents on the account in the hub's ledger, once per ``ref``;

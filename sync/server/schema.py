@@ -347,16 +347,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX orders_code ON orders (site, code);
         CREATE INDEX orders_day ON orders (site, pickup_day, slot);
         CREATE INDEX orders_account ON orders (account_id, placed_at);
-        -- Quantities by item, for the daily limits and the kitchen's production list.
-        CREATE TABLE order_lines (
+        -- Quantities ordered by pickup day and item, cancelled orders left out: the
+        -- daily limits read one row per item, however many orders the day has.
+        CREATE TABLE order_counts (
             site TEXT NOT NULL,
-            origin TEXT NOT NULL,
+            pickup_day TEXT NOT NULL,
             item TEXT NOT NULL,
-            qty INTEGER NOT NULL CHECK (qty > 0),
-            options TEXT NOT NULL,
-            PRIMARY KEY (site, origin, item, options)
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            PRIMARY KEY (site, pickup_day, item)
         );
-        CREATE INDEX order_lines_item ON order_lines (site, item);
         """,
     ),
 ]
