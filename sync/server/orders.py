@@ -75,13 +75,19 @@ def refund_ref(site: str, origin: str) -> str:
 
 
 def _refund(tx: OrderTx, doc: OrderDoc, note: str) -> OrderDoc:
-    """Cancel ``doc`` and credit its amount back, once."""
-    if doc.amount > 0 and not doc.refunded:
+    """Cancel ``doc`` and credit its amount back, once. An account the hub does not
+    know (flagged when its entries arrived) gets no credit: the back office settles it,
+    and the push that brought the order is never refused for it."""
+    refunded = doc.refunded
+    if doc.amount > 0 and not refunded and tx.account(doc.account) is not None:
         tx.ledger(doc.account, REFUND_KIND, doc.amount, refund_ref(tx.site, doc.origin), note)
+        refunded = True
+    elif not refunded and doc.amount > 0:
+        note = f"{note}; not refunded: unknown account"
     return doc.model_copy(
         update={
             "state": OrderState.CANCELLED,
-            "refunded": True,
+            "refunded": refunded or doc.amount == 0,
             "note": note[:200],
             "closed_at": tx.stamp,
         }

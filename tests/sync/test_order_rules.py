@@ -4,7 +4,7 @@ steps written by the wrong terminal."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from kiosk.engine.trays import menu_document
 from sync.client import HubClient
 from sync.protocol.catalogue import CatalogueItem
 from sync.protocol.order_rules import Cutoff, OrderLine, OrderRules
@@ -30,6 +31,7 @@ from sync.protocol.orders import (
     spoken,
 )
 from sync.protocol.reasons import RejectReason
+from tests.sync.conftest import EnrolFn
 from tests.sync.live import Admin, JournalWriter, LiveHub, make_site
 from tests.sync.order_helpers import SLOTS, order_menu
 from tests.sync.test_hub_trust import push, refused
@@ -187,3 +189,32 @@ def test_the_hub_takes_order_steps_only_from_the_terminals_that_make_them(
         unknown = term.add("order_cancel", None, 0, order="ABCDEF", by="diner")
         assert push(client, [unknown]).status_code == 200
     assert admin.balance("A1") == 10_000
+
+
+def test_an_order_of_an_account_the_hub_does_not_know_never_blocks_the_push(
+    admin: Admin, live_hub: LiveHub, enrol: EnrolFn
+) -> None:
+    make_site(admin, "S1")
+    document = menu_document(MENU)
+    assert admin.http.put("/v1/admin/sites/S1/documents/catalogue/site", json=document).is_success
+    term, client = enrol("S1")
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    lines = [{"item": "packed-lunch", "qty": 1, "options": []}]
+    entries = [
+        term.add(
+            "order",
+            "GHOST",
+            -650,
+            credential="nfc:0A0A0A01",
+            items=["packed-lunch"],
+            lines=lines,
+            pickup_day=day,
+            slot=SLOTS[0],
+        )
+        for _ in range(3)  # the menu's limit is two a day: the third is over it
+    ]
+    assert push(client, entries).status_code == 200
+    docs = admin.http.get("/v1/admin/sites/S1/orders", params={"day": day}).json()["orders"]
+    assert sorted(d["state"] for d in docs) == ["cancelled", "placed", "placed"]
+    cancelled = next(d for d in docs if d["state"] == "cancelled")
+    assert cancelled["refunded"] is False and "unknown account" in cancelled["note"]
