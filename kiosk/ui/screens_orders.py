@@ -177,18 +177,29 @@ class MyOrdersScreen(DinerScreen):
     yet past their cut-off may be cancelled here."""
 
     id = ScreenId.MY_ORDERS
-    SHOWN = 4
+    SHOWN = 3
+    PAST = 3  # the latest orders collected or cancelled, under the current ones
 
     def shown(self) -> list[OrderView]:
         return current_orders(self.ui.session.orders)[: self.SHOWN]
+
+    def past(self) -> list[OrderView]:
+        return [v for v in self.ui.session.orders if not v.state.open][: self.PAST]
+
+    def _history(self) -> pygame.Rect:
+        layout = self.ui.layout
+        body = layout.body
+        h = int(layout.font_size("normal") * 1.6)
+        height = (self.PAST + 1) * h
+        return pygame.Rect(body.x, body.bottom - layout.button_h - layout.gap - height,
+                           body.width, height)  # fmt: skip
 
     def _rows(self) -> list[pygame.Rect]:
         layout = self.ui.layout
         body = layout.body
         h = int(layout.font_size("large") * 1.4)
-        area = pygame.Rect(
-            body.x, body.y + h, body.width, body.height - h - layout.button_h - layout.gap
-        )
+        bottom = self._history().top - layout.gap
+        area = pygame.Rect(body.x, body.y + h, body.width, bottom - body.y - h)
         row_h = min(area.height // self.SHOWN, layout.button_h * 2)
         return [
             pygame.Rect(area.x, area.y + i * row_h, area.width, row_h - layout.gap)
@@ -276,6 +287,14 @@ class MyOrdersScreen(DinerScreen):
             )
             left, amount = order_row(tr, view)
             painter.lines(surface, [(left, amount)], text)
+        history = self._history()
+        past = [order_row(tr, v) for v in self.past()]
+        if past:
+            line_h = history.height // (self.PAST + 1)
+            title = pygame.Rect(history.x, history.y, history.width, line_h)
+            painter.text(surface, tr.t("kiosk.order_history"), title, colour=ui.theme.muted)
+            rest = pygame.Rect(history.x, title.bottom, history.width, history.height - line_h)
+            painter.lines(surface, past, rest, size="small")
 
 
 # Till: the Commandes screen --------------------------------------------------------------

@@ -300,6 +300,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.my_orders": ("Mes commandes", "My orders"),
     "kiosk.current_orders": ("Commandes en cours", "Current orders"),
     "kiosk.no_orders": ("Aucune commande en cours", "No current order"),
+    "kiosk.order_history": ("Commandes passées", "Past orders"),
     "kiosk.order_line": ("{code} · {state} · {pickup}", "{code} · {state} · {pickup}"),
     "kiosk.pickup": ("Retrait {day}", "Pickup {day}"),
     "kiosk.pickup_slot": ("Retrait {day}, {slot}", "Pickup {day}, {slot}"),

@@ -203,6 +203,8 @@ def test_current_orders_and_cancel_before_the_cut_off(make_ui: UiFactory, engine
     assert [v.state for v in ui.session.orders] == [OrderState.CANCELLED]
     touch(ui, "my_orders")
     assert [b for b in ui.manager.current.buttons() if b.action == "cancel_order"] == []  # type: ignore[union-attr]
+    texts = drawn_texts(ui)
+    assert "Commandes passées" in texts and any(spoken(code) in t and "annulée" in t for t in texts)
 
 
 def test_logout_after_inactivity_and_on_next_tap(make_ui: UiFactory) -> None:
