@@ -82,6 +82,8 @@ def test_production_list_ready_and_cancel(
     )
     assert f"{cake_code[:3]} {cake_code[3:]}" in shown.output
 
+    noon = kiosk("orders", "list", "--site", "S1", "--day", day.isoformat(), "--slot", SLOTS[0])
+    assert other_code[:3] in noon.output and cake_code[:3] + " " not in noon.output
     text = kiosk("orders", "list", "--site", "S1", "--day", day.isoformat(), "--csv").output
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted((r["code"], r["qty"], r["options"], r["state"]) for r in rows) == sorted(

@@ -72,6 +72,7 @@ def production_lines(site: str, found: OrdersOfDay) -> list[str]:
 @site_option
 @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
               help="Pickup day (YYYY-MM-DD).")  # fmt: skip
+@click.option("--slot", default=None, help="Only this pickup slot (e.g. 12:00-12:30).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout: one row per order line.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the production list as a PDF to this file.")  # fmt: skip
@@ -81,6 +82,7 @@ def list_orders(  # noqa: PLR0917 (click passes the options as arguments)
     ctx: click.Context,
     site: str | None,
     day: Any,
+    slot: str | None,
     as_csv: bool,
     pdf_path: Path | None,
     as_json: bool,
@@ -91,12 +93,20 @@ def list_orders(  # noqa: PLR0917 (click passes the options as arguments)
     \b
     Example:
       kiosk admin orders list --site ACME-LYON --day 2026-12-01
+      kiosk admin orders list --day 2026-12-01 --slot 12:00-12:30
       kiosk admin orders list --day 2026-12-01 --csv > commandes.csv
       kiosk admin orders list --day 2026-12-01 --pdf production.pdf
     """
     code = site_of(ctx, site)
     with client(ctx) as admin:
         found = admin.orders_of_day(code, day.date())
+    if slot is not None:
+        found = found.model_copy(
+            update={
+                "orders": tuple(d for d in found.orders if d.slot == slot),
+                "production": tuple(r for r in found.production if r.slot == slot),
+            }
+        )
     if as_json:
         print_json(found)
         return
