@@ -279,12 +279,14 @@ class TillService:
             return who
         return who.account.id, orders.todays(self.engine, who.account.id, self.menu)
 
-    def collect_order(self, code: str, account_id: str | None = None) -> orders.OrderView | Refused:
+    def collect_order(
+        self, code: str, account_id: str | None = None, *, cashier: str | None = None
+    ) -> orders.OrderView | Refused:
         """Hand order ``code`` over (to the diner of ``account_id`` if a badge was
-        tapped): journalled here, synced; collecting twice or another's is refused."""
-        return orders.collect(
-            self.engine, code, account_id=account_id, cashier=self.cashier, menu=self.menu
-        )
+        tapped) by ``cashier`` (default: the till's): journalled here, synced;
+        collecting twice or another's is refused."""
+        by = self.cashier if cashier is None else cashier
+        return orders.collect(self.engine, code, account_id=account_id, cashier=by, menu=self.menu)
 
     def _settle(self, charge: Charge, result: Result | None) -> None:
         if isinstance(result, Accepted):  # the hold-off follows the hub's settings

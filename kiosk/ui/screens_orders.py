@@ -390,7 +390,12 @@ class OrdersDeskScreen(Screen):
             ui.toasts.show(ui.tr.t("orders.handed", code=spoken(code)), "ok")
             self.views = [result if v.code == code else v for v in self.views]
 
-        ui.submit("hand_over", lambda: ui.till.collect_order(code, account), then)
+        cashier = ui.session.cashier_id
+
+        def job() -> OrderView | Refused:
+            return ui.till.collect_order(code, account, cashier=cashier)
+
+        ui.submit("hand_over", job, then)
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr

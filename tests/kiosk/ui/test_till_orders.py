@@ -61,6 +61,7 @@ def test_hand_over_once_by_badge_and_refuse_another_diners(
     assert any("remise" in t for t in ui.toasts.texts())
     collected = engine.store.journal_after(0, 10)[-1]
     assert collected.kind == EntryKind.ORDER_COLLECT and collected.payload["order"] == alices.code
+    assert collected.payload["cashier"] == "K1"  # the cashier logged in
     assert not find(ui, "hand_over", alices.code).enabled  # once
     # Bob shows Alice's order QR code: the code itself is the proof, but it is collected.
     refused = ui.till.collect_order(alices.code, "A2")
