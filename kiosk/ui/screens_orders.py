@@ -9,6 +9,7 @@ orders``); these screens only ask and show.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,6 +58,7 @@ class PickupScreen(DinerScreen):
         self.slots = () if menu is None else common_slots(menu, ids)
         self.day: date | None = self.days[0] if self.days else None
         self.slot: str | None = self.slots[0] if self.slots else None
+        self.notify = False  # an e-mail when the kitchen marks it ready
 
     def _areas(self) -> tuple[pygame.Rect, pygame.Rect, int]:
         layout = self.ui.layout
@@ -91,10 +93,17 @@ class PickupScreen(DinerScreen):
                 )
                 for cell, slot in zip(cells, self.slots, strict=True)
             ]
-        back, pay = layout.row(layout.body, 2)
+        back, notify, pay = layout.row(layout.body, 3)
         total = tray_total(ui.session.cart)
+        notify_key = "kiosk.notify_on" if self.notify else "kiosk.notify_off"
         buttons += [
             Button(back, tr.t("common.back"), "back"),
+            Button(
+                notify,
+                tr.t(notify_key),
+                "notify",
+                style="primary" if self.notify else "secondary",
+            ),
             Button(
                 pay,
                 tr.t("kiosk.pay", amount=total),
@@ -113,6 +122,8 @@ class PickupScreen(DinerScreen):
             self.day = date.fromisoformat(event.value)
         elif event.action == "slot":
             self.slot = event.value
+        elif event.action == "notify":
+            self.notify = not self.notify
         elif event.action == "back":
             self.go(ScreenId.ORDER)
         elif event.action == "pay" and self.day is not None:
@@ -129,7 +140,11 @@ class PickupScreen(DinerScreen):
                 back=ScreenId.ORDER,
                 on_accepted=lambda _result: ui.session.cart.clear(),
                 accepted_screen=ScreenId.ORDER_DONE,
-                order={"pickup_day": self.day, "slot": self.slot if self.slots else None},
+                order={
+                    "pickup_day": self.day,
+                    "slot": self.slot if self.slots else None,
+                    "notify": self.notify,
+                },
             )
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -156,7 +171,8 @@ class PickupScreen(DinerScreen):
                 pygame.Rect(body.x, slots_area.y - h, body.width, h),
                 colour=ui.theme.muted,
             )
-        names = ", ".join(item.label for item in ui.session.cart)
+        counts = Counter(item.label for item in ui.session.cart)
+        names = ", ".join(f"{n} x {label}" if n > 1 else label for label, n in counts.items())
         painter.text(
             surface,
             names,

@@ -301,6 +301,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kiosk.current_orders": ("Commandes en cours", "Current orders"),
     "kiosk.no_orders": ("Aucune commande en cours", "No current order"),
     "kiosk.order_history": ("Commandes passées", "Past orders"),
+    "kiosk.notify_off": ("E-mail si prête : non", "E-mail when ready: no"),
+    "kiosk.notify_on": ("E-mail si prête : oui", "E-mail when ready: yes"),
     "kiosk.order_line": ("{code} · {state} · {pickup}", "{code} · {state} · {pickup}"),
     "kiosk.pickup": ("Retrait {day}", "Pickup {day}"),
     "kiosk.pickup_slot": ("Retrait {day}, {slot}", "Pickup {day}, {slot}"),

@@ -138,9 +138,11 @@ def test_order_from_catalogue(make_ui: UiFactory, engine: Engine) -> None:
         "2026-11-30",  # Monday: not on weekends
     ]
     touch(ui, "slot", "12:00-12:30")
+    touch(ui, "notify")  # an e-mail when it is ready
     touch(ui, "pay")
     assert ui.screen is ScreenId.ORDER_DONE
     entry = engine.store.entries_for_account("A1", 1)[0]
+    assert entry.payload["notify"] is True
     # priced by the site's pricer: products, not a meal, so no admission fee
     assert entry.kind == EntryKind.ORDER and entry.amount == -(700 + 650)
     assert entry.payload["vat"] == {"1000": 1350}
