@@ -13,6 +13,7 @@ portal's SMTP settings, to the address the site imported for the account.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import smtplib
@@ -29,11 +30,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from sync.journal import format_ts
+from sync.protocol.catalogue import SiteMenu
 from sync.protocol.order_rules import OrderLine
 from sync.protocol.orders import (
     ORDER_CODE_PATTERN,
     OrderDoc,
-    common_slots,
     diner_cancel_problem,
     order_qr,
     pickup_days,
@@ -195,10 +196,11 @@ def add_order_routes(
             **values,
         }
 
-    def _menu(session: Session) -> Any:
+    def _menu(session: Session) -> SiteMenu | None:
+        """The site's live menu (read, no transaction held)."""
         assert session.row.site is not None
-        with hub.storage.order_tx(session.row.site, hub.clock()) as tx:
-            return tx.menu()
+        body = hub.storage.document(session.row.site, "catalogue", "site")
+        return None if body is None else SiteMenu.model_validate_json(json.dumps(body))
 
     @router.get("/commandes")
     def order_list(request: Request) -> Response:
@@ -212,7 +214,9 @@ def add_order_routes(
         menu = _menu(session)
         settings = hub.settings(session.row.site)
         zone = ZoneInfo(settings.timezone)
-        items = [] if menu is None else [i for i in menu.items if i.ordering is not None]
+        if menu is None:
+            return {"o": words(request), "items": [], "days": [], "slots": []}
+        items = [i for i in menu.items if i.ordering is not None]
         ids = [i.id for i in items]
         days = pickup_days(menu, ids, hub.clock(), zone) if items else []
         if not days and items:  # each item on its own days: offer the union
@@ -224,7 +228,6 @@ def add_order_routes(
             "items": items,
             "days": [d.isoformat() for d in days],
             "slots": slots,
-            "common": common_slots,
         }
 
     @router.get("/commandes/nouvelle")
