@@ -329,3 +329,25 @@ def test_collecting_another_diners_order_is_refused(
     exchange(till)
     assert order(admin, code)["state"] == "collected"
     assert order(admin, code)["collected_by"].startswith(till.terminal_id)  # type: ignore[union-attr]
+
+
+def test_ready_with_the_mail_server_down_is_still_ready(
+    orders_site: str, admin: Admin, open_till: TillFactory, mailbox: Mailbox
+) -> None:
+    kiosk = open_till("kiosk")
+    exchange(kiosk)
+    result = placed(
+        service(kiosk).order(ADA, ["cake-order"], pickup_day=today(), slot=SLOTS[0], notify=True)
+    )
+    exchange(kiosk)
+    mailbox.controller.stop()
+    try:
+        ready = admin.post(f"/v1/admin/sites/S1/orders/{code_of(kiosk, result)}/ready").json()
+    finally:
+        mailbox.restart()
+    assert ready["state"] == "ready" and ready["ready_at"]
+    assert not any(m["To"] == "ada@example.org" for m in mailbox.messages)
+    # Marked twice: still ready, nobody mailed twice.
+    again = admin.post(f"/v1/admin/sites/S1/orders/{code_of(kiosk, result)}/ready").json()
+    assert again == ready
+    assert not any(m["To"] == "ada@example.org" for m in mailbox.messages)
