@@ -218,3 +218,29 @@ def test_an_order_of_an_account_the_hub_does_not_know_never_blocks_the_push(
     assert sorted(d["state"] for d in docs) == ["cancelled", "placed", "placed"]
     cancelled = next(d for d in docs if d["state"] == "cancelled")
     assert cancelled["refunded"] is False and "unknown account" in cancelled["note"]
+
+
+def test_a_tills_reversal_after_the_hubs_refund_refunds_once_in_all(
+    admin: Admin, live_hub: LiveHub, enrol: EnrolFn
+) -> None:
+    make_site(admin, "S1")
+    admin.accounts("S1", {"id": "A1", "display_name": "Ada", "balance": 10_000})
+    document = menu_document(MENU)
+    assert admin.http.put("/v1/admin/sites/S1/documents/catalogue/site", json=document).is_success
+    term, client = enrol("S1")
+    day = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    lines = [{"item": "packed-lunch", "qty": 1, "options": []}]
+    order = term.add("order", "A1", -650, credential="nfc:0A0A0A01", items=["packed-lunch"],
+                     lines=lines, pickup_day=day, slot=SLOTS[0])  # fmt: skip
+    assert push(client, [order]).status_code == 200
+    code = order_code(f"{term.terminal_id}:1")
+    admin.post(f"/v1/admin/sites/S1/orders/{code}/cancel", {"reason": "oven down"})
+    assert admin.balance("A1") == 10_000
+    # Meanwhile the cashier, offline, cancelled the same order entry at the till.
+    reversal = term.add("cancel", "A1", 650, cancels=1, cancelled_kind="order",
+                        cashier="K1", reason="mistake")  # fmt: skip
+    assert push(client, [reversal]).status_code == 200
+    assert admin.balance("A1") == 10_000  # refunded once, not twice
+    stored, total = live_hub.service.hub_balance_check("A1")
+    assert stored == total == 10_000
+    assert admin.http.get(f"/v1/admin/sites/S1/orders/{code}").json()["state"] == "cancelled"
