@@ -185,6 +185,7 @@ def test_offline_kiosk_order_refused_by_the_daily_limit_is_refunded_once(
     page = browser.get("/portal/commandes")
     assert f'id="order-{code}" data-state="cancelled"' in page.text
     assert "sold-out" in page.text
+    assert "Remboursement de commande" in browser.get("/portal/tickets").text
 
 
 class Clock:
