@@ -96,6 +96,7 @@ def test_production_list_ready_and_cancel(
     body = pdf.read_bytes()
     assert body.startswith(b"%PDF-1.4") and body.rstrip().endswith(b"%%EOF")
     assert rb"2 x cake-order  \(candles\)" in body and b"/Count 1" in body
+    assert_pdf_structure(body)
 
     ready = kiosk("orders", "ready", cake_code.lower(), "--site", "S1")
     assert ready.exit_code == 0 and "ready" in ready.output, ready.output
@@ -113,3 +114,15 @@ def test_production_list_ready_and_cancel(
     assert bad.exit_code == 2 and "not an order code" in bad.output
     unknown = CliRunner().invoke(main, ["admin", "orders", "ready", "ZZZZZZ", "--site", "S1"])
     assert unknown.exit_code == 1 and "no order ZZZZZZ" in unknown.output
+
+
+def assert_pdf_structure(body: bytes) -> None:
+    """What a viewer relies on: ``startxref`` points at the cross-reference table, and
+    each of its entries at the object of that number."""
+    start = int(body.rsplit(b"startxref", 1)[1].split()[0])
+    assert body[start : start + 4] == b"xref"
+    lines = body[start:].split(b"\n")
+    count = int(lines[1].split()[1])
+    for number, line in enumerate(lines[3 : 2 + count], 1):
+        offset = int(line.split()[0])
+        assert body[offset:].startswith(b"%d 0 obj" % number), number
