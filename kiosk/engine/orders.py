@@ -13,7 +13,6 @@ entries are written through ``Engine.post``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.engine.ledger import Engine
 from kiosk.engine.results import Identified, Refused
+from kiosk.engine.store_tx import Tx
 from sync.journal import Entry, EntryKind, format_ts
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.order_rules import OrderLine
@@ -129,7 +129,7 @@ def _views(
     docs: list[OrderDoc],
     entries: list[Entry],
     menu: SiteMenu | None,
-    db: sqlite3.Connection,
+    tx: Tx,
 ) -> list[OrderView]:
     zone = _zone(engine)
     known = {d.origin for d in docs}
@@ -138,9 +138,9 @@ def _views(
         if terminal_origin(entry.terminal_id, entry.seq) in known:
             continue
         doc = doc_of_entry(entry, menu, zone)
-        if doc is not None and engine.store.cancelled_by(entry.seq, db) is None:
+        if doc is not None and engine.store.cancelled_by(entry.seq, tx) is None:
             views.append(OrderView(doc, pending=True))
-    steps = engine.store.order_steps([v.code for v in views], db)
+    steps = engine.store.order_steps([v.code for v in views], tx)
     views = [replace(v, step=steps.get(v.code)) for v in views]
     views.sort(key=lambda v: (v.doc.pickup_day, v.doc.slot or "", v.doc.placed_at), reverse=True)
     return views
@@ -149,20 +149,20 @@ def _views(
 def orders_of(engine: Engine, account_id: str, menu: SiteMenu | None) -> list[OrderView]:
     """The diner's orders, the latest pickup first."""
     since = engine.now().astimezone(_zone(engine)).date() - timedelta(days=HISTORY_DAYS)
-    with engine.store.reading() as db:
-        docs = engine.store.order_docs_of(account_id, db)
-        entries = engine.store.order_entries(db, account_id, since.isoformat())
-        return _views(engine, docs, entries, menu, db)
+    with engine.store.reading() as tx:
+        docs = engine.store.order_docs_of(account_id, tx)
+        entries = engine.store.order_entries(tx, account_id, since.isoformat())
+        return _views(engine, docs, entries, menu, tx)
 
 
 def quantities(engine: Engine, day: str, menu: SiteMenu | None) -> dict[str, int]:
     """Item -> quantity ordered for pickup ``day`` as far as this terminal knows
     (the hub's orders and its own not yet on the hub), cancelled ones left out."""
     since = engine.now().astimezone(_zone(engine)).date() - timedelta(days=HISTORY_DAYS)
-    with engine.store.reading() as db:
-        docs = engine.store.order_docs_of_day(day, db)
-        entries = engine.store.order_entries(db, None, since.isoformat())
-        views = _views(engine, docs, entries, menu, db)
+    with engine.store.reading() as tx:
+        docs = engine.store.order_docs_of_day(day, tx)
+        entries = engine.store.order_entries(tx, None, since.isoformat())
+        views = _views(engine, docs, entries, menu, tx)
     counts: Counter[str] = Counter()
     for view in views:
         if view.doc.pickup_day == day and view.state is not OrderState.CANCELLED:
@@ -187,15 +187,13 @@ def placing_refusal(
     return None if problem is None else _problem(problem)
 
 
-def _find(
-    engine: Engine, code: str, menu: SiteMenu | None, db: sqlite3.Connection
-) -> OrderView | None:
-    doc = engine.store.order_doc(code, db)
+def _find(engine: Engine, code: str, menu: SiteMenu | None, tx: Tx) -> OrderView | None:
+    doc = engine.store.order_doc(code, tx)
     if doc is not None:
-        return _views(engine, [doc], [], menu, db)[0]
+        return _views(engine, [doc], [], menu, tx)[0]
     since = engine.now().astimezone(_zone(engine)).date() - timedelta(days=HISTORY_DAYS)
     for view in _views(
-        engine, [], engine.store.order_entries(db, None, since.isoformat()), menu, db
+        engine, [], engine.store.order_entries(tx, None, since.isoformat()), menu, tx
     ):
         if view.code == code:
             return view
@@ -204,8 +202,8 @@ def _find(
 
 def find(engine: Engine, code: str, menu: SiteMenu | None) -> OrderView | None:
     """Order ``code`` as this terminal knows it."""
-    with engine.store.reading() as db:
-        return _find(engine, code, menu, db)
+    with engine.store.reading() as tx:
+        return _find(engine, code, menu, tx)
 
 
 def cancel(
@@ -213,15 +211,15 @@ def cancel(
 ) -> OrderView | Refused:
     """The diner ``who`` cancels order ``code`` at this kiosk, before its cut-off: an
     ``order_cancel`` entry; the hub refunds it when the entry arrives."""
-    with engine.store.atomic() as db:
-        view = _find(engine, code, menu, db)
+    with engine.store.atomic() as tx:
+        view = _find(engine, code, menu, tx)
         if view is None:
             return _problem(OrderProblem(RejectReason.ORDER_UNKNOWN, f"no order {code}"), who)
         shown = view.doc.model_copy(update={"state": view.state})
         problem = diner_cancel_problem(shown, who.account.id, format_ts(engine.now()))
         if problem is not None:
             return _problem(problem, who)
-        engine.post(db, EntryKind.ORDER_CANCEL, None, 0, {"order": code, "by": "diner"})
+        engine.post(tx, EntryKind.ORDER_CANCEL, None, 0, {"order": code, "by": "diner"})
     return replace(view, step=EntryKind.ORDER_CANCEL.value)
 
 
@@ -238,26 +236,26 @@ def collect(
 ) -> OrderView | Refused:
     """Hand order ``code`` over at this till (to the diner of ``account_id``, when a
     badge was tapped): an ``order_collect`` entry, or why not."""
-    with engine.store.atomic() as db:
-        view = _find(engine, code, menu, db)
+    with engine.store.atomic() as tx:
+        view = _find(engine, code, menu, tx)
         shown = None if view is None else view.doc.model_copy(update={"state": view.state})
         problem = collect_problem(shown, code, account_id, engine.business_day())
         if problem is not None:
             return _problem(problem)
         assert view is not None
-        engine.post(db, EntryKind.ORDER_COLLECT, None, 0, {"order": code, "cashier": cashier})
+        engine.post(tx, EntryKind.ORDER_COLLECT, None, 0, {"order": code, "cashier": cashier})
     return replace(view, step=EntryKind.ORDER_COLLECT.value)
 
 
 def notices(engine: Engine, account_id: str) -> list[OrderDoc]:
     """The diner's orders the hub cancelled (quantity reached) that they were not yet
     told of here; they are marked told."""
-    with engine.store.atomic() as db:
+    with engine.store.atomic() as tx:
         docs = [
             d
-            for d in engine.store.order_docs_of(account_id, db)
+            for d in engine.store.order_docs_of(account_id, tx)
             if d.state is OrderState.CANCELLED and d.note.startswith("sold_out")
         ]
-        fresh = engine.store.untold([d.code for d in docs], db)
-        engine.store.mark_told(sorted(fresh), engine.now(), db)
+        fresh = engine.store.untold([d.code for d in docs], tx)
+        engine.store.mark_told(sorted(fresh), engine.now(), tx)
     return [d for d in docs if d.code in fresh]
