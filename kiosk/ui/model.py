@@ -192,6 +192,7 @@ class Session:
     orders: list[Any] = field(default_factory=list)  # the diner's OrderViews (kiosk.engine.orders)
     cashier_id: str | None = None
     cashier_name: str | None = None
+    cashier_role: str | None = None  # "manager" may choose training mode
     idle_s: float = 0.0
 
     def logout_diner(self) -> None:

@@ -8,6 +8,7 @@ No pygame here.
 
 from __future__ import annotations
 
+from kiosk.ui.words_orders import ORDER_MESSAGES, ORDER_REASONS
 from sync.protocol.reasons import RejectReason
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -75,6 +76,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.unknown_code": ("Code inconnu : {code}", "Unknown code: {code}"),
     "till.paying": ("Paiement en cours…", "Paying…"),
     "accepted.title": ("Paiement accepté", "Payment accepted"),
+    "accepted.training": (
+        "Ticket de formation : rien n'est débité",
+        "Training ticket: nothing charged",
+    ),
     "accepted.thanks": ("Bon appétit, {name} !", "Enjoy your meal, {name}!"),
     "accepted.total": ("Total", "Total"),
     "accepted.subsidy": ("Prise en charge employeur", "Employer subsidy"),
@@ -143,6 +148,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cashier.open": ("Ouvrir la caisse", "Open the till"),
     "cashier.close": ("Clôturer la caisse", "Close the till"),
     "cashier.logout": ("Fermer la session", "Log out"),
+    "cashier.training": ("Mode formation", "Training mode"),
+    "cashier.not_in_training": (
+        "Impossible en mode formation : aucun argent ne bouge",
+        "Not in training mode: no money moves",
+    ),
+    "cashier.training_on": ("Mode formation activé", "Training mode on"),
+    "cashier.training_off": ("Mode formation arrêté", "Training mode off"),
+    "cashier.training_managers": (
+        "Le mode formation est choisi par un responsable",
+        "Training mode is chosen by a manager",
+    ),
+    "training.band": (
+        "MODE FORMATION · tickets sans valeur, hors de tout total",
+        "TRAINING MODE · tickets of no value, in no total",
+    ),
     "cashier.nothing_to_cancel": ("Aucune vente à annuler", "No sale to cancel"),
     "cashier.confirm_cancel": (
         "Annuler la vente n° {seq} de {name} ({amount}) ?",
@@ -179,6 +199,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
     "closure.means": ("{means} : {amount}", "{means}: {amount}"),
     "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "closure.grand_total_abs": (
+        "Grand total perpétuel absolu : {amount}",
+        "Perpetual absolute grand total: {amount}",
+    ),
+    "closure.counts": (
+        "Duplicatas : {duplicates} · tickets de formation (hors totaux) : {training}",
+        "Duplicates: {duplicates} · training tickets (in no total): {training}",
+    ),
     "closure.print": ("Imprimer", "Print"),
     "closure.export": ("Exporter (CSV)", "Export (CSV)"),
     "closure.exported": ("Clôture exportée : {name}", "Closure exported: {name}"),
@@ -297,50 +325,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
-    "kiosk.my_orders": ("Mes commandes", "My orders"),
-    "kiosk.current_orders": ("Commandes en cours", "Current orders"),
-    "kiosk.no_orders": ("Aucune commande en cours", "No current order"),
-    "kiosk.order_history": ("Commandes passées", "Past orders"),
-    "kiosk.notify_off": ("E-mail si prête : non", "E-mail when ready: no"),
-    "kiosk.notify_on": ("E-mail si prête : oui", "E-mail when ready: yes"),
-    "kiosk.order_line": ("{code} · {state} · {pickup}", "{code} · {state} · {pickup}"),
-    "kiosk.pickup": ("Retrait {day}", "Pickup {day}"),
-    "kiosk.pickup_slot": ("Retrait {day}, {slot}", "Pickup {day}, {slot}"),
-    "kiosk.choose_pickup": ("Quand retirer votre commande ?", "When will you collect it?"),
-    "kiosk.pickup_day": ("Jour", "Day"),
-    "kiosk.pickup_slot_title": ("Créneau", "Slot"),
-    "kiosk.no_pickup_day": (
-        "Plus de jour possible pour ces articles : voyez les délais de commande",
-        "No day left for these items: see their order deadlines",
-    ),
-    "kiosk.order_code": ("Commande {code}", "Order {code}"),
-    "kiosk.order_code_hint": (
-        "Donnez ce code ou montrez ce QR code au comptoir",
-        "Give this code or show this QR code at the counter",
-    ),
-    "kiosk.cancel_order": ("Annuler {code}", "Cancel {code}"),
-    "kiosk.order_cancelled": (
-        "Commande {code} annulée : remboursement sur votre compte sous peu",
-        "Order {code} cancelled: refunded to your account shortly",
-    ),
-    "kiosk.order_sold_out": (
-        "Commande {code} annulée (quantité du jour atteinte) et remboursée",
-        "Order {code} cancelled (the day's quantity was reached) and refunded",
-    ),
-    "order.placed": ("enregistrée", "placed"),
-    "order.ready": ("prête", "ready"),
-    "order.collected": ("retirée", "collected"),
-    "order.cancelled": ("annulée", "cancelled"),
-    "order.pending": ("en attente", "pending"),
-    "cashier.orders": ("Commandes", "Orders"),
-    "orders.title": ("Commandes du jour", "Today's orders"),
-    "orders.tap": (
-        "Badge du convive ou QR code de la commande",
-        "The diner's badge or the order's QR code",
-    ),
-    "orders.none": ("Aucune commande à remettre aujourd'hui", "No order to hand over today"),
-    "orders.hand_over": ("Remettre", "Hand over"),
-    "orders.handed": ("Commande {code} remise", "Order {code} handed over"),
+    **ORDER_MESSAGES,
 }
 
 # The 14 regulated allergens (EU 1169/2011), by ``sync.protocol.catalogue.Allergen``.
@@ -537,40 +522,5 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
             "A cashier must check the previous payment",
         ),
     ),
-    RejectReason.ORDER_CLOSED: (
-        ("Commande close pour ce jour", "Ordering closed for that day"),
-        ("Choisissez un autre jour de retrait", "Choose another pickup day"),
-    ),
-    RejectReason.ORDER_NOT_OFFERED: (
-        ("Article non proposé ce jour-là", "Item not offered that day"),
-        ("Choisissez un autre jour de retrait", "Choose another pickup day"),
-    ),
-    RejectReason.ORDER_SLOT: (
-        ("Créneau de retrait à choisir", "Choose a pickup slot"),
-        ("Choisissez un créneau proposé", "Choose one of the slots offered"),
-    ),
-    RejectReason.ORDER_SOLD_OUT: (
-        ("Quantité du jour atteinte", "The day's quantity is reached"),
-        ("Choisissez un autre jour ou moins d'articles", "Choose another day or fewer items"),
-    ),
-    RejectReason.ORDER_UNKNOWN: (
-        ("Commande inconnue", "Unknown order"),
-        ("Vérifiez le code de la commande", "Check the order's code"),
-    ),
-    RejectReason.ORDER_NOT_YOURS: (
-        ("Cette commande est celle d'un autre convive", "This order is another diner's"),
-        ("Badgez avec le badge de la commande", "Tap the badge the order was made with"),
-    ),
-    RejectReason.ORDER_COLLECTED: (
-        ("Commande déjà remise", "Order already handed over"),
-        ("Rien à remettre", "Nothing to hand over"),
-    ),
-    RejectReason.ORDER_CANCELLED: (
-        ("Commande annulée", "Order cancelled"),
-        ("Elle a été remboursée : rien à remettre", "It was refunded: nothing to hand over"),
-    ),
-    RejectReason.ORDER_NOT_TODAY: (
-        ("Commande à retirer un autre jour", "Order to collect on another day"),
-        ("Revenez le jour du retrait", "Come back on the pickup day"),
-    ),
+    **ORDER_REASONS,
 }

@@ -4,7 +4,8 @@ A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
 badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
-``reports`` and ``orders`` (the kitchen's list, ready, cancel). ``common`` holds what
+``reports``, ``archives`` (the terminals' signed archives) and ``orders`` (the
+kitchen's list, ready, cancel). ``common`` holds what
 they share (see it for the precedence of flags, environment and the login file).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import click
 
 from kiosk.cli.admin.accounts import accounts, badges
+from kiosk.cli.admin.archives import archives
 from kiosk.cli.admin.common import Settings
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
@@ -47,6 +49,17 @@ def admin(ctx: click.Context, url: str | None) -> None:
 
 
 for command in (
-    login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports, orders
-):  # fmt: skip
+    login,
+    logout,
+    sites,
+    menu,
+    accounts,
+    badges,
+    cashiers,
+    terminals,
+    flags,
+    reports,
+    archives,
+    orders,
+):
     admin.add_command(command)
