@@ -29,6 +29,7 @@ from typing import Any
 from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.engine.store_cashiers import CashierRecords
+from kiosk.engine.store_orders import StoreOrders
 from kiosk.engine.store_sync import SyncState
 from kiosk.engine.store_tx import Tx, sql_of
 from sync import sqlitedb
@@ -57,7 +58,7 @@ class AccountState:
     included_seq: int
 
 
-class Store(SyncState, CashierRecords):
+class Store(SyncState, CashierRecords, StoreOrders):
     """A connection to the terminal's database. Not shared between threads unlocked:
     each public method takes the store's lock, so one Store may serve several threads.
     """
