@@ -23,8 +23,8 @@ DAY = "2026-11-26"
 
 def _journal() -> list[Entry]:
     bodies: list[tuple[str, str | None, int, dict[str, Any]]] = [
-        ("sale", "A1", -450, {"credential": "nfc:0A0A0A01", "vat": {"1000": 450}}),
-        ("sale", "A2", -300, {"credential": "nfc:0B0B0B0B", "vat": {"2000": 300}}),
+        ("sale", "A1", -450, {"credential_id": "0a0a0a0a0a0a0a01", "vat": {"1000": 450}}),
+        ("sale", "A2", -300, {"credential_id": "0b0b0b0b0b0b0b0b", "vat": {"2000": 300}}),
         (
             "cancel",
             "A2",

@@ -4,9 +4,10 @@ A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
 badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
-``reports``, ``archives`` (the terminals' signed archives) and ``diners`` (a diner's
-personal data: export, erase, retention). ``common`` holds what they share (see it
-for the precedence of flags, environment and the login file).
+``reports``, ``archives`` (the terminals' signed archives), ``orders`` (the kitchen's
+list, ready, cancel) and ``diners`` (a diner's personal data: export, erase,
+retention). ``common`` holds what they share (see it for the precedence of flags,
+environment and the login file).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kiosk.cli.admin.diners import diner
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
 from kiosk.cli.admin.menu import menu
+from kiosk.cli.admin.orders import orders
 from kiosk.cli.admin.reports import reports
 from kiosk.cli.admin.sites import sites
 from kiosk.cli.admin.staff import cashiers, terminals
@@ -60,6 +62,7 @@ for command in (
     flags,
     reports,
     archives,
+    orders,
 ):
     admin.add_command(command)
 admin.add_command(diner)
