@@ -406,5 +406,8 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def css() -> Response:
         return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
 
+    from sync.server.portal.badge_routes import add_badge_routes
+
+    add_badge_routes(router, pages, COOKIE, _lang)
     app.include_router(router)
     return portal
