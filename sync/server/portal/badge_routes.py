@@ -8,6 +8,8 @@
     GET  /portal/sw.js                 the service worker (keeps the badge offline)
     GET  /portal/static/<file>.js      the pages' scripts and the vendored libraries
 
+and those of ``devices_link_routes`` (sign a new device in from a QR code).
+
 The JSON POST carries the session's CSRF token in ``X-CSRF-Token`` and must be
 ``application/json`` (no cross-site form can send it).
 """
@@ -25,6 +27,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from sync.server.portal import devices_words
 from sync.server.portal.devices import DeviceRefusal, Devices
+from sync.server.portal.devices_link_routes import add_link_routes
 from sync.server.portal.i18n import text
 from sync.server.portal.service import Portal, Session
 
@@ -37,6 +40,7 @@ STATIC = HERE / "static"
 SCRIPTS = {
     "badge.js": STATIC / "badge.js",
     "vendor/qrcode-generator/qrcode.js": STATIC / "vendor" / "qrcode-generator" / "qrcode.js",
+    "scan.js": STATIC / "scan.js",
     "vendor/jsqr/jsQR.js": STATIC / "vendor" / "jsqr" / "jsQR.js",
 }
 MAX_JSON = 2048
@@ -159,4 +163,7 @@ def add_badge_routes(
             path, media_type="text/javascript", headers={"Cache-Control": "no-cache"}
         )
 
+    add_link_routes(
+        router, pages, devices, lambda r: portal.session(r.cookies.get(cookie)), lang_of
+    )
     return devices

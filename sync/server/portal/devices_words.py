@@ -51,6 +51,39 @@ WORDS: dict[str, dict[str, str]] = {
         "refuse_too_many": "vous avez déjà 5 appareils : retirez-en un d'abord.",
         "refuse_unknown_device": "Cet appareil n'est pas (ou plus) l'un des vôtres.",
         "refuse_bad_link": "Ce code de connexion est inconnu, expiré ou déjà utilisé.",
+        "link_title": "Connecter un autre appareil",
+        "link_help": (
+            "Affichez un code à scanner avec le nouvel appareil : il y sera connecté à "
+            "votre compte sans mot de passe."
+        ),
+        "link_show": "Afficher le code de connexion",
+        "link_scan_help": (
+            "Sur le nouvel appareil, ouvrez « Connexion » puis « Scanner le code d'un "
+            "autre appareil », ou visez ce code avec l'appareil photo. Il est valable "
+            "{minutes} minutes."
+        ),
+        "link_qr": "Code QR de connexion d'un nouvel appareil",
+        "link_once": "Ce code ne sert qu'une fois. Ne le montrez qu'à vos appareils.",
+        "link_sign_in": "Se connecter sur cet appareil",
+        "link_confirm_help": (
+            "Ce code vient d'un appareil déjà connecté à votre compte. Confirmez pour "
+            "vous connecter ici."
+        ),
+        "link_other_way": "Se connecter avec son identifiant",
+        "scan_link": "Scanner le code d'un autre appareil",
+        "scan_title": "Scanner un code de connexion",
+        "scan_help": (
+            "Sur un appareil déjà connecté, ouvrez Paramètres, Mes appareils, « Afficher "
+            "le code de connexion », et présentez-le à la caméra."
+        ),
+        "scan_noscript": "La lecture par la caméra a besoin de JavaScript.",
+        "scan_video": "Image de la caméra",
+        "scan_looking": "Recherche d'un code…",
+        "scan_no_camera": (
+            "La caméra n'est pas disponible (refusée ou absente). Visez le code avec "
+            "l'appareil photo du téléphone, ou connectez-vous avec votre identifiant."
+        ),
+        "scan_not_link": "Ce code n'est pas un code de connexion de ce restaurant.",
     },
     "en": {
         "badge": "My badge",
@@ -95,6 +128,39 @@ WORDS: dict[str, dict[str, str]] = {
         "refuse_too_many": "you already have 5 devices: remove one first.",
         "refuse_unknown_device": "This device is not (or no longer) one of yours.",
         "refuse_bad_link": "This sign-in code is unknown, expired or already used.",
+        "link_title": "Connect another device",
+        "link_help": (
+            "Show a code to scan with the new device: it will be signed in to your "
+            "account without a password."
+        ),
+        "link_show": "Show the sign-in code",
+        "link_scan_help": (
+            "On the new device, open \u201cSign in\u201d then \u201cScan the code of "
+            "another device\u201d, or point its camera at this code. It is valid for "
+            "{minutes} minutes."
+        ),
+        "link_qr": "Sign-in QR code for a new device",
+        "link_once": "This code works once. Show it only to your own devices.",
+        "link_sign_in": "Sign in on this device",
+        "link_confirm_help": (
+            "This code comes from a device already signed in to your account. Confirm "
+            "to sign in here."
+        ),
+        "link_other_way": "Sign in with my identifier",
+        "scan_link": "Scan the code of another device",
+        "scan_title": "Scan a sign-in code",
+        "scan_help": (
+            "On a device already signed in, open Settings, My devices, \u201cShow the "
+            "sign-in code\u201d, and hold it to the camera."
+        ),
+        "scan_noscript": "Reading with the camera needs JavaScript.",
+        "scan_video": "Camera picture",
+        "scan_looking": "Looking for a code…",
+        "scan_no_camera": (
+            "The camera is not available (refused or missing). Point the phone's camera "
+            "app at the code, or sign in with your identifier."
+        ),
+        "scan_not_link": "This code is not a sign-in code of this restaurant.",
     },
 }
 
