@@ -96,10 +96,11 @@ class Diner:
     """A diner at the portal's pages, filling the forms as a person would. With
     ``check`` (the default) every page passed through is run through axe-core."""
 
-    def __init__(self, page: Page, mailbox: Mailbox, check: bool = True) -> None:
+    def __init__(self, page: Page, mailbox: Mailbox, check: bool = True, base: str = "") -> None:
         self.page = page
         self.mailbox = mailbox
         self.check = check
+        self.base = base  # another address of the hub than the context's (e.g. localhost)
 
     def _checked(self) -> None:
         if self.check:
@@ -115,7 +116,7 @@ class Diner:
             submit.first.click()
 
     def identify(self, site: str, account: str) -> None:
-        self.page.goto("/portal/")
+        self.page.goto(self.base + "/portal/")
         assert self.page.url.endswith("/portal/connexion")
         self.fill_and_send({"Code solution": site})
         self.fill_and_send({"Identifiant convive": account})

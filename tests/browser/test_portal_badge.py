@@ -52,7 +52,7 @@ def test_till_takes_the_browser_badge_offline_once_and_refuses_it_once_revoked(
     devices = page.context.new_page()
     devices.goto("/portal/appareils")
     devices.get_by_role("button", name="Retirer Téléphone d'Ada").click()
-    expect(devices.get_by_role("status")).to_contain_text("retiré")
+    expect(devices.locator("#done")).to_contain_text("retiré")
     expect(devices.locator(f'[data-credential="{credential}"]')).to_have_attribute(
         "data-state", "revoked"
     )

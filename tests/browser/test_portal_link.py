@@ -17,6 +17,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import Diner, NewPage
 
+# Decoding video frames in JavaScript is the slowest step on a loaded machine.
+SCAN_TIMEOUT_MS = 30_000
+
 # getUserMedia answers with a 640x480 stream of the picture given (RGBA pixels: the
 # pages' Content-Security-Policy rightly refuses data: images).
 FAKE_CAMERA = """
@@ -63,7 +66,7 @@ def test_a_new_phone_signs_in_by_scanning_the_code_of_a_signed_in_device(
     phone.goto("/portal/connexion")
     phone.get_by_role("link", name="Scanner le code d'un autre appareil").click()
     expect(phone).to_have_url("/portal/scanner")
-    phone.wait_for_url("**/portal/lien?jeton=*")
+    phone.wait_for_url("**/portal/lien?jeton=*", timeout=SCAN_TIMEOUT_MS)
     assert_accessible(phone)
     phone.get_by_role("button", name="Se connecter sur cet appareil").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Bonjour Ada")
@@ -71,7 +74,7 @@ def test_a_new_phone_signs_in_by_scanning_the_code_of_a_signed_in_device(
     again = new_page("mobile")
     camera_showing(again, shown)
     again.goto("/portal/scanner")
-    again.wait_for_url("**/portal/lien?jeton=*")
+    again.wait_for_url("**/portal/lien?jeton=*", timeout=SCAN_TIMEOUT_MS)
     again.get_by_role("button", name="Se connecter sur cet appareil").click()
     expect(again.get_by_role("alert")).to_contain_text("déjà utilisé")
 

@@ -68,5 +68,5 @@ def test_every_page_at_phone_size(
     shoot(page, "badge")
     page.goto("/portal/appareils")
     page.get_by_role("button", name="Retirer Ancien téléphone").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("#done")).to_be_visible()
     shoot(page, "devices")

@@ -8,7 +8,8 @@
     GET  /portal/sw.js                 the service worker (keeps the badge offline)
     GET  /portal/static/<file>.js      the pages' scripts and the vendored libraries
 
-and those of ``devices_link_routes`` (sign a new device in from a QR code).
+and those of ``devices_link_routes`` (sign a new device in from a QR code) and
+``passkeys_routes`` (passkeys).
 
 The JSON POST carries the session's CSRF token in ``X-CSRF-Token`` and must be
 ``application/json`` (no cross-site form can send it).
@@ -29,6 +30,7 @@ from sync.server.portal import devices_words
 from sync.server.portal.devices import DeviceRefusal, Devices
 from sync.server.portal.devices_link_routes import add_link_routes
 from sync.server.portal.i18n import text
+from sync.server.portal.passkeys_routes import add_passkey_routes
 from sync.server.portal.service import Portal, Session
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ SCRIPTS = {
     "badge.js": STATIC / "badge.js",
     "vendor/qrcode-generator/qrcode.js": STATIC / "vendor" / "qrcode-generator" / "qrcode.js",
     "scan.js": STATIC / "scan.js",
+    "passkeys.js": STATIC / "passkeys.js",
     "vendor/jsqr/jsQR.js": STATIC / "vendor" / "jsqr" / "jsQR.js",
 }
 MAX_JSON = 2048
@@ -64,9 +67,14 @@ def add_badge_routes(
     portal: Portal = pages.portal
     devices = Devices(portal)
 
+    def current(request: Request) -> Session | None:
+        return portal.session(request.cookies.get(cookie))
+
     def signed_in(request: Request) -> Session | None:
-        session = portal.session(request.cookies.get(cookie))
+        session = current(request)
         return session if session is not None and session.signed_in else None
+
+    passkeys = add_passkey_routes(router, pages, current, lang_of)
 
     def to_sign_in() -> Response:
         return Response(status_code=303, headers={"Location": "/portal/connexion"})
@@ -127,7 +135,10 @@ def add_badge_routes(
         session = signed_in(request)
         if session is None:
             return to_sign_in()
-        return pages.render(request, "devices.html", session, devices=devices.devices(session))
+        return pages.render(
+            request, "devices.html", session, devices=devices.devices(session),
+            passkeys=passkeys.of(session),
+        )  # fmt: skip
 
     @router.post("/appareils/retirer")
     async def revoke(request: Request) -> Response:
@@ -163,7 +174,5 @@ def add_badge_routes(
             path, media_type="text/javascript", headers={"Cache-Control": "no-cache"}
         )
 
-    add_link_routes(
-        router, pages, devices, lambda r: portal.session(r.cookies.get(cookie)), lang_of
-    )
+    add_link_routes(router, pages, devices, current, lang_of)
     return devices

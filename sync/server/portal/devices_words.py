@@ -84,6 +84,19 @@ WORDS: dict[str, dict[str, str]] = {
             "l'appareil photo du téléphone, ou connectez-vous avec votre identifiant."
         ),
         "scan_not_link": "Ce code n'est pas un code de connexion de ce restaurant.",
+        "passkeys": "Clés d'accès",
+        "passkeys_help": (
+            "Une clé d'accès (empreinte, visage ou code de l'appareil) vous connecte "
+            "sans mot de passe."
+        ),
+        "passkey_label": "Nom de la clé",
+        "passkey_add": "Ajouter une clé d'accès",
+        "passkey_sign_in": "Se connecter avec une clé d'accès",
+        "passkey_failed": "La clé d'accès n'a pas fonctionné : {reason}",
+        "passkey_unsupported": "Ce navigateur ne gère pas les clés d'accès.",
+        "refuse_bad_passkey": "la réponse de la clé n'a pas pu être vérifiée.",
+        "refuse_unknown_passkey": "cette clé n'est enregistrée pour aucun compte.",
+        "refuse_too_many_passkeys": "vous avez déjà 10 clés : retirez-en une d'abord.",
     },
     "en": {
         "badge": "My badge",
@@ -161,6 +174,18 @@ WORDS: dict[str, dict[str, str]] = {
             "app at the code, or sign in with your identifier."
         ),
         "scan_not_link": "This code is not a sign-in code of this restaurant.",
+        "passkeys": "Passkeys",
+        "passkeys_help": (
+            "A passkey (fingerprint, face or the device's code) signs you in without a password."
+        ),
+        "passkey_label": "Name of the passkey",
+        "passkey_add": "Add a passkey",
+        "passkey_sign_in": "Sign in with a passkey",
+        "passkey_failed": "The passkey did not work: {reason}",
+        "passkey_unsupported": "This browser does not handle passkeys.",
+        "refuse_bad_passkey": "the passkey's answer could not be verified.",
+        "refuse_unknown_passkey": "this passkey is registered for no account.",
+        "refuse_too_many_passkeys": "you already have 10 passkeys: remove one first.",
     },
 }
 
