@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from kiosk.engine import Accepted, Identified, Refused
@@ -118,3 +119,17 @@ def test_a_browser_without_ed25519_is_told_so_plainly(
     expect(page.get_by_role("button", name="Activer le badge sur cet appareil")).to_be_hidden()
     assert_accessible(page)
     assert live_hub.service.storage.credentials_of("A1") == []
+
+
+def test_signing_out_drops_the_page_kept_for_offline_use(
+    site: str, diner: Diner, page: Page
+) -> None:
+    diner.activate("S1", "A1", "ada@example.org")
+    turn_on_badge(page)
+    expect(page.locator("#badge[data-offline=ready]")).to_be_attached()
+    diner.sign_out()
+    kept = page.evaluate("async () => Boolean(await caches.match('/portal/badge'))")
+    assert kept is False
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError, match=r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+        page.goto("/portal/badge")
