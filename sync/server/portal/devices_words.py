@@ -8,6 +8,7 @@ from sync.server.portal import i18n
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "badge": "Mon badge",
+        "badge_open": "Afficher le badge en grand",
         "badge_help": (
             "Présentez ce code au lecteur de la caisse ou de la borne. Il change toutes "
             "les 30 secondes et fonctionne même sans réseau."
@@ -100,6 +101,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "badge": "My badge",
+        "badge_open": "Show the badge full size",
         "badge_help": (
             "Show this code to the reader of the till or kiosk. It changes every "
             "30 seconds and works without a network."

@@ -16,6 +16,7 @@ from sync.protocol.rows import CredentialKind, CredentialStatus
 from sync.server.portal.devices import MAX_DEVICES, clean_label
 from tests.sync.live import LiveHub
 from tests.sync.portal.conftest import Browser, Mailbox
+from tests.sync.portal.test_portal_markup import check
 
 ENROL = "/portal/badge/appareil"
 
@@ -147,3 +148,15 @@ def test_labels_are_one_printable_line() -> None:
     assert clean_label("  Pixel\n\t7  de\u200b Ada ", now) == "Pixel 7 de Ada"
     assert clean_label("x" * 100, now) == "x" * 60
     assert clean_label("\x00\x1b", now) == "Appareil du 30/11/2026"
+
+
+def test_the_device_pages_are_labelled_and_every_form_carries_its_token(
+    ada: Browser, live_hub: LiveHub
+) -> None:
+    enrol(ada)
+    for path in ("/portal/", "/portal/badge", "/portal/appareils"):
+        check(ada.get(path))
+    check(ada.post_from("/portal/appareils", "/portal/appareils/lien"))
+    with Browser(live_hub.url) as phone:
+        check(phone.get("/portal/scanner"))
+        check(phone.get("/portal/lien?jeton=abc"))
