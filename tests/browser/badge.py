@@ -36,6 +36,14 @@ def read_code(page: Page) -> str:
     return texts[0]
 
 
+def read_step_and_code(page: Page) -> tuple[int, str]:
+    """The time step shown and its code, read at one moment (never across a change)."""
+    while True:
+        step, code, again = shown_step(page), read_code(page), shown_step(page)
+        if step == again:
+            return step, code
+
+
 def wait_for_step_after(page: Page, step: int) -> int:
     page.wait_for_function(
         "(s) => Number(document.getElementById('badge-qr').dataset.step) > s", arg=step
