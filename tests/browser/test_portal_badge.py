@@ -5,7 +5,7 @@ codes with the browser offline."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -138,3 +138,17 @@ def test_signing_out_drops_the_page_kept_for_offline_use(
     page.context.set_offline(True)
     with pytest.raises(PlaywrightError, match=r"ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         page.goto("/portal/badge")
+
+
+@pytest.mark.usefixtures("site")
+def test_a_phone_whose_clock_is_off_still_shows_a_code_the_till_takes(
+    diner: Diner, page: Page, open_till: TillFactory
+) -> None:
+    till = open_till("T1")
+    page.clock.install(time=datetime.now(UTC) - timedelta(minutes=5))
+    diner.activate("S1", "A1", "ada@example.org")
+    turn_on_badge(page)
+    code = read_code(page)
+    till.daemon.sync_once()
+    sold = till.engine.sell(code, Money(100))
+    assert isinstance(sold, Accepted), sold

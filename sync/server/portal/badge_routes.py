@@ -2,7 +2,7 @@
 
     GET  /portal/badge                 the rotating QR code (badge.js signs it here)
     POST /portal/badge/appareil        JSON {public_key, label} -> 201 {credential}
-    GET  /portal/badge/etat?credential=  JSON {status: active | revoked | unknown}
+    GET  /portal/badge/etat?credential=  JSON {status: active | revoked | unknown, now_ms}
     GET  /portal/appareils             the diner's devices
     POST /portal/appareils/retirer     revoke one (form: credential)
     GET  /portal/sw.js                 the service worker (keeps the badge offline)
@@ -125,8 +125,10 @@ def add_badge_routes(
         session = signed_in(request)
         if session is None:
             return JSONResponse({"error": "signed_out"}, status_code=401)
+        # The hub's time too: the page corrects a phone clock that is off.
+        now_ms = int(portal.hub.clock().timestamp() * 1000)
         return JSONResponse(
-            {"status": devices.status(session, credential)},
+            {"status": devices.status(session, credential), "now_ms": now_ms},
             headers={"Cache-Control": "no-store"},
         )
 

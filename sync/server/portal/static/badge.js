@@ -126,7 +126,9 @@
   let timer = null;
 
   async function tick(record) {
-    const now = Date.now();
+    // The hub's time, as last measured online: a phone whose clock is off still
+    // shows the code the tills expect.
+    const now = Date.now() + (record.offsetMs || 0);
     const step = Math.floor(now / STEP_MS);
     if (step !== shownStep) {
       draw(await codeFor(record, step));
@@ -185,17 +187,27 @@
     }
     const record = { account, credential: body.credential, privateKey: pair.privateKey };
     await save(record);
+    await stillActive(record);
     root.dataset.credential = record.credential;
     show(record);
   }
 
+  // Whether the hub still holds this device's badge; also measures the offset of this
+  // device's clock from the hub's and keeps it with the key, for use offline.
   async function stillActive(record) {
     if (!navigator.onLine) return true;
     try {
       const url = root.dataset.statusUrl + "?credential=" + encodeURIComponent(record.credential);
+      const sent = Date.now();
       const reply = await fetch(url, { credentials: "same-origin" });
       if (reply.status !== 200) return true; // signed out or offline: keep showing it
-      return (await reply.json()).status === "active";
+      const body = await reply.json();
+      const back = Date.now();
+      if (Number.isFinite(body.now_ms)) {
+        record.offsetMs = Math.round(body.now_ms - (sent + back) / 2);
+        await save(record).catch(() => {});
+      }
+      return body.status === "active";
     } catch (err) {
       return true;
     }
