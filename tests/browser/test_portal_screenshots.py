@@ -70,3 +70,18 @@ def test_every_page_at_phone_size(
     page.get_by_role("button", name="Retirer Ancien téléphone").click()
     expect(page.locator("#done")).to_be_visible()
     shoot(page, "devices")
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_the_device_pages_at_desktop_size(diner: Diner, viewport: str) -> None:
+    page = diner.page
+    diner.activate("S1", "A1", "ada@example.org")
+    turn_on_badge(page, "Ordinateur")
+    assert_accessible(page)
+    for path in ("/portal/", "/portal/appareils", "/portal/scanner"):
+        if path == "/portal/scanner":
+            diner.sign_out()
+        page.goto(path)
+        assert_accessible(page)
+    assert page.viewport_size == {"width": 1280, "height": 800}
