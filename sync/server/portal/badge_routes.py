@@ -21,13 +21,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from sync.server.portal import devices_words
 from sync.server.portal.devices import DeviceRefusal, Devices
+from sync.server.portal.devices_http import small_form
 from sync.server.portal.devices_link_routes import add_link_routes
 from sync.server.portal.i18n import text
 from sync.server.portal.passkeys_routes import add_passkey_routes
@@ -47,7 +47,6 @@ SCRIPTS = {
     "vendor/jsqr/jsQR.js": STATIC / "vendor" / "jsqr" / "jsQR.js",
 }
 MAX_JSON = 2048
-MAX_FORM = 2048
 _STATUS = {
     DeviceRefusal.BAD_KEY: 400,
     DeviceRefusal.TOO_MANY: 409,
@@ -144,8 +143,7 @@ def add_badge_routes(
 
     @router.post("/appareils/retirer")
     async def revoke(request: Request) -> Response:
-        raw = await request.body()
-        form = dict(parse_qsl(raw[:MAX_FORM].decode("utf-8", "replace")))
+        form = await small_form(request)
         session = signed_in(request)
         if session is None or not portal.csrf_ok(session, form.get("csrf")):
             return pages.render(request, "message.html", session, 403, message_key="csrf")

@@ -16,20 +16,20 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import qrcode
 from fastapi import APIRouter, Request, Response
 
 from sync.journal import format_ts
 from sync.server.portal.devices import Devices
+from sync.server.portal.devices_http import small_form
 from sync.server.portal.i18n import text
 from sync.server.portal.service import Refusal, Session
 
 if TYPE_CHECKING:
     from sync.server.portal.routes import Pages
 
-MAX_FORM = 2048
 LINK_PATH = "/portal/lien"
 
 
@@ -65,13 +65,9 @@ def add_link_routes(
     def go(to: str) -> Response:
         return Response(status_code=303, headers={"Location": to})
 
-    async def form_of(request: Request) -> dict[str, str]:
-        raw = await request.body()
-        return dict(parse_qsl(raw[:MAX_FORM].decode("utf-8", "replace")))
-
     @router.post("/appareils/lien")
     async def show_link(request: Request) -> Response:
-        form = await form_of(request)
+        form = await small_form(request)
         session = current(request)
         if session is None or not session.signed_in:
             return go("/portal/connexion")
@@ -103,7 +99,7 @@ def add_link_routes(
 
     @router.post("/lien")
     async def use_link(request: Request) -> Response:
-        form = await form_of(request)
+        form = await small_form(request)
         session = current(request)
         if session is None or not portal.csrf_ok(session, form.get("csrf")):
             return pages.render(request, "message.html", session, 403, message_key="csrf")

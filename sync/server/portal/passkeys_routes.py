@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from sync.server.portal.devices_http import small_form
 from sync.server.portal.i18n import text
 from sync.server.portal.passkeys import PasskeyRefusal, Passkeys
 from sync.server.portal.service import Session
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from sync.server.portal.routes import Pages
 
 MAX_JSON = 16384  # an attestation with its certificates
-MAX_FORM = 2048
 
 Handler = Callable[[Request, Session, dict[str, Any]], Awaitable[Response]]
 
@@ -129,8 +128,7 @@ def add_passkey_routes(
 
     @router.post("/cles/retirer")
     async def remove(request: Request) -> Response:
-        raw = await request.body()
-        form = dict(parse_qsl(raw[:MAX_FORM].decode("utf-8", "replace")))
+        form = await small_form(request)
         session = current(request)
         if session is None or not portal.csrf_ok(session, form.get("csrf")):
             return pages.render(request, "message.html", session, 403, message_key="csrf")

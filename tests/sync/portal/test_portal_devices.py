@@ -160,3 +160,14 @@ def test_the_device_pages_are_labelled_and_every_form_carries_its_token(
     with Browser(live_hub.url) as phone:
         check(phone.get("/portal/scanner"))
         check(phone.get("/portal/lien?jeton=abc"))
+
+
+def test_an_oversized_form_is_refused_whole(ada: Browser, live_hub: LiveHub) -> None:
+    credential = enrol(ada).json()["credential"]
+    csrf = ada.csrf("/portal/appareils")
+    page = ada.http.post(
+        "/portal/appareils/retirer",
+        data={"csrf": csrf, "credential": credential, "pad": "x" * 5000},
+    )
+    assert page.status_code == 413
+    assert live_hub.service.credential(credential)[1].status is CredentialStatus.ACTIVE
