@@ -95,12 +95,11 @@ class Devices:
             return DeviceRefusal.BAD_KEY
         if self.portal.store.account_status(site, account) != AccountStatus.ACTIVE:
             return DeviceRefusal.CLOSED
-        if self.store.active_count(account) >= MAX_DEVICES:
-            return DeviceRefusal.TOO_MANY
         now = self.hub.clock()
         credential = phonebadge.new_credential_value()
         name = clean_label(label, now)
-        self.store.add(site, account, credential, public_key, name, now)
+        if not self.store.add(site, account, credential, public_key, name, now, MAX_DEVICES):
+            return DeviceRefusal.TOO_MANY
         log.info("portal: %s registered device %s (%s)", account, credential, name)
         device = self.store.device(account, credential)
         assert device is not None

@@ -40,9 +40,18 @@ class DevicesStore:
         public_key: str,
         label: str,
         now: datetime,
-    ) -> None:
+        max_active: int,
+    ) -> bool:
+        """Add the device and its badge; False (nothing written) if the account
+        already has ``max_active`` active devices (counted in the same transaction)."""
         stamp = format_ts(now)
         with self.storage.atomic() as db:
+            active = db.execute(
+                "SELECT count(*) FROM portal_devices WHERE account_id = ? AND revoked_at IS NULL",
+                (account_id,),
+            ).fetchone()[0]
+            if active >= max_active:
+                return False
             db.execute(
                 "INSERT INTO credentials "
                 "(value, site, kind, status, account_id, public_key, updated_at) "
@@ -58,6 +67,7 @@ class DevicesStore:
                 (credential, account_id, label, stamp),
             )
             self.storage.bump(db, site, "credential", [credential])
+        return True
 
     def devices(self, account_id: str) -> list[Device]:
         """The account's devices, the active ones first, newest first."""
@@ -68,14 +78,6 @@ class DevicesStore:
                 (account_id,),
             ).fetchall()
         return [Device(*row) for row in rows]
-
-    def active_count(self, account_id: str) -> int:
-        with self.storage.reading() as db:
-            row = db.execute(
-                "SELECT count(*) FROM portal_devices WHERE account_id = ? AND revoked_at IS NULL",
-                (account_id,),
-            ).fetchone()
-        return int(row[0])
 
     def device(self, account_id: str, credential: str) -> Device | None:
         with self.storage.reading() as db:

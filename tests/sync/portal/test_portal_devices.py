@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -93,6 +94,30 @@ def test_at_most_five_active_devices(ada: Browser) -> None:
     assert "5 appareils" in sixth.json()["message"]
     ada.post_from("/portal/appareils", "/portal/appareils/retirer", credential=made[0])
     assert enrol(ada).status_code == 201
+
+
+def test_devices_registered_at_once_never_pass_the_limit(ada: Browser, live_hub: LiveHub) -> None:
+    csrf = csrf_of(ada)
+    cookies = dict(ada.http.cookies)
+
+    def one(_: int) -> int:
+        key = public_key_text(Ed25519PrivateKey.generate().public_key())
+        with httpx.Client(base_url=live_hub.url, cookies=cookies, timeout=30) as http:
+            reply = http.post(
+                ENROL, json={"public_key": key, "label": "x"}, headers={"X-CSRF-Token": csrf}
+            )
+        return reply.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(one, range(12)))
+    assert codes == [201] * MAX_DEVICES + [409] * (12 - MAX_DEVICES)
+    assert len(live_hub.service.storage.credentials_of("A1")) == MAX_DEVICES
+
+
+def test_a_label_is_shown_as_text(ada: Browser) -> None:
+    enrol(ada, label="<script>alert(1)</script>")
+    page = ada.get("/portal/appareils").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_revoking_marks_the_badge_lost_for_the_tills(ada: Browser, live_hub: LiveHub) -> None:
