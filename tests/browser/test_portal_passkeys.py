@@ -79,6 +79,14 @@ def test_a_passkey_signs_in_alone_and_its_answer_serves_once(
     body = json.loads(answers[0])
     assert set(body) == {"credential"}
 
+    # Removed from the devices page, the passkey opens nothing any more.
+    page.goto(base + "/portal/appareils")
+    page.get_by_role("button", name="Retirer Téléphone d'Ada").click()
+    expect(page.locator("[data-passkey]")).to_have_count(0)
+    diner.sign_out()
+    page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
+    expect(page.get_by_role("status")).to_contain_text("enregistrée pour aucun compte")
+
 
 @pytest.mark.usefixtures("site")
 def test_an_unknown_passkey_is_refused_plainly(
