@@ -96,6 +96,10 @@ def test_the_badge_page_rotates_its_codes_offline(
     for c in codes:
         assert c.credential_value == credential
         assert phonebadge.verify(c, row.public_key, now, window_steps=2).ok
+    # Offline, opening the app's home opens on the badge.
+    page.goto("/portal/")
+    expect(page.locator("#badge-qr[data-step]")).to_be_visible()
+    assert phonebadge.parse(read_code(page)).credential_value == credential
 
 
 # What a browser without Ed25519 in WebCrypto does (Chrome before 137, Safari before 17).

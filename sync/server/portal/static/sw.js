@@ -3,6 +3,7 @@
  *
  * The badge page: from the network when it answers (and kept), else the kept copy.
  * Its scripts and the stylesheet: the kept copy, refreshed in the background.
+ * Any other page of the portal, offline: the badge page.
  * Signing out drops everything kept.
  */
 "use strict";
@@ -75,5 +76,11 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(page(event.request));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(asset(event.request, url.pathname));
+  } else if (event.request.mode === "navigate" && url.pathname.startsWith("/portal/")) {
+    // Offline, any page of the portal opens on the badge: what a diner needs at the till.
+    event.respondWith(fetch(event.request).catch(async () => {
+      const kept = await caches.match(PAGE);
+      return kept || Response.error();
+    }));
   }
 });
