@@ -55,14 +55,13 @@ _STATUS = {
     DeviceRefusal.BAD_LINK: 400,
 }
 
-devices_words.register()
-
 
 def add_badge_routes(
     router: APIRouter, pages: Pages, cookie: str, lang_of: Callable[[Request], str]
 ) -> Devices:
     """Add the badge and devices routes to the portal's router (prefix ``/portal``):
     ``cookie`` names the session cookie, ``lang_of`` gives a request's language."""
+    devices_words.register()
     portal: Portal = pages.portal
     devices = Devices(portal)
 
