@@ -17,6 +17,8 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -94,7 +96,9 @@ def page(new_page: NewPage, viewport: str) -> Page:
 
 class Diner:
     """A diner at the portal's pages, filling the forms as a person would. With
-    ``check`` (the default) every page passed through is run through axe-core."""
+    ``check`` (the default) every page passed through is run through axe-core, once
+    per path and width in a test session (tests call ``assert_accessible`` themselves
+    for a page in a state of its own)."""
 
     def __init__(self, page: Page, mailbox: Mailbox, check: bool = True, base: str = "") -> None:
         self.page = page
@@ -102,9 +106,18 @@ class Diner:
         self.check = check
         self.base = base  # another address of the hub than the context's (e.g. localhost)
 
+    # Pages of the sign-in flow already checked in this session, by path and width:
+    # axe-core costs about half a second a page, and every test signs in.
+    seen: ClassVar[set[tuple[str, int]]] = set()
+
     def _checked(self) -> None:
-        if self.check:
+        if not self.check:
+            return
+        size = self.page.viewport_size or {"width": 0}
+        key = (urlsplit(self.page.url).path, size["width"])
+        if key not in Diner.seen:
             assert_accessible(self.page)
+            Diner.seen.add(key)
 
     def fill_and_send(self, fields: dict[str, str], button: str | None = None) -> None:
         for label, value in fields.items():
