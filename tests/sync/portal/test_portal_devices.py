@@ -196,3 +196,12 @@ def test_an_oversized_form_is_refused_whole(ada: Browser, live_hub: LiveHub) -> 
     )
     assert page.status_code == 413
     assert live_hub.service.credential(credential)[1].status is CredentialStatus.ACTIVE
+
+
+def test_the_badge_page_speaks_english_too(ada: Browser) -> None:
+    ada.get("/portal/langue/en?next=/portal/badge")
+    page = ada.get("/portal/badge").text
+    assert "<h1>My badge</h1>" in page
+    # The script's words come with the page, in its language.
+    assert 'data-t-next="New code in {s} s"' in page
+    assert "Chrome 137, Firefox 129, Safari 17" in page
