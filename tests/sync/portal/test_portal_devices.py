@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync.journal import public_key_text
 from sync.protocol.rows import CredentialKind, CredentialStatus
 from sync.server.portal.devices import MAX_DEVICES, clean_label
-from tests.sync.live import LiveHub
+from tests.sync.live import Admin, LiveHub
 from tests.sync.portal.conftest import Browser, Mailbox
 from tests.sync.portal.test_portal_markup import check
 
@@ -205,3 +205,19 @@ def test_the_badge_page_speaks_english_too(ada: Browser) -> None:
     # The script's words come with the page, in its language.
     assert 'data-t-next="New code in {s} s"' in page
     assert "Chrome 137, Firefox 129, Safari 17" in page
+
+
+def test_a_closed_account_gets_no_new_device_nor_sign_in_code_use(
+    ada: Browser, admin: Admin, live_hub: LiveHub
+) -> None:
+    from tests.sync.portal.test_portal_link import show_link, use_link
+
+    path = show_link(ada)
+    admin.http.patch("/v1/admin/accounts/A1", json={"status": "closed"}).raise_for_status()
+    reply = enrol(ada)
+    assert reply.status_code == 403 and reply.json()["error"] == "closed"
+    assert live_hub.service.storage.credentials_of("A1") == []
+    with Browser(live_hub.url) as phone:
+        page = use_link(phone, path)
+        assert page.status_code == 400 and "fermé" in page.text
+        assert str(phone.get("/portal/").url).endswith("/portal/connexion")
