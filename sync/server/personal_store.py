@@ -10,7 +10,8 @@ table                       personal data
 ``accounts``                ``display_name`` (the diner's name)
 ``account_details``         e-mail, cost centre
 ``credentials``             the badge's value (a card's UID), a phone badge's key
-``portal_*``                the sign-in (password hash), sessions, codes, attempts
+``portal_*``                the sign-in (password hash), sessions, codes, attempts,
+                            devices (their labels), passkeys, sign-in links
 ``documents`` (``visit``)   the guests' names and company, the host's note
 ``closure_requests``        the diner's request and its note
 ==========================  ===========================================================
@@ -136,6 +137,18 @@ class PersonalDataStore:
                         "WHERE account_id = ? OR pending_account = ? ORDER BY created_at",
                         (account_id, account_id),
                     ),
+                    "devices": _rows(
+                        db,
+                        "SELECT credential, label, created_at, revoked_at FROM portal_devices "
+                        "WHERE account_id = ? ORDER BY created_at",
+                        one,
+                    ),
+                    "passkeys": _rows(
+                        db,
+                        "SELECT label, created_at, last_used_at FROM portal_passkeys "
+                        "WHERE account_id = ? ORDER BY created_at",
+                        one,
+                    ),
                 },
                 "closure_request": next(
                     iter(
@@ -225,6 +238,9 @@ class PersonalDataStore:
                     (account_id, account_id),
                 ),
                 ("DELETE FROM portal_codes WHERE account_id = ?", (account_id,)),
+                ("DELETE FROM portal_devices WHERE account_id = ?", (account_id,)),
+                ("DELETE FROM portal_passkeys WHERE account_id = ?", (account_id,)),
+                ("DELETE FROM portal_link_tokens WHERE account_id = ?", (account_id,)),
                 # counters are keyed "<what>:<account id>" (sign-in, code checks ...)
                 ("DELETE FROM portal_attempts WHERE key LIKE ?", (f"%:{account_id}",)),
             ):

@@ -399,6 +399,10 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         lang_of=_lang,
     )
 
+    from sync.server.portal.badge_routes import add_badge_routes
+
+    add_badge_routes(router, pages, COOKIE, _lang)
+
     def post(path: str, handler: Callable[[Request, Session, Form], Response]) -> None:
         router.post(path)(checked(only_signed_in(handler)))
 
