@@ -72,3 +72,17 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
+
+
+def vat_included(total: int, rate: int) -> int:
+    """The VAT inside ``total`` (incl. VAT) at ``rate`` (basis points), rounded half up
+    to the cent: the one rule of the pricer, the receipts and the closures."""
+    return div_half_up(total * int(rate), 10_000 + int(rate))
