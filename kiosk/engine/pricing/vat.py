@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sync.money import div_half_up, vat_included
+from sync.money import div_half_up, scale, vat_included
 from sync.protocol.catalogue import VatRate
 from sync.protocol.ticket import VatRow
 
 __all__ = ["allocate", "breakdown", "div_half_up", "scale", "vat_included"]
-
-
-def scale(cents: int, basis_points: int) -> int:
-    """``cents`` times a coefficient in basis points (10000 = 1), rounded half up."""
-    return div_half_up(cents * basis_points, 10_000)
 
 
 def allocate(amount: int, weights: Mapping[VatRate, int]) -> dict[VatRate, int]:
