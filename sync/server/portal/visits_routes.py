@@ -1,5 +1,4 @@
-"""Visit requests in the portal (``visit_requests``), and the back office's route that
-sets a site's rules for them::
+"""Visit requests in the portal (``visit_requests``)::
 
     GET  /portal/visites                      my requests with their states; to decide
     GET  /portal/visites/nouvelle             the form        POST: declare
@@ -7,33 +6,25 @@ sets a site's rules for them::
     POST /portal/visites/{id}/supprimer       the host deletes (or cancels) it
     POST /portal/visites/{id}/valider         an approver validates it
     POST /portal/visites/{id}/refuser         an approver refuses it
-    GET  /v1/admin/sites/{site}/portal/visit-rules   -> PortalVisitRules
-    PUT  /v1/admin/sites/{site}/portal/visit-rules   PortalVisitRules -> 204
 
 A visit that is neither the diner's nor, for an approver, of their site is "not found".
+The back office sets the site's rules (``visit_rules_routes``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Request, Response
+from fastapi import Path, Request, Response
 from markupsafe import Markup
-from pydantic import BaseModel, Field
 
-from sync.protocol.rows import Strict
 from sync.protocol.visits import VisitDoc, VisitState
-from sync.server.errors import InvalidRequestError
 from sync.server.portal.kit import Form, Kit
-from sync.server.portal.pages_store import CostCentre, PagesStore, VisitRules
 from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.service import Session
 from sync.server.portal.visit_requests import PortalVisits, VisitForm, VisitRefusal
-from sync.server.service import Hub
-from sync.server.storage import SqliteStorage
 
 VisitId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
-_ACCOUNT = r"^[A-Za-z0-9_\-\.:]+$"
 _STATUS = {VisitRefusal.NOT_ALLOWED: 404, VisitRefusal.WRONG_STATE: 409}
 
 
@@ -166,90 +157,3 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
     kit.post("/visites/{visit_id}/valider", decision(True))  # type: ignore[arg-type]
     kit.post("/visites/{visit_id}/refuser", decision(False))  # type: ignore[arg-type]
     return visits
-
-
-# The back office: a site's rules for visit requests in the portal ---------------------
-
-
-class CostCentreRule(Strict):
-    account_id: str = Field(min_length=1, max_length=64, pattern=_ACCOUNT)
-    label: str = Field(min_length=1, max_length=120)
-
-
-class PortalVisitRules(Strict):
-    """Whether guests' meals may be billed to the host, the cost centres diners may
-    bill them to (accounts of the site), and the diners who approve requests."""
-
-    host_billing: bool = True
-    cost_centres: list[CostCentreRule] = Field(default_factory=list, max_length=200)
-    approvers: list[Annotated[str, Field(min_length=1, max_length=64, pattern=_ACCOUNT)]] = Field(
-        default_factory=list, max_length=1000
-    )
-
-
-def add_visit_rules_routes(app: FastAPI, hub: Hub) -> list[type[BaseModel]]:
-    """Add the back office's routes (the hub's app calls it); return the body models."""
-    from sync.server.app import _ERRORS, ADMIN, SiteCode, body_of, json_body, reply
-
-    if not isinstance(hub.storage, SqliteStorage):
-        return []  # the portal keeps its tables in the SQLite storage
-    store = PagesStore(hub.storage)
-
-    path = "/v1/admin/sites/{site}/portal/visit-rules"
-
-    @app.get(
-        path,
-        tags=["admin"],
-        dependencies=ADMIN,
-        responses={200: {"model": PortalVisitRules}, **_ERRORS},
-    )
-    def get_rules(site: SiteCode) -> Response:
-        hub.settings(site)  # 404 for an unknown site
-        rules = store.visit_rules(site)
-        return reply(
-            PortalVisitRules(
-                host_billing=rules.host_billing,
-                cost_centres=[
-                    CostCentreRule(account_id=c.account_id, label=c.label)
-                    for c in rules.cost_centres
-                ],
-                approvers=list(rules.approvers),
-            )
-        )
-
-    @app.put(
-        path,
-        tags=["admin"],
-        dependencies=ADMIN,
-        status_code=204,
-        responses=_ERRORS,
-        openapi_extra=json_body(PortalVisitRules),
-    )
-    def put_rules(
-        site: SiteCode,
-        rules: Annotated[PortalVisitRules, Depends(body_of(PortalVisitRules))],
-    ) -> Response:
-        hub.settings(site)
-        named = [c.account_id for c in rules.cost_centres] + rules.approvers
-        sites = hub.storage.account_sites(named)
-        for account in named:
-            if sites.get(account) != site:
-                raise InvalidRequestError(f"{account} is not an account of site {site}")
-        if not rules.host_billing and not rules.cost_centres:
-            raise InvalidRequestError("host_billing: without it, name at least one cost centre")
-        store.set_visit_rules(
-            site,
-            VisitRules(
-                host_billing=rules.host_billing,
-                cost_centres=tuple(
-                    {
-                        c.account_id: CostCentre(c.account_id, c.label) for c in rules.cost_centres
-                    }.values()
-                ),
-                approvers=tuple(dict.fromkeys(rules.approvers)),
-            ),
-            hub.clock(),
-        )
-        return reply()
-
-    return [PortalVisitRules]
