@@ -107,9 +107,10 @@ class Hub:
         self.clock = clock
         self.rates = rates or RateLimits()
         # State derived from pushed entries by other parts of the hub (the portal's
-        # low-balance alerts), in the push's transaction; and what runs after it.
-        self.push_hooks: list[Callable[[PushTx, Sequence[Entry]], None]] = []
-        self.after_push: list[Callable[[], None]] = []
+        # low-balance alerts), in the push's transaction; and what runs after it. By
+        # name, so that an app made again over the same hub replaces its hooks.
+        self.push_hooks: dict[str, Callable[[PushTx, Sequence[Entry]], None]] = {}
+        self.after_push: dict[str, Callable[[], None]] = {}
 
     # Authentication ---------------------------------------------------------------------
 
@@ -250,7 +251,7 @@ class Hub:
                 derive = functools.partial(self._derive, entries=fresh)
                 outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
-                for after in self.after_push:
+                for after in self.after_push.values():
                     after()
                 for flag in outcome.flags:
                     log.warning(
@@ -270,7 +271,7 @@ class Hub:
 
     def _derive(self, tx: PushTx, *, entries: Sequence[Entry]) -> None:
         visits.derive(tx, entries=entries)
-        for hook in self.push_hooks:
+        for hook in self.push_hooks.values():
             hook(tx, entries)
 
     def _check_batch(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> list[Entry]:

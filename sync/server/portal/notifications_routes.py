@@ -20,8 +20,8 @@ from sync.server.portal.service import Session
 def add_notification_routes(kit: Kit) -> Notifier:
     notifier = Notifier(kit.portal)
     hub = kit.portal.hub
-    hub.push_hooks.append(notifier.derive)
-    hub.after_push.append(notifier.wake)
+    hub.push_hooks[__name__] = notifier.derive
+    hub.after_push[__name__] = notifier.wake
     router, pages = kit.router, kit.pages
 
     def page(request: Request, session: Session, status: int = 200, **values: Any) -> Response:

@@ -11,6 +11,7 @@ price, else the catalogue's times the profile's coefficient, rounded half up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -64,9 +65,22 @@ def offers(portal: Portal, session: Session, lang: str) -> list[Offer]:
     return found[:MAX_OFFERS]
 
 
+def route_paths(routes: Iterable[object]) -> set[str]:
+    """The paths of ``routes``, those of included routers too."""
+    paths: set[str] = set()
+    for route in routes:
+        path = getattr(route, "path", None)
+        if isinstance(path, str):
+            paths.add(path)
+        router = getattr(route, "original_router", None)  # an included APIRouter
+        nested = getattr(router, "routes", None) or getattr(route, "routes", None) or ()
+        paths |= route_paths(nested)
+    return paths
+
+
 def served(request: Request, path: str) -> bool:
     """Whether the hub's app serves a page at ``path`` (a plug-in page)."""
-    return any(getattr(route, "path", None) == path for route in request.app.routes)
+    return path in route_paths(request.app.routes)
 
 
 def home_links(request: Request) -> dict[str, str | None]:
