@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import qrcode
 from qrcode.image.svg import SvgPathImage
@@ -12,6 +13,7 @@ from qrcode.image.svg import SvgPathImage
 _SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*"')
 
 
+@lru_cache(maxsize=512)  # a code is drawn once: a receipt's or a visit's never changes
 def qr_svg(data: str, label: str) -> str:
     """The ``<svg>`` element of ``data``'s QR code (error correction M, a quiet zone of
     four modules), sized by its container, named by ``label`` for screen readers."""

@@ -7,6 +7,7 @@ drawn module by module, as the printer draws it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import qrcode
 from fpdf import FPDF
@@ -29,6 +30,7 @@ def _cp1252(text: str) -> str:
     return text.translate(_SPACES).encode("cp1252", "replace").decode("cp1252")
 
 
+@lru_cache(maxsize=256)
 def _qr_matrix(data: str) -> list[list[bool]]:
     code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
