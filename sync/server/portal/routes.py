@@ -41,6 +41,7 @@ from sync.server.portal.service import Portal, Refusal, Session
 from sync.server.portal.services_routes import add_service_routes, home_links
 from sync.server.portal.settings import PortalSettings
 from sync.server.portal.tickets_routes import add_ticket_routes
+from sync.server.portal.topup_routes import add_topup_routes
 from sync.server.portal.visits_routes import add_visit_routes
 from sync.server.service import Hub
 
@@ -385,5 +386,6 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     add_visit_routes(kit)
     add_service_routes(kit)
     add_notification_routes(kit)
+    add_topup_routes(kit)
     app.include_router(router)
     return portal

@@ -21,6 +21,7 @@ from sync.money import scale
 from sync.protocol.catalogue import SiteMenu
 from sync.server.portal.kit import Kit
 from sync.server.portal.service import Portal, Session
+from sync.server.portal.topup_routes import online
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,18 @@ def served(request: Request, path: str) -> bool:
     return path in route_paths(request.app.routes)
 
 
+def top_up_link(request: Request) -> str | None:
+    """The top-up page, when the hub serves it and a payment provider is configured."""
+    if not served(request, TOP_UP_PATH):
+        return None
+    return TOP_UP_PATH if online(request) is not None else None
+
+
 def home_links(request: Request) -> dict[str, str | None]:
     """The plug-in pages the home page links to, where the hub serves them."""
-    paths = {"badge": BADGE_PATH, "orders": ORDERS_PATH, "top_up": TOP_UP_PATH}
-    return {name: path if served(request, path) else None for name, path in paths.items()}
+    paths = {"badge": BADGE_PATH, "orders": ORDERS_PATH}
+    links = {name: path if served(request, path) else None for name, path in paths.items()}
+    return {**links, "top_up": top_up_link(request)}
 
 
 def add_service_routes(kit: Kit) -> None:
@@ -101,5 +110,5 @@ def add_service_routes(kit: Kit) -> None:
             session,
             offers=offers(kit.portal, session, kit.lang(request)),
             orders=ORDERS_PATH if served(request, ORDERS_PATH) else None,
-            top_up=TOP_UP_PATH if served(request, TOP_UP_PATH) else None,
+            top_up=top_up_link(request),
         )

@@ -20,7 +20,13 @@ from tests.sync.conftest import EnrolFn
 from tests.sync.live import Admin, LiveHub
 from tests.sync.portal.conftest import Browser, Mailbox
 
-MY_FAMILIES = ("/portal/tickets", "/portal/visites", "/portal/services", "/portal/notifications")
+MY_FAMILIES = (
+    "/portal/tickets",
+    "/portal/visites",
+    "/portal/services",
+    "/portal/notifications",
+    "/portal/recharge",
+)
 TRIED = {
     "/portal/tickets",
     "/portal/tickets/{source}/{ref}",
@@ -33,6 +39,8 @@ TRIED = {
     "/portal/visites/{visit_id}/refuser",
     "/portal/services",
     "/portal/notifications",
+    "/portal/recharge",  # test_portal_topup.py
+    "/portal/recharge/retour",  # test_portal_topup.py
 }
 
 
