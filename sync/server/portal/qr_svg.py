@@ -16,7 +16,8 @@ _SIZE = re.compile(r'^<svg width="[^"]*" height="[^"]*"')
 @lru_cache(maxsize=512)  # a code is drawn once: a receipt's or a visit's never changes
 def qr_svg(data: str, label: str) -> str:
     """The ``<svg>`` element of ``data``'s QR code (error correction M, a quiet zone of
-    four modules), sized by its container, named by ``label`` for screen readers."""
+    four modules), sized by its container, named by ``label`` for screen readers. The
+    markup is all made here (the label escaped), so a page may insert it as it is."""
     image = qrcode.make(
         data,
         image_factory=SvgPathImage,

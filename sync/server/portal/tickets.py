@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from sync.journal import Entry, EntryKind
 from sync.protocol.payloads import (
@@ -57,14 +58,14 @@ class Ticket:
         return f"{self.ref:06d}"
 
 
-def _fields(entry: Entry) -> dict[str, object]:
+def _fields(entry: Entry) -> dict[str, Any]:
     """The detail that the entry's payload model gives; nothing for a payload that
     does not fit (an entry the hub kept from before payloads were checked)."""
     try:
         payload = read_payload(EntryKind(entry.kind), entry.payload)
     except (PayloadError, ValueError):
         return {}
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
     if isinstance(payload, SaleFields):
         found.update(
             ticket=payload.ticket,
@@ -103,7 +104,7 @@ def of_entry(entry: Entry, site_name: str, timezone: str) -> Ticket:
         kind=entry.kind,
         amount=entry.amount,
         receipt=receipt_lines(entry, site_name, timezone),
-        **_fields(entry),  # type: ignore[arg-type]
+        **_fields(entry),
     )
 
 

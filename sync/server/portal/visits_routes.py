@@ -19,7 +19,7 @@ from fastapi import Path, Request, Response
 from markupsafe import Markup
 
 from sync.protocol.visits import VisitDoc, VisitState
-from sync.server.portal.kit import Form, Kit
+from sync.server.portal.kit import Form, Handler, Kit
 from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.service import Session
 from sync.server.portal.visit_requests import PortalVisits, VisitForm, VisitRefusal
@@ -143,7 +143,7 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
             return refused(request, session, visit_id, refusal)
         return kit.go(request, "/visites")
 
-    def decision(approve: bool) -> object:
+    def decision(approve: bool) -> Handler:
         def decide(request: Request, session: Session, form: Form) -> Response:
             visit_id = request.path_params["visit_id"]
             result = visits.decide(session, visit_id, approve, form.get("note", ""))
@@ -154,6 +154,6 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
         return decide
 
     kit.post("/visites/{visit_id}/supprimer", withdraw)
-    kit.post("/visites/{visit_id}/valider", decision(True))  # type: ignore[arg-type]
-    kit.post("/visites/{visit_id}/refuser", decision(False))  # type: ignore[arg-type]
+    kit.post("/visites/{visit_id}/valider", decision(True))
+    kit.post("/visites/{visit_id}/refuser", decision(False))
     return visits
