@@ -9,11 +9,14 @@ import time
 from email.message import Message
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sync.server.portal.notifications import crossings
 from sync.server.portal.notifications_store import NotificationStore
 from sync.server.storage import SqliteStorage
 from tests.sync.conftest import EnrolFn
-from tests.sync.live import Admin, LiveHub
+from tests.sync.live import Admin, JournalWriter, LiveHub
 from tests.sync.portal.conftest import Browser, Mailbox
 
 
@@ -142,3 +145,32 @@ def test_a_threshold_is_an_amount_and_can_be_removed(
     till.sell("A1", 900)
     client.push(till.entries)
     assert outbox(live_hub, "A1") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    threshold=st.integers(min_value=1, max_value=5_000),
+    opening=st.integers(min_value=-5_000, max_value=10_000),
+    pushes=st.lists(
+        st.lists(st.integers(min_value=-3_000, max_value=3_000), min_size=1, max_size=4),
+        max_size=12,
+    ),
+)
+def test_one_alert_per_push_that_takes_the_hub_balance_below_the_threshold(
+    threshold: int, opening: int, pushes: list[list[int]]
+) -> None:
+    """Fed the balance each push leaves (as the push's transaction sees it), the rule
+    alerts exactly on the pushes after which the balance is below the threshold while
+    it was not before: never twice while it stays below, again after it came back."""
+    writer = JournalWriter("T1")
+    balance, alerts, expected = opening, 0, 0
+    for amounts in pushes:
+        entries = [writer.add("sale", "A1", amount) for amount in amounts]
+        before, balance = balance, balance + sum(amounts)
+        found = crossings({"A1": (threshold, "fr", balance)}, entries)
+        alerts += len(found)
+        expected += before >= threshold > balance
+        if found:
+            assert found[0][:3] == ("A1", balance, threshold) and found[0][4] == entries[-1].id
+    assert alerts == expected
+    assert crossings({"A2": (threshold, "fr", balance)}, writer.entries) == []  # not A2's
