@@ -7,14 +7,17 @@
     GET  /portal/compte-trouve          "Votre compte a été trouvé"      POST: send a code
     GET  /portal/activation/code        the e-mailed code               POST: check it
     GET  /portal/activation/mot-de-passe the first password             POST: activate
-    GET  /portal/tickets?page=N         every line of the account, newest first
-    GET  /portal/tickets/{terminal}/{seq}  one entry of the account
     POST /portal/deconnexion            sign out
     GET  /portal/donnees                what the hub holds about the diner
     GET  /portal/donnees.json           the same, as a JSON file to download
     GET  /portal/parametres             settings  POST .../langue, .../mot-de-passe
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
+
+The account's other pages live in modules of their own, each given a ``Kit``:
+``tickets_routes`` (tickets, a ticket's receipt and PDF), ``services_routes``,
+``visits_routes`` (visit requests), ``notifications_routes`` (low-balance alert),
+``topup_routes`` (online top-up).
 
 Each form carries the session's CSRF token; a POST without it changes nothing (403).
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the request came over
