@@ -8,7 +8,7 @@ adjustment) has its detail but no till receipt.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sync.journal import Entry, EntryKind
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 COLUMNS = 48  # the till's printer profile's default
 HUB = "hub"  # the source of a movement made on the hub
+PORTAL_COPY = "Copie du portail convive"  # under DUPLICATA, where a till prints its number
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,9 @@ def receipt_lines(entry: Entry, site_name: str, timezone: str) -> tuple[PaperLin
         data = receipt_for(entry, site_name=site_name, timezone=timezone, duplicate=True)
     except ValueError:  # a kind without a receipt, or a payload that does not fit it
         return ()
+    # A till numbers its reprints in its own journal ("n° 2 du ticket ..."); the hub
+    # writes in no till's journal, so its copy says where it comes from instead.
+    data = replace(data, duplicate_note=PORTAL_COPY)
     return tuple(paper_lines(layout(data, COLUMNS), COLUMNS))
 
 
