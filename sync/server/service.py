@@ -48,7 +48,7 @@ from sync.protocol.rows import (
     credential_problem,
     settings_problem,
 )
-from sync.server import backoffice, entry_rules, visits
+from sync.server import backoffice, entry_rules, orders, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -280,7 +280,7 @@ class Hub:
         raise ConflictError("the terminal's journal is being pushed concurrently; retry")
 
     def _derive(self, tx: PushTx, *, entries: Sequence[Entry]) -> None:
-        visits.derive(tx, entries=entries)
+        orders.with_orders(functools.partial(visits.derive, entries=entries), entries)(tx)
         for hook in self.push_hooks.values():
             hook(tx, entries)
 

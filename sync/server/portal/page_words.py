@@ -13,7 +13,7 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "visits": "Visites",
         "notifications": "Notifications",
         "top_up": "Recharger mon compte",
-        "orders": "Commander",
+        "order_shortcut": "Commander",
         # Tickets
         "ticket_no": "Ticket {number}",
         "terminal": "Caisse ou borne",
@@ -148,7 +148,7 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "visits": "Visits",
         "notifications": "Notifications",
         "top_up": "Top up my account",
-        "orders": "Order",
+        "order_shortcut": "Order",
         "ticket_no": "Ticket {number}",
         "terminal": "Till or kiosk",
         "hub_channel": "Restaurant operation (online, office)",

@@ -13,6 +13,7 @@
     GET  /portal/parametres             settings  POST .../langue, .../mot-de-passe
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
+    .../commandes ...                   orders: see ``orders_routes``
 
 The account's other pages live in modules of their own, each given a ``Kit``:
 ``tickets_routes`` (tickets, a ticket's receipt and PDF), ``services_routes``,
@@ -390,5 +391,16 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     add_service_routes(kit)
     add_notification_routes(kit)
     add_topup_routes(kit)
+    from sync.server.portal.orders_routes import add_order_routes
+
+    add_order_routes(
+        router,
+        portal,
+        render=pages.render,
+        signed_in=signed_in,
+        go=go,
+        checked=checked,
+        lang_of=_lang,
+    )
     app.include_router(router)
     return portal

@@ -50,9 +50,11 @@ def test_the_site_offers_its_orderable_items_at_the_diners_prices(
         assert isinstance(ticket, PricedTicket)
         assert int(cents) == ticket.total  # 1.2 x the catalogue price, as the till prices
     assert int(offers[0][2]) == 840
-    # Visit requests are offered; top-up and orders are not served by this hub yet.
+    # Visit requests are offered, and the orders page the hub serves; top-up is not
+    # offered without a payment provider (test_portal_topup.py).
     assert 'href="/portal/visites/nouvelle"' in page.text
-    assert "Pas encore proposé en ligne" in page.text and ORDERS_PATH not in page.text
+    assert f'<a class="button" href="{ORDERS_PATH}">Commander en ligne</a>' in page.text
+    assert "Pas encore proposé en ligne" in page.text
     english = browser.get("/portal/langue/en?next=/portal/services")
     assert "10-coffee card" in english.text and "Not offered online yet" in english.text
 
@@ -62,7 +64,12 @@ def test_home_links_the_services_and_shortcuts(
 ) -> None:
     home = browser.activate("S1", "A1", mailbox, "ada@example.org")
     assert 'id="shortcuts-title"' in home.text
-    for href in ("/portal/visites/nouvelle", "/portal/services", "/portal/notifications"):
+    for href in (
+        "/portal/visites/nouvelle",
+        "/portal/services",
+        "/portal/notifications",
+        "/portal/commandes",  # the orders page, where the hub serves it
+    ):
         assert f'href="{href}"' in home.text
     for href in ("/portal/services", "/portal/visites"):  # the navigation too
         assert f'<a href="{href}">' in home.text
