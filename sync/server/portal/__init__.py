@@ -9,6 +9,13 @@ account's pages, one family a module over ``kit``: ``tickets`` (a ticket's detai
 receipt, ``receipt_pdf``), ``services_routes``, ``visit_requests`` (with
 ``pages_store``), ``notifications`` (low-balance e-mails, ``notifications_store``),
 ``topup_routes``; their words in ``page_words``.
+
+The diner's devices: ``devices`` (phone badges made in the browser, revocation,
+sign-in codes shown as a QR code) with ``devices_store`` (their SQL),
+``devices_words`` and ``devices_http``; ``passkeys`` and ``passkeys_store``
+(WebAuthn); their pages in ``badge_routes``, ``devices_link_routes`` and
+``passkeys_routes``; the scripts in ``static/`` (``badge.js``, ``sw.js``,
+``scan.js``, ``passkeys.js``) and the vendored libraries in ``static/vendor/``.
 """
 
 from __future__ import annotations
