@@ -429,6 +429,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.portal import add_portal_routes
 
     add_portal_routes(app, hub)
+    from sync.server.portal.visit_rules_routes import add_visit_rules_routes
+
+    body_models += add_visit_rules_routes(app, hub)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
