@@ -82,6 +82,10 @@ def seed_site(hub: Hub, site: str, accounts: int) -> None:
             [
                 CredentialRow(value=f"nfc:{i:08X}", kind=CredentialKind.NFC, account_id=f"A{i:06}")
                 for i in ids
+            ]
+            + [  # a second badge each: a diner's spare card or phone
+                CredentialRow(value=f"nfc:B{i:07X}", kind=CredentialKind.NFC, account_id=f"A{i:06}")
+                for i in ids
             ],
             NOW,
         )

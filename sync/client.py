@@ -41,6 +41,7 @@ from sync.protocol.messages import (
     PushResponse,
     WireEntry,
 )
+from sync.protocol.page_rows import ChangesRows
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -164,6 +165,12 @@ class HubClient:
     def changes(self, since: int, limit: int) -> ChangesPage:
         params = {"since": since, "limit": limit}
         return self._call("GET", "/v1/changes", ChangesPage, params=params)
+
+    def changes_rows(self, since: int, limit: int) -> ChangesRows:
+        """``changes`` with plain-dict rows: what the daemon applies (much faster to read
+        for a first snapshot; same checks)."""
+        params = {"since": since, "limit": limit}
+        return self._call("GET", "/v1/changes", ChangesRows, params=params)
 
     def own_journal(self, since: int, limit: int = MAX_BATCH) -> JournalPage:
         """This terminal's entries after ``since`` as the hub holds them."""

@@ -46,8 +46,9 @@ from sync.client import (
 )
 from sync.journal import Entry
 from sync.protocol.incidents import Incident
-from sync.protocol.messages import MAX_BATCH, ChangesPage, ErrorCode
-from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+from sync.protocol.messages import MAX_BATCH, MAX_PAGE, ErrorCode, PageHead
+from sync.protocol.page_rows import AccountDict, CredentialDict
+from sync.protocol.rows import SiteSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ class SyncStore(Protocol):
     def apply_snapshot(
         self,
         *,
-        accounts: Sequence[AccountRow],
-        credentials: Sequence[CredentialRow],
+        accounts: Sequence[AccountDict],
+        credentials: Sequence[CredentialDict],
         settings: SiteSettings | None,
         applied_seq: int,
         cursor: int,
@@ -86,13 +87,13 @@ class SyncStore(Protocol):
     ) -> None: ...
 
 
-PageHook = Callable[[ChangesPage], None]
+PageHook = Callable[[PageHead], None]
 
 
 @dataclass(frozen=True, slots=True)
 class DaemonSettings:
     batch: int = 500  # entries per push
-    page: int = 1000  # rows per changes page
+    page: int = MAX_PAGE  # rows per changes page: a first snapshot in few round trips
     interval_s: float = 15.0  # between cycles when all is well
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
@@ -194,7 +195,7 @@ class SyncDaemon:
                 pushed, pages, rows = pushed + again, pages + more_pages, rows + more_rows
         return CycleReport(pushed, applied, pages, rows, cursor)
 
-    def _compare_heads(self, page: ChangesPage) -> bool:
+    def _compare_heads(self, page: PageHead) -> bool:
         """Compare the hub's head for this terminal with the journal.
 
         True when the hub is behind what was recorded (the record is moved back so
@@ -251,7 +252,7 @@ class SyncDaemon:
         cursor, pages, rows = self.store.sync_status().cursor, 0, 0
         hub_behind = False
         while True:
-            page = self.client.changes(cursor, self.settings.page)
+            page = self.client.changes_rows(cursor, self.settings.page)
             hub_behind = self._compare_heads(page) or hub_behind
             self.store.apply_snapshot(
                 accounts=page.accounts,

@@ -36,6 +36,7 @@ from sync.protocol.messages import (
     PushResponse,
 )
 from sync.protocol.rows import SiteSettings
+from sync.server.compression import json_reply
 from sync.server.connections import LogDisconnects
 from sync.server.errors import (
     HubError,
@@ -235,12 +236,13 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.get("/v1/changes", tags=["terminal"], responses={200: {"model": ChangesPage}, **_ERRORS})
     def changes(
+        request: Request,
         me: ThisTerminal,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         site: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Response:
-        return reply(hub.changes(me, since, limit, site))
+        return json_reply(request, hub.changes(me, since, limit, site))
 
     # Admin API: sites and terminals ------------------------------------------------------
 
