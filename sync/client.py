@@ -197,6 +197,8 @@ class HubClient:
             raise TransientError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        except httpx.DecodingError as exc:  # a gzipped reply that does not inflate
+            raise TransientError(f"{method} {path}: reply garbled: {exc}") from exc
         status = response.status_code
         if status >= 400:
             raise _refusal(method, path, response)
