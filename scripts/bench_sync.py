@@ -3,11 +3,12 @@
 Over HTTP on loopback against a hub in this process:
 - push of 10,000 signed entries in batches of 500 (the daemon's default), in entries/s,
   beside the raw SQLite insert rate of the same rows into the same schema (baseline);
-- the first snapshot of a 100,000-account site (one badge each) to a new terminal's
-  store, in seconds;
+- the first snapshot of a 100,000-account site (two badges each: 300,000 rows) to a
+  new terminal's store, in seconds, with the process CPU time it took (the hub runs
+  in this process: its work and the terminal's are both in that figure);
 - an incremental pull of 100 changed accounts, in ms.
 
-Targets: push >= 3,000 entries/s, snapshot <= 10 s, incremental <= 50 ms.
+Targets: push >= 3,000 entries/s, snapshot <= 5 s, incremental <= 50 ms.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sync.server import Hub, open_hub
 from sync.server.records import Movement
 from sync.server.thread import HubThread
 
-TARGETS = {"push_per_s": 3000.0, "snapshot_s": 10.0, "incremental_ms": 50.0}
+TARGETS = {"push_per_s": 3000.0, "snapshot_s": 5.0, "incremental_ms": 50.0}
 NOW = datetime.now(UTC)
 
 
@@ -150,10 +151,12 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         _, client = enrol(hub, server.url, "S1", Ed25519PrivateKey.generate())
         store = Store.open(folder / "terminal.db")
         daemon = SyncDaemon(store, client)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         first = daemon.sync_once()
         snapshot_s = time.perf_counter() - start
+        snapshot_cpu_s = time.process_time() - cpu
         assert store.count_accounts() == accounts_n, "snapshot incomplete"
+        assert first.rows == 3 * accounts_n, first
 
         for i in range(100):
             movement = Movement(f"A{i * 7:06}", "top_up", 500, None, "", "")
@@ -171,6 +174,7 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         "push_per_s": round(entries_n / push_s, 1),
         "raw_insert_per_s": round(raw_insert_rate(folder, journal, batch), 1),
         "snapshot_s": round(snapshot_s, 3),
+        "snapshot_cpu_s": round(snapshot_cpu_s, 3),
         "snapshot_pages": first.pages,
         "incremental_ms": round(incremental_ms, 2),
         "entries": entries_n,
@@ -197,7 +201,8 @@ def main(argv: list[str]) -> int:
         )
         print(
             f"first snapshot of {accounts_n:,} accounts: {figures['snapshot_s']:.2f} s "
-            f"in {figures['snapshot_pages']:.0f} pages (target <= {TARGETS['snapshot_s']:.0f} s)"
+            f"in {figures['snapshot_pages']:.0f} pages, {figures['snapshot_cpu_s']:.2f} s of CPU "
+            f"(target <= {TARGETS['snapshot_s']:.0f} s)"
         )
         print(
             f"incremental pull of 100 changes: {figures['incremental_ms']:.1f} ms "
