@@ -20,8 +20,8 @@ from sync.protocol.incidents import Incident
 from sync.protocol.page_rows import (
     AccountDict,
     CredentialDict,
-    account_values,
-    credential_values,
+    account_params,
+    credential_params,
 )
 from sync.protocol.rows import AccountRow, CredentialRow
 
@@ -226,9 +226,9 @@ def put_hub_rows(
                profile = excluded.profile, hub_balance = excluded.hub_balance,
                included_seq = excluded.included_seq, overdraft = excluded.overdraft,
                subsidy = excluded.subsidy""",
-        [(*account_values(a), applied_seq) for a in accounts],
+        account_params(accounts, applied_seq),
     )
     db.executemany(
         "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?, ?, ?)",
-        [credential_values(c) for c in credentials],
+        credential_params(credentials),
     )

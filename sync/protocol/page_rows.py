@@ -11,6 +11,7 @@ field with a default may be absent, so read it with ``account_values`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Annotated, Any, NotRequired
 
@@ -99,6 +100,24 @@ def credential_values(row: CredentialRow | CredentialDict) -> tuple[Any, ...]:
     except KeyError:
         defaults = {name: field.default for name, field in _CREDENTIAL.items()}
         return _credential_fields({**defaults, **row})  # type: ignore[no-any-return]
+
+
+def account_params(rows: Sequence[AccountRow | AccountDict], seq: int) -> list[tuple[Any, ...]]:
+    """``account_values`` of each row and ``seq`` after them; in one C call a row when
+    every row is a dict with every field (what a hub sends), a snapshot's common case."""
+    try:
+        made = [(*_account_fields(r), seq) for r in rows]  # type: ignore[arg-type]
+    except (KeyError, TypeError):  # a field left out, or models: one at a time
+        return [(*account_values(r), seq) for r in rows]
+    return [t if t[7] is None else (*t[:7], _subsidy_json(t[7]), seq) for t in made]
+
+
+def credential_params(rows: Sequence[CredentialRow | CredentialDict]) -> list[tuple[Any, ...]]:
+    """``credential_values`` of each row (one C call a row in the common case)."""
+    try:
+        return list(map(_credential_fields, rows))  # type: ignore[arg-type]
+    except (KeyError, TypeError):
+        return [credential_values(r) for r in rows]
 
 
 def _subsidy_json(mark: SubsidyMark | None) -> str | None:

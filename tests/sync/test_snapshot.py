@@ -21,7 +21,9 @@ from sync.protocol.page_rows import (
     AccountDict,
     ChangesRows,
     CredentialDict,
+    account_params,
     account_values,
+    credential_params,
     credential_values,
 )
 from sync.protocol.rows import AccountRow, CredentialRow
@@ -216,3 +218,40 @@ def test_a_bad_row_is_refused_like_the_model_refuses_it(bad: dict[str, Any]) -> 
 def test_the_hubs_gzip_is_standard_gzip() -> None:
     body = json.dumps([{"n": i} for i in range(1000)]).encode()
     assert gzip.decompress(gzip_bytes(body)) == body
+
+
+def test_rows_in_bulk_read_as_one_at_a_time_from_dicts_and_models() -> None:
+    mark = {"day": "2026-11-30", "terminal_id": "T1", "seq": 4}
+    body = {
+        "since": 0,
+        "cursor": 3,
+        "more": False,
+        "applied_seq": 7,
+        "accounts": [
+            {"id": "A1", "display_name": "Ada", "kind": "postpaid", "status": "active",
+             "profile": "guest", "balance": -5, "overdraft": 0, "subsidy": mark},
+            {"id": "A2", "display_name": "Bob", "kind": "prepaid", "status": "closed",
+             "profile": "employee", "balance": 9, "overdraft": 300, "subsidy": None},
+        ],
+        "credentials": [
+            {"value": "nfc:01", "kind": "nfc", "status": "lost", "account_id": "A1",
+             "public_key": None},
+            {"value": "phone:x", "kind": "phone", "status": "active", "account_id": "A2",
+             "public_key": "k"},
+        ],
+    }  # fmt: skip
+    text = json.dumps(body)
+    plain, model = ChangesRows.model_validate_json(text), ChangesPage.model_validate_json(text)
+    expected = [(*account_values(a), 7) for a in model.accounts]
+    assert account_params(plain.accounts, 7) == expected
+    assert account_params(model.accounts, 7) == expected
+    assert expected[0][7] == json.dumps(mark, separators=(",", ":"))
+    credentials = [credential_values(c) for c in model.credentials]
+    assert credential_params(plain.credentials) == credentials
+    assert credential_params(model.credentials) == credentials
+    short = ChangesRows.model_validate_json(
+        json.dumps({**body, "accounts": [{"id": "A3", "display_name": "C", "balance": 1}]})
+    )
+    assert account_params(short.accounts, 0) == [
+        ("A3", "C", "prepaid", "active", "employee", 1, 0, None, 0)
+    ]
