@@ -21,32 +21,36 @@ from sync.protocol.messages import MAX_PAGE_BYTES, PROTOCOL_VERSION
 from sync.server import incidents
 
 # Accounts and credentials as their JSON text (the fields and order of ``AccountRow``
-# and ``CredentialRow``); every other kind as an upper bound of its bytes in the page:
-# the byte length of its text columns, doubled where JSON escapes could grow them.
+# and ``CredentialRow``); every other kind as an upper bound of its bytes in the page
+# (the byte length of its text columns, doubled where JSON escapes could grow them),
+# written as text too: one type in every branch, as PostgreSQL wants.
 _PAGE_ROWS = """
 SELECT c.version, c.kind, CASE
   WHEN c.kind = 'account' THEN (
-    SELECT json_object('id', a.id, 'display_name', a.display_name, 'kind', a.kind,
+    SELECT CAST(json_object('id', a.id, 'display_name', a.display_name, 'kind', a.kind,
       'status', a.status, 'profile', a.profile, 'balance', a.balance,
-      'overdraft', a.overdraft, 'subsidy', json(a.subsidy))
+      'overdraft', a.overdraft, 'subsidy', json(a.subsidy)) AS TEXT)
     FROM accounts a WHERE a.id = c.key)
   WHEN c.kind = 'credential' THEN (
-    SELECT json_object('value', r.value, 'kind', r.kind, 'status', r.status,
-      'account_id', r.account_id, 'public_key', r.public_key)
+    SELECT CAST(json_object('value', r.value, 'kind', r.kind, 'status', r.status,
+      'account_id', r.account_id, 'public_key', r.public_key) AS TEXT)
     FROM credentials r WHERE r.value = c.key)
   WHEN c.kind = 'incident' THEN (
-    SELECT 300 + 2 * (length(CAST(i.terminals AS BLOB)) + length(CAST(i.entries AS BLOB))
-      + coalesce(length(CAST(i.cleared_reason AS BLOB)), 0))
+    SELECT CAST(300 + 2 * (length(CAST(i.terminals AS BLOB))
+      + length(CAST(i.entries AS BLOB)) + coalesce(length(CAST(i.cleared_reason AS BLOB)), 0))
+      AS TEXT)
     FROM incidents i WHERE i.id = CAST(c.key AS INTEGER))
   WHEN c.kind = 'settings' THEN (
-    SELECT 50 + length(CAST(s.settings AS BLOB)) FROM sites s WHERE s.code = c.key)
+    SELECT CAST(50 + length(CAST(s.settings AS BLOB)) AS TEXT) FROM sites s WHERE s.code = c.key)
   ELSE (
-    SELECT 50 + 2 * (length(CAST(d.id AS BLOB)) + length(CAST(d.kind AS BLOB)))
-      + coalesce(length(CAST(d.body AS BLOB)), 4)
+    SELECT CAST(50 + 2 * (length(CAST(d.id AS BLOB)) + length(CAST(d.kind AS BLOB)))
+      + coalesce(length(CAST(d.body AS BLOB)), 4) AS TEXT)
     FROM documents d WHERE d.site = c.site AND 'doc:' || d.kind = c.kind AND d.id = c.key)
 END
 FROM changes c WHERE c.site = ? AND c.version > ? ORDER BY c.version LIMIT ?
 """
+
+_ROW_KINDS = frozenset({"account", "credential"})
 
 _DOCUMENTS = """
 SELECT d.kind, d.id, d.body FROM changes c
@@ -91,18 +95,18 @@ def changes_json(
         if value is None:  # the object's row is gone: nothing to send
             top = int(row_version)
             continue
-        size = len(value) + 1 if isinstance(value, str) else int(value)
-        total += size
+        is_row = kind in _ROW_KINDS
+        total += len(value) + 1 if is_row else int(value)
         if rows and total > max_bytes:
             more = True
             break
         top, rows = int(row_version), rows + 1
-        if kind == "account":
-            accounts.append(value)
-        elif kind == "credential":
-            credentials.append(value)
-        else:
+        if not is_row:
             others = True
+        elif kind == "account":
+            accounts.append(value)
+        else:
+            credentials.append(value)
     else:
         more = seen == limit
     top = top if more else version
