@@ -16,9 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.engine import Store
 from sync.client import HubClient
-from sync.daemon import DaemonSettings, SyncDaemon
+from sync.daemon import CycleReport, DaemonSettings, SyncDaemon
 from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialRow, SiteSettings
 from sync.server import Hub, open_hub
@@ -132,6 +135,47 @@ def raw_insert_rate(folder: Path, entries: list[Entry], batch: int) -> float:
     return len(rows) / elapsed
 
 
+# A till's process, as far as its store is concerned: it begins and commits an empty
+# write transaction every 5 ms until the stop file appears, then prints its waits.
+_PROBE = """
+import json, os, sqlite3, sys, time
+db, stop = sys.argv[1], sys.argv[2]
+conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+waits = []
+while not os.path.exists(stop):
+    start = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    waits.append(time.perf_counter() - start)
+    conn.execute("COMMIT")
+    time.sleep(0.005)
+print(json.dumps(waits))
+"""
+
+
+def sale_waits(db: Path, work: Callable[[], object]) -> list[float]:
+    """How long a sale's write transaction waits to begin while ``work`` runs, seen
+    from another process (as the till's is) on the same store."""
+    stop = db.with_name("probe.stop")
+    stop.unlink(missing_ok=True)
+    probe = subprocess.Popen(
+        [sys.executable, "-c", _PROBE, str(db), str(stop)], stdout=subprocess.PIPE
+    )
+    time.sleep(0.3)  # the probe's interpreter starts
+    try:
+        work()
+    finally:
+        stop.touch()
+        out, _ = probe.communicate(timeout=60)
+    waits: list[float] = json.loads(out)
+    return waits
+
+
+def worst(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
     batch = DaemonSettings().batch
     hub = open_hub(folder / "hub.db")
@@ -151,10 +195,15 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         _, client = enrol(hub, server.url, "S1", Ed25519PrivateKey.generate())
         store = Store.open(folder / "terminal.db")
         daemon = SyncDaemon(store, client)
+        idle_waits = sale_waits(folder / "terminal.db", lambda: time.sleep(0.5))
         start, cpu = time.perf_counter(), time.process_time()
-        first = daemon.sync_once()
+        reports: list[CycleReport] = []
+        snapshot_waits = sale_waits(
+            folder / "terminal.db", lambda: reports.append(daemon.sync_once())
+        )
         snapshot_s = time.perf_counter() - start
         snapshot_cpu_s = time.process_time() - cpu
+        first = reports[0]
         assert store.count_accounts() == accounts_n, "snapshot incomplete"
         assert first.rows == 3 * accounts_n, first
 
@@ -176,6 +225,11 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         "snapshot_s": round(snapshot_s, 3),
         "snapshot_cpu_s": round(snapshot_cpu_s, 3),
         "snapshot_pages": first.pages,
+        "sale_wait_idle_max_ms": round(max(idle_waits) * 1000, 2),
+        "sale_wait_snapshot_p99_ms": round(
+            statistics.quantiles(snapshot_waits, n=100)[98] * 1000, 2
+        ),
+        "sale_wait_snapshot_max_ms": round(max(snapshot_waits) * 1000, 2),
         "incremental_ms": round(incremental_ms, 2),
         "entries": entries_n,
         "accounts": accounts_n,
@@ -203,6 +257,12 @@ def main(argv: list[str]) -> int:
             f"first snapshot of {accounts_n:,} accounts: {figures['snapshot_s']:.2f} s "
             f"in {figures['snapshot_pages']:.0f} pages, {figures['snapshot_cpu_s']:.2f} s of CPU "
             f"(target <= {TARGETS['snapshot_s']:.0f} s)"
+        )
+        print(
+            f"a sale's wait for the store during the snapshot: "
+            f"p99 {figures['sale_wait_snapshot_p99_ms']:.1f} ms, "
+            f"max {figures['sale_wait_snapshot_max_ms']:.1f} ms "
+            f"(without it: max {figures['sale_wait_idle_max_ms']:.1f} ms)"
         )
         print(
             f"incremental pull of 100 changes: {figures['incremental_ms']:.1f} ms "
