@@ -31,9 +31,11 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Response
@@ -189,6 +191,20 @@ def exposition(hub: Hub) -> bytes:
     terminals = CollectorRegistry(auto_describe=False)
     terminals.register(TerminalCollector(hub))
     return generate_latest(counters) + generate_latest(terminals)
+
+
+def prepare_workers() -> Path:
+    """Before worker processes start: the multiprocess folder, named by
+    ``PROMETHEUS_MULTIPROC_DIR`` (made if missing) or a new temporary one (then set in
+    the environment the workers inherit), emptied of an earlier run's files, whose
+    values would otherwise be summed in."""
+    named = os.environ.get(MULTIPROC_ENV)
+    folder = Path(named) if named else Path(tempfile.mkdtemp(prefix="kiosk-hub-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
 
 
 def install(app: FastAPI, hub: Hub, admin: Callable[..., None]) -> None:

@@ -3,12 +3,23 @@ admin token, right with several hub processes."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sync.client import RefusedError, SequenceGapError
-from sync.server.metrics import DB_SECONDS, timed_class
+from sync.server.metrics import (
+    DB_SECONDS,
+    MULTIPROC_ENV,
+    exposition,
+    prepare_workers,
+    timed_class,
+)
 from sync.server.storage import SqliteStorage
 from tests.sync.conftest import EnrolFn
 from tests.sync.live import Admin, LiveHub, make_site
@@ -80,17 +91,50 @@ def test_pushes_refusals_lag_and_timings_are_counted(
     assert value(after, "kiosk_hub_terminals", site="S1") == 1
 
 
-def test_timing_a_storage_keeps_its_class_and_results(tmp_path: object) -> None:
+def test_timing_a_storage_keeps_its_class_and_results(tmp_path: Path) -> None:
     timed = timed_class(SqliteStorage)
     assert issubclass(timed, SqliteStorage) and timed_class(SqliteStorage) is timed
     assert "list_sites" in vars(timed) and "close" not in vars(timed)
     before = DB_SECONDS.labels(operation="list_sites")._sum.get()
-    from pathlib import Path
-
-    storage = SqliteStorage(Path(str(tmp_path)) / "hub.db")
+    storage = SqliteStorage(tmp_path / "hub.db")
     try:
         storage.__class__ = timed
         assert storage.list_sites() == []
         assert DB_SECONDS.labels(operation="list_sites")._sum.get() > before
     finally:
         storage.close()
+
+
+def test_the_workers_counters_are_summed_and_a_new_run_starts_from_zero(
+    live_hub: LiveHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "metrics"
+    monkeypatch.setenv(MULTIPROC_ENV, str(folder))
+    (folder).mkdir()
+    (folder / "counter_999.db").write_bytes(b"an earlier run")
+    assert prepare_workers() == folder and not list(folder.glob("*.db"))
+    worker = "from sync.server import metrics; metrics.pushed(3, 1); metrics.refused('invalid')"
+    for _ in range(2):  # two worker processes, each with its own file
+        subprocess.run([sys.executable, "-c", worker], check=True, env=dict(os.environ))
+    text = exposition(live_hub.service).decode()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert value(samples, "kiosk_hub_entries_total", result="applied") == 6
+    assert value(samples, "kiosk_hub_entries_total", result="duplicate") == 2
+    assert value(samples, "kiosk_hub_pushes_total") == 2
+    assert value(samples, "kiosk_hub_refusals_total", reason="invalid") == 2
+
+
+def test_workers_get_a_folder_of_their_own_when_none_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    folder = prepare_workers()
+    try:
+        assert folder.is_dir() and os.environ[MULTIPROC_ENV] == str(folder)
+    finally:
+        monkeypatch.delenv(MULTIPROC_ENV)
+        folder.rmdir()
