@@ -1,6 +1,8 @@
 """Hub at scale: ``scripts/bench.py hub [--quick] [--json] [--terminals N]``.
 
-``kiosk hub`` runs in its own process (SQLite, one process); this process plays 1,000
+``kiosk hub`` runs in its own process (SQLite; PostgreSQL with one process, and with
+two: ``--workers 2``, on a throwaway server that keeps its durable defaults, see
+``scripts/pg_throwaway.py``); this process plays 1,000
 terminals on loopback (asyncio, one ``httpx.AsyncClient``), spread over 50 sites of
 2,000 diners. Ten minutes of service are compressed into one run: each terminal
 pushes 4 batches of 5 signed sales (a sale every 30 s, a push every 2.5 minutes) and
@@ -24,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +60,8 @@ from sync.protocol.rows import (  # noqa: E402
     SiteSettings,
 )
 from sync.server import Hub, open_hub  # noqa: E402
-from tests.sync.slowclients import HubProcess, ensure_open_files  # noqa: E402
+from tests.sync.live import free_port  # noqa: E402
+from tests.sync.slowclients import ensure_open_files  # noqa: E402
 
 TARGETS = {"snapshot_s": 5.0}
 NOW = datetime.now(UTC)
@@ -240,21 +245,28 @@ def database_time(url: str, token: str) -> list[tuple[str, float]]:
     return sorted(sums, key=lambda pair: -pair[1])[:6]
 
 
-def bare_select(db: Path, site: str) -> float:
+def bare_select(target: Path | str, site: str) -> float:
     """The snapshot's rows read with one SELECT each and serialised to JSON."""
-    start = time.perf_counter()
-    conn = sqlite3.connect(db)
-    accounts = conn.execute(
+    accounts_sql = (
         "SELECT id, display_name, kind, status, profile, balance, overdraft, subsidy "
-        "FROM accounts WHERE site = ?",
-        (site,),
-    ).fetchall()
-    badges = conn.execute(
-        "SELECT value, kind, status, account_id, public_key FROM credentials WHERE site = ?",
-        (site,),
-    ).fetchall()
+        "FROM accounts WHERE site = ?"
+    )
+    badges_sql = (
+        "SELECT value, kind, status, account_id, public_key FROM credentials WHERE site = ?"
+    )
+    start = time.perf_counter()
+    if isinstance(target, Path):
+        conn = sqlite3.connect(target)
+        accounts = conn.execute(accounts_sql, (site,)).fetchall()
+        badges = conn.execute(badges_sql, (site,)).fetchall()
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(target) as pg:
+            accounts = pg.execute(accounts_sql.replace("?", "%s").encode(), (site,)).fetchall()
+            badges = pg.execute(badges_sql.replace("?", "%s").encode(), (site,)).fetchall()
     json.dumps({"accounts": accounts, "credentials": badges})
-    conn.close()
     return time.perf_counter() - start
 
 
@@ -275,10 +287,83 @@ def quantile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
-def measure(folder: Path, shape: Shape) -> dict[str, float]:
+@dataclass(frozen=True)
+class Run:
+    """One hub set-up to measure: its database and how many processes serve it."""
+
+    backend: str  # "sqlite" or "postgresql"
+    workers: int = 1
+
+    @property
+    def name(self) -> str:
+        kind = "SQLite" if self.backend == "sqlite" else "PostgreSQL"
+        return f"{kind}, {self.workers} hub process{'es' if self.workers > 1 else ''}"
+
+
+def parse_run(text: str) -> Run:
+    backend, _, workers = text.partition(":")
+    if backend not in {"sqlite", "postgresql"}:
+        raise argparse.ArgumentTypeError(f"{text}: sqlite or postgresql[:workers]")
+    return Run(backend, int(workers or 1))
+
+
+def hub_version(target: Path | str) -> int:
+    """The hub's change version: where a till that has had its snapshot stands."""
+    sql = "SELECT value FROM meta WHERE key = 'version'"
+    if isinstance(target, Path):
+        conn = sqlite3.connect(target)
+        try:
+            return int(conn.execute(sql).fetchone()[0])
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(target) as pg:
+        row = pg.execute(sql.encode()).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def start_hub(
+    folder: Path, target: Path | str, run: Run, shape: Shape
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``kiosk hub`` in its own process (its workers its children), and its URL, once
+    it answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "kiosk.cli", "hub", "--port", str(port)]
+    if isinstance(target, Path):
+        command += ["--db", str(target)]
+    else:
+        command += ["--database", target, "--key", str(folder / "hub.key")]
+    if run.workers > 1:
+        command += ["--workers", str(run.workers)]
+    command += ["--max-connections", str(shape.terminals + 64)]
+    log = (folder / "hub.log").open("wb")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((folder / "hub.log").read_text(errors="replace")[-3000:])
+        with contextlib.suppress(httpx.HTTPError):
+            url = f"http://127.0.0.1:{port}"
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return proc, url
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("kiosk hub did not answer within 60 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its children (the hub's workers)."""
+    top = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [top, *top.children(recursive=True)])
+
+
+def measure(folder: Path, shape: Shape, run: Run, dsn: str | None) -> dict[str, float]:
     rng = random.Random(7)
-    db = folder / "hub.db"
-    hub = open_hub(db)
+    RETRIES[0] = 0
+    target: Path | str = folder / "hub.db" if run.backend == "sqlite" else str(dsn)
+    hub = open_hub(target, key=folder / "hub.key")
     sites = [f"S{n:02}" for n in range(shape.sites)]
     for site in sites:
         seed(hub, site, shape.accounts_per_site, 1)
@@ -286,9 +371,7 @@ def measure(folder: Path, shape: Shape) -> dict[str, float]:
     terms = [enrol(hub, sites[n % shape.sites]) for n in range(shape.terminals)]
     big = enrol(hub, "BIG")
     admin_token = hub.create_admin_token("bench")
-    with sqlite3.connect(db) as conn:  # the hub's version: where every till stands
-        version = int(conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-    conn.close()
+    version = hub_version(target)
     signed: list[tuple[Ed25519PrivateKey, Entry]] = []
     for term in terms:
         entries = journal(term, shape, rng)
@@ -299,27 +382,29 @@ def measure(folder: Path, shape: Shape) -> dict[str, float]:
     verify_per_s = verification_rate(signed, 1.0)
 
     ensure_open_files(shape.terminals * 2 + 256)
-    process = HubProcess(db, open_files=shape.terminals * 2 + 512)
-    process.options = ["--max-connections", str(shape.terminals + 64)]
-    process.start(timeout=60)
+    process, url = start_hub(folder, target, run, shape)
     try:
-        assert process._proc is not None
-        hub_cpu = psutil.Process(process._proc.pid)
-        cpu_before = sum(hub_cpu.cpu_times()[:2])
-        applied, elapsed, pushes, pulls = asyncio.run(service(process.url, terms))
-        cpu_s = sum(hub_cpu.cpu_times()[:2]) - cpu_before
-        db_top = database_time(process.url, admin_token)
-        snapshot_s, snapshot_rows = snapshot(process.url, big, folder)
+        cpu_before = cpu_seconds(process.pid)
+        applied, elapsed, pushes, pulls = asyncio.run(service(url, terms))
+        cpu_s = cpu_seconds(process.pid) - cpu_before
+        db_top = database_time(url, admin_token)
+        snapshot_s, snapshot_rows = snapshot(url, big, folder)
     except Exception:
-        print(process.log()[-3000:], file=sys.stderr)
+        print((folder / "hub.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
     finally:
-        process.stop()
-    select_s = bare_select(db, "BIG")
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    select_s = bare_select(target, "BIG")
     expected = shape.terminals * shape.batches * shape.batch
     assert applied == expected, f"{applied} entries applied, {expected} pushed"
     return {
         "terminals": float(shape.terminals),
+        "workers": float(run.workers),
         "entries": float(applied),
         "entries_per_s": applied / elapsed,
         "push_p50_ms": statistics.median(pushes) * 1000,
@@ -340,48 +425,73 @@ def measure(folder: Path, shape: Shape) -> dict[str, float]:
     }
 
 
+def report(run: Run, shape: Shape, f: dict[str, float]) -> None:
+    print(
+        f"{run.name}, {f['terminals']:,.0f} terminals: "
+        f"{f['entries']:,.0f} entries in {f['elapsed_s']:.1f} s = "
+        f"{f['entries_per_s']:,.0f} entries/s applied ({f['retries']:.0f} retries)"
+    )
+    print(
+        f"  hub CPU: {f['hub_cpu_s']:.1f} s over the run, "
+        f"{f['entries_per_hub_cpu_s']:,.0f} entries per CPU second "
+        f"(what a core would sustain, the machine's other load aside)"
+    )
+    print(
+        f"  push p50 {f['push_p50_ms']:.0f} ms, p99 {f['push_p99_ms']:.0f} ms; "
+        f"pull p99 {f['pull_p99_ms']:.0f} ms over {f['pulls']:,.0f} pulls"
+    )
+    print(
+        f"  raw Ed25519 verification: {f['verify_per_s']:,.0f} per CPU second of one core; "
+        f"push throughput / verification = {f['push_to_verify']:.3f} "
+        f"(per hub CPU second: {f['push_cpu_to_verify']:.3f})"
+    )
+    print(
+        f"  first snapshot of {shape.snapshot_accounts:,} accounts "
+        f"({f['snapshot_rows']:,.0f} rows): {f['snapshot_s']:.2f} s "
+        f"(bare SELECT + json.dumps of the same rows: {f['bare_select_json_s']:.2f} s, "
+        f"ratio {f['snapshot_s'] / f['bare_select_json_s']:.1f}; "
+        f"target <= {TARGETS['snapshot_s']:.0f} s)"
+    )
+    top = ", ".join(f"{k[5:]} {v:.1f} s" for k, v in f.items() if k.startswith("db_s_"))
+    print(f"  storage calls by total time: {top}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.py hub", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 terminals, 10,000 accounts")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--terminals", type=int, help="simulated terminals (1,000)")
+    parser.add_argument(
+        "--runs",
+        type=lambda text: [parse_run(t) for t in text.split(",")],
+        default=None,
+        help="sqlite, postgresql:WORKERS, comma-separated (default: sqlite, postgresql:1 "
+        "and postgresql:2; --quick: sqlite)",
+    )
     args = parser.parse_args(argv)
     shape = QUICK if args.quick else FULL
     if args.terminals:
         shape.terminals = args.terminals
-    with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
-        figures = measure(Path(tmp), shape)
+    runs: list[Run] = args.runs or (
+        [Run("sqlite")] if args.quick else [Run("sqlite"), Run("postgresql"), Run("postgresql", 2)]
+    )
+    results: dict[str, dict[str, float]] = {}
+    ok = True
+    for run in runs:
+        with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
+            if run.backend == "sqlite":
+                figures = measure(Path(tmp), shape, run, None)
+            else:
+                from pg_throwaway import PgServer
+
+                with PgServer(max_connections=400) as dsn:
+                    figures = measure(Path(tmp), shape, run, dsn)
+        results[run.name] = figures
+        ok = ok and figures["snapshot_s"] <= TARGETS["snapshot_s"]
+        if not args.json:
+            report(run, shape, figures)
     if args.json:
-        print(json.dumps(figures))
-    else:
-        f = figures
-        print(
-            f"SQLite, one hub process, {f['terminals']:,.0f} terminals: "
-            f"{f['entries']:,.0f} entries in {f['elapsed_s']:.1f} s = "
-            f"{f['entries_per_s']:,.0f} entries/s applied"
-        )
-        print(
-            f"hub process CPU: {f['hub_cpu_s']:.1f} s over the run, "
-            f"{f['entries_per_hub_cpu_s']:,.0f} entries per CPU second "
-            f"(what one core would sustain, the machine's other load aside)"
-        )
-        print(
-            f"push p50 {f['push_p50_ms']:.0f} ms, p99 {f['push_p99_ms']:.0f} ms; "
-            f"pull p99 {f['pull_p99_ms']:.0f} ms over {f['pulls']:,.0f} pulls"
-        )
-        print(
-            f"raw Ed25519 verification: {f['verify_per_s']:,.0f} per CPU second of one core; "
-            f"push throughput / verification = {f['push_to_verify']:.3f} "
-            f"(per hub CPU second: {f['push_cpu_to_verify']:.3f})"
-        )
-        print(
-            f"first snapshot of {shape.snapshot_accounts:,} accounts "
-            f"({f['snapshot_rows']:,.0f} rows): {f['snapshot_s']:.2f} s "
-            f"(bare SELECT + json.dumps of the same rows: {f['bare_select_json_s']:.2f} s, "
-            f"ratio {f['snapshot_s'] / f['bare_select_json_s']:.1f}; "
-            f"target <= {TARGETS['snapshot_s']:.0f} s)"
-        )
-    ok = figures["snapshot_s"] <= TARGETS["snapshot_s"]
+        print(json.dumps(results))
     return 0 if ok or args.quick else 1
 
 
