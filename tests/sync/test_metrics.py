@@ -6,13 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client.parser import text_string_to_metric_families
 
 from sync.client import RefusedError, SequenceGapError
+from sync.journal import format_ts, public_key_text
+from sync.protocol.messages import EnrolRequest
+from sync.protocol.rows import SiteSettings
+from sync.server import open_hub
 from sync.server.metrics import (
     DB_SECONDS,
     MULTIPROC_ENV,
@@ -138,3 +144,25 @@ def test_workers_get_a_folder_of_their_own_when_none_is_named(
     finally:
         monkeypatch.delenv(MULTIPROC_ENV)
         folder.rmdir()
+
+
+def test_a_pull_marks_its_terminal_seen_at_most_every_ten_seconds(tmp_path: Path) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        start = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+        hub.clock = lambda: start
+        hub.create_site(SiteSettings(site_code="S1"))
+        token, _ = hub.create_enrolment_token("S1", ttl=timedelta(hours=1))
+        key = public_key_text(Ed25519PrivateKey.generate().public_key())
+        api = hub.enrol(EnrolRequest(site_code="S1", token=token, public_key=key)).api_token
+
+        def pull_at(seconds: float) -> str | None:
+            hub.clock = lambda: start + timedelta(seconds=seconds)
+            hub.changes(hub.terminal_for(api), 0, 10)
+            return hub.terminal_for(api).last_seen
+
+        assert pull_at(0) == format_ts(start)
+        assert pull_at(9) == format_ts(start)  # no write for each page of a snapshot
+        assert pull_at(10) == format_ts(start + timedelta(seconds=10))
+    finally:
+        hub.storage.close()
