@@ -380,4 +380,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX archives_site ON archives (site, terminal_id, period);
         """,
     ),
+    (
+        "0009_portal_devices",
+        """
+        -- A diner's devices: each holds the private key of one phone badge (made in its
+        -- browser, never sent); the credential row carries its public key to the tills.
+        -- A revoked device's credential is marked lost, which the deny list carries.
+        CREATE TABLE portal_devices (
+            credential TEXT PRIMARY KEY REFERENCES credentials (value),
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX portal_devices_account ON portal_devices (account_id);
+        -- Sign-in by a QR code shown on another signed-in device: short-lived, used once.
+        CREATE TABLE portal_link_tokens (
+            token_hash TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        ) WITHOUT ROWID;
+        -- Passkeys (WebAuthn): the authenticator's public key, as a second way in.
+        CREATE TABLE portal_passkeys (
+            credential_id TEXT PRIMARY KEY,  -- base64url, as the browser names it
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            public_key BLOB NOT NULL,  -- COSE
+            sign_count INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX portal_passkeys_account ON portal_passkeys (account_id);
+        """,
+    ),
 ]

@@ -5,6 +5,13 @@ Modules: ``settings`` (SMTP server, lifetimes, lock-out; from ``KIOSK_PORTAL_*``
 the diner's history), ``mail`` (activation codes by SMTP), ``i18n`` (French and
 English words, money and time formats), ``service`` (the rules), ``routes`` (the
 pages, Jinja2 templates in ``templates/``, the stylesheet in ``static/``).
+
+The diner's devices: ``devices`` (phone badges made in the browser, revocation,
+sign-in codes shown as a QR code) with ``devices_store`` (their SQL),
+``devices_words`` and ``devices_http``; ``passkeys`` and ``passkeys_store``
+(WebAuthn); their pages in ``badge_routes``, ``devices_link_routes`` and
+``passkeys_routes``; the scripts in ``static/`` (``badge.js``, ``sw.js``,
+``scan.js``, ``passkeys.js``) and the vendored libraries in ``static/vendor/``.
 """
 
 from __future__ import annotations

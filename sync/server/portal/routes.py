@@ -418,5 +418,9 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         checked=checked,
         lang_of=_lang,
     )
+
+    from sync.server.portal.badge_routes import add_badge_routes
+
+    add_badge_routes(router, pages, COOKIE, _lang)
     app.include_router(router)
     return portal
