@@ -439,6 +439,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.portal import add_portal_routes
 
     add_portal_routes(app, hub)
+    from sync.server.portal.visit_rules_routes import add_visit_rules_routes
+
+    body_models += add_visit_rules_routes(app, hub)
     metrics.install(app, hub, _admin)
 
     def openapi() -> dict[str, Any]:

@@ -67,6 +67,7 @@ from sync.server.records import (
     AccountRecord,
     AdminTokenRecord,
     Movement,
+    PushTx,
     Storage,
     TerminalRecord,
 )
@@ -108,6 +109,11 @@ class Hub:
         self.public_key = public_key_text(key.public_key())
         self.clock = clock
         self.rates = rates or RateLimits()
+        # State derived from pushed entries by other parts of the hub (the portal's
+        # low-balance alerts), in the push's transaction; and what runs after it. By
+        # name, so that an app made again over the same hub replaces its hooks.
+        self.push_hooks: dict[str, Callable[[PushTx, Sequence[Entry]], None]] = {}
+        self.after_push: dict[str, Callable[[], None]] = {}
 
     # Authentication ---------------------------------------------------------------------
 
@@ -253,9 +259,11 @@ class Hub:
                 self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
             )
             with visits.serialised(fresh):
-                derive = orders.with_orders(functools.partial(visits.derive, entries=fresh), fresh)
+                derive = functools.partial(self._derive, entries=fresh)
                 outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
+                for after in self.after_push.values():
+                    after()
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",
@@ -271,6 +279,11 @@ class Hub:
                     duplicates=len(entries) - len(fresh),
                 )
         raise ConflictError("the terminal's journal is being pushed concurrently; retry")
+
+    def _derive(self, tx: PushTx, *, entries: Sequence[Entry]) -> None:
+        orders.with_orders(functools.partial(visits.derive, entries=entries), entries)(tx)
+        for hook in self.push_hooks.values():
+            hook(tx, entries)
 
     def _check_batch(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> list[Entry]:
         """The entries after the hub's high-water mark, verified; raises on any problem."""
