@@ -191,9 +191,10 @@ async def call(http: httpx.AsyncClient, method: str, path: str, **kw: object) ->
             response = await http.request(method, path, **kw)  # type: ignore[arg-type]
         except httpx.TransportError:
             response = None
-        if response is not None and response.status_code < 500:
-            response.raise_for_status()
+        if response is not None and response.status_code < 400:
             return response
+        if response is not None and response.status_code < 500:  # a refusal: say why
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:500]}")
         RETRIES[0] += 1  # a 5xx (the hub busy) or a lost connection: as the daemon does
         await asyncio.sleep(min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.0))
     raise RuntimeError(f"{method} {path}: no answer after {ATTEMPTS} attempts")
