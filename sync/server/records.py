@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sync.journal import Entry
 from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident, IncidentKind
-from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
 if TYPE_CHECKING:
@@ -176,8 +175,8 @@ class Storage(Protocol):
     def has_document(self, site: str, kind: str, doc_id: str) -> bool: ...
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]: ...
 
-    # Delta sync
-    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage: ...
+    # Delta sync: the ``ChangesPage`` as JSON bytes (made without a model per row)
+    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes: ...
 
     # Incidents (overdrafts, double subsidies), recorded inside apply_entries
     def incidents(

@@ -416,6 +416,48 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0010_portal_pages",
+        """
+        -- The portal's visit requests: how a site's diners may bill their guests' meals
+        -- (to their own account, to one of the cost centres listed), and who approves.
+        CREATE TABLE portal_visit_rules (
+            site TEXT PRIMARY KEY REFERENCES sites (code),
+            host_billing INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE portal_cost_centres (
+            site TEXT NOT NULL REFERENCES sites (code),
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            label TEXT NOT NULL,
+            PRIMARY KEY (site, account_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE portal_approvers (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            granted_at TEXT NOT NULL
+        );
+        -- Low-balance notifications: the diner's threshold (cents); an e-mail when a
+        -- synced entry takes the hub balance from at or above it to below it.
+        CREATE TABLE portal_alerts (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            threshold INTEGER NOT NULL CHECK (threshold > 0),
+            lang TEXT NOT NULL,  -- the language of the e-mails, as chosen in the portal
+            updated_at TEXT NOT NULL
+        );
+        -- Mails to send, written in the transaction that decides them, sent after it.
+        CREATE TABLE portal_outbox (
+            id INTEGER PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,  -- JSON: the figures the message words
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX portal_outbox_waiting ON portal_outbox (id) WHERE sent_at IS NULL;
+        """,
+    ),
+    (
         "0013_personal_data",
         """
         -- Journal payloads name a credential by this opaque id, never by its value
