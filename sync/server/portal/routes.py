@@ -382,6 +382,10 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         lang_of=_lang,
     )
 
+    from sync.server.portal.install_routes import add_install_routes
+
+    add_install_routes(router, _lang)
+
     from sync.server.portal.badge_routes import add_badge_routes
 
     add_badge_routes(router, pages, COOKIE, _lang)
