@@ -1,6 +1,7 @@
 """The reference hub: the central server terminals sync with.
 
-``open_hub(db)`` gives a ``Hub`` over SQLite; ``create_app(hub)`` its HTTP API;
+``open_hub(db)`` gives a ``Hub`` over SQLite (the default) or PostgreSQL
+(``pg_storage``: a ``postgresql://`` URL); ``create_app(hub)`` its HTTP API;
 ``serve(...)`` runs it under uvicorn (``kiosk hub``). Modules: ``errors`` (exception
 tree), ``records`` (the ``Storage`` interface), ``schema`` and ``storage`` (SQLite),
 ``sqlrows`` (row conversions, the delta read), ``service`` (the rules), ``app``
@@ -33,7 +34,21 @@ def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
 
 
 def open_hub(db: Path | str, key: Path | str | None = None, rates: RateLimits | None = None) -> Hub:
-    """A hub over the SQLite file ``db``; its key defaults to ``<db>.key`` beside it."""
+    """A hub over the SQLite file ``db``, or over the PostgreSQL database that ``db``
+    names as a ``postgresql://`` URL. The key of a SQLite hub defaults to ``<db>.key``
+    beside it; a hub on PostgreSQL needs ``key`` (every one of its processes must sign
+    with the same key)."""
+    if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
+        if key is None:
+            raise StorageError("a hub on PostgreSQL needs its key file (--key)")
+        from sync.server.pg_storage import PgStorage
+
+        storage = PgStorage(db)
+        try:
+            return Hub(storage, load_or_create_hub_key(Path(key)), rates=rates)
+        except BaseException:
+            storage.close()
+            raise
     db_path = Path(db)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     key_path = Path(key) if key is not None else db_path.with_name(db_path.name + ".key")
