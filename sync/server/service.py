@@ -241,9 +241,8 @@ class Hub:
             entry_rules.check_entries(
                 self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
             )
-            with visits.serialised(fresh):
-                derive = functools.partial(visits.derive, entries=fresh)
-                outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
+            derive = functools.partial(visits.derive, entries=fresh)
+            outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
                 for flag in outcome.flags:
                     log.warning(
