@@ -12,9 +12,12 @@ server), ``thread`` (serve in a background thread).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.types import ASGIApp
 
 from sync.keyfile import KeyFileProblem, load_or_create
 from sync.server.errors import HubError, StorageError
@@ -22,7 +25,16 @@ from sync.server.limits import HubLimits, RateLimits
 from sync.server.service import Hub
 from sync.server.storage import SqliteStorage
 
-__all__ = ["Hub", "HubError", "HubLimits", "RateLimits", "open_hub", "serve"]
+__all__ = [
+    "Hub",
+    "HubError",
+    "HubLimits",
+    "HubOpener",
+    "RateLimits",
+    "open_hub",
+    "serve",
+    "serve_workers",
+]
 
 
 def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
@@ -77,3 +89,55 @@ def serve(
         create_app(hub), limits, host=host, port=port, log_level=log_level, access_log=False
     )
     server.run()
+
+
+@dataclass(frozen=True)
+class HubOpener:
+    """How a worker process opens the hub for itself: the database (a SQLite file or a
+    PostgreSQL URL), the key file and the rate limits. Picklable, so that uvicorn hands
+    it to each worker it starts; calling it gives the worker's app."""
+
+    db: Path | str
+    key: Path | str | None = None
+    rates: RateLimits | None = None
+
+    def __call__(self) -> Any:
+        from sync.server.app import create_app
+
+        return create_app(open_hub(self.db, self.key, self.rates))
+
+
+def serve_workers(
+    opener: HubOpener,
+    workers: int,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8700,
+    log_level: str = "info",
+    limits: HubLimits | None = None,
+) -> None:
+    """Run the hub's HTTP API in ``workers`` processes sharing one listening socket
+    (uvicorn's supervisor restarts a worker that dies), until interrupted.
+
+    Each worker opens the database itself: nothing is shared between them but the
+    database, where every lock, counter and limit lives (any number of processes on
+    any number of machines give the results of one).
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    from sync.server.connections import GuardedConfig
+    from sync.server.limits import raise_open_file_limit
+
+    limits = limits or HubLimits()
+    raise_open_file_limit()
+    config = GuardedConfig(
+        cast(ASGIApp, opener),  # a factory (factory=True): each worker calls it
+        limits,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+    )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -52,6 +52,7 @@ from sync.server.errors import (
     ChainBrokenError,
     ConflictError,
     EnrolmentRefusedError,
+    EntryRefusedError,
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
@@ -238,9 +239,14 @@ class Hub:
                 return PushResponse(
                     applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
                 )
-            entry_rules.check_entries(
-                self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
-            )
+            try:
+                entry_rules.check_entries(
+                    self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
+                )
+            except EntryRefusedError:
+                if self._moved(terminal):
+                    continue  # applied meanwhile by another push: judge what is left
+                raise
             derive = functools.partial(visits.derive, entries=fresh)
             outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
@@ -259,6 +265,13 @@ class Hub:
                     duplicates=len(entries) - len(fresh),
                 )
         raise ConflictError("the terminal's journal is being pushed concurrently; retry")
+
+    def _moved(self, terminal: TerminalRecord) -> bool:
+        """Whether another push (of this process or another) applied entries of the
+        terminal since ``terminal`` was read: the rules then saw those entries stored,
+        and a cancellation in the batch would seem to be cancelled already."""
+        current = self.storage.terminal(terminal.id)
+        return current is not None and current.applied_seq != terminal.applied_seq
 
     def _check_batch(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> list[Entry]:
         """The entries after the hub's high-water mark, verified; raises on any problem."""
