@@ -1,8 +1,8 @@
-"""Two hub processes (``kiosk hub``, real subprocesses) on two ports over one database:
-terminals push to either at random, the same batches twice and at the same time on
-both, and the hub ends as one process would have left it: every entry applied once,
-each balance the sum of its movements and entries, visits' guests and subsidy marks
-consistent with the entries.
+"""Hub processes (``kiosk hub``, real subprocesses: one, and one with two workers) on
+two ports over one database, on each backend: terminals push to either at random, the
+same batches twice and at the same time on both, and the hub ends as one process would
+have left it: every entry applied once, each balance the sum of its movements and
+entries, visits' guests and subsidy marks consistent with the entries.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ ENTRIES = 24
 GUESTS = 40
 
 
-def start_hub(db: Path | str, key: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_hub(
+    db: Path | str, key: Path, port: int, log: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
     where = ["--database", db] if isinstance(db, str) else ["--db", str(db)]
     args = [sys.executable, "-m", "kiosk.cli", "hub", *where, "--key", str(key)]
-    args += ["--port", str(port), "--admin-write-rate", "100000"]
+    args += ["--port", str(port), "--workers", str(workers), "--admin-write-rate", "100000"]
     with log.open("wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
 
@@ -63,15 +65,17 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture
 def two_hubs(hub_db: Path | str, tmp_path: Path) -> Iterator[tuple[Hub, list[str]]]:
-    """The database set up through a hub in this process, then served by two hub
-    processes; yields that hub (to read the outcome) and the processes' URLs."""
+    """The database set up through a hub in this process, then served by two hubs
+    (``kiosk hub``), the second with two worker processes on its port; yields the hub
+    of this process (to read the outcome) and the two URLs."""
     key = tmp_path / "hub.key"
     hub = open_hub(hub_db, key=key)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         ports = [free_port(), free_port()]
-        for port in ports:
-            processes.append(start_hub(hub_db, key, port, tmp_path / f"hub-{port}.log"))
+        for workers, port in enumerate(ports, 1):
+            log = tmp_path / f"hub-{port}.log"
+            processes.append(start_hub(hub_db, key, port, log, workers))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, process, port in zip(urls, processes, ports, strict=True):
             wait_ready(url, process, tmp_path / f"hub-{port}.log")
@@ -283,3 +287,37 @@ def test_a_batch_applied_meanwhile_by_another_process_is_a_duplicate_not_a_refus
         assert hub.hub_balance_check("A1") == (0, 0)
     finally:
         hub.storage.close()
+
+
+def test_kiosk_hub_commands_work_on_a_postgresql_database(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from sync.server.service import admin_token_id
+    from tests.databases import fresh_pg
+
+    def kiosk(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    key = str(tmp_path / "hub.key")
+    with fresh_pg() as url:
+        where = ["hub", "--database", url, "--key", key]
+        assert "site CANT01 created" in kiosk(*where, "site", "CANT01", "--name", "Cantine")
+        token = kiosk(*where, "token", "create", "--label", "back-office").splitlines()[0]
+        assert admin_token_id(token) in kiosk(*where, "token", "list")
+        kiosk(*where, "token", "revoke", admin_token_id(token))
+        assert "revoked" in kiosk(*where, "token", "list")
+        assert kiosk(*where, "enrolment-token", "--site", "CANT01").startswith("enr_")
+        hub = open_hub(url, key=key)  # what the commands did is in the database
+        try:
+            assert [s.site_code for s in hub.storage.list_sites()] == ["CANT01"]
+        finally:
+            hub.storage.close()
+        no_key = kiosk("hub", "--database", url, "token", "list", code=2)
+        assert "needs --key" in no_key
+        both = kiosk("hub", "--database", url, "--db", str(tmp_path / "h.db"), code=2)
+        assert "not both" in both
+    not_pg = kiosk("hub", "--database", "mysql://x/y", code=2)
+    assert "postgresql://" in not_pg
