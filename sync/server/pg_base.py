@@ -117,6 +117,9 @@ class PgBase:
                 min_size=1,
                 max_size=pool_max,
                 kwargs={"autocommit": True},
+                # a connection the server dropped (restart, failover) is replaced
+                # before use rather than failing a request
+                check=psycopg_pool.ConnectionPool.check_connection,
                 timeout=CONNECT_TIMEOUT_S,
                 open=False,
                 name="hub",
