@@ -7,18 +7,22 @@ entries, visits' guests and subsidy marks consistent with the entries.
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from kiosk.engine.pricing import PricedTicket, price_tray
@@ -29,8 +33,9 @@ from sync.journal import Entry, cancelled_ids
 from sync.protocol.incidents import IncidentKind
 from sync.protocol.messages import EnrolRequest
 from sync.protocol.rows import AccountRow, SiteSettings
-from sync.protocol.visits import VisitDeclare
-from sync.server import Hub, open_hub, visits
+from sync.protocol.visits import VISIT_KIND, VisitDeclare
+from sync.server import Hub, open_hub, pg_sql, visits
+from sync.server.pg_base import WRITE_LOCK
 from tests.sync.live import JournalWriter, free_port
 
 MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
@@ -321,3 +326,51 @@ def test_kiosk_hub_commands_work_on_a_postgresql_database(tmp_path: Path) -> Non
         assert "not both" in both
     not_pg = kiosk("hub", "--database", "mysql://x/y", code=2)
     assert "postgresql://" in not_pg
+
+
+@contextmanager
+def writer_holding_the_lock(db: Path | str) -> Iterator[Callable[[str, list[object]], object]]:
+    """Another process's write transaction, holding the hub's write lock until the
+    block ends (then it commits): what a push being applied elsewhere looks like."""
+    if isinstance(db, Path):
+        lite = sqlite3.connect(db, isolation_level=None)
+        lite.execute("BEGIN IMMEDIATE")
+        try:
+            yield lite.execute
+            lite.execute("COMMIT")
+        finally:
+            lite.close()
+        return
+    with psycopg.connect(db) as conn:  # a transaction, committed on leaving
+        conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        yield lambda sql, params: conn.execute(pg_sql.statement(sql), params)
+
+
+def test_a_visit_decision_never_overwrites_guests_counted_meanwhile(
+    hub_db: Path | str, tmp_path: Path
+) -> None:
+    """A manager cancels a visit while another process applies a guest meal of it: the
+    decision is taken on the visit as it is once that push is committed."""
+    hub = open_hub(hub_db, key=tmp_path / "hub.key")
+    try:
+        hub.create_site(SiteSettings(site_code="S1", site_name="Site S1"))
+        hub.put_accounts("S1", [AccountRow(id="A1", display_name="A", balance=0)], replace=False)
+        declared = VisitDeclare(
+            visitor="Audit", day=datetime.now(UTC).date(), guests=2, host_account_id="A1"
+        )
+        visit = visits.approve(hub, "S1", visits.declare(hub, "S1", declared).id)
+        counted = visit.model_copy(update={"consumed_by": {"S1-T1": 1}}).as_document()
+        with ThreadPoolExecutor(1) as manager:
+            with writer_holding_the_lock(hub_db) as write:
+                decision = manager.submit(visits.cancel, hub, "S1", visit.id)
+                time.sleep(0.5)  # the manager's request reaches the database and waits
+                write(
+                    "UPDATE documents SET body = ? WHERE site = ? AND kind = ? AND id = ?",
+                    [json.dumps(counted), "S1", VISIT_KIND, visit.id],
+                )
+            cancelled = decision.result(timeout=30)
+        assert cancelled.state.value == "cancelled"
+        assert cancelled.consumed_by == {"S1-T1": 1}
+        assert visits.get(hub, "S1", visit.id).consumed_by == {"S1-T1": 1}
+    finally:
+        hub.storage.close()
