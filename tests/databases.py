@@ -2,16 +2,16 @@
 PostgreSQL server that ``scripts/test-postgres`` starts (``scripts/test`` exports its
 DSN as ``KIOSK_TEST_PG_DSN``).
 
-Each PostgreSQL test gets its own schema (the hub migrates it, as it would an empty
-database), named in the URL's ``search_path`` and dropped afterwards. Without a server
+Each PostgreSQL test gets its own database, a copy of one the hub migrated once for the
+test process (``CREATE DATABASE ... TEMPLATE``), dropped afterwards. Without a server
 the PostgreSQL variants skip, saying how to get one; in CI (``CI=true``) they fail.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
-import re
 import secrets
 import shutil
 import sqlite3
@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -41,26 +41,55 @@ def pg_dsn() -> str:
     pytest.skip(reason)
 
 
-def with_schema(dsn: str, schema: str) -> str:
-    """``dsn`` with its connections' search_path set to ``schema``."""
-    joiner = "&" if "?" in dsn else "?"
-    return f"{dsn}{joiner}options={quote(f'-csearch_path={schema}')}"
+def _with_database(dsn: str, name: str) -> str:
+    """``dsn`` naming database ``name`` instead of its own."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+_template: list[str] = []  # this test process's migrated template database, once made
+
+
+def _drop_template(dsn: str, name: str) -> None:
+    import psycopg
+
+    with contextlib.suppress(psycopg.Error), psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
+def _template_of(dsn: str) -> str:
+    """A database the hub has migrated, made once per test process: each test's
+    database is a copy of it (much faster than migrating each time)."""
+    if not _template:
+        import psycopg
+
+        from sync.server.pg_storage import PgStorage
+
+        name = f"hub_template_{os.getpid()}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}".encode())
+            conn.execute(f"CREATE DATABASE {name}".encode())
+        PgStorage(_with_database(dsn, name)).close()
+        atexit.register(_drop_template, dsn, name)
+        _template.append(name)
+    return _template[0]
 
 
 @contextmanager
-def fresh_pg() -> Iterator[str]:
-    """The URL of a new, empty schema of the test server, dropped afterwards."""
+def fresh_pg(*, migrated: bool = True) -> Iterator[str]:
+    """The URL of a new database on the test server (a copy of the migrated template,
+    or empty), dropped afterwards."""
     import psycopg
 
     dsn = pg_dsn()
-    schema = f"t_{secrets.token_hex(6)}"
+    name = f"hub_{secrets.token_hex(6)}"
+    source = _template_of(dsn) if migrated else "template0"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {source} STRATEGY FILE_COPY".encode())
     try:
-        yield with_schema(dsn, schema)
+        yield _with_database(dsn, name)
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        _drop_template(dsn, name)
 
 
 @contextmanager
@@ -74,12 +103,6 @@ def hub_database(backend: str, folder: Path) -> Iterator[Path | str]:
             yield url
 
 
-def _schema(url: str) -> str:
-    found = re.search(r"search_path%3D(\w+)", url)
-    assert found, url
-    return found.group(1)
-
-
 def _pg_tool(name: str) -> str:
     for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (folder / name).exists():
@@ -87,10 +110,6 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} not found"
     return found
-
-
-def _server_dsn(url: str) -> str:
-    return re.split(r"[?&]options=", url, maxsplit=1)[0]
 
 
 def run_sql(db: Path | str, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
@@ -110,7 +129,7 @@ def run_sql(db: Path | str, sql: str, params: Sequence[object] = ()) -> list[tup
 
 def backup(db: Path | str, target: Path) -> None:
     """A consistent copy of the live hub database (what a backup tool takes): SQLite's
-    online backup, or ``pg_dump`` of the hub's schema."""
+    online backup, or ``pg_dump`` of the hub's database."""
     if isinstance(db, Path):
         target.unlink(missing_ok=True)
         src, dst = sqlite3.connect(db), sqlite3.connect(target)
@@ -120,10 +139,7 @@ def backup(db: Path | str, target: Path) -> None:
             src.close()
             dst.close()
         return
-    subprocess.run(
-        [_pg_tool("pg_dump"), "-Fc", "-n", _schema(db), "-f", str(target), _server_dsn(db)],
-        check=True,
-    )
+    subprocess.run([_pg_tool("pg_dump"), "-Fc", "-f", str(target), "-d", db], check=True)
 
 
 def restore(source: Path, db: Path | str) -> None:
@@ -135,21 +151,16 @@ def restore(source: Path, db: Path | str) -> None:
         return
     import psycopg
 
-    with psycopg.connect(_server_dsn(db), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {_schema(db)} CASCADE")
-    subprocess.run(
-        [_pg_tool("pg_restore"), "--exit-on-error", "-d", _server_dsn(db), str(source)],
-        check=True,
-    )
+    name = urlsplit(db).path.lstrip("/")
+    with psycopg.connect(pg_dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0".encode())
+    subprocess.run([_pg_tool("pg_restore"), "--exit-on-error", "-d", db, str(source)], check=True)
 
 
 def raw_bytes(db: Path | str) -> bytes:
     """Everything the database keeps, as bytes to search: the SQLite files, or a plain
-    ``pg_dump`` of the hub's schema."""
+    ``pg_dump`` of the hub's database."""
     if isinstance(db, Path):
         return b"".join(p.read_bytes() for p in sorted(db.parent.glob(db.name + "*")))
-    return subprocess.run(
-        [_pg_tool("pg_dump"), "-n", _schema(db), _server_dsn(db)],
-        check=True,
-        capture_output=True,
-    ).stdout
+    return subprocess.run([_pg_tool("pg_dump"), "-d", db], check=True, capture_output=True).stdout

@@ -73,7 +73,8 @@ def pg_shape(url: str) -> tuple[Shape, set[str], list[str]]:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    with fresh_pg() as url:
+    """An empty database: the hub migrates it from nothing."""
+    with fresh_pg(migrated=False) as url:
         yield url
 
 
