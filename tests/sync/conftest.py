@@ -17,18 +17,9 @@ from sync.client import HubClient
 from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import Entry, public_key_text
 from sync.money import Money
-from tests.databases import BACKENDS, hub_database
 from tests.sync.live import Admin, JournalWriter, LiveHub
 
 EnrolFn = Callable[..., tuple[JournalWriter, HubClient]]
-
-
-@pytest.fixture(params=BACKENDS)
-def hub_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
-    """A fresh hub database on each backend: every test that uses it (or the hub
-    fixtures below) runs once on SQLite and once on PostgreSQL."""
-    with hub_database(request.param, tmp_path) as db:
-        yield db
 
 
 @pytest.fixture

@@ -182,3 +182,17 @@ def test_every_migration_has_a_postgresql_form() -> None:
                 pg_sql.migration(text)
             except TranslationError as exc:
                 raise AssertionError(f"migration {name}: {exc}") from exc
+
+
+def test_without_a_server_the_postgresql_variants_skip_but_fail_in_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.databases import PG_DSN_VAR, pg_dsn
+
+    monkeypatch.delenv(PG_DSN_VAR, raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="scripts/test-postgres start"):
+        pg_dsn()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=PG_DSN_VAR):
+        pg_dsn()
