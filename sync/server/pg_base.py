@@ -164,9 +164,9 @@ class PgBase:
             with self._pg_pool.connection() as conn:
                 yield cast(sqlite3.Connection, PgConnection(conn))
         except psycopg_pool.PoolTimeout as exc:
-            raise StorageError(f"{self.shown}: no database connection available: {exc}") from exc
-        except psycopg.Error as exc:
-            raise StorageError(f"hub database failed: {exc}") from exc
+            raise StorageError(f"hub database: no connection available: {exc}") from exc
+        except (psycopg.Error, sqlite3.Error) as exc:  # a statement outside a transaction
+            raise StorageError(f"hub database: {exc}") from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
