@@ -2,8 +2,8 @@
 
 A cashier is identified by a badge credential and proves it with a PIN. The PIN is
 stored only as an scrypt hash with a per-cashier random salt, so a copy of the store
-does not reveal it. The SQL for the ``cashiers`` table (migration ``0003_cashiers``)
-lives here, beside the store, through the store's public transactions.
+does not reveal it. The store keeps the records (``kiosk.engine.store_cashiers``);
+the rules live here.
 
 Cashiers come from two places: the back office (``kiosk admin cashiers``), synced
 from the hub as documents of kind ``cashier`` (``sync.protocol.admin.CashierDoc``,
@@ -25,8 +25,6 @@ from pydantic import ValidationError
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.store import Store
 from sync.protocol.admin import CashierDoc
-
-SYNCED_KIND = "cashier"  # documents the hub sends (kiosk admin cashiers)
 
 # scrypt cost: about 30 ms on a small ARM board - slow for guessing, quick for a login.
 _N, _R, _P = 2**14, 8, 1
@@ -58,12 +56,7 @@ def add_cashier(store: Store, cashier_id: str, name: str, credential: str, pin: 
         raise ValueError(f"a PIN is {PIN_MIN} to {PIN_MAX} digits")
     value = _normalise(credential)
     salt = os.urandom(16)
-    with store.atomic() as db:
-        db.execute(
-            "INSERT OR REPLACE INTO cashiers (id, name, credential, pin_salt, pin_hash, active) "
-            "VALUES (?, ?, ?, ?, ?, 1)",
-            (cashier_id, name, value, salt, hash_pin(pin, salt)),
-        )
+    store.put_cashier(cashier_id, name, value, salt, hash_pin(pin, salt))
     return Cashier(cashier_id, name, value)
 
 
@@ -73,18 +66,10 @@ def cashier_for(store: Store, credential: str) -> Cashier | None:
         value = _normalise(credential)
     except ValueError:
         return None
-    with store.reading() as db:
-        row = db.execute(
-            "SELECT id, name, credential FROM cashiers WHERE credential = ? AND active = 1",
-            (value,),
-        ).fetchone()
-        if row is not None:
-            return Cashier(row[0], row[1], row[2])
-        synced = db.execute(
-            "SELECT data FROM documents WHERE kind = ? AND json_extract(data, '$.credential') = ?",
-            (SYNCED_KIND, value),
-        ).fetchall()
-    for (data,) in synced:
+    local = store.active_cashier(value)
+    if local is not None:
+        return Cashier(local.id, local.name, local.credential)
+    for data in store.synced_cashiers(value):
         doc = _synced(data)
         if doc is not None and doc.active and doc.pin is not None:
             return Cashier(doc.id, doc.name, doc.credential, doc.role.value)
@@ -93,11 +78,8 @@ def cashier_for(store: Store, credential: str) -> Cashier | None:
 
 def count_cashiers(store: Store) -> int:
     """Cashiers who can log in on this till (active, with a PIN), local or synced."""
-    with store.reading() as db:
-        local = int(db.execute("SELECT count(*) FROM cashiers WHERE active = 1").fetchone()[0])
-        sql = "SELECT data FROM documents WHERE kind = ?"
-        synced = [r[0] for r in db.execute(sql, (SYNCED_KIND,))]
-    docs = [_synced(data) for data in synced]
+    local = store.count_active_cashiers()
+    docs = [_synced(data) for data in store.synced_cashiers()]
     return local + sum(1 for d in docs if d is not None and d.active and d.pin is not None)
 
 
@@ -111,11 +93,8 @@ def _synced(data: str) -> CashierDoc | None:
 
 
 def _synced_pin(store: Store, cashier_id: str, pin: str) -> bool:
-    with store.reading() as db:
-        row = db.execute(
-            "SELECT data FROM documents WHERE kind = ? AND id = ?", (SYNCED_KIND, cashier_id)
-        ).fetchone()
-    doc = None if row is None else _synced(row[0])
+    data = store.synced_cashier(cashier_id)
+    doc = None if data is None else _synced(data)
     if doc is None or not doc.active or doc.pin is None:
         return False
     try:
@@ -130,15 +109,12 @@ def _synced_pin(store: Store, cashier_id: str, pin: str) -> bool:
 
 def check_pin(store: Store, cashier_id: str, pin: str) -> bool:
     """True when ``pin`` is this active cashier's PIN (constant-time comparison)."""
-    with store.reading() as db:
-        row = db.execute(
-            "SELECT pin_salt, pin_hash, active FROM cashiers WHERE id = ?", (cashier_id,)
-        ).fetchone()
+    record = store.cashier_pin(cashier_id)
     if not pin.isdigit():
         return False
-    if row is None:
+    if record is None:
         return _synced_pin(store, cashier_id, pin)
-    return bool(row[2]) and hmac.compare_digest(hash_pin(pin, bytes(row[0])), bytes(row[1]))
+    return record.active and hmac.compare_digest(hash_pin(pin, record.salt), record.hash)
 
 
 class PinOutcome(StrEnum):
@@ -164,32 +140,18 @@ class PinGuard:
 
     def locked_for(self, cashier_id: str, now: datetime) -> float:
         """Seconds left of a lock-out (0: may try)."""
-        with self.store.reading() as db:
-            row = db.execute(
-                "SELECT locked_until FROM pin_attempts WHERE cashier_id = ?", (cashier_id,)
-            ).fetchone()
-        return self._left(row[0] if row else None, now)
+        return self._left(self.store.pin_locked_until(cashier_id), now)
 
     def attempt(self, cashier_id: str, pin: str, now: datetime) -> PinAttempt:
         """Check ``pin`` unless the cashier is locked out, and count the result."""
         left = self.locked_for(cashier_id, now)
         if left > 0:
             return PinAttempt(PinOutcome.LOCKED, left)
-        ok = check_pin(self.store, cashier_id, pin)
-        with self.store.atomic() as db:
-            if ok:
-                db.execute("DELETE FROM pin_attempts WHERE cashier_id = ?", (cashier_id,))
-                return PinAttempt(PinOutcome.OK)
-            row = db.execute(
-                "SELECT failures FROM pin_attempts WHERE cashier_id = ?", (cashier_id,)
-            ).fetchone()
-            failures = (row[0] if row else 0) + 1
-            locked = failures >= self.attempts
-            until = (now + timedelta(seconds=self.lock_s)).isoformat() if locked else None
-            db.execute(
-                "INSERT OR REPLACE INTO pin_attempts VALUES (?, ?, ?)",
-                (cashier_id, 0 if locked else failures, until),
-            )
+        if check_pin(self.store, cashier_id, pin):
+            self.store.forget_pin_failures(cashier_id)
+            return PinAttempt(PinOutcome.OK)
+        until = (now + timedelta(seconds=self.lock_s)).isoformat()
+        locked = self.store.count_pin_failure(cashier_id, limit=self.attempts, locked_until=until)
         return (
             PinAttempt(PinOutcome.LOCKED, self.lock_s) if locked else PinAttempt(PinOutcome.WRONG)
         )

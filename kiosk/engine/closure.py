@@ -69,18 +69,7 @@ def _last_of(
     engine: Engine, kinds: Collection[EntryKind], *, uncancelled: bool = False
 ) -> Entry | None:
     """The latest entry of ``kinds`` (optionally one that no entry cancels)."""
-    marks = ",".join("?" * len(kinds))
-    skip = (
-        " AND seq NOT IN (SELECT ref_seq FROM journal WHERE ref_seq IS NOT NULL)"
-        if uncancelled
-        else ""
-    )
-    with engine.store.reading() as db:
-        row = db.execute(
-            f"SELECT seq FROM journal WHERE kind IN ({marks}){skip} ORDER BY seq DESC LIMIT 1",
-            tuple(str(k) for k in kinds),
-        ).fetchone()
-    return None if row is None else engine.store.entry(int(row[0]))
+    return engine.store.last_entry_of(kinds, uncancelled=uncancelled)
 
 
 def last_closure(engine: Engine) -> Entry | None:

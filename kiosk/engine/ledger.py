@@ -14,7 +14,6 @@ Usable balance (DESIGN.md, money rules)::
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from kiosk.engine.errors import TerminalMismatch
 from kiosk.engine.keys import terminal_key
 from kiosk.engine.results import Accepted, Identified, Refused, Result
 from kiosk.engine.store import SETTINGS_PROBLEM, AccountState, Store
+from kiosk.engine.store_tx import Tx
 from sync.journal import (
     CanonicalError,
     ChainReport,
@@ -80,9 +80,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def cannot_sync(
-    store: Store, db: sqlite3.Connection, settings: SiteSettings, now: datetime
-) -> bool:
+def cannot_sync(store: Store, db: Tx, settings: SiteSettings, now: datetime) -> bool:
     """Whether the offline cap applies: the last sync failed, or the last success is
     older than the site's threshold (or there was none)."""
     last, failing = store.sync_health(db)
@@ -141,7 +139,7 @@ class Engine:
 
     # Reading -----------------------------------------------------------------------
 
-    def settings(self, db: sqlite3.Connection | None = None) -> SiteSettings:
+    def settings(self, db: Tx | None = None) -> SiteSettings:
         """The site's settings; stored ones that cannot be used here (kept by a version
         that did not check them) have their time zone replaced by the default, so that
         the till keeps selling, and ``settings_problem`` says so."""
@@ -172,17 +170,15 @@ class Engine:
                 raise LookupError(f"unknown account {account_id!r}")
             return self._usable(state, db)
 
-    def usable_in(self, state: AccountState, db: sqlite3.Connection) -> Money:
+    def usable_in(self, state: AccountState, db: Tx) -> Money:
         """``usable_balance`` inside the caller's transaction."""
         return self._usable(state, db)
 
-    def _usable(self, state: AccountState, db: sqlite3.Connection) -> Money:
+    def _usable(self, state: AccountState, db: Tx) -> Money:
         unsynced = self.store.unsynced_sum(state.row.id, state.included_seq, db)
         return Money(state.row.balance + unsynced)
 
-    def is_offline(
-        self, db: sqlite3.Connection | None = None, *, settings: SiteSettings | None = None
-    ) -> bool:
+    def is_offline(self, db: Tx | None = None, *, settings: SiteSettings | None = None) -> bool:
         """True when this terminal cannot sync now: the last sync failed, or the last
         success is older than the site's threshold (or there was none).
 
@@ -194,7 +190,7 @@ class Engine:
                 return self.is_offline(conn)
         return cannot_sync(self.store, db, settings or self.settings(db), self._clock())
 
-    def _loss_refusal(self, db: sqlite3.Connection) -> Refused | None:
+    def _loss_refusal(self, db: Tx) -> Refused | None:
         """Refuse every debit and credit while the hub holds entries this journal lost:
         a balance without them is wrong, and the chain cannot go on from here."""
         ahead = self.store.hub_ahead(db)
@@ -223,7 +219,7 @@ class Engine:
     def _resolve(
         self,
         credential: str | bytes,
-        db: sqlite3.Connection,
+        db: Tx,
         *,
         settings: SiteSettings | None = None,
     ) -> tuple[CredentialRow, AccountState, PhoneCode | None] | Refused:
@@ -262,7 +258,7 @@ class Engine:
     def _check_amount(
         self,
         amount: Money,
-        db: sqlite3.Connection,
+        db: Tx,
         *,
         allow_zero: bool = False,
         settings: SiteSettings | None = None,
@@ -278,7 +274,7 @@ class Engine:
 
     def _append(
         self,
-        db: sqlite3.Connection,
+        db: Tx,
         kind: EntryKind,
         account: str | None,
         amount: int,
@@ -309,7 +305,7 @@ class Engine:
 
     def post(
         self,
-        db: sqlite3.Connection,
+        db: Tx,
         kind: EntryKind,
         account: str | None,
         amount: int,
@@ -388,7 +384,7 @@ class Engine:
         state: AccountState,
         usable: Money,
         amount: Money,
-        db: sqlite3.Connection,
+        db: Tx,
         *,
         offline: bool = False,
     ) -> Refused | None:
@@ -404,7 +400,7 @@ class Engine:
         usable: Money,
         amount: Money,
         offline: bool,
-        db: sqlite3.Connection,
+        db: Tx,
         *,
         settings: SiteSettings | None = None,
     ) -> Refused | None:

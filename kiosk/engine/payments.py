@@ -17,7 +17,6 @@ and hands its answer here. The rules (see ``sync.protocol.payment_payloads``):
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,6 +28,7 @@ from kiosk.engine.errors import PaymentError
 from kiosk.engine.ledger import Engine
 from kiosk.engine.results import Accepted, Refused
 from kiosk.engine.store_payments import PaymentRow
+from kiosk.engine.store_tx import Tx
 from sync.journal import Entry, EntryKind
 from sync.money import Money
 from sync.protocol.payloads import EntryPayload, PayloadError, parse_payload
@@ -198,9 +198,7 @@ class Payments:
             sql.insert(db, row)
         return row
 
-    def _check_top_up(
-        self, db: sqlite3.Connection, account: str | None, amount: Money
-    ) -> Refused | None:
+    def _check_top_up(self, db: Tx, account: str | None, amount: Money) -> Refused | None:
         engine = self.engine
         settings = engine.settings(db)
         state = engine.store.account(account or "", db)
@@ -274,7 +272,7 @@ class Payments:
             assert settled is not None
         return Settled(settled, entry, credit, sale)
 
-    def _sell(self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement) -> Entry:
+    def _sell(self, db: Tx, payment: PaymentRow, settlement: Settlement) -> Entry:
         """The sale of a tray paid by card (a visitor: no account, amount 0; the price
         is the payload's ``total``, which closures count under the card)."""
         engine = self.engine
@@ -298,9 +296,7 @@ class Payments:
         )
         return engine.post(db, EntryKind.CARD_SALE, None, 0, _fields(sale))
 
-    def _credit(
-        self, db: sqlite3.Connection, payment: PaymentRow, settlement: Settlement
-    ) -> Accepted:
+    def _credit(self, db: Tx, payment: PaymentRow, settlement: Settlement) -> Accepted:
         """The top-up of an approved card payment: the bank has the money, so the account
         is credited even if it was closed meanwhile (the back office refunds it)."""
         engine = self.engine

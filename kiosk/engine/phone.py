@@ -14,11 +14,11 @@ table of the store, pruned once out of every window).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 
 from kiosk.engine import store_codes
 from kiosk.engine.results import Refused
+from kiosk.engine.store_tx import Tx
 from sync import phonebadge
 from sync.protocol.reasons import RejectReason
 from sync.protocol.rows import CredentialKind, CredentialRow
@@ -31,7 +31,7 @@ def check(
     cred: CredentialRow,
     now: datetime,
     window_steps: int,
-    db: sqlite3.Connection,
+    db: Tx,
 ) -> Refused | None:
     """Why this code may not be used now on this terminal, or None."""
     if cred.kind is not CredentialKind.PHONE:
@@ -46,9 +46,7 @@ def check(
     return None
 
 
-def consume(
-    code: phonebadge.PhoneCode, now: datetime, window_steps: int, db: sqlite3.Connection
-) -> None:
+def consume(code: phonebadge.PhoneCode, now: datetime, window_steps: int, db: Tx) -> None:
     """Mark the phone code used on this terminal."""
     # Keep every step some window could still accept, whatever the window is set to.
     keep = max(window_steps, phonebadge.DEFAULT_WINDOW_STEPS) + 1

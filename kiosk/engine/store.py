@@ -5,6 +5,12 @@ foreign keys on and a busy timeout, shared by the kiosk process (which appends t
 journal) and the sync daemon (which applies hub snapshots). Every multi-statement
 write runs in one ``BEGIN IMMEDIATE`` transaction (``Store.atomic``), short enough
 that a sale never waits long on the daemon.
+
+The connection's settings, the transactions and the migrations are the hub's too
+(``sync.sqlitedb``). Callers never see the connection: a transaction is a ``Tx``
+(``kiosk.engine.store_tx``) they pass to the store's named operations, here and in
+the store's parts (``store_sync``, ``store_cashiers``, ``store_codes``,
+``store_payments``). Every sqlite3 error leaves as a ``StoreError``.
 """
 
 from __future__ import annotations
@@ -13,23 +19,24 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
+from kiosk.engine.store_cashiers import CashierRecords
 from kiosk.engine.store_sync import SyncState
+from kiosk.engine.store_tx import Tx, sql_of
+from sync import sqlitedb
 from sync.journal import (
     GENESIS_HASH,
     ROW_COLUMNS,
     Entry,
     canonical_json,
-    format_ts,
 )
 from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, settings_problem
@@ -50,7 +57,7 @@ class AccountState:
     included_seq: int
 
 
-class Store(SyncState):
+class Store(SyncState, CashierRecords):
     """A connection to the terminal's database. Not shared between threads unlocked:
     each public method takes the store's lock, so one Store may serve several threads.
     """
@@ -72,37 +79,29 @@ class Store(SyncState):
         file = Path(path)
         if not create and not file.is_file():
             raise StoreError(f"{file}: no store here")
-        try:
-            if create:
+        if create:
+            try:
                 file.parent.mkdir(parents=True, exist_ok=True)
-                target: str | Path = file
-            else:
-                target = f"{file.resolve().as_uri()}?mode=rw"
-            conn = sqlite3.connect(
-                target,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                uri=not create,
-            )
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode != "wal":
-                raise StoreError(f"{file}: cannot use WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{file}: cannot open the store: {_plain(exc)}") from exc
+            except OSError as exc:
+                raise StoreError(f"{file}: cannot open the store: {exc}") from exc
+        conn = sqlitedb.connect(
+            file,
+            error=StoreError,
+            what="the store",
+            busy_timeout_s=BUSY_TIMEOUT_MS / 1000,
+            must_exist=not create,
+        )
         store = cls(conn, file)
         try:
-            store._migrate()
+            with store._lock:
+                sqlitedb.migrate(conn, MIGRATIONS, error=StoreError, where=str(file))
         except StoreError as exc:
             conn.close()
             raise StoreError(f"{file}: cannot open the store: {exc}") from exc
         return store
 
     def close(self) -> None:
-        with self._lock:
+        with self._locked():
             self._conn.close()
 
     def __enter__(self) -> Store:
@@ -112,34 +111,11 @@ class Store(SyncState):
         self.close()
 
     @contextmanager
-    def atomic(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot start a transaction: {exc}") from exc
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
-            except BaseException:
-                self._rollback()
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"commit failed: {_plain(exc)}") from exc
-
-    def _rollback(self) -> None:
-        """Roll back; a failed rollback (the transaction already gone) never hides the
-        error that led here."""
-        try:
-            self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            log.warning("%s: rollback failed: %s", self.path, exc)
+    def atomic(self) -> Iterator[Tx]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back whole on
+        error; inside another, a savepoint (see ``sync.sqlitedb.transaction``)."""
+        with self._lock, sqlitedb.transaction(self._conn, error=StoreError, where=self._where):
+            yield Tx(self._conn)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -148,41 +124,21 @@ class Store(SyncState):
             try:
                 yield
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: {_plain(exc)}") from exc
+                raise StoreError(f"{self.path}: {sqlitedb.describe(exc)}") from exc
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[Tx]:
         """A consistent read snapshot (BEGIN DEFERRED ... COMMIT)."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot read: {_plain(exc)}") from exc
-            finally:
-                try:
-                    self._conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    log.warning("%s: end of read failed: %s", self.path, exc)
+        with self._lock, sqlitedb.snapshot(self._conn, error=StoreError, where=self._where):
+            yield Tx(self._conn)
 
-    def _migrate(self) -> None:
-        with self.atomic() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-            )
-            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-            for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                log.info("applying migration %s to %s", name, self.path)
-                for statement in _split_sql(sql):
-                    db.execute(statement)
-                db.execute(
-                    "INSERT INTO migrations VALUES (?, ?)", (name, format_ts(datetime.now(UTC)))
-                )
+    @property
+    def _where(self) -> str:
+        return str(self.path)
+
+    def _sql(self, tx: Tx | None) -> sqlite3.Connection:
+        """The connection of ``tx``, or the store's own (a statement of its own)."""
+        return self._conn if tx is None else sql_of(tx)
 
     def integrity_problems(self, limit: int = 10) -> list[str]:
         """SQLite's ``PRAGMA integrity_check``: empty when the file is sound."""
@@ -196,7 +152,7 @@ class Store(SyncState):
 
     def migrations(self) -> list[str]:
         with self._locked():
-            return [r[0] for r in self._conn.execute("SELECT name FROM migrations ORDER BY name")]
+            return sqlitedb.recorded_migrations(self._conn)
 
     # Identity ------------------------------------------------------------------
 
@@ -206,12 +162,14 @@ class Store(SyncState):
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def bind_terminal(self, terminal_id: str, public_key: str) -> None:
         """Record which terminal owns this store; refuse another one once bound."""
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             row = db.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
             if row is not None and row[0] != terminal_id:
                 raise TerminalMismatch(
@@ -231,7 +189,8 @@ class Store(SyncState):
     def writable(self) -> str | None:
         """None when a write would succeed; else why not (a write tried, rolled back)."""
         try:
-            with self.atomic() as db:
+            with self.atomic() as tx:
+                db = sql_of(tx)
                 db.execute("UPDATE sync_state SET cursor = cursor WHERE id = 1")
                 raise _Probe
         except _Probe:
@@ -263,7 +222,8 @@ class Store(SyncState):
         Each account's hub balance arrives with ``applied_seq``: the highest of this
         terminal's sequences the hub had applied when it computed that balance.
         """
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             db.executemany(
                 """INSERT INTO accounts (id, display_name, kind, status, profile,
                        hub_balance, included_seq, overdraft, subsidy)
@@ -296,7 +256,7 @@ class Store(SyncState):
                 ],
             )
             if settings is not None:
-                self._apply_settings(db, settings)
+                self._apply_settings(tx, settings)
             for kind, docs in (documents or {}).items():
                 for doc_id, data in docs.items():
                     if data is None:
@@ -319,9 +279,10 @@ class Store(SyncState):
             db.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
 
     @staticmethod
-    def _apply_settings(db: sqlite3.Connection, settings: SiteSettings) -> None:
+    def _apply_settings(tx: Tx, settings: SiteSettings) -> None:
         """Keep the last good settings: unusable ones (a time zone this machine does not
         know ...) are refused, logged and recorded under ``SETTINGS_PROBLEM``."""
+        db = sql_of(tx)
         problem = settings_problem(settings)
         if problem is not None:
             log.error("site settings from the hub refused, the last good ones kept: %s", problem)
@@ -334,10 +295,10 @@ class Store(SyncState):
             "INSERT OR REPLACE INTO site_settings VALUES (1, ?)", (settings.model_dump_json(),)
         )
 
-    def account(self, account_id: str, db: sqlite3.Connection | None = None) -> AccountState | None:
+    def account(self, account_id: str, tx: Tx | None = None) -> AccountState | None:
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute(
                     """SELECT id, display_name, kind, status, profile, hub_balance, overdraft,
                           included_seq, subsidy FROM accounts WHERE id = ?""",
@@ -362,10 +323,10 @@ class Store(SyncState):
         )
         return AccountState(account, row[7])
 
-    def credential(self, value: str, db: sqlite3.Connection | None = None) -> CredentialRow | None:
+    def credential(self, value: str, tx: Tx | None = None) -> CredentialRow | None:
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute(
                     "SELECT value, kind, status, account_id, public_key FROM credentials "
                     "WHERE value = ?",
@@ -386,11 +347,9 @@ class Store(SyncState):
             strict=False,
         )
 
-    def site_settings(self, db: sqlite3.Connection | None = None) -> SiteSettings | None:
+    def site_settings(self, tx: Tx | None = None) -> SiteSettings | None:
         with self._locked():
-            row = (
-                (db or self._conn).execute("SELECT data FROM site_settings WHERE id = 1").fetchone()
-            )
+            row = self._sql(tx).execute("SELECT data FROM site_settings WHERE id = 1").fetchone()
         return None if row is None else _parse_settings(row[0])
 
     def document_text(self, kind: str, doc_id: str) -> str | None:
@@ -407,17 +366,17 @@ class Store(SyncState):
 
     # Journal ---------------------------------------------------------------------
 
-    def unsynced_sum(self, account_id: str, included_seq: int, db: sqlite3.Connection) -> int:
+    def unsynced_sum(self, account_id: str, included_seq: int, tx: Tx) -> int:
         """Sum of this terminal's entries for the account that the hub had not applied."""
+        db = sql_of(tx)
         row = db.execute(
             "SELECT coalesce(sum(amount), 0) FROM journal WHERE account = ? AND seq > ?",
             (account_id, included_seq),
         ).fetchone()
         return int(row[0])
 
-    def day_sum(
-        self, account_id: str, day: str, kinds: Sequence[str], db: sqlite3.Connection
-    ) -> int:
+    def day_sum(self, account_id: str, day: str, kinds: Sequence[str], tx: Tx) -> int:
+        db = sql_of(tx)
         marks = ",".join("?" * len(kinds))
         row = db.execute(
             f"SELECT coalesce(sum(amount), 0) FROM journal "
@@ -426,11 +385,11 @@ class Store(SyncState):
         ).fetchone()
         return int(row[0])
 
-    def head(self, db: sqlite3.Connection | None = None) -> tuple[int, str]:
+    def head(self, tx: Tx | None = None) -> tuple[int, str]:
         """(last sequence, its hash), or (0, genesis) for an empty journal."""
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
                 .fetchone()
             )
@@ -439,8 +398,9 @@ class Store(SyncState):
     def last_seq(self) -> int:
         return self.head()[0]
 
-    def append(self, entry: Entry, db: sqlite3.Connection) -> None:
+    def append(self, entry: Entry, tx: Tx) -> None:
         """Insert a signed entry inside the caller's transaction."""
+        db = sql_of(tx)
         payload = entry.payload
         db.execute(
             """INSERT INTO journal (seq, terminal_id, ts, day, kind, account, amount, ref_seq,
@@ -462,23 +422,37 @@ class Store(SyncState):
             ),
         )
 
-    def entry(self, seq: int, db: sqlite3.Connection | None = None) -> Entry | None:
+    def entry(self, seq: int, tx: Tx | None = None) -> Entry | None:
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute(f"SELECT {ROW_COLUMNS} FROM journal WHERE seq = ?", (seq,))
                 .fetchone()
             )
         return None if row is None else Entry.from_row(row)
 
-    def cancelled_by(self, seq: int, db: sqlite3.Connection | None = None) -> int | None:
+    def cancelled_by(self, seq: int, tx: Tx | None = None) -> int | None:
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute("SELECT seq FROM journal WHERE ref_seq = ?", (seq,))
                 .fetchone()
             )
         return None if row is None else int(row[0])
+
+    def last_entry_of(self, kinds: Collection[str], *, uncancelled: bool = False) -> Entry | None:
+        """The latest entry of one of ``kinds`` (with ``uncancelled``: the latest that no
+        entry cancels), or None."""
+        marks = ",".join("?" * len(kinds))
+        skip = (
+            " AND seq NOT IN (SELECT ref_seq FROM journal WHERE ref_seq IS NOT NULL)"
+            if uncancelled
+            else ""
+        )
+        found = self._entries(
+            f"kind IN ({marks}){skip} ORDER BY seq DESC LIMIT 1", tuple(str(k) for k in kinds)
+        )
+        return found[0] if found else None
 
     def _entries(self, where: str, params: tuple[Any, ...]) -> list[Entry]:
         """The journal's entries ``WHERE ...`` (the rest of the query: order, limit)."""
@@ -530,27 +504,3 @@ class _Probe(Exception):
 def _parse_settings(text: str) -> SiteSettings:
     """Settings are read several times a sale: parsed once per stored version (frozen)."""
     return SiteSettings.model_validate_json(text)
-
-
-def _plain(exc: BaseException) -> str:
-    """sqlite3's message, with a hint where its own wording is cryptic."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
-        return f"{text} (the file is damaged or is not a kiosk store)"
-    if "readonly" in text:
-        return f"{text} (the store or its folder is read-only)"
-    return text
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip():
-                statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements

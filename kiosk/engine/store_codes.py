@@ -2,41 +2,46 @@
 ``store.py`` stays small): the seen-codes table and the visit counts.
 
 Every function runs inside the caller's transaction (``Store.atomic`` or
-``Store.reading``) and takes its connection.
+``Store.reading``) and takes its ``Tx``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
+from kiosk.engine.store_tx import Tx, sql_of
 from sync.journal import EntryKind, format_ts
 
 
-def code_seen(db: sqlite3.Connection, credential: str, step: int) -> bool:
+def code_seen(tx: Tx, credential: str, step: int) -> bool:
+    db = sql_of(tx)
     row = db.execute(
         "SELECT 1 FROM seen_codes WHERE credential = ? AND step = ?", (credential, step)
     ).fetchone()
     return row is not None
 
 
-def mark_code_seen(db: sqlite3.Connection, credential: str, step: int, at: datetime) -> None:
+def mark_code_seen(tx: Tx, credential: str, step: int, at: datetime) -> None:
     """Record a used code; the primary key refuses a second use even under a race."""
+    db = sql_of(tx)
     db.execute("INSERT INTO seen_codes VALUES (?, ?, ?)", (credential, step, format_ts(at)))
 
 
-def prune_seen_codes(db: sqlite3.Connection, before_step: int) -> int:
+def prune_seen_codes(tx: Tx, before_step: int) -> int:
     """Forget codes older than ``before_step``: no window can accept them any more."""
+    db = sql_of(tx)
     return db.execute("DELETE FROM seen_codes WHERE step < ?", (before_step,)).rowcount
 
 
-def count_seen_codes(db: sqlite3.Connection) -> int:
+def count_seen_codes(tx: Tx) -> int:
+    db = sql_of(tx)
     return int(db.execute("SELECT count(*) FROM seen_codes").fetchone()[0])
 
 
-def document(db: sqlite3.Connection, kind: str, doc_id: str) -> dict[str, Any] | None:
+def document(tx: Tx, kind: str, doc_id: str) -> dict[str, Any] | None:
+    db = sql_of(tx)
     row = db.execute(
         "SELECT data FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)
     ).fetchone()
@@ -46,16 +51,18 @@ def document(db: sqlite3.Connection, kind: str, doc_id: str) -> dict[str, Any] |
     return data if isinstance(data, dict) else None
 
 
-def documents(db: sqlite3.Connection, kind: str) -> list[dict[str, Any]]:
+def documents(tx: Tx, kind: str) -> list[dict[str, Any]]:
+    db = sql_of(tx)
     rows = db.execute("SELECT data FROM documents WHERE kind = ? ORDER BY id", (kind,))
     return [d for (text,) in rows if isinstance(d := json.loads(text), dict)]
 
 
-def visit_guests_here(db: sqlite3.Connection, visit_id: str, day: str) -> int:
+def visit_guests_here(tx: Tx, visit_id: str, day: str) -> int:
     """Guests of the visit served by this terminal on ``day``, less cancelled meals.
 
     Counted from the journal itself, so the count can never disagree with the entries.
     """
+    db = sql_of(tx)
     row = db.execute(
         """SELECT coalesce(sum(json_extract(j.payload, '$.guests')), 0) FROM journal j
            WHERE j.day = ? AND j.kind = ? AND json_extract(j.payload, '$.visit_id') = ?

@@ -2,14 +2,15 @@
 ``store.py`` stays small): the ``payments`` table, an index by reference of the
 journal's payment entries, written in the same transaction as those entries.
 
-Every function runs inside the caller's transaction and takes its connection.
+Every function runs inside the caller's transaction and takes its ``Tx``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from kiosk.engine.errors import StoreError
+from kiosk.engine.store_tx import Tx, sql_of
 from sync.protocol.payment_payloads import PaymentPurpose, PaymentState
 
 _COLS = (
@@ -46,7 +47,8 @@ def _row(r: tuple[object, ...]) -> PaymentRow:
     )
 
 
-def insert(db: sqlite3.Connection, row: PaymentRow) -> None:
+def insert(tx: Tx, row: PaymentRow) -> None:
+    db = sql_of(tx)
     db.execute(
         f"INSERT INTO payments ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -64,41 +66,44 @@ def insert(db: sqlite3.Connection, row: PaymentRow) -> None:
     )
 
 
-def settle(
-    db: sqlite3.Connection, ref: str, state: PaymentState, result_seq: int, credit_seq: int | None
-) -> None:
+def settle(tx: Tx, ref: str, state: PaymentState, result_seq: int, credit_seq: int | None) -> None:
     """Record the result; refuses (IntegrityError / no row) a payment settled before."""
+    db = sql_of(tx)
     done = db.execute(
         "UPDATE payments SET state = ?, result_seq = ?, credit_seq = ? "
         "WHERE ref = ? AND state = 'pending'",
         (state.value, result_seq, credit_seq, ref),
     ).rowcount
     if done != 1:
-        raise sqlite3.IntegrityError(f"payment {ref} is not pending")
+        raise StoreError(f"payment {ref} is not pending")
 
 
-def get(db: sqlite3.Connection, ref: str) -> PaymentRow | None:
+def get(tx: Tx, ref: str) -> PaymentRow | None:
+    db = sql_of(tx)
     row = db.execute(f"SELECT {_COLS} FROM payments WHERE ref = ?", (ref,)).fetchone()
     return None if row is None else _row(row)
 
 
-def pending(db: sqlite3.Connection) -> list[PaymentRow]:
+def pending(tx: Tx) -> list[PaymentRow]:
+    db = sql_of(tx)
     rows = db.execute(
         f"SELECT {_COLS} FROM payments WHERE state = 'pending' ORDER BY pending_seq"
     ).fetchall()
     return [_row(r) for r in rows]
 
 
-def since(db: sqlite3.Connection, first_seq: int) -> list[PaymentRow]:
+def since(tx: Tx, first_seq: int) -> list[PaymentRow]:
     """Payments asked at or after journal entry ``first_seq``, in order."""
+    db = sql_of(tx)
     rows = db.execute(
         f"SELECT {_COLS} FROM payments WHERE pending_seq >= ? ORDER BY pending_seq", (first_seq,)
     ).fetchall()
     return [_row(r) for r in rows]
 
 
-def of_day(db: sqlite3.Connection, day: str) -> list[PaymentRow]:
+def of_day(tx: Tx, day: str) -> list[PaymentRow]:
     """The payments asked on business day ``day`` (by their pending entry), in order."""
+    db = sql_of(tx)
     cols = ", ".join(f"p.{c.strip()}" for c in _COLS.split(","))
     rows = db.execute(
         f"SELECT {cols} FROM payments p JOIN journal j ON j.seq = p.pending_seq "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk.engine.store_tx import Tx, sql_of
 from sync.journal import ROW_COLUMNS, Entry, format_ts, parse_ts
 from sync.protocol.incidents import Incident
 
@@ -41,10 +42,13 @@ class SyncState:
     path: Path
     _conn: sqlite3.Connection
 
-    def atomic(self) -> AbstractContextManager[sqlite3.Connection]:
+    def atomic(self) -> AbstractContextManager[Tx]:
         raise NotImplementedError
 
-    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+    def reading(self) -> AbstractContextManager[Tx]:
+        raise NotImplementedError
+
+    def _sql(self, tx: Tx | None) -> sqlite3.Connection:
         raise NotImplementedError
 
     def _locked(self) -> AbstractContextManager[None]:
@@ -53,7 +57,8 @@ class SyncState:
     # Sync state ------------------------------------------------------------------
 
     def sync_status(self) -> SyncStatus:
-        with self.reading() as db:
+        with self.reading() as tx:
+            db = sql_of(tx)
             row = db.execute(
                 """SELECT cursor, hub_applied_seq, last_success, last_attempt, last_error,
                           error_permanent, failing_since, hub_ahead_seq
@@ -75,7 +80,8 @@ class SyncState:
         )
 
     def record_push(self, applied_seq: int) -> None:
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             db.execute(
                 "UPDATE sync_state SET hub_applied_seq = max(hub_applied_seq, ?) WHERE id = 1",
                 (applied_seq,),
@@ -90,7 +96,8 @@ class SyncState:
         at: datetime | None = None,
     ) -> None:
         now = format_ts(at or datetime.now(UTC))
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             if ok:
                 db.execute(
                     """UPDATE sync_state SET last_success = ?, last_attempt = ?,
@@ -106,12 +113,14 @@ class SyncState:
                     (now, error, int(permanent), now),
                 )
 
-    def last_success(self, db: sqlite3.Connection) -> datetime | None:
+    def last_success(self, tx: Tx) -> datetime | None:
+        db = sql_of(tx)
         row = db.execute("SELECT last_success FROM sync_state WHERE id = 1").fetchone()
         return _ts_or_none(row[0])
 
-    def sync_health(self, db: sqlite3.Connection) -> tuple[datetime | None, datetime | None]:
+    def sync_health(self, tx: Tx) -> tuple[datetime | None, datetime | None]:
         """(last success, since when the syncs have been failing or None)."""
+        db = sql_of(tx)
         row = db.execute(
             "SELECT last_success, failing_since FROM sync_state WHERE id = 1"
         ).fetchone()
@@ -119,19 +128,20 @@ class SyncState:
 
     # Loss of the journal's tail (sync.daemon finds it, kiosk.engine.recovery mends it) --
 
-    def hub_ahead(self, db: sqlite3.Connection | None = None) -> tuple[int, str | None] | None:
+    def hub_ahead(self, tx: Tx | None = None) -> tuple[int, str | None] | None:
         """(the hub's last sequence, its hash) when the hub holds entries of this
         terminal that this journal lacks or holds differently; None when not."""
         with self._locked():
             row = (
-                (db or self._conn)
+                self._sql(tx)
                 .execute("SELECT hub_ahead_seq, hub_ahead_hash FROM sync_state WHERE id = 1")
                 .fetchone()
             )
         return None if not row[0] else (int(row[0]), row[1])
 
     def record_hub_ahead(self, seq: int, digest: str | None) -> None:
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             db.execute(
                 "UPDATE sync_state SET hub_ahead_seq = ?, hub_ahead_hash = ? WHERE id = 1",
                 (seq, digest),
@@ -139,10 +149,11 @@ class SyncState:
 
     def reset_hub_applied(self, applied_seq: int) -> None:
         """The hub holds less than recorded (restored from a backup): push from there."""
-        with self.atomic() as db:
+        with self.atomic() as tx:
+            db = sql_of(tx)
             db.execute("UPDATE sync_state SET hub_applied_seq = ? WHERE id = 1", (applied_seq,))
 
-    def move_forked(self, first_seq: int, db: sqlite3.Connection) -> list[Entry]:
+    def move_forked(self, first_seq: int, tx: Tx) -> list[Entry]:
         """Move the entries from ``first_seq`` on out of the journal, into
         ``journal_forked`` (inside the caller's transaction), and return them.
 
@@ -150,6 +161,7 @@ class SyncState:
         numbers the hub already holds for other entries, so the chain cannot go on
         through them; they are kept, and signed again after the recovered entries.
         """
+        db = sql_of(tx)
         rows = db.execute(
             f"SELECT {ROW_COLUMNS} FROM journal WHERE seq >= ? ORDER BY seq", (first_seq,)
         ).fetchall()
@@ -171,7 +183,8 @@ class SyncState:
         )
         return [Entry.from_row(row) for row in rows]
 
-    def mark_resigned(self, old_seq: int, new_seq: int, db: sqlite3.Connection) -> None:
+    def mark_resigned(self, old_seq: int, new_seq: int, tx: Tx) -> None:
+        db = sql_of(tx)
         db.execute("UPDATE journal_forked SET resigned_as = ? WHERE seq = ?", (new_seq, old_seq))
 
     def forked_entries(self) -> list[tuple[Entry, int | None]]:
@@ -183,8 +196,9 @@ class SyncState:
             ).fetchall()
         return [(Entry.from_row(row[:10]), row[10]) for row in rows]
 
-    def recovered(self, hub_seq: int, db: sqlite3.Connection) -> None:
+    def recovered(self, hub_seq: int, tx: Tx) -> None:
         """The journal holds the hub's entries again: selling may resume."""
+        db = sql_of(tx)
         db.execute(
             """UPDATE sync_state SET hub_ahead_seq = 0, hub_ahead_hash = NULL,
                    hub_applied_seq = ?, last_error = NULL, error_permanent = 0

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from pydantic import ValidationError
 
 from kiosk.engine import store_codes
 from kiosk.engine.results import Accepted, Refused, Result
+from kiosk.engine.store_tx import Tx
 from sync import phonebadge
 from sync.journal import EntryKind
 from sync.money import Money
@@ -62,13 +62,13 @@ class VisitView:
         return self.doc.id
 
 
-def _served(engine: Engine, doc: VisitDoc, db: sqlite3.Connection) -> int:
+def _served(engine: Engine, doc: VisitDoc, db: Tx) -> int:
     elsewhere = sum(n for term, n in doc.consumed_by.items() if term != engine.terminal_id)
     here = store_codes.visit_guests_here(db, doc.id, doc.day.isoformat())
     return elsewhere + here
 
 
-def _load(db: sqlite3.Connection, visit_id: str) -> VisitDoc | None:
+def _load(db: Tx, visit_id: str) -> VisitDoc | None:
     data = store_codes.document(db, VISIT_KIND, visit_id)
     if data is None:
         return None

@@ -25,16 +25,18 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import psycopg_pool
 
+from sync import sqlitedb
+from sync.journal import format_ts
 from sync.server import pg_sql
 from sync.server.errors import StorageError
 from sync.server.schema import MIGRATIONS
-from sync.server.sqlrows import statements
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +142,16 @@ class PgBase:
             try:
                 pg.raw(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 pg.raw(pg_sql.PG_FUNCTIONS)
-                pg.raw("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
+                pg.raw(sqlitedb.MIGRATIONS_TABLE)
                 done = {r[0] for r in db.execute("SELECT name FROM migrations")}
                 for name, script in MIGRATIONS:
                     if name in done:
                         continue
                     log.info("hub %s: applying migration %s", self.shown, name)
-                    for text in statements(pg_sql.PG_MIGRATIONS.get(name, script)):
+                    for text in sqlitedb.split_statements(pg_sql.PG_MIGRATIONS.get(name, script)):
                         pg.raw(pg_sql.migration(text))
-                    db.execute("INSERT INTO migrations VALUES (?, CAST(now() AS TEXT))", (name,))
+                    stamp = format_ts(datetime.now(UTC))
+                    db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp))
                 pg.raw("COMMIT")
             except BaseException:
                 pg.conn.rollback()

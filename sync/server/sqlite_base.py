@@ -1,6 +1,7 @@
 """The SQLite plumbing under ``SqliteStorage``: the database file (created 0600), the
 connection pool, the migrations, the write and read transactions and the version
-counter of the changes feed.
+counter of the changes feed. Connection settings, transactions, migrations and their
+statement splitting are the terminal's too: ``sync.sqlitedb``.
 
 ``SqliteBase`` is the base class of ``JournalStorage`` (sync.server.journal_storage) and
 so of ``SqliteStorage`` (sync.server.storage), which hold the SQL itself. Connections
@@ -20,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from sync import sqlitedb
 from sync.server.errors import StorageError
 from sync.server.schema import MIGRATIONS
-from sync.server.sqlrows import statements
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
+_WHERE = "hub database"  # starts the messages of its errors (sent to terminals: no path)
 PRIVATE = 0o600  # hub.db and its -wal and -shm: balances, token hashes
 
 
@@ -53,29 +55,15 @@ class SqliteBase:
         self._lock = threading.Lock()
         self._closed = False
         _make_private(self.path)
-        with self._write() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, at TEXT)")
-            done = {r[0] for r in db.execute("SELECT name FROM migrations")}
-            for name, script in MIGRATIONS:
-                if name not in done:
-                    log.info("hub %s: applying migration %s", self.path, name)
-                    for statement in statements(script):
-                        db.execute(statement)
-                    db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+        with self._conn() as conn:
+            sqlitedb.migrate(conn, MIGRATIONS, error=StorageError, where=f"hub {self.path}")
 
     # Connections and transactions -------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
-            )
-            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-                raise StorageError(f"{self.path}: cannot use WAL mode")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
-            raise StorageError(f"{self.path}: cannot open the hub database: {exc}") from exc
+        conn = sqlitedb.connect(
+            self.path, error=StorageError, what="the hub database", busy_timeout_s=BUSY_TIMEOUT_S
+        )
         with self._lock:
             self._all.append(conn)
         return conn
@@ -90,38 +78,21 @@ class SqliteBase:
             conn = self._connect()
         try:
             yield conn
+        except sqlite3.Error as exc:  # a statement outside a transaction (single reads)
+            raise StorageError(f"{_WHERE}: {sqlitedb.describe(exc)}") from exc
         finally:
             self._pool.put(conn)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StorageError(f"cannot start a transaction: {exc}") from exc
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                conn.execute("ROLLBACK")
-                raise StorageError(f"hub database write failed: {exc}") from exc
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._conn() as conn, sqlitedb.transaction(conn, error=StorageError, where=_WHERE):
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One consistent snapshot for several SELECTs."""
-        with self._conn() as conn:
-            try:
-                conn.execute("BEGIN")
-                try:
-                    yield conn
-                finally:
-                    conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(f"hub database read failed: {exc}") from exc
+        with self._conn() as conn, sqlitedb.snapshot(conn, error=StorageError, where=_WHERE):
+            yield conn
 
     def close(self) -> None:
         self._closed = True

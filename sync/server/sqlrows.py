@@ -255,16 +255,6 @@ def page_top(
     return top, rows == limit
 
 
-def statements(script: str) -> Iterator[str]:
-    """Split a migration script into statements (comments may hold semicolons)."""
-    current = ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            yield current.strip()
-            current = ""
-
-
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

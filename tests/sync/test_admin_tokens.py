@@ -13,8 +13,8 @@ from kiosk.cli import main
 from sync.server import open_hub
 from sync.server.schema import MIGRATIONS
 from sync.server.service import admin_token_id, hash_token
-from sync.server.sqlrows import statements
 from sync.server.thread import HubThread
+from sync.sqlitedb import split_statements
 from tests.databases import raw_bytes
 from tests.sync.live import Admin, LiveHub
 
@@ -99,7 +99,7 @@ def test_tokens_made_before_the_migration_keep_working_and_get_an_id(tmp_path: P
         for name, script in MIGRATIONS:
             if name >= "0005":
                 break
-            for statement in statements(script):
+            for statement in split_statements(script):
                 conn.execute(statement)
             conn.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
         conn.execute(

@@ -174,10 +174,10 @@ def test_migrations_map_sqlite_types_and_refuse_triggers() -> None:
 def test_every_migration_has_a_postgresql_form() -> None:
     """A new migration that does not translate fails here, naming itself: give it its
     PostgreSQL form in ``pg_sql.PG_MIGRATIONS``."""
-    from sync.server.sqlrows import statements
+    from sync.sqlitedb import split_statements
 
     for name, script in MIGRATIONS:
-        for text in statements(pg_sql.PG_MIGRATIONS.get(name, script)):
+        for text in split_statements(pg_sql.PG_MIGRATIONS.get(name, script)):
             try:
                 pg_sql.migration(text)
             except TranslationError as exc:

@@ -49,9 +49,9 @@ def test_wrong_pin_and_non_cashier_badge_are_refused(make_ui: UiFactory, engine:
     assert "Code PIN incorrect" in ui.toasts.texts()
     assert ui.session.cashier_id is None
     # The PIN is stored hashed: the plain digits appear nowhere in the table.
-    with engine.store.reading() as db:
-        row = db.execute("SELECT pin_salt, pin_hash FROM cashiers").fetchone()
-    assert CASHIER_PIN.encode() not in bytes(row[0]) + bytes(row[1])
+    record = engine.store.cashier_pin("K1")
+    assert record is not None
+    assert CASHIER_PIN.encode() not in record.salt + record.hash
     assert check_pin(engine.store, "K1", CASHIER_PIN)
 
 
