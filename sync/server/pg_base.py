@@ -6,7 +6,9 @@ in the portable subset of ``sync.server.pg_sql``) over ``PgConnection``, which o
 the part of ``sqlite3.Connection`` that they use: ``execute`` and ``executemany``
 returning cursors (``fetchone``, ``fetchall``, iteration, ``rowcount``), each statement
 translated once, and errors raised as the matching ``sqlite3`` exceptions, so that the
-storage's handlers and ``StorageError`` translation work unchanged.
+storage's handlers and ``StorageError`` translation work unchanged. One difference
+shows: PostgreSQL cannot store the character NUL in text (SQLite can), so a request
+carrying one is refused as invalid (422) and changes nothing.
 
 Concurrency is settled in the database, never in a process: every write transaction
 first takes one transaction-scoped advisory lock (``WRITE_LOCK``), the PostgreSQL form
@@ -35,7 +37,7 @@ import psycopg_pool
 from sync import sqlitedb
 from sync.journal import format_ts
 from sync.server import pg_sql
-from sync.server.errors import StorageError
+from sync.server.errors import InvalidRequestError, StorageError
 from sync.server.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,15 @@ def _sqlite_error(exc: psycopg.Error) -> sqlite3.Error:
     return sqlite3.DatabaseError(text)
 
 
+def _translated(exc: psycopg.Error) -> Exception:
+    """What the storage raises for a psycopg error: text with a NUL character, which
+    PostgreSQL cannot store (SQLite can), is the request's fault and says so; any
+    other error is the matching sqlite3 exception."""
+    if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
+        return InvalidRequestError("text cannot hold the character NUL (U+0000)")
+    return _sqlite_error(exc)
+
+
 class PgConnection:
     """One pooled psycopg connection seen as the ``sqlite3.Connection`` the storage
     modules are written against (see the module docstring)."""
@@ -84,7 +95,7 @@ class PgConnection:
         try:
             return self.conn.execute(pg_sql.statement(sql), params)
         except psycopg.Error as exc:
-            raise _sqlite_error(exc) from exc
+            raise _translated(exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cursor = self.conn.cursor()
@@ -93,7 +104,7 @@ class PgConnection:
             if batch:
                 cursor.executemany(pg_sql.statement(sql), batch)
         except psycopg.Error as exc:
-            raise _sqlite_error(exc) from exc
+            raise _translated(exc) from exc
         return cursor
 
     def raw(self, sql: str) -> None:
@@ -101,7 +112,7 @@ class PgConnection:
         try:
             self.conn.execute(cast(Any, sql))
         except psycopg.Error as exc:
-            raise _sqlite_error(exc) from exc
+            raise _translated(exc) from exc
 
 
 class PgBase:

@@ -196,3 +196,28 @@ def test_without_a_server_the_postgresql_variants_skip_but_fail_in_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match=PG_DSN_VAR):
         pg_dsn()
+
+
+def test_text_with_a_nul_character_is_refused_by_name_and_changes_nothing(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from sync.protocol.rows import AccountRow, SiteSettings
+    from sync.server import open_hub
+    from sync.server.errors import InvalidRequestError
+
+    hub = open_hub(pg_url, key=tmp_path / "hub.key")
+    try:
+        hub.create_site(SiteSettings(site_code="S1"))
+        rows = [
+            AccountRow(id="A1", display_name="Ada", balance=100),
+            AccountRow(id="A2", display_name="B\x00b", balance=100),
+        ]
+        with pytest.raises(InvalidRequestError, match="NUL"):
+            hub.put_accounts("S1", rows, replace=False)
+        assert hub.storage.list_accounts("S1") == []
+        hub.storage.put_document("S1", "note", "n1", {"text": "a\x00b"}, datetime.now(UTC))
+        assert hub.document("S1", "note", "n1") == {"text": "a\x00b"}  # JSON escapes it
+    finally:
+        hub.storage.close()
