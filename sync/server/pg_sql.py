@@ -9,6 +9,8 @@ migrations):
 - placeholders: ``?`` becomes ``%s`` and ``:name`` becomes ``%(name)s`` (a literal
   ``%`` is doubled);
 - ``length(CAST(x AS BLOB))`` (bytes of a text) becomes ``octet_length(x)``;
+- ``json_object(...)`` and ``json_array(...)`` become PostgreSQL's ``json_build_...``
+  cast to text;
 - ``json_extract(text, '$.key')`` is a PostgreSQL function of the same name (created
   with the schema, ``PG_FUNCTIONS``) that returns the value as text: compare it with
   text, or ``CAST(json_extract(...) AS INTEGER)`` with a number, so that both
@@ -20,7 +22,7 @@ migrations):
 
 What cannot be translated is refused (``TranslationError``) rather than guessed:
 ``INSERT OR REPLACE`` (write ``INSERT ... ON CONFLICT (...) DO UPDATE``), SQLite's
-date and JSON-building functions, ``typeof``, triggers, pragmas. A migration that
+date functions and JSON aggregates, ``typeof``, triggers, pragmas. A migration that
 needs one of them gets its PostgreSQL form in ``PG_MIGRATIONS`` under the same name.
 
 Adding a migration: append ``(name, sql)`` to ``schema.MIGRATIONS`` in this subset;
@@ -61,12 +63,13 @@ AS $$ SELECT ($1::jsonb) #>> string_to_array(substr($2, 3), '.') $$
 _REFUSED = [
     (re.compile(r"\bINSERT\s+OR\s+\w+", re.I), "INSERT OR ...: use INSERT ... ON CONFLICT"),
     (re.compile(r"\b(datetime|julianday|strftime|unixepoch)\s*\(", re.I), "SQLite date functions"),
-    (re.compile(r"\b(json_object|json_array|json_group_\w+)\s*\(", re.I), "SQLite JSON builders"),
+    (re.compile(r"\bjson_group_\w+\s*\(", re.I), "SQLite JSON aggregates"),
     (re.compile(r"\btypeof\s*\(", re.I), "typeof()"),
     (re.compile(r"\bCREATE\s+TRIGGER\b", re.I), "triggers"),
     (re.compile(r"\bPRAGMA\b", re.I), "pragmas"),
     (re.compile(r"\blast_insert_rowid\b|\browid\b", re.I), "rowid"),
 ]
+_JSON_BUILDER = re.compile(r"\bjson_(object|array)\s*\(", re.I)
 _BLOB_LENGTH = re.compile(r"\blength\(\s*CAST\(\s*([\w.]+)\s+AS\s+BLOB\s*\)\s*\)", re.I)
 _PARTS = re.compile(r"('(?:[^']|'')*')|(--[^\n]*)|(\?)|(?<!:):([A-Za-z_]\w*)|(%)")
 
@@ -83,7 +86,7 @@ def statement(sql: str) -> str:
     """The PostgreSQL form of one statement of the portable subset (cached: the same
     few hundred statements run again and again)."""
     _refuse(sql)
-    sql = _BLOB_LENGTH.sub(r"octet_length(\1)", sql)
+    sql = _json_builders(_BLOB_LENGTH.sub(r"octet_length(\1)", sql))
 
     def part(m: re.Match[str]) -> str:
         literal, comment, mark, name, percent = m.groups()
@@ -99,6 +102,29 @@ def statement(sql: str) -> str:
         return "%%"
 
     return _PARTS.sub(part, sql)
+
+
+def _json_builders(sql: str, *, as_text: bool = True) -> str:
+    """``json_object(...)`` and ``json_array(...)`` as PostgreSQL's builders; the
+    outermost cast to text as SQLite's are (the spacing of the text differs, its JSON
+    does not), those nested in them kept as JSON values."""
+    start = 0
+    while found := _JSON_BUILDER.search(sql, start):
+        depth, i, quoted = 1, found.end(), False
+        while depth:
+            char = sql[i]
+            if char == "'":
+                quoted = not quoted
+            elif not quoted:
+                depth += {"(": 1, ")": -1}.get(char, 0)
+            i += 1
+        inner = _json_builders(sql[found.end() : i - 1], as_text=False)
+        built = f"json_build_{found.group(1).lower()}({inner})"
+        if as_text:
+            built = f"CAST({built} AS TEXT)"
+        sql = sql[: found.start()] + built + sql[i:]
+        start = found.start() + len(built)
+    return sql
 
 
 _COMMENT = re.compile(r"('(?:[^']|'')*')|--[^\n]*")

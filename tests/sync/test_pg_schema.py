@@ -118,6 +118,24 @@ def test_text_compares_by_bytes_as_in_sqlite(pg_url: str) -> None:
     assert keys == sorted(keys, key=lambda k: k.encode())
 
 
+def test_json_builders_make_the_same_json_as_sqlites(tmp_path: Path, pg_url: str) -> None:
+    import json
+
+    sql = (
+        "WITH t (note) AS (SELECT CAST(? AS TEXT)) "
+        "SELECT json_object('note', note, 'n', 3, 'list', json_array(1, 'a')) FROM t"
+    )
+    with sqlite3.connect(tmp_path / "x.db") as lite:
+        expected = lite.execute(sql, ('é"x',)).fetchone()[0]
+    storage = PgStorage(pg_url)
+    try:
+        with storage.reading() as db:
+            got = db.execute(sql, ('é"x',)).fetchone()[0]
+    finally:
+        storage.close()
+    assert isinstance(got, str) and json.loads(got) == json.loads(expected)
+
+
 def test_json_extract_reads_like_sqlites(pg_url: str) -> None:
     storage = PgStorage(pg_url)
     try:
@@ -140,6 +158,9 @@ def test_statements_translate_placeholders_outside_literals_only() -> None:
     assert pg_sql.statement("SELECT length(CAST(a.id AS BLOB)) FROM a") == (
         "SELECT octet_length(a.id) FROM a"
     )
+    assert pg_sql.statement("SELECT json_object('a(', json_array(1, f(x)), 'b', ?)") == (
+        "SELECT CAST(json_build_object('a(', json_build_array(1, f(x)), 'b', %s) AS TEXT)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -148,7 +169,7 @@ def test_statements_translate_placeholders_outside_literals_only() -> None:
         "INSERT OR REPLACE INTO t VALUES (?)",
         "INSERT OR IGNORE INTO t VALUES (?)",
         "SELECT datetime('now')",
-        "SELECT json_object('a', b) FROM t",
+        "SELECT json_group_array(a) FROM t",
         "SELECT typeof(balance) FROM accounts",
         "PRAGMA foreign_keys = ON",
     ],

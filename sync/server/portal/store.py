@@ -6,7 +6,6 @@ transaction of ``SqliteStorage``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,25 +47,15 @@ class Attempts:
 _SESSION_COLS = "token_hash, csrf, site, pending_account, code_ok, account_id, expires_at"
 
 # Every entry that counts for the account (its own site's terminals) and every hub
-# movement (its note in the payload column: ``_line`` makes it JSON); the caller adds
-# ORDER BY / LIMIT.
+# movement; the caller adds ORDER BY / LIMIT.
 _HISTORY = (
     "SELECT e.terminal_id, e.seq, e.ts, e.kind, e.amount, e.payload "
     "FROM entries e JOIN terminals t ON t.id = e.terminal_id "
     "WHERE e.account_id = :account AND t.site = :site "
     "UNION ALL "
-    "SELECT 'hub', h.id, h.ts, h.kind, h.amount, h.note "
+    "SELECT 'hub', h.id, h.ts, h.kind, h.amount, json_object('note', h.note) "
     "FROM hub_ledger h WHERE h.account_id = :account"
 )
-
-
-def _line(r: tuple[Any, ...]) -> AccountLine:
-    payload = r[5] if r[0] != "hub" else _note_json(r[5])
-    return AccountLine(r[0], int(r[1]), r[2], r[3], int(r[4]), payload)
-
-
-def _note_json(note: str) -> str:
-    return json.dumps({"note": note}, separators=(",", ":"), ensure_ascii=False)
 
 
 def _session(r: tuple[Any, ...]) -> SessionRow:
@@ -244,7 +233,7 @@ class PortalStore:
                 f"{_HISTORY} ORDER BY 3 DESC, 1, 2 DESC LIMIT :limit OFFSET :offset",
                 {"account": account_id, "site": site, "limit": limit, "offset": offset},
             ).fetchall()
-        return [_line(r) for r in rows]
+        return [AccountLine(r[0], int(r[1]), r[2], r[3], int(r[4]), r[5]) for r in rows]
 
     def history_size(self, site: str, account_id: str) -> int:
         with self.storage.reading() as db:
