@@ -374,3 +374,23 @@ def test_a_visit_decision_never_overwrites_guests_counted_meanwhile(
         assert visits.get(hub, "S1", visit.id).consumed_by == {"S1-T1": 1}
     finally:
         hub.storage.close()
+
+
+def test_a_pull_marks_its_terminal_seen(hub_db: Path | str, tmp_path: Path) -> None:
+    from sync.journal import format_ts
+
+    hub = open_hub(hub_db, key=tmp_path / "hub.key")
+    try:
+        hub.create_site(SiteSettings(site_code="S1", site_name="Site S1"))
+        token, _ = hub.create_enrolment_token("S1", timedelta(hours=1))
+        term = JournalWriter("")
+        reply = hub.enrol(EnrolRequest(site_code="S1", token=token, public_key=term.public_key))
+        terminal = hub.terminal_for(reply.api_token)
+        assert terminal.last_seen is None
+        later = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+        hub.clock = lambda: later
+        hub.changes(terminal, 0, 10)
+        seen = hub.storage.terminal(terminal.id)
+        assert seen is not None and seen.last_seen == format_ts(later)
+    finally:
+        hub.storage.close()
