@@ -188,7 +188,9 @@ def hub(
     """
     if db is not None and database is not None:
         raise click.UsageError("give --db FILE or --database URL, not both")
-    if database is not None and not database.startswith(("postgresql://", "postgres://")):
+    from sync.server import is_postgresql
+
+    if database is not None and not is_postgresql(database):
         raise click.UsageError(f"--database must be a postgresql:// URL, not {database!r}")
     config = _load_config(config_file)
     ctx.obj = HubConfigHolder(config, database, key)

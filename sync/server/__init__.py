@@ -31,6 +31,7 @@ __all__ = [
     "HubLimits",
     "HubOpener",
     "RateLimits",
+    "is_postgresql",
     "open_hub",
     "serve",
     "serve_workers",
@@ -45,12 +46,17 @@ def load_or_create_hub_key(path: Path) -> Ed25519PrivateKey:
         raise StorageError(str(exc)) from exc
 
 
+def is_postgresql(db: object) -> bool:
+    """Whether ``db`` names a PostgreSQL database (a ``postgresql://`` URL), not a file."""
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
 def open_hub(db: Path | str, key: Path | str | None = None, rates: RateLimits | None = None) -> Hub:
     """A hub over the SQLite file ``db``, or over the PostgreSQL database that ``db``
     names as a ``postgresql://`` URL. The key of a SQLite hub defaults to ``<db>.key``
     beside it; a hub on PostgreSQL needs ``key`` (every one of its processes must sign
     with the same key)."""
-    if isinstance(db, str) and db.startswith(("postgresql://", "postgres://")):
+    if isinstance(db, str) and is_postgresql(db):
         if key is None:
             raise StorageError("a hub on PostgreSQL needs its key file (--key)")
         from sync.server.pg_storage import PgStorage

@@ -48,11 +48,6 @@ POOL_MAX = 16
 CONNECT_TIMEOUT_S = 10.0
 
 
-def is_url(database: object) -> bool:
-    """Whether ``database`` names a PostgreSQL database (a ``postgresql://`` URL)."""
-    return isinstance(database, str) and database.startswith(("postgresql://", "postgres://"))
-
-
 def redacted(url: str) -> str:
     """The URL without its password, for logs and messages."""
     parts = urlsplit(url)
@@ -156,17 +151,24 @@ class PgBase:
                 pg.raw(sqlitedb.MIGRATIONS_TABLE)
                 done = {r[0] for r in db.execute("SELECT name FROM migrations")}
                 for name, script in MIGRATIONS:
-                    if name in done:
-                        continue
-                    log.info("hub %s: applying migration %s", self.shown, name)
-                    for text in sqlitedb.split_statements(pg_sql.PG_MIGRATIONS.get(name, script)):
-                        pg.raw(pg_sql.migration(text))
-                    stamp = format_ts(datetime.now(UTC))
-                    db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp))
+                    if name not in done:
+                        self._apply(db, name, script)
                 pg.raw("COMMIT")
             except BaseException:
-                pg.conn.rollback()
+                _rollback(pg)
                 raise
+
+    def _apply(self, db: sqlite3.Connection, name: str, script: str) -> None:
+        """One migration and its record, inside the migrations' transaction (all of
+        them are applied and recorded, or none)."""
+        log.info("hub %s: applying migration %s", self.shown, name)
+        try:
+            for text in sqlitedb.split_statements(pg_sql.PG_MIGRATIONS.get(name, script)):
+                cast(PgConnection, db).raw(pg_sql.migration(text))
+            stamp = format_ts(datetime.now(UTC))
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp))
+        except sqlite3.Error as exc:
+            raise StorageError(f"hub {self.shown}: migration {name} failed: {exc}") from exc
 
     # Connections and transactions -------------------------------------------------
 

@@ -242,3 +242,17 @@ def test_text_with_a_nul_character_is_refused_by_name_and_changes_nothing(
         assert hub.document("S1", "note", "n1") == {"text": "a\x00b"}  # JSON escapes it
     finally:
         hub.storage.close()
+
+
+def test_a_migration_that_fails_names_itself_and_records_nothing(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.server import pg_base
+    from sync.server.errors import StorageError
+
+    broken = [*MIGRATIONS, ("9999_broken", "CREATE TABLE sites (code TEXT);")]
+    monkeypatch.setattr(pg_base, "MIGRATIONS", broken)
+    with pytest.raises(StorageError, match="migration 9999_broken failed"):
+        PgStorage(pg_url)
+    with psycopg.connect(pg_url) as conn:  # all or nothing: not even the first one
+        assert conn.execute("SELECT to_regclass('migrations')").fetchone() == (None,)
