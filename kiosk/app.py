@@ -34,11 +34,12 @@ from drivers.registry import open_device
 from kiosk.cardpay import CardDesk
 from kiosk.config import TerminalConfig
 from kiosk.engine import Engine
+from kiosk.engine.closures_periodic import CLOSURE_KINDS
 from kiosk.service import TillService
 from kiosk.ui import events as ui_events
 from kiosk.ui.model import Mode
 from sync import phonebadge
-from sync.journal import Entry, EntryKind
+from sync.journal import Entry
 from sync.protocol.catalogue import SiteMenu
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class PrinterReceipts:
         self.till, self.inputs = till, inputs
 
     def print_receipt(self, entry: Entry, *, duplicate: bool) -> None:
-        if entry.kind == EntryKind.CLOSURE:
+        if entry.kind in CLOSURE_KINDS:
             printed = self.till.print_closure(entry.seq, duplicate=duplicate)
         else:
             printed = self.till.print_receipt(entry.seq, duplicate=duplicate)

@@ -1,6 +1,6 @@
-"""The daily closure (Z report) as a printed ticket and as a CSV file, both read from
-the signed CLOSURE entry alone, so that a reprint or a later export gives the same
-figures.
+"""Closures (daily, monthly, yearly: the Z report) as a printed ticket and as a CSV
+file, both read from the signed closure entry alone, so that a reprint or a later
+export gives the same figures.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from sync.journal import Entry, EntryKind
 from sync.money import Money
 from sync.protocol.catalogue import VatRate
 
+CLOSURE_KINDS = frozenset({EntryKind.CLOSURE, EntryKind.CLOSURE_MONTH, EntryKind.CLOSURE_YEAR})
+
 
 class NotAClosure(ValueError):
-    """The entry given is not a daily closure."""
+    """The entry given is not a closure (daily, monthly or yearly)."""
 
 
 def _payload(entry: Entry) -> Mapping[str, Any]:
-    if entry.kind != EntryKind.CLOSURE:
+    if entry.kind not in CLOSURE_KINDS:
         raise NotAClosure(f"entry {entry.seq} is a {entry.kind}, not a closure")
     return entry.payload
 
@@ -58,17 +60,7 @@ def closure_receipt(
     the period's tickets and the perpetual grand total."""
     payload = _payload(entry)
     rates = _rates(payload)
-    period = dict(payload.get("period", {}))
-    money = Money.format
-    extra = (
-        f"CLÔTURE DU {_day(payload)}",
-        f"Ventes : {int(payload.get('sales_count', 0))}",
-        f"Annulations : {int(payload.get('cancellations_count', 0))}",
-        f"Rechargements : {money(Money(int(payload.get('top_ups', 0))))}",
-        f"Tickets {int(period.get('first_seq', 0)):06d} à {int(period.get('last_seq', 0)):06d}",
-        f"Grand total perpétuel : {money(Money(int(payload.get('grand_total', 0))))}",
-        f"Caissier : {payload.get('cashier', '')}",
-    )
+    extra = summary_lines(entry)
     return ReceiptData(
         site_name=site_name,
         terminal_id=entry.terminal_id,
@@ -92,6 +84,59 @@ def closure_receipt(
     )
 
 
+def _title(entry: Entry) -> str:
+    payload = entry.payload
+    if entry.kind == EntryKind.CLOSURE_MONTH:
+        month = str(payload.get("month", ""))
+        return f"CLÔTURE MENSUELLE {month[5:]}/{month[:4]}"
+    if entry.kind == EntryKind.CLOSURE_YEAR:
+        first = _day({"business_day": payload.get("first_day", "")})
+        last = _day({"business_day": payload.get("last_day", "")})
+        return f"CLÔTURE ANNUELLE (exercice du {first} au {last})"
+    return f"CLÔTURE DU {_day(payload)}"
+
+
+def summary_lines(entry: Entry) -> tuple[str, ...]:
+    """The Z report's lines after its title: counts, totals, grand totals, who."""
+    payload = _payload(entry)
+    money = Money.format
+
+    def cents(name: str) -> str:
+        return money(Money(int(payload.get(name, 0) or 0)))
+
+    def number(name: str) -> int:
+        return int(payload.get(name, 0) or 0)
+
+    lines = [
+        _title(entry),
+        f"Ventes : {number('sales_count')}",
+        f"Annulations : {number('cancellations_count')}",
+        f"Rechargements : {cents('top_ups')}",
+        f"Duplicatas : {number('duplicates_count')}",
+        f"Tickets de formation (hors totaux) : {number('training_count')}",
+    ]
+    if entry.kind == EntryKind.CLOSURE:
+        period = dict(payload.get("period", {}))
+        first, last = int(period.get("first_seq", 0)), int(period.get("last_seq", 0))
+        lines.append(f"Tickets {first:06d} à {last:06d}")
+    else:
+        lines.append(
+            f"Clôtures : {number('closures')} "
+            f"({number('first_closure'):06d} à {number('last_closure'):06d})"
+        )
+    lines += [
+        f"Total net de la période : {cents('net_sales')}",
+        f"Total absolu de la période : {cents('absolute_sales')}",
+        f"Grand total perpétuel : {cents('grand_total')}",
+        f"Grand total perpétuel absolu : {cents('grand_total_abs')}",
+    ]
+    if payload.get("automatic"):
+        lines.append("Clôture automatique (fin de période)")
+    if payload.get("cashier"):
+        lines.append(f"Caissier : {payload['cashier']}")
+    return tuple(lines)
+
+
 def closure_csv(entry: Entry) -> str:
     """The closure as CSV for the accountant (``;``-separated, amounts in euros with a
     decimal comma, as French spreadsheets read them)."""
@@ -111,10 +156,10 @@ def closure_csv(entry: Entry) -> str:
         rows.writerow(["ventes", f"{rate / 100:g}%", euros(cents - vat), euros(vat), euros(cents)])
     for means, cents in sorted(dict(payload.get("by_means", {})).items()):
         rows.writerow([f"encaissement {means}", "", "", "", euros(int(cents))])
-    for key in ("net_sales", "top_ups", "grand_total"):
-        rows.writerow([key, "", "", "", euros(int(payload.get(key, 0)))])
-    for key in ("sales_count", "cancellations_count"):
-        rows.writerow([key, "", "", "", int(payload.get(key, 0))])
+    for key in ("net_sales", "absolute_sales", "top_ups", "grand_total", "grand_total_abs"):
+        rows.writerow([key, "", "", "", euros(int(payload.get(key, 0) or 0))])
+    for key in ("sales_count", "cancellations_count", "duplicates_count", "training_count"):
+        rows.writerow([key, "", "", "", int(payload.get(key, 0) or 0)])
     rows.writerow(["business_day", "", "", "", payload.get("business_day", "")])
     rows.writerow(["first_seq", "", "", "", period.get("first_seq", "")])
     rows.writerow(["last_seq", "", "", "", period.get("last_seq", "")])

@@ -38,6 +38,7 @@ from kiosk.config import Mode, TerminalConfig, dump_toml, load_config
 from kiosk.configfile import ConfigError, load_toml_model
 from kiosk.datadir import DataDir
 from kiosk.engine import Engine, Store
+from kiosk.engine.archive import CERTIFICATE_META, upload_pending
 from kiosk.engine.errors import EngineError
 from kiosk.engine.keys import load_or_create_key
 from kiosk.engine.visits import HUB_KEY_META
@@ -152,7 +153,11 @@ def sync_daemon(
     )
     store = Store.open(data.db)
     daemon = SyncDaemon(
-        store, hub_client(config, timeout), settings, lock_path=data.root / "sync.lock"
+        store,
+        hub_client(config, timeout),
+        settings,
+        lock_path=data.root / "sync.lock",
+        after_sync=lambda client: upload_pending(store, client),
     )
     return daemon, store
 
@@ -265,6 +270,8 @@ def enrol(
         try:
             # The hub's key checks visit codes offline (kiosk.engine.visits).
             engine.store.set_meta(HUB_KEY_META, reply.hub_public_key)
+            if reply.certificate is not None:  # put in the terminal's archives
+                engine.store.set_meta(CERTIFICATE_META, reply.certificate.model_dump_json())
         finally:
             engine.close()
     except EngineError as exc:

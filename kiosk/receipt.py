@@ -19,6 +19,7 @@ from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
 from kiosk.engine.pricing.vat import vat_included
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.protocol.catalogue import VatRate
+from sync.protocol.closure_payloads import TrainingSalePayload
 from sync.protocol.payloads import (
     CancelPayload,
     GuestMealPayload,
@@ -88,6 +89,8 @@ def receipt_for(
     Raises PayloadError (a ValueError) when the entry's payload does not fit its kind."""
     kind = EntryKind(entry.kind)
     payload = read_payload(kind, entry.payload)
+    if isinstance(payload, TrainingSalePayload):
+        return _training_receipt(entry, payload, site_name, timezone, duplicate)
     if not isinstance(
         payload, SalePayload | GuestMealPayload | TopUpPayload | CancelPayload | CardSalePayload
     ):
@@ -152,4 +155,40 @@ def receipt_for(
         payments=(AmountLine(means, signed),),
         extra_lines=extra,
         **common,
+    )
+
+
+def _training_receipt(
+    entry: Entry, payload: TrainingSalePayload, site_name: str, timezone: str, duplicate: bool
+) -> ReceiptData:
+    """A ticket of training mode: the tray as it would have been sold, FORMATION, no
+    payment and no balance (nobody was charged)."""
+    lines: list[ReceiptLine] = []
+    formulas: list[AmountLine] = []
+    vat_rows: tuple[VatRow, ...] = ()
+    ticket = payload.ticket
+    if ticket is not None:
+        lines, formulas = _ticket_lines(ticket)
+        vat_rows = tuple(VatRow(int(row.rate), row.base, row.vat, row.total) for row in ticket.vat)
+    return ReceiptData(
+        site_name=site_name,
+        terminal_id=entry.terminal_id,
+        local_time=local_time(entry, timezone),
+        ticket_number=f"{entry.seq:06d}",
+        lines=tuple(lines),
+        formula_lines=tuple(formulas),
+        admission_fee=ticket.admission.amount if ticket and ticket.admission else 0,
+        subsidy=-ticket.subsidy.amount if ticket and ticket.subsidy else 0,
+        admission_vat_rate=int(ticket.admission.vat_rate) if ticket and ticket.admission else None,
+        subsidy_vat_rates=tuple(int(p.rate) for p in ticket.subsidy.by_rate)
+        if ticket and ticket.subsidy
+        else (),
+        total=payload.total,
+        vat_rows=vat_rows,
+        payments=(AmountLine("Non encaissé (formation)", payload.total),),
+        verification_id=verification_id(entry),
+        duplicate=duplicate,
+        training=True,
+        training_mark="FORMATION",
+        extra_lines=("Mode formation : hors de tout total",),
     )

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
 from drivers.printer.receipt import ReceiptData
 from kiosk.closure_report import closure_csv, closure_receipt
-from kiosk.engine import Accepted, Engine, Refused, Result
+from kiosk.engine import Accepted, Engine, Refused, Result, duplicates, training
+from kiosk.engine.closures_periodic import CLOSURE_KINDS
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
 from kiosk.presence import Charge, ChargeGuard, Repeat
@@ -197,6 +198,17 @@ class TillService:
             menu = self.menu
             if menu is None:
                 raise RuntimeError("no menu on this terminal yet: sync with the hub first")
+            if training.is_on(self.engine):  # a manager chose it: charged to nobody
+                result = training.sell(
+                    self.engine,
+                    credential,
+                    items,
+                    menu=menu,
+                    take_away=take_away,
+                    cashier=self.cashier or None,
+                )
+                self._settle(charge, None)
+                return result
             result = sell_tray(
                 self.engine,
                 credential,
@@ -278,6 +290,11 @@ class TillService:
             training=self.training,
         )
         suffix = "-duplicata" if duplicate else ""
+        if duplicate:
+            # Every reprint is journalled, numbered, before anything is printed.
+            again = duplicates.record(self.engine, seq, self.cashier or None)
+            data = replace(data, duplicate_note=again.mark)
+            suffix = f"-duplicata-{again.number}"
         return self._send(data, seq, f"{name}-{seq:06d}{suffix}.png")
 
     def _send(self, data: ReceiptData, seq: int, png_name: str) -> Printed:
@@ -312,7 +329,7 @@ class TillService:
     def print_closure(self, seq: int, *, duplicate: bool = False) -> Printed:
         """Print the Z report of the CLOSURE entry ``seq``."""
         entry = self.engine.store.entry(seq)
-        if entry is None or entry.kind != EntryKind.CLOSURE:
+        if entry is None or entry.kind not in CLOSURE_KINDS:
             return Printed(False, f"no closure {seq}")
         return self._print_entry(entry, seq, closure_receipt, "cloture", duplicate=duplicate)
 

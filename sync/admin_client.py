@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
+from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
@@ -101,6 +102,26 @@ class AdminClient:
                 detail,
             )
         return response.json() if response.content else None
+
+    def archives(self, site: str, terminal: str | None = None) -> list[ArchiveInfo]:
+        """The archives the hub keeps for the site's terminals."""
+        path = f"/v1/admin/sites/{site}/archives" + (f"?terminal={terminal}" if terminal else "")
+        return [ArchiveInfo.model_validate(row) for row in self._call("GET", path)]
+
+    def archive_bytes(self, archive_id: int) -> bytes:
+        """One archive as the terminal signed it (JSON Lines)."""
+        path = f"/v1/admin/archives/{archive_id}"
+        try:
+            response = self.http.get(path)
+        except httpx.HTTPError as exc:
+            raise AdminError(f"GET {path}: hub unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise AdminError(
+                f"GET {path}: {response.status_code} {response.text[:300]}",
+                response.status_code,
+                response.text[:300],
+            )
+        return response.content
 
     def create_site(self, settings: SiteSettings) -> None:
         self._call("POST", "/v1/admin/sites", settings.model_dump(mode="json"))

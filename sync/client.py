@@ -28,6 +28,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sync.journal import Entry, parse_ts
+from sync.protocol.archives import ArchiveReceipt, TerminalCertificate
 from sync.protocol.messages import (
     MAX_BATCH,
     ChangesPage,
@@ -170,6 +171,14 @@ class HubClient:
         params = {"since": since, "limit": limit}
         return self._call("GET", "/v1/journal", JournalPage, params=params)
 
+    def certificate(self) -> TerminalCertificate:
+        """The hub's signed statement that this terminal's key is its own."""
+        return self._call("GET", "/v1/certificate", TerminalCertificate)
+
+    def upload_archive(self, data: bytes) -> ArchiveReceipt:
+        """Give the hub a signed archive (``sync.archive``); it verifies and keeps it."""
+        return self._call("POST", "/v1/archives", ArchiveReceipt, content=data)
+
     # Plumbing ---------------------------------------------------------------------------
 
     def _call(
@@ -178,10 +187,13 @@ class HubClient:
         path: str,
         model: type[M],
         *,
-        content: str | None = None,
+        content: str | bytes | None = None,
         params: dict[str, int] | None = None,
     ) -> M:
-        headers = {"Content-Type": "application/json"} if content is not None else None
+        headers = None
+        if content is not None:  # bytes: an archive, JSON Lines
+            kind = "application/x-ndjson" if isinstance(content, bytes) else "application/json"
+            headers = {"Content-Type": kind}
         try:
             response = self._http.request(
                 method, path, content=content, params=params, headers=headers

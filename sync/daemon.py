@@ -155,9 +155,13 @@ class SyncDaemon:
         *,
         lock_path: Path | None = None,
         rng: random.Random | None = None,
+        after_sync: Callable[[HubClient], object] | None = None,
     ) -> None:
         self.store = store
         self.client = client
+        # What else the terminal gives the hub once a cycle went through (its signed
+        # archives); its failure is logged and tried again next cycle, never fatal.
+        self.after_sync = after_sync
         self.settings = settings or DaemonSettings()
         self.lock_path = lock_path
         self.rng = rng or random.Random()
@@ -192,6 +196,11 @@ class SyncDaemon:
                 applied, again = self._push()
                 more_pages, more_rows, cursor, _ = self._pull(on_page)
                 pushed, pages, rows = pushed + again, pages + more_pages, rows + more_rows
+            if self.after_sync is not None:
+                try:
+                    self.after_sync(self.client)
+                except (SyncError, OSError) as exc:
+                    log.warning("after the sync: %s (tried again next cycle)", exc)
         return CycleReport(pushed, applied, pages, rows, cursor)
 
     def _compare_heads(self, page: ChangesPage) -> bool:

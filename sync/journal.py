@@ -60,6 +60,12 @@ class EntryKind(StrEnum):
     PAYMENT_PENDING = "payment_pending"  # a card payment asked of the terminal (amount 0)
     PAYMENT_RESULT = "payment_result"  # what became of it (amount 0; a top-up credits)
     CARD_SALE = "card_sale"  # a visitor's tray paid by bank card (no account, amount 0)
+    CLOSURE_MONTH = "closure_month"  # the sum of a month's daily closures
+    CLOSURE_YEAR = "closure_year"  # the sum of a fiscal year's monthly closures
+    DUPLICATE = "duplicate"  # a ticket printed again
+    TRAINING_MODE = "training_mode"  # training mode switched on or off by a manager
+    TRAINING_SALE = "training_sale"  # a ticket made in training mode (in no total)
+    ARCHIVE = "archive"  # a signed archive of a closed period written
 
 
 class CanonicalError(ValueError):

@@ -75,7 +75,9 @@ class ReceiptData:
     new_balance: int | None = None
     verification_id: str | None = None
     duplicate: bool = False
+    duplicate_note: str = ""  # e.g. "n° 2 du ticket 000123", under DUPLICATA
     training: bool = False
+    training_mark: str = "FACTICE"  # FORMATION for a ticket of training mode
     logo: Image | None = None
     footer: str = "Merci et bon appétit !"
     extra_lines: tuple[str, ...] = field(default=())
@@ -116,8 +118,10 @@ def layout(data: ReceiptData, columns: int = 48) -> Document:
     def marks() -> None:
         if data.duplicate:
             add(Text("DUPLICATA", bold=True, width=2, height=2, align=Align.CENTER))
+            if data.duplicate_note:
+                add(Text(data.duplicate_note, bold=True, align=Align.CENTER))
         if data.training:
-            add(Text("FACTICE", bold=True, width=2, height=2, align=Align.CENTER))
+            add(Text(data.training_mark, bold=True, width=2, height=2, align=Align.CENTER))
             add(Text("Ticket sans valeur (formation)", align=Align.CENTER))
 
     if data.logo is not None:

@@ -18,7 +18,7 @@ from kiosk.engine.errors import EngineError
 
 @click.group()
 def journal() -> None:
-    """Check and export the terminal's signed journal."""
+    """Check, export and archive the terminal's signed journal."""
 
 
 @journal.command()
@@ -143,3 +143,13 @@ def recover(data_dir: str | None) -> None:
         click.echo(f"sync not done yet ({outcome}); the sync service will push them", err=True)
     else:
         click.echo(f"synced: {outcome.pushed} entries pushed (hub at {outcome.applied_seq})")
+
+
+from kiosk.cli.journal_archive import (  # noqa: E402 - the group is defined above
+    archive,
+    upload_archives,
+    verify_archive_command,
+)
+
+for _command in (archive, verify_archive_command, upload_archives):
+    journal.add_command(_command)

@@ -10,6 +10,7 @@ from drivers.errors import DriverError
 from kiosk.cli.options import config_option, data_option
 from kiosk.configfile import ConfigError
 from kiosk.datadir import DataDir
+from kiosk.engine.closures_periodic import catch_up
 from kiosk.engine.errors import EngineError
 
 
@@ -80,6 +81,8 @@ def run(
         app.close()
         engine.close()
         raise click.ClickException(f"[devices] of the terminal config: {exc}") from exc
+    # A till that was off first writes the closures it missed (days, months, years).
+    catch_up(engine)
     engine.record_event(EntryKind.START, {"mode": config.terminal.mode.value})
     try:
         app.run()

@@ -137,6 +137,11 @@ class Engine:
     def close(self) -> None:
         self.store.close()
 
+    @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The terminal's key, for what it signs besides entries (its archives)."""
+        return self._key
+
     # Reading -----------------------------------------------------------------------
 
     def settings(self, db: Tx | None = None) -> SiteSettings:

@@ -180,4 +180,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX payments_state ON payments (state);
         """,
     ),
+    (
+        "0012_closures",
+        """
+        -- Closures and the other kinds looked up by kind, latest first.
+        CREATE INDEX journal_kind ON journal (kind, seq);
+        -- Reprints by ticket: the unique pair makes two duplicates with one number
+        -- impossible, written in the transaction of their `duplicate` entry.
+        CREATE TABLE duplicates (
+            ticket_seq INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            seq INTEGER NOT NULL UNIQUE,
+            PRIMARY KEY (ticket_seq, number)
+        );
+        -- Archives written by `kiosk journal archive`, and when the hub took each one.
+        CREATE TABLE archives (
+            period TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            uploaded_at TEXT
+        );
+        """,
+    ),
 ]

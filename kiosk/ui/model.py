@@ -191,6 +191,7 @@ class Session:
     recent: list[Entry] = field(default_factory=list)
     cashier_id: str | None = None
     cashier_name: str | None = None
+    cashier_role: str | None = None  # "manager" may choose training mode
     idle_s: float = 0.0
 
     def logout_diner(self) -> None:

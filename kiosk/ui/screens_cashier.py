@@ -9,9 +9,11 @@ from typing import Any
 
 import pygame
 
-from kiosk.engine.cashiers import PinAttempt, PinOutcome, cashier_for
+from kiosk.engine import training
+from kiosk.engine.cashiers import Cashier, PinAttempt, PinOutcome, cashier_for
 from kiosk.engine.closure import ClosureSummary, close_till, last_sale, open_till
 from kiosk.engine.results import Accepted, Identified, Refused, Result
+from kiosk.engine.training import MANAGER
 from kiosk.ui import screens_payments
 from kiosk.ui.events import ACTION, INPUT, BadgeTapped
 from kiosk.ui.manager import Screen, ScreenId
@@ -100,6 +102,7 @@ class CashierPinScreen(Screen):
             attempt: PinAttempt = done.value
             if attempt.outcome is PinOutcome.OK:
                 ui.session.cashier_id, ui.session.cashier_name = cashier.id, cashier.name
+                ui.session.cashier_role = cashier.role
                 self.go(ScreenId.CASHIER_MENU)
             elif attempt.outcome is PinOutcome.LOCKED:
                 minutes = int(attempt.locked_s // 60) + 1
@@ -127,6 +130,12 @@ class CashierPinScreen(Screen):
         )
 
 
+# What moves money or serves a visit: refused while training mode is on.
+MONEY_ACTIONS = frozenset(
+    {"cancel_last", "cash_top_up", "card_top_up", "card_visitor", "card_pending", "guest"}
+)
+
+
 class CashierMenuScreen(Screen):
     id = ScreenId.CASHIER_MENU
     ACTIONS = (
@@ -140,6 +149,7 @@ class CashierMenuScreen(Screen):
         "open",
         "close",
         "incidents",
+        "training",
         "logout",
     )
 
@@ -169,6 +179,10 @@ class CashierMenuScreen(Screen):
             self.go(ScreenId.TILL)
         if event.type != ACTION:
             return
+        if self.ui.training and event.action in MONEY_ACTIONS:
+            # Training moves no money: only trays are "sold", as training tickets.
+            self.ui.toasts.show(self.ui.tr.t("cashier.not_in_training"), "danger")
+            return
         handler = getattr(self, f"do_{event.action}", None)
         if handler is not None:
             handler()
@@ -187,7 +201,29 @@ class CashierMenuScreen(Screen):
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None
+        self.ui.session.cashier_role = None
         self.go(ScreenId.TILL)
+
+    def do_training(self) -> None:
+        """A manager switches training mode on or off (journalled, with their id)."""
+        ui, session = self.ui, self.ui.session
+        if session.cashier_role != training.MANAGER:
+            ui.toasts.show(ui.tr.t("cashier.training_managers"), "danger")
+            return
+        manager = Cashier(session.cashier_id or "?", session.cashier_name or "", "", MANAGER)
+
+        def job() -> bool:
+            on = not training.is_on(ui.engine)
+            training.switch(ui.engine, on, manager)
+            return on
+
+        def then(done: Done) -> None:
+            if done.error is None:
+                ui.training = bool(done.value)
+                key = "cashier.training_on" if ui.training else "cashier.training_off"
+                ui.toasts.show(ui.tr.t(key), "ok")
+
+        ui.submit("training", job, then)
 
     def do_cancel_last(self) -> None:
         ui = self.ui
@@ -417,6 +453,17 @@ def closure_rows(tr: Any, summary: ClosureSummary) -> list[tuple[str, str]]:
         label = tr.label("means", means)
         rows.append((tr.t("closure.means", means=label, amount=Money(cents)), ""))
     rows.append((tr.t("closure.grand_total", amount=Money(summary.grand_total)), ""))
+    rows.append((tr.t("closure.grand_total_abs", amount=Money(summary.grand_total_abs)), ""))
+    rows.append(
+        (
+            tr.t(
+                "closure.counts",
+                duplicates=summary.duplicates_count,
+                training=summary.training_count,
+            ),
+            "",
+        )
+    )
     return rows
 
 
@@ -425,7 +472,11 @@ class ClosureScreen(Screen):
 
     def enter(self, **params: Any) -> None:
         super().enter(**params)
-        self.printed = False
+        # The Z ticket prints at once, as it shows; the print button makes duplicates.
+        entry: Entry = self.params["entry"]
+        ui = self.ui
+        ui.submit("printed", lambda: ui.receipts.print_receipt(entry, duplicate=False))
+        self.printed = True
 
     def buttons(self) -> list[Button]:
         layout, tr = self.ui.layout, self.ui.tr

@@ -19,6 +19,7 @@ from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import Catalogue, phone_on_reader, tray_ticket
 from kiosk.ui.theme import Layout
 from kiosk.ui.widgets import Button, Keypad
+from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
 
@@ -189,7 +190,10 @@ class AcceptedScreen(ResultScreen):
         painter.check_mark(surface, mark, ui.theme.ok)
         y = mark.bottom + layout.gap
         line_h = int(layout.font_size("large") * 1.3)
-        title = self.params.get("title") or tr.t("accepted.title")
+        training = result.entry.kind == EntryKind.TRAINING_SALE  # nobody was charged
+        title = self.params.get("title") or tr.t(
+            "accepted.training" if training else "accepted.title"
+        )
         painter.text(
             surface,
             title,

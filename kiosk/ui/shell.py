@@ -19,8 +19,10 @@ from typing import Any
 import pygame
 
 from kiosk.cardpay import CardDesk
+from kiosk.engine import training
 from kiosk.engine.cashiers import PinGuard
 from kiosk.engine.closure import till_is_open
+from kiosk.engine.closures_periodic import catch_up
 from kiosk.engine.results import Accepted
 from kiosk.service import TillService
 from kiosk.ui.events import (
@@ -46,6 +48,7 @@ from kiosk.ui.model import (
     catalogue_from_menu,
 )
 from kiosk.ui.theme import Layout, Painter, Theme
+from kiosk.ui.training_band import draw_training_band
 from kiosk.ui.widgets import Button, Toasts, pointer, press
 from kiosk.ui.worker import Done, EngineWorker
 from sync.journal import EntryKind
@@ -134,6 +137,7 @@ class Ui:
         self.incidents = 0  # the site's open incidents (overdrafts, double subsidies)
         self.journal_behind = False  # the hub holds entries this store lost: no sales
         self.till_open: bool | None = None
+        self.training = False  # training mode, chosen by a manager (kiosk.engine.training)
         self.worker = EngineWorker()
         self.manager = ScreenManager()
         self.running = True
@@ -253,6 +257,9 @@ class Ui:
             "incidents": len(self.engine.store.incidents()),
             "journal_behind": status.hub_ahead_seq > 0,
             "card_pending": len(self.cards.pending()) if self.cards is not None else 0,
+            # the business day's end: its closure is written if nobody closed
+            "closed": len(catch_up(self.engine)),
+            "training": training.is_on(self.engine),
         }
 
     # The menu ------------------------------------------------------------------------
@@ -421,6 +428,9 @@ class Ui:
             self.incidents = done.value["incidents"]
             self.journal_behind = done.value["journal_behind"]
             self.card_pending = done.value["card_pending"]
+            self.training = done.value["training"]
+            if done.value["closed"]:
+                self.refresh_till_state()
             menu = done.value["menu"]
             if menu is not None and menu is not self.menu and menu != self.menu:
                 self.pending_menu = menu
@@ -510,6 +520,8 @@ class Ui:
             button.draw(surface, painter)
         if self.receipt is not None:
             self._draw_receipt(surface)
+        if self.training:
+            draw_training_band(surface, painter, self.tr.t("training.band"))
 
     def _draw_receipt(self, surface: pygame.Surface) -> None:
         """The printed ticket at the right, scaled to the screen's height."""

@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "till.unknown_code": ("Code inconnu : {code}", "Unknown code: {code}"),
     "till.paying": ("Paiement en cours…", "Paying…"),
     "accepted.title": ("Paiement accepté", "Payment accepted"),
+    "accepted.training": (
+        "Ticket de formation : rien n'est débité",
+        "Training ticket: nothing charged",
+    ),
     "accepted.thanks": ("Bon appétit, {name} !", "Enjoy your meal, {name}!"),
     "accepted.total": ("Total", "Total"),
     "accepted.subsidy": ("Prise en charge employeur", "Employer subsidy"),
@@ -143,6 +147,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cashier.open": ("Ouvrir la caisse", "Open the till"),
     "cashier.close": ("Clôturer la caisse", "Close the till"),
     "cashier.logout": ("Fermer la session", "Log out"),
+    "cashier.training": ("Mode formation", "Training mode"),
+    "cashier.not_in_training": (
+        "Impossible en mode formation : aucun argent ne bouge",
+        "Not in training mode: no money moves",
+    ),
+    "cashier.training_on": ("Mode formation activé", "Training mode on"),
+    "cashier.training_off": ("Mode formation arrêté", "Training mode off"),
+    "cashier.training_managers": (
+        "Le mode formation est choisi par un responsable",
+        "Training mode is chosen by a manager",
+    ),
+    "training.band": (
+        "MODE FORMATION · tickets sans valeur, hors de tout total",
+        "TRAINING MODE · tickets of no value, in no total",
+    ),
     "cashier.nothing_to_cancel": ("Aucune vente à annuler", "No sale to cancel"),
     "cashier.confirm_cancel": (
         "Annuler la vente n° {seq} de {name} ({amount}) ?",
@@ -179,6 +198,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "closure.vat_unknown": ("TVA non précisée : {amount}", "VAT not given: {amount}"),
     "closure.means": ("{means} : {amount}", "{means}: {amount}"),
     "closure.grand_total": ("Grand total perpétuel : {amount}", "Perpetual grand total: {amount}"),
+    "closure.grand_total_abs": (
+        "Grand total perpétuel absolu : {amount}",
+        "Perpetual absolute grand total: {amount}",
+    ),
+    "closure.counts": (
+        "Duplicatas : {duplicates} · tickets de formation (hors totaux) : {training}",
+        "Duplicates: {duplicates} · training tickets (in no total): {training}",
+    ),
     "closure.print": ("Imprimer", "Print"),
     "closure.export": ("Exporter (CSV)", "Export (CSV)"),
     "closure.exported": ("Clôture exportée : {name}", "Closure exported: {name}"),

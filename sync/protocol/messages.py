@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue, field_validator
 
 from sync.journal import TS_PATTERN, Entry, parse_ts
+from sync.protocol.archives import TerminalCertificate
 from sync.protocol.incidents import Incident
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, Strict
 
@@ -104,6 +105,8 @@ class EnrolResponse(Strict):
     api_token: Token
     hub_public_key: PublicKeyText
     settings: SiteSettings
+    # The hub's signed statement that the terminal's key is its own, put in its archives.
+    certificate: TerminalCertificate | None = None
 
 
 # Journal push ---------------------------------------------------------------------

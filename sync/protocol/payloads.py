@@ -164,6 +164,13 @@ class ClosurePayload(EntryPayload):
     by_vat: Annotated[dict[Short, I64], Field(max_length=32)]
     by_means: Annotated[dict[Short, I64], Field(max_length=32)]
     grand_total: Cents
+    # Written by every closure since the monthly and yearly ones exist
+    # (``sync.protocol.closure_payloads``); absent only from hand-made test payloads.
+    duplicates_count: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
+    training_count: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
+    absolute_sales: Cents | None = None  # sales plus cancellations, in absolute value
+    grand_total_abs: Cents | None = None  # the perpetual grand total of absolute_sales
+    automatic: bool | None = None  # written at the business day's end, nobody closed
 
 
 class RunPayload(EntryPayload):
@@ -301,4 +308,6 @@ def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
+# Closures, duplicates, training and archives register theirs likewise.
+import sync.protocol.closure_payloads  # noqa: E402
 import sync.protocol.payment_payloads  # noqa: E402, F401

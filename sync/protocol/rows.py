@@ -113,6 +113,9 @@ class SiteSettings(Strict):
     # Card and online top-ups: the smallest and largest amount a diner may choose (cents).
     top_up_min: int = Field(default=500, gt=0, le=MAX_SETTING_CENTS)
     top_up_max: int = Field(default=15_000, gt=0, le=MAX_SETTING_CENTS)
+    # The month in which the site's fiscal year starts (1: the calendar year); the
+    # yearly closure sums the monthly closures of one fiscal year.
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
 
 
 def settings_problem(settings: SiteSettings) -> str | None:

@@ -418,6 +418,9 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server import incident_routes  # it imports this module's helpers
 
     body_models += incident_routes.add_routes(app, hub)
+    from sync.server import archive_routes  # it imports this module's helpers
+
+    body_models += archive_routes.add_routes(app, hub)
 
     from sync.server.portal import add_portal_routes
 

@@ -326,4 +326,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX entries_account_ts ON entries (account_id, ts);
         """,
     ),
+    (
+        "0012_archives",
+        """
+        -- Every terminal's signed archives (`kiosk journal archive`), kept whole as
+        -- received once they verified against the terminal's enrolled key.
+        CREATE TABLE archives (
+            id INTEGER PRIMARY KEY,
+            terminal_id TEXT NOT NULL REFERENCES terminals (id),
+            site TEXT NOT NULL,
+            period TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (terminal_id, sha256)
+        );
+        CREATE INDEX archives_site ON archives (site, terminal_id, period);
+        """,
+    ),
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from sync.archive import issue_certificate
 from sync.journal import (
     ChainReport,
     Entry,
@@ -26,6 +27,7 @@ from sync.journal import (
     public_key_text,
     verify_chain,
 )
+from sync.protocol.archives import TerminalCertificate
 from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import (
     MAX_BATCH,
@@ -207,11 +209,19 @@ class Hub:
         log.info(
             "enrolled terminal %s (%s) on site %s", terminal_id, request.name, request.site_code
         )
+        certificate = issue_certificate(
+            self.key,
+            terminal_id=terminal_id,
+            site_code=request.site_code,
+            public_key=request.public_key,
+            issued_at=self.clock(),
+        )
         return EnrolResponse(
             terminal_id=terminal_id,
             api_token=api_token,
             hub_public_key=self.public_key,
             settings=settings,
+            certificate=TerminalCertificate.model_validate(certificate),
         )
 
     # Journal push -----------------------------------------------------------------------

@@ -8,7 +8,8 @@ incidents. The rest of the class lives in its bases:
   transactions (``BEGIN IMMEDIATE`` writes, snapshot reads) and the version counter;
 - ``sync.server.journal_storage``: terminals, the push that applies their journal
   entries, and the queries on stored entries;
-- ``sync.server.backoffice_storage``: the back office's imports, menus and reports.
+- ``sync.server.backoffice_storage``: the back office's imports, menus and reports;
+- ``sync.server.archive_storage``: terminals' archives.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sync.protocol.rows import (
     SiteSettings,
 )
 from sync.server import incidents
+from sync.server.archive_storage import ArchiveStorage
 from sync.server.backoffice_storage import BackofficeStorage
 from sync.server.errors import InvalidRequestError
 from sync.server.journal_storage import JournalStorage
@@ -54,7 +56,7 @@ from sync.server.sqlrows import (
 __all__ = ["BUSY_TIMEOUT_S", "PRIVATE", "SqliteBase", "SqliteStorage"]
 
 
-class SqliteStorage(JournalStorage, BackofficeStorage):
+class SqliteStorage(JournalStorage, BackofficeStorage, ArchiveStorage):
     """The reference ``Storage``. Safe to share between threads."""
 
     # Sites and tokens ---------------------------------------------------------------

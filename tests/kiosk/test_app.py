@@ -203,7 +203,7 @@ def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> Non
     touch(ui, "print_last")
     until(ui, lambda: ui.receipt is not None)
     names = sorted(p.name for p in app.receipts_dir.iterdir())
-    assert names == ["ticket-000001-duplicata.png", "ticket-000001.png"]
+    assert names == ["ticket-000001-duplicata-1.png", "ticket-000001.png"]
     add(ui, "salad")  # the next diner's first item puts it away, and is added
     assert ui.receipt is None and [item.id for item in ui.session.tray] == ["salad"]
     ui.close()

@@ -26,7 +26,10 @@ def test_a_closure_reads_as_a_report_and_a_csv(engine: Engine) -> None:
         (MEANS_LABELS["balance"], 740),
         (MEANS_LABELS["cash"], 1000),
     ]
-    assert "Rechargements : 10,00\u00a0€" in report.extra_lines[3].replace("\u202f", "\u00a0")
+    lines = [line.replace("\u202f", "\u00a0") for line in report.extra_lines]
+    assert "Rechargements : 10,00\u00a0€" in lines
+    assert "Grand total perpétuel : 7,40\u00a0€" in lines
+    assert "Grand total perpétuel absolu : 7,40\u00a0€" in lines
     text = closure_csv(entry)
     assert "ventes;10%;6,73;0,67;7,40\r\n" in text
     assert "encaissement cash;;;;10,00\r\n" in text and "sales_count;;;;1\r\n" in text

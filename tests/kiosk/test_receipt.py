@@ -119,8 +119,17 @@ def test_a_receipt_printed_later_shows_the_balance_after_its_own_sale(
     assert service.print_receipt(first.seq, duplicate=True).ok
     again = decode(printer.jobs[-1]).text()
     assert "DUPLICATA" in again and euros(first.balance_after) in again
-    # Every figure is the same sale's: only the DUPLICATA marks differ.
-    assert again.replace("DUPLICATA", "").split() == text.split()
+    # Every figure is the same sale's: only the DUPLICATA marks differ, numbered.
+    mark = f"n° 1 du ticket {first.seq:06d}"
+    assert mark in again
+    assert again.replace("DUPLICATA", "").replace(mark, "").split() == text.split()
+    assert service.print_receipt(first.seq, duplicate=True).ok
+    assert f"n° 2 du ticket {first.seq:06d}" in decode(printer.jobs[-1]).text()
+    reprints = [e for e in engine.store.journal_after(second.seq, 10) if e.kind == "duplicate"]
+    assert [(e.payload["ticket"], e.payload["number"]) for e in reprints] == [
+        (first.seq, 1),
+        (first.seq, 2),
+    ]
     entry = engine.store.entry(first.seq)
     assert entry is not None and entry.payload["balance_after"] == first.balance_after.cents
 

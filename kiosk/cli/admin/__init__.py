@@ -4,7 +4,7 @@ A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
 badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents) and
-``reports``. ``common`` holds what
+``reports``, ``archives`` (the terminals' signed archives). ``common`` holds what
 they share (see it for the precedence of flags, environment and the login file).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from kiosk.cli.admin.accounts import accounts, badges
+from kiosk.cli.admin.archives import archives
 from kiosk.cli.admin.common import Settings
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
@@ -45,5 +46,17 @@ def admin(ctx: click.Context, url: str | None) -> None:
         ctx.obj = Settings.resolve(url, None)
 
 
-for command in (login, logout, sites, menu, accounts, badges, cashiers, terminals, flags, reports):
+for command in (
+    login,
+    logout,
+    sites,
+    menu,
+    accounts,
+    badges,
+    cashiers,
+    terminals,
+    flags,
+    reports,
+    archives,
+):
     admin.add_command(command)
