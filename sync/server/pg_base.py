@@ -79,6 +79,16 @@ def _translated(exc: psycopg.Error) -> Exception:
     return _sqlite_error(exc)
 
 
+class PgCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, saying what to write instead of ``lastrowid``."""
+
+    @property
+    def lastrowid(self) -> int:
+        raise pg_sql.TranslationError(
+            "cursor.lastrowid has no PostgreSQL form: write INSERT ... RETURNING id"
+        )
+
+
 class PgConnection:
     """One pooled psycopg connection seen as the ``sqlite3.Connection`` the storage
     modules are written against (see the module docstring)."""
@@ -124,7 +134,7 @@ class PgBase:
                 url,
                 min_size=1,
                 max_size=pool_max,
-                kwargs={"autocommit": True},
+                kwargs={"autocommit": True, "cursor_factory": PgCursor},
                 # a connection the server dropped (restart, failover) is replaced
                 # before use rather than failing a request
                 check=psycopg_pool.ConnectionPool.check_connection,

@@ -22,7 +22,7 @@ from tests.databases import fresh_pg
 Shape = dict[str, list[tuple[str, str]]]
 
 # SQLite's declared types, as PostgreSQL names what the translation makes of them.
-KINDS = {"INTEGER": "bigint", "TEXT": "text"}
+KINDS = {"INTEGER": "bigint", "TEXT": "text", "BLOB": "bytea"}
 
 
 def sqlite_shape(db: Path) -> tuple[Shape, set[str], list[str]]:
@@ -256,3 +256,14 @@ def test_a_migration_that_fails_names_itself_and_records_nothing(
         PgStorage(pg_url)
     with psycopg.connect(pg_url) as conn:  # all or nothing: not even the first one
         assert conn.execute("SELECT to_regclass('migrations')").fetchone() == (None,)
+
+
+def test_lastrowid_says_to_write_returning(pg_url: str) -> None:
+    storage = PgStorage(pg_url)
+    try:
+        with storage.atomic() as db:
+            cursor = db.execute("INSERT INTO meta VALUES ('x', 1)")
+            with pytest.raises(TranslationError, match="RETURNING"):
+                _ = cursor.lastrowid
+    finally:
+        storage.close()
