@@ -20,9 +20,11 @@ from kiosk.engine.pricing.vat import vat_included
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.protocol.catalogue import VatRate
 from sync.protocol.closure_payloads import TrainingSalePayload
+from sync.protocol.orders import order_code, spoken, terminal_origin
 from sync.protocol.payloads import (
     CancelPayload,
     GuestMealPayload,
+    OrderPayload,
     SalePayload,
     TopUpPayload,
     read_payload,
@@ -113,6 +115,9 @@ def receipt_for(
     }
     means_id = "balance" if isinstance(payload, CancelPayload) else payload.means
     means = MEANS_LABELS.get(means_id, means_id)
+    if isinstance(payload, OrderPayload):  # the order's code and pickup, for the counter
+        code = order_code(terminal_origin(entry.terminal_id, entry.seq))
+        card_lines = (f"Commande {spoken(code)}", *_pickup_lines(payload), *card_lines)
     if ticket is not None:
         lines, formulas = _ticket_lines(ticket)
         return ReceiptData(
@@ -156,6 +161,14 @@ def receipt_for(
         extra_lines=extra,
         **common,
     )
+
+
+def _pickup_lines(payload: OrderPayload) -> tuple[str, ...]:
+    if payload.pickup_day is None:
+        return ()
+    day = payload.pickup_day
+    shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}"
+    return (f"Retrait le {shown}" + (f", {payload.slot}" if payload.slot else ""),)
 
 
 def _training_receipt(

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
 from drivers.printer.receipt import ReceiptData
 from kiosk.closure_report import closure_csv, closure_receipt
-from kiosk.engine import Accepted, Engine, Refused, Result, duplicates, training
+from kiosk.engine import Accepted, Engine, Refused, Result, duplicates, orders, training
 from kiosk.engine.closures_periodic import CLOSURE_KINDS
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
@@ -38,6 +39,8 @@ from kiosk.receipt import receipt_for
 from sync import phonebadge
 from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
+from sync.protocol.orders import QR_PREFIX, OrderDoc, lines_of, needs_pickup, parse_order_code
+from sync.protocol.reasons import RejectReason
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +228,77 @@ class TillService:
         self._settle(charge, result)
         return result
 
-    def order(self, credential: str, items: Sequence[str]) -> Sale:
+    def order(
+        self,
+        credential: str,
+        items: Sequence[str],
+        *,
+        pickup_day: date | None = None,
+        slot: str | None = None,
+        options: Mapping[str, Sequence[str]] | None = None,
+        notify: bool = False,
+    ) -> Sale:
         """A self-service order, paid by the diner logged in at the kiosk: pressing
-        "pay" is a decision, not a presentation, so it is charged as confirmed."""
-        details = {"mode": "kiosk"}
+        "pay" is a decision, not a presentation, so it is charged as confirmed.
+
+        Items ordered ahead (``ordering`` in the menu) need a ``pickup_day`` (and a
+        ``slot`` when they have slots) and keep the menu's rules (cut-off, days, daily
+        limit as far as this kiosk knows); other items are for today. The order's code
+        is ``order_code`` of the entry (``orders.order_of``)."""
+        details: dict[str, Any] = {"mode": "kiosk"}
+        menu = self.menu
+        lines = lines_of(items, options)
+        if menu is not None and (pickup_day is not None or needs_pickup(menu, items)):
+            day = pickup_day or date.fromisoformat(self.engine.business_day())
+            refused = orders.placing_refusal(self.engine, menu, lines, day=day, slot=slot)
+            if refused is not None:
+                return refused
+            details.update(pickup_day=day.isoformat(), slot=slot)
+        details["lines"] = [line.model_dump(mode="json") for line in lines]
+        if notify:
+            details["notify"] = True
         return self.sell(credential, items, kind=EntryKind.ORDER, details=details, confirmed=True)
+
+    # Orders after placing ------------------------------------------------------------
+
+    def orders_of(self, account_id: str) -> list[orders.OrderView]:
+        """The diner's orders (current and past), the latest pickup first."""
+        return orders.orders_of(self.engine, account_id, self.menu)
+
+    def order_notices(self, account_id: str) -> list[OrderDoc]:
+        """Orders the hub cancelled and refunded that the diner is told of now, once."""
+        return orders.notices(self.engine, account_id)
+
+    def cancel_order(self, credential: str, code: str) -> orders.OrderView | Refused:
+        """The diner behind ``credential`` cancels order ``code`` before its cut-off."""
+        who = self.engine.present(credential)
+        if isinstance(who, Refused):
+            return who
+        return orders.cancel(self.engine, who, code, self.menu)
+
+    def orders_to_collect(self, text: str) -> tuple[str | None, list[orders.OrderView]] | Refused:
+        """What a badge tapped or a QR scanned at the till's Commandes screen names: a
+        diner's orders to hand over today (their account id and the orders), or one
+        order by its code (no account: whoever shows the code collects it)."""
+        code = parse_order_code(text) if text.strip().upper().startswith(QR_PREFIX) else None
+        if code is not None:
+            view = orders.find(self.engine, code, self.menu)
+            if view is None:
+                return Refused(RejectReason.ORDER_UNKNOWN, f"no order {code}")
+            return None, [view]
+        who = self.engine.present(text)
+        if isinstance(who, Refused):
+            return who
+        return who.account.id, orders.todays(self.engine, who.account.id, self.menu)
+
+    def collect_order(
+        self, code: str, account_id: str | None = None, *, cashier: str | None = None
+    ) -> orders.OrderView | Refused:
+        """Hand order ``code`` over (to the diner of ``account_id`` if a badge was
+        tapped) by ``cashier`` (default: the till's): journalled here, synced;
+        collecting twice or another's is refused."""
+        by = self.cashier if cashier is None else cashier
+        return orders.collect(self.engine, code, account_id=account_id, cashier=by, menu=self.menu)
 
     def _settle(self, charge: Charge, result: Result | None) -> None:
         if isinstance(result, Accepted):  # the hold-off follows the hub's settings

@@ -51,6 +51,8 @@ from kiosk.ui.model import (  # noqa: E402
 )
 from kiosk.ui.shell import Ui  # noqa: E402
 from sync.money import Money  # noqa: E402
+from sync.protocol.order_rules import OrderLine  # noqa: E402
+from sync.protocol.orders import OrderDoc, OrderState, order_code  # noqa: E402
 from sync.protocol.payment_payloads import PaymentPurpose  # noqa: E402
 from tests.kiosk.engine.conftest import ACCOUNTS, CREDENTIALS, SETTINGS, FakeClock  # noqa: E402
 from tests.kiosk.test_app import publish_menu, tomorrows_menu  # noqa: E402
@@ -177,6 +179,13 @@ def till(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     touch(ui, "not_debited")  # the cashier read the terminal's ticket: nothing taken
     touch(ui, "yes")
     touch(ui, "back")
+    todays_orders(engine)
+    touch(ui, "orders")
+    tap(ui, ALICE)  # the diner's badge: today's orders to hand over
+    shot(ui, "orders")
+    touch(ui, "hand_over", find(ui, "hand_over").value)
+    shot(ui, "orders-handed")
+    touch(ui, "back")
     touch(ui, "close")
     shot(ui, "closure")
     touch(ui, "ok")
@@ -226,9 +235,18 @@ def kiosk(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> None:
     touch(ui, "add", "coffee-card")
     touch(ui, "add", "packed-lunch")
     shot(ui, "order")
+    touch(ui, "pay")  # the packed lunch is ordered ahead: its pickup day and slot
+    touch(ui, "slot", "12:00-12:30")
+    shot(ui, "order-pickup")
     touch(ui, "pay")
     shot(ui, "order-done")
     touch(ui, "ok")
+    ui.step(4.0)  # the toast has gone
+    ui.settle()
+    shot(ui, "home-orders")  # "Commandes en cours" after the tap
+    touch(ui, "my_orders")
+    shot(ui, "my-orders")
+    touch(ui, "back")
     touch(ui, "done")
     faults_and_offline(ui, clock, "reader", "disconnected")
     shot(ui, "status-offline-fault")
@@ -271,6 +289,37 @@ def kiosk_portrait(ui: Ui, engine: Engine, clock: FakeClock, shot: Shooter) -> N
     touch(ui, "more", "coffee-card")
     touch(ui, "add", "packed-lunch")
     shot(ui, "order")
+    touch(ui, "pay")
+    touch(ui, "slot", "12:00-12:30")
+    shot(ui, "order-pickup")
+
+
+def todays_orders(engine: Engine) -> None:
+    """Two of Alice's orders to collect today, as the hub sends them to the till."""
+    docs = [
+        OrderDoc(
+            code=order_code(origin),
+            origin=origin,
+            account="A1",
+            lines=lines,
+            pickup_day="2026-11-26",
+            slot=slot,
+            place="Comptoir traiteur",
+            amount=amount,
+            state=state,
+            placed_at="2026-11-24T09:00:00.000000Z",
+        )
+        for origin, lines, slot, amount, state in (
+            ("K2:41", (OrderLine(item="packed-lunch", qty=2),), "12:00-12:30", 1300,
+             OrderState.READY),
+            ("K2:57", (OrderLine(item="cake-order", options=("candles",)),), "16:00-16:30", 2400,
+             OrderState.PLACED),
+        )
+    ]  # fmt: skip
+    engine.store.apply_snapshot(
+        accounts=[], credentials=[], settings=None, applied_seq=0, cursor=2,
+        documents={"order": {d.code: d.model_dump(mode="json") for d in docs}},
+    )  # fmt: skip
 
 
 def history(engine: Engine) -> None:

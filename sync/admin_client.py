@@ -20,6 +20,7 @@ from sync.protocol import admin as adm
 from sync.protocol.admin import MAX_IMPORT
 from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident
+from sync.protocol.orders import OrderDoc, OrdersOfDay
 from sync.protocol.rows import AccountRow, CredentialKind, CredentialStatus, SiteSettings
 
 _IMPORT_ROWS = TypeAdapter(list[adm.ImportRow])
@@ -369,3 +370,26 @@ class AdminClient:
     def movements(self, account_id: str) -> list[adm.MovementView]:
         rows = self._call("GET", f"/v1/admin/accounts/{account_id}/movements")
         return [adm.MovementView.model_validate(r, strict=False) for r in rows]
+
+    # Orders ------------------------------------------------------------------------------
+
+    def orders_of_day(self, site: str, day: date) -> OrdersOfDay:
+        """The orders to collect on ``day`` and the kitchen's quantities."""
+        data = self._call("GET", f"/v1/admin/sites/{site}/orders?day={day.isoformat()}")
+        return OrdersOfDay.model_validate(data, strict=False)
+
+    def order(self, site: str, code: str) -> OrderDoc:
+        data = self._call("GET", f"/v1/admin/sites/{site}/orders/{code}")
+        return OrderDoc.model_validate(data, strict=False)
+
+    def order_ready(self, site: str, code: str) -> OrderDoc:
+        """Mark the order ready (the diner is mailed if they asked)."""
+        data = self._call("POST", f"/v1/admin/sites/{site}/orders/{code}/ready")
+        return OrderDoc.model_validate(data, strict=False)
+
+    def order_cancel(self, site: str, code: str, reason: str = "") -> OrderDoc:
+        """Cancel the order (a manager may, at any time before it is collected): refunded."""
+        data = self._call(
+            "POST", f"/v1/admin/sites/{site}/orders/{code}/cancel", {"reason": reason}
+        )
+        return OrderDoc.model_validate(data, strict=False)

@@ -66,6 +66,8 @@ class EntryKind(StrEnum):
     TRAINING_MODE = "training_mode"  # training mode switched on or off by a manager
     TRAINING_SALE = "training_sale"  # a ticket made in training mode (in no total)
     ARCHIVE = "archive"  # a signed archive of a closed period written
+    ORDER_CANCEL = "order_cancel"  # a diner cancels an order at a kiosk (the hub refunds)
+    ORDER_COLLECT = "order_collect"  # an order handed over at a till
 
 
 class CanonicalError(ValueError):

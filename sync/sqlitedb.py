@@ -87,22 +87,26 @@ def connect(
 
 @contextmanager
 def transaction(
-    conn: sqlite3.Connection, *, error: ErrorType, where: str
+    conn: sqlite3.Connection, *, error: ErrorType, where: str, nested: bool = False
 ) -> Iterator[sqlite3.Connection]:
     """One write transaction on ``conn``: committed when the block ends, rolled back
     whole when it raises.
 
     It takes the write lock at the start (``BEGIN IMMEDIATE``), so that a write never
-    fails half-way on a lock another process took since. Inside an open transaction
-    the block is a savepoint: its failure undoes its own writes only, and the outer
-    transaction decides the rest (inside a ``snapshot`` its first write may find the
-    snapshot stale: SQLite then refuses it rather than wait). ``where`` starts every
-    message (a path, a name).
+    fails half-way on a lock another process took since. ``nested``: the caller's
+    block runs inside a transaction it opened itself, and is a savepoint: its failure
+    undoes its own writes only, and the outer transaction decides the rest (inside a
+    ``snapshot`` its first write may find the snapshot stale: SQLite then refuses it
+    rather than wait). The caller says so, rather than this guessing from the
+    connection: a transaction left open by a failed rollback is ended, never joined,
+    so that no write ever goes into a transaction that nobody commits. ``where``
+    starts every message (a path, a name).
     """
-    if conn.in_transaction:
+    if nested:
         with _savepoint(conn, error=error, where=where):
             yield conn
         return
+    end_leftover(conn, error=error, where=where)
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
@@ -162,6 +166,21 @@ def _rollback(conn: sqlite3.Connection, where: str, cause: BaseException) -> Non
         _note(cause, where, exc)
 
 
+def end_leftover(conn: sqlite3.Connection, *, error: ErrorType, where: str) -> None:
+    """Roll back a transaction left open on ``conn`` (its rollback or the end of a read
+    failed earlier), before a new one starts or a pooled connection is lent again."""
+    if not conn.in_transaction:
+        return
+    log.warning("%s: rolling back a transaction left open by an earlier failure", where)
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise error(
+            f"{where}: a transaction left open by an earlier failure cannot be ended: "
+            f"{describe(exc)}"
+        ) from exc
+
+
 def _note(cause: BaseException, where: str, undo: sqlite3.Error) -> None:
     log.warning("%s: rollback failed after %r: %s", where, cause, undo)
     cause.add_note(f"{where}: the rollback failed too: {describe(undo)}")
@@ -169,16 +188,18 @@ def _note(cause: BaseException, where: str, undo: sqlite3.Error) -> None:
 
 @contextmanager
 def snapshot(
-    conn: sqlite3.Connection, *, error: ErrorType, where: str
+    conn: sqlite3.Connection, *, error: ErrorType, where: str, nested: bool = False
 ) -> Iterator[sqlite3.Connection]:
     """A consistent read snapshot (``BEGIN`` ... ``COMMIT``) for several SELECTs;
-    inside an open transaction it reads that transaction's view."""
-    if conn.in_transaction:
+    ``nested`` (inside a transaction the caller opened) it reads that transaction's
+    view."""
+    if nested:
         try:
             yield conn
         except sqlite3.Error as exc:
             raise error(f"{where}: cannot read: {describe(exc)}") from exc
         return
+    end_leftover(conn, error=error, where=where)
     try:
         conn.execute("BEGIN")
     except sqlite3.Error as exc:

@@ -181,6 +181,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0011_orders",
+        """
+        -- Orders come from the hub as documents ``order``/<code>; this index finds a
+        -- diner's, and the next one the orders this terminal cancelled or handed over.
+        CREATE INDEX documents_order_account ON documents (json_extract(data, '$.account'))
+            WHERE kind = 'order';
+        CREATE INDEX journal_order_steps ON journal (json_extract(payload, '$.order'))
+            WHERE kind IN ('order_cancel', 'order_collect');
+        -- Orders the hub cancelled (quantity reached) that the diner was told of here.
+        CREATE TABLE order_notices (
+            code TEXT PRIMARY KEY,
+            told_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
         "0012_closures",
         """
         -- Closures and the other kinds looked up by kind, latest first.

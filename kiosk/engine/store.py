@@ -29,6 +29,7 @@ from typing import Any
 from kiosk.engine.errors import KeyMismatch, StoreError, TerminalMismatch
 from kiosk.engine.schema import MIGRATIONS
 from kiosk.engine.store_cashiers import CashierRecords
+from kiosk.engine.store_orders import StoreOrders
 from kiosk.engine.store_sync import SyncState
 from kiosk.engine.store_tx import Tx, sql_of
 from sync import sqlitedb
@@ -57,7 +58,7 @@ class AccountState:
     included_seq: int
 
 
-class Store(SyncState, CashierRecords):
+class Store(SyncState, CashierRecords, StoreOrders):
     """A connection to the terminal's database. Not shared between threads unlocked:
     each public method takes the store's lock, so one Store may serve several threads.
     """
@@ -65,6 +66,7 @@ class Store(SyncState, CashierRecords):
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self._lock = threading.RLock()
+        self._depth = 0  # open transactions (atomic, reading) of the lock's holder
         self.path = path
 
     # Opening and transactions ---------------------------------------------------
@@ -114,7 +116,11 @@ class Store(SyncState, CashierRecords):
     def atomic(self) -> Iterator[Tx]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back whole on
         error; inside another, a savepoint (see ``sync.sqlitedb.transaction``)."""
-        with self._lock, sqlitedb.transaction(self._conn, error=StoreError, where=self._where):
+        with (
+            self._lock,
+            self._opened() as nested,
+            sqlitedb.transaction(self._conn, error=StoreError, where=self._where, nested=nested),
+        ):
             yield Tx(self._conn)
 
     @contextmanager
@@ -129,8 +135,22 @@ class Store(SyncState, CashierRecords):
     @contextmanager
     def reading(self) -> Iterator[Tx]:
         """A consistent read snapshot (BEGIN DEFERRED ... COMMIT)."""
-        with self._lock, sqlitedb.snapshot(self._conn, error=StoreError, where=self._where):
+        with (
+            self._lock,
+            self._opened() as nested,
+            sqlitedb.snapshot(self._conn, error=StoreError, where=self._where, nested=nested),
+        ):
             yield Tx(self._conn)
+
+    @contextmanager
+    def _opened(self) -> Iterator[bool]:
+        """Count the transactions open on this thread (the lock is held): True when
+        this one is inside another."""
+        self._depth += 1
+        try:
+            yield self._depth > 1
+        finally:
+            self._depth -= 1
 
     @property
     def _where(self) -> str:

@@ -32,6 +32,7 @@ class ScreenId(StrEnum):
     ALREADY_PAID = "already_paid"
     CARD_PENDING = "card_pending"
     CARD_WAIT = "card_wait"
+    ORDERS_DESK = "orders_desk"
     # Self-service
     IDLE = "idle"
     HOME = "home"
@@ -39,6 +40,8 @@ class ScreenId(StrEnum):
     CARD_PAYMENT = "card_payment"
     ORDER = "order"
     ORDER_DONE = "order_done"
+    PICKUP = "pickup"
+    MY_ORDERS = "my_orders"
     # Shared
     ACCEPTED = "accepted"
     REFUSED = "refused"

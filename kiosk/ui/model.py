@@ -189,6 +189,7 @@ class Session:
     diner: Identified | None = None
     diner_credential: str | None = None
     recent: list[Entry] = field(default_factory=list)
+    orders: list[Any] = field(default_factory=list)  # the diner's OrderViews (kiosk.engine.orders)
     cashier_id: str | None = None
     cashier_name: str | None = None
     cashier_role: str | None = None  # "manager" may choose training mode
@@ -198,4 +199,5 @@ class Session:
         self.diner = None
         self.diner_credential = None
         self.recent = []
+        self.orders = []
         self.cart = []

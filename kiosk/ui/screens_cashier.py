@@ -150,6 +150,7 @@ class CashierMenuScreen(Screen):
         "close",
         "incidents",
         "training",
+        "orders",
         "logout",
     )
 
@@ -198,6 +199,9 @@ class CashierMenuScreen(Screen):
 
     def do_incidents(self) -> None:
         self.go(ScreenId.INCIDENTS)
+
+    def do_orders(self) -> None:
+        self.go(ScreenId.ORDERS_DESK)
 
     def do_logout(self) -> None:
         self.ui.session.cashier_id = self.ui.session.cashier_name = None

@@ -19,6 +19,7 @@ from kiosk.ui.i18n import Translator
 from kiosk.ui.idle_board import IdleBoard
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
+from kiosk.ui.orders_view import order_row, pickup_text, qr_surface
 from kiosk.ui.screens_common import catalogue_buttons, pick_category
 from kiosk.ui.screens_payments import draw_card_wait
 from kiosk.ui.screens_till import sell_items
@@ -27,6 +28,7 @@ from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
 from sync.journal import Entry, EntryKind, parse_ts
 from sync.money import Money
+from sync.protocol.orders import needs_pickup, order_code, order_qr, spoken, terminal_origin
 from sync.protocol.reasons import RejectReason
 
 RECENT = 5
@@ -35,14 +37,17 @@ RECENT = 5
 def identify(ui: Ui, credential: str) -> None:
     """Who is this, their balance and last tickets; then the home (or refused) screen."""
 
-    def job() -> tuple[Identified | Refused, list[Entry]]:
+    def job() -> tuple[Identified | Refused, list[Entry], list[Any], list[Any]]:
         found = ui.engine.present(credential)
         if isinstance(found, Refused):
-            return found, []
-        return found, ui.engine.store.entries_for_account(found.account.id, RECENT)
+            return found, [], [], []
+        account = found.account.id
+        recent = ui.engine.store.entries_for_account(account, RECENT)
+        # Orders the hub cancelled (quantity reached) are told once, at the next tap.
+        return found, recent, ui.till.orders_of(account), ui.till.order_notices(account)
 
     def then(done: Done) -> None:
-        found, recent = done.value
+        found, recent, orders, notices = done.value
         if isinstance(found, Refused):
             ui.session.logout_diner()
             ui.manager.request(
@@ -50,6 +55,9 @@ def identify(ui: Ui, credential: str) -> None:
             )
             return
         ui.session.diner, ui.session.diner_credential, ui.session.recent = found, credential, recent
+        ui.session.orders = orders
+        for doc in notices:
+            ui.toasts.show(ui.tr.t("kiosk.order_sold_out", code=spoken(doc.code)), "danger")
         ui.manager.request(ScreenId.HOME)
 
     ui.submit("identify", job, then)
@@ -110,14 +118,15 @@ class HomeScreen(DinerScreen):
         if layout.portrait:
             # One column of tall buttons under the balance, in reach of a thumb.
             tall = int(layout.button_h * 1.4)
-            height = 4 * tall + 3 * layout.gap
+            height = 5 * tall + 4 * layout.gap
             area = pygame.Rect(body.x, body.bottom - height, body.width, height)
-            cells = layout.grid(area, 4, 1, tall)
+            cells = layout.grid(area, 5, 1, tall)
         else:
-            cells = layout.row(body, 4)
+            cells = layout.row(body, 5)
         actions = (
             ("top_up", "kiosk.top_up", "ok"),
             ("order", "kiosk.order", "primary"),
+            ("my_orders", "kiosk.my_orders", "primary"),
             ("print", "kiosk.print_last", "secondary"),
             ("done", "common.done", "secondary"),
         )
@@ -135,6 +144,8 @@ class HomeScreen(DinerScreen):
                 self.go(ScreenId.TOP_UP)
             elif event.action == "order":
                 self.go(ScreenId.ORDER)
+            elif event.action == "my_orders":
+                self.go(ScreenId.MY_ORDERS)
             elif event.action == "done":
                 self.go(ScreenId.IDLE)
             elif event.action == "print":
@@ -173,6 +184,18 @@ class HomeScreen(DinerScreen):
             colour=ui.theme.ok if diner.balance.cents >= 0 else ui.theme.danger,
         )
         y = body.y + int(h * 2.7)
+        buttons_top = min(b.rect.top for b in self.buttons())
+        current = [v for v in ui.session.orders if v.state.open][:3]
+        if current:  # "Commandes en cours", with state and pickup, before the tickets
+            painter.text(
+                surface,
+                tr.t("kiosk.current_orders"),
+                pygame.Rect(body.x, y, body.width, h),
+                colour=ui.theme.primary,
+            )
+            shown = pygame.Rect(body.x, y + h, body.width, len(current) * h)
+            painter.lines(surface, [order_row(tr, v) for v in current], shown)
+            y = shown.bottom + layout.gap
         painter.text(
             surface,
             tr.t("kiosk.last_tickets"),
@@ -183,7 +206,6 @@ class HomeScreen(DinerScreen):
             (f"{tr.when(_ts(e))}  {_kind_label(tr, e.kind)}", tr.money(e.amount))
             for e in ui.session.recent
         ] or [(tr.t("kiosk.no_tickets"), "")]
-        buttons_top = min(b.rect.top for b in self.buttons())
         painter.lines(
             surface, rows, pygame.Rect(body.x, y + h, body.width, buttons_top - y - h - layout.gap)
         )
@@ -415,6 +437,10 @@ class OrderScreen(DinerScreen):
             self.go(ScreenId.REFUSED, result=Refused(RejectReason.EMPTY_TRAY), back=ScreenId.ORDER)
             return
 
+        menu = ui.till.menu
+        if menu is not None and needs_pickup(menu, [item.id for item in ui.session.cart]):
+            self.go(ScreenId.PICKUP)  # items ordered ahead: their day (and slot) first
+            return
         sell_items(
             ui,
             credential,
@@ -442,8 +468,8 @@ class OrderDoneScreen(DinerScreen):
 
     @staticmethod
     def number(result: Accepted) -> str:
-        # Short enough to call out at the counter; unique per terminal and day in practice.
-        return f"{result.entry.seq % 1000:03d}"
+        """The order's code, to read out at the counter (``sync.protocol.orders``)."""
+        return spoken(order_code(terminal_origin(result.entry.terminal_id, result.seq)))
 
     def buttons(self) -> list[Button]:
         layout = self.ui.layout
@@ -473,30 +499,46 @@ class OrderDoneScreen(DinerScreen):
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
         result: Accepted = self.params["result"]
         body = layout.body
+        buttons_top = min(b.rect.top for b in self.buttons())
+        # The order's QR code (for the till's Commandes screen): beside the words in
+        # landscape, under them in portrait.
+        code = order_code(terminal_origin(result.entry.terminal_id, result.seq))
+        if layout.portrait:
+            side = min(body.width // 2, layout.unit * 12)
+            spot = pygame.Rect(0, 0, side, side)
+            spot.midbottom = (body.centerx, buttons_top - layout.gap)
+            words = pygame.Rect(body.x, body.y, body.width, spot.top - body.y)
+        else:
+            side = min(buttons_top - body.y - 2 * layout.gap, body.width // 3)
+            spot = pygame.Rect(0, 0, side, side)
+            spot.topright = (body.right, body.y + layout.gap)
+            words = pygame.Rect(body.x, body.y, body.width - side - layout.gap, body.height)
+        surface.blit(qr_surface(order_qr(code), side), spot)
         mark = pygame.Rect(0, 0, layout.unit * 4, layout.unit * 4)
-        mark.midtop = (body.centerx, body.y + layout.gap)
+        mark.midtop = (words.centerx, words.y + layout.gap)
         painter.check_mark(surface, mark, ui.theme.ok)
-        h = int(layout.font_size("huge") * 1.4)
+        h = int(layout.font_size("large") * 1.6)
         painter.text(
             surface,
             tr.t("kiosk.order_done", number=self.number(result)),
-            pygame.Rect(body.x, mark.bottom + layout.gap, body.width, h),
+            pygame.Rect(words.x, mark.bottom + layout.gap, words.width, h),
             size="large",
             align="center",
             colour=ui.theme.ok,
         )
-        painter.text(
-            surface,
-            tr.t("kiosk.order_hint"),
-            pygame.Rect(body.x, mark.bottom + h, body.width, h),
-            align="center",
-        )
-        painter.text(
-            surface,
+        day = result.entry.payload.get("pickup_day")
+        slot = result.entry.payload.get("slot")
+        hint = tr.t("kiosk.order_hint")
+        if isinstance(day, str):
+            hint = pickup_text(tr, day, slot if isinstance(slot, str) else None)
+        rows = [
+            hint,
+            tr.t("kiosk.order_code_hint"),
             tr.t("accepted.balance") + " : " + tr.money(result.balance_after),
-            pygame.Rect(body.x, mark.bottom + 2 * h, body.width, h),
-            align="center",
-        )
+        ]
+        for index, text in enumerate(rows):
+            y = mark.bottom + layout.gap + h * (index + 1)
+            painter.text(surface, text, pygame.Rect(words.x, y, words.width, h), align="center")
 
 
 SCREENS: list[type[Screen]] = [

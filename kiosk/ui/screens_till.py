@@ -46,10 +46,12 @@ def sell_items(
     accepted_screen: ScreenId = ScreenId.ACCEPTED,
     guest: bool = False,
     confirmed: bool = False,
+    order: Mapping[str, Any] | None = None,
 ) -> None:
     """Sell a tray through the till service on the worker; show the accepted, refused
     or "already paid" screen. ``guest``: the tray of the badge holder's guest, at the
-    guest tariff. A self-service order is paid by a press, not a presentation."""
+    guest tariff. A self-service order is paid by a press, not a presentation; ``order``:
+    its pickup day and slot (``TillService.order``)."""
     if ui.pending("sale"):  # a second tap or press while the first sale runs
         return
     if not items:
@@ -77,6 +79,7 @@ def sell_items(
                         accepted_screen=accepted_screen,
                         guest=guest,
                         confirmed=True,
+                        order=order,
                     )
 
                 ui.manager.request(ScreenId.ALREADY_PAID, result=verdict, back=back, again=again)
@@ -85,7 +88,7 @@ def sell_items(
 
     def job() -> Sale:
         if kind is EntryKind.ORDER:
-            return till.order(credential, ids)
+            return till.order(credential, ids, **(order or {}))
         return till.sell(credential, ids, kind=kind, details=details, guest=guest, charge=charge)
 
     def then(done: Done) -> None:

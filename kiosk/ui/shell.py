@@ -175,6 +175,7 @@ class Ui:
             screens_common,
             screens_incidents,
             screens_kiosk,
+            screens_orders,
             screens_payments,
             screens_till,
         )
@@ -183,9 +184,11 @@ class Ui:
         if self.config.mode is Mode.TILL:
             kinds += [*screens_till.SCREENS, *screens_cashier.SCREENS, *screens_payments.SCREENS]
             kinds += screens_incidents.SCREENS
+            kinds += screens_orders.TILL_SCREENS
             start = ScreenId.TILL
         else:
             kinds += screens_kiosk.SCREENS
+            kinds += screens_orders.KIOSK_SCREENS
             start = ScreenId.IDLE
         for kind in kinds:
             self.manager.add(kind(self))

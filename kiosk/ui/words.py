@@ -8,6 +8,7 @@ No pygame here.
 
 from __future__ import annotations
 
+from kiosk.ui.words_orders import ORDER_MESSAGES, ORDER_REASONS
 from sync.protocol.reasons import RejectReason
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -324,6 +325,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.guest_meal": ("Repas invité", "Guest meal"),
     "kind.order": ("Commande", "Order"),
     "kind.adjustment": ("Régularisation", "Adjustment"),
+    **ORDER_MESSAGES,
 }
 
 # The 14 regulated allergens (EU 1169/2011), by ``sync.protocol.catalogue.Allergen``.
@@ -520,4 +522,5 @@ REASONS: dict[RejectReason, tuple[tuple[str, str], tuple[str, str]]] = {
             "A cashier must check the previous payment",
         ),
     ),
+    **ORDER_REASONS,
 }

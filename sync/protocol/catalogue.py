@@ -29,6 +29,7 @@ from typing import Annotated, Any, Self, TypeVar
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from sync.protocol.order_rules import OrderRules
 from sync.protocol.rows import Strict
 
 E = TypeVar("E", bound=Enum)
@@ -155,9 +156,16 @@ class CatalogueItem(Strict):
         default=(), description="the regulated allergens the dish contains (EU 1169/2011)"
     )
     image: Picture | None = Field(default=None, description="photo, in the media folder")
+    ordering: OrderRules | None = Field(
+        default=None,
+        description="ordered ahead for a pickup day (cut-off, days, slots, daily limit); "
+        "none: an orderable item is sold for now",
+    )
 
     @model_validator(mode="after")
     def _alcohol_rules(self) -> Self:
+        if self.ordering is not None and not self.orderable:
+            raise ValueError("an item ordered ahead is orderable: set orderable = true")
         if self.alcohol:
             if self.vat_rate is not VatRate.STANDARD:
                 raise ValueError("alcohol is sold at 20 % VAT: set vat_rate = 2000")

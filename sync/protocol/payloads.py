@@ -35,6 +35,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from pydantic import Field, ValidationError, model_validator
 
 from sync.journal import EntryKind
+from sync.protocol.order_rules import OrderLine, SlotText
 from sync.protocol.rows import Strict
 from sync.protocol.ticket import PricedTicket
 
@@ -97,7 +98,15 @@ class SalePayload(SaleFields):
 
 
 class OrderPayload(SalePayload):
-    """An order placed at a kiosk (same fields as a sale)."""
+    """An order placed at a kiosk: the sale fields, and for an order with a life
+    (``sync.protocol.orders``) its lines with their options, the pickup day and the
+    slot. Its code is made from the entry's id (``orders.order_code``), so it is not
+    written. Entries written before orders had a life carry none of these."""
+
+    lines: list[OrderLine] | None = Field(default=None, max_length=50)
+    pickup_day: Day | None = None
+    slot: SlotText | None = None
+    notify: bool | None = None
 
 
 class GuestMealPayload(SaleFields):
@@ -308,6 +317,8 @@ def build_payload(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Card payments' kinds register themselves in KINDS (their models extend EntryPayload).
-# Closures, duplicates, training and archives register theirs likewise.
+# Closures, duplicates, training and archives register theirs likewise, and so do the
+# order's steps after placing (cancel asked at a kiosk, collected at a till).
 import sync.protocol.closure_payloads  # noqa: E402
+import sync.protocol.order_payloads  # noqa: E402
 import sync.protocol.payment_payloads  # noqa: E402, F401

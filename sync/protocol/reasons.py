@@ -51,3 +51,13 @@ class RejectReason(StrEnum):
     PAYMENT_PENDING = "payment_pending"  # an earlier card payment's outcome is not known yet
     # Journal
     JOURNAL_INCOMPLETE = "journal_incomplete"  # the hub holds entries this till lost
+    # Orders (sync.protocol.orders)
+    ORDER_CLOSED = "order_closed"  # past the item's cut-off for that pickup day
+    ORDER_NOT_OFFERED = "order_not_offered"  # not on that day, or too far ahead
+    ORDER_SLOT = "order_slot"  # no pickup slot chosen, or one the items do not offer
+    ORDER_SOLD_OUT = "order_sold_out"  # the item's daily quantity is reached
+    ORDER_UNKNOWN = "order_unknown"  # no such order on this site
+    ORDER_NOT_YOURS = "order_not_yours"  # the order belongs to another diner
+    ORDER_COLLECTED = "order_collected"  # already handed over
+    ORDER_CANCELLED = "order_cancelled"  # cancelled (and refunded)
+    ORDER_NOT_TODAY = "order_not_today"  # to collect on another day

@@ -422,6 +422,10 @@ def create_app(hub: Hub) -> FastAPI:
 
     body_models += archive_routes.add_routes(app, hub)
 
+    from sync.server import order_routes  # it imports this module's helpers
+
+    body_models += order_routes.add_routes(app, hub)
+
     from sync.server.portal import add_portal_routes
 
     add_portal_routes(app, hub)

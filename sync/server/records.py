@@ -9,15 +9,20 @@ SQLite's single writer is, so the version counter keeps versions in commit order
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sync.journal import Entry
 from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+
+if TYPE_CHECKING:
+    from sync.protocol.orders import OrderDoc
+    from sync.server.orders_storage import OrderTx
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,7 @@ class PushTx(Protocol):
     def put_document(self, kind: str, doc_id: str, body: Mapping[str, Any] | None) -> None: ...
     def entries_of_account(self, account_id: str) -> list[Entry]: ...
     def entry(self, terminal_id: str, seq: int) -> Entry | None: ...
+    def orders(self) -> OrderTx: ...
 
 
 Derive = Callable[[PushTx], None]
@@ -192,3 +198,9 @@ class Storage(Protocol):
     ) -> list[Incident]: ...
     def incident(self, incident_id: int) -> Incident | None: ...
     def clear_incident(self, incident_id: int, reason: str, now: datetime) -> Incident | None: ...
+
+    # Orders (sync.server.orders_storage)
+    def order_tx(self, site: str, now: datetime) -> AbstractContextManager[OrderTx]: ...
+    def order(self, site: str, code: str) -> OrderDoc | None: ...
+    def orders_of_day(self, site: str, day: str) -> list[OrderDoc]: ...
+    def orders_of_account(self, account_id: str, limit: int = 200) -> list[OrderDoc]: ...

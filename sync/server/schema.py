@@ -327,6 +327,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0011_orders",
+        """
+        -- Orders, placed at a kiosk (origin: terminal:seq of the order entry) or in the
+        -- portal (portal:<id>). ``doc`` is the OrderDoc (sync.protocol.orders) also sent
+        -- to the site's terminals; the other columns index it.
+        CREATE TABLE orders (
+            site TEXT NOT NULL REFERENCES sites (code),
+            origin TEXT NOT NULL,
+            code TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            pickup_day TEXT NOT NULL,
+            slot TEXT,
+            state TEXT NOT NULL,
+            placed_at TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (site, origin)
+        );
+        CREATE INDEX orders_code ON orders (site, code);
+        CREATE INDEX orders_day ON orders (site, pickup_day, slot);
+        CREATE INDEX orders_account ON orders (account_id, placed_at);
+        -- Quantities ordered by pickup day and item, cancelled orders left out: the
+        -- daily limits read one row per item, however many orders the day has.
+        CREATE TABLE order_counts (
+            site TEXT NOT NULL,
+            pickup_day TEXT NOT NULL,
+            item TEXT NOT NULL,
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            PRIMARY KEY (site, pickup_day, item)
+        );
+        """,
+    ),
+    (
         "0012_archives",
         """
         -- Every terminal's signed archives (`kiosk journal archive`), kept whole as

@@ -48,7 +48,7 @@ from sync.protocol.rows import (
     credential_problem,
     settings_problem,
 )
-from sync.server import backoffice, entry_rules, visits
+from sync.server import backoffice, entry_rules, orders, visits
 from sync.server.errors import (
     BadSignatureError,
     ChainBrokenError,
@@ -257,7 +257,7 @@ class Hub:
                 if self._moved(terminal):
                     continue  # applied meanwhile by another push: judge what is left
                 raise
-            derive = functools.partial(visits.derive, entries=fresh)
+            derive = orders.with_orders(functools.partial(visits.derive, entries=fresh), fresh)
             outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
                 for flag in outcome.flags:

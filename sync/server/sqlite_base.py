@@ -77,6 +77,7 @@ class SqliteBase:
         except queue.Empty:
             conn = self._connect()
         try:
+            sqlitedb.end_leftover(conn, error=StorageError, where=_WHERE)
             yield conn
         except sqlite3.Error as exc:  # a statement outside a transaction (single reads)
             raise StorageError(f"{_WHERE}: {sqlitedb.describe(exc)}") from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync.journal import Entry
 from sync.protocol.messages import MAX_PAGE_BYTES, ChangesPage
@@ -22,6 +22,9 @@ from sync.protocol.rows import (
 )
 from sync.server import incidents
 from sync.server.records import AccountRecord, TerminalRecord
+
+if TYPE_CHECKING:
+    from sync.server.orders_storage import OrderTx
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -134,6 +137,12 @@ class SqlitePushTx:
             (terminal_id, seq),
         ).fetchone()
         return None if row is None else entry_record(row)
+
+    def orders(self) -> OrderTx:
+        """The site's orders, in this push's transaction."""
+        from sync.server.orders_storage import OrderTx  # it builds on sqlite_base, on this
+
+        return OrderTx(self.db, self.site, self._bump, self._stamp)
 
 
 def account_params(r: AccountRow, site: str, stamp: str) -> tuple[Any, ...]:

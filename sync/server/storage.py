@@ -9,7 +9,8 @@ incidents. The rest of the class lives in its bases:
 - ``sync.server.journal_storage``: terminals, the push that applies their journal
   entries, and the queries on stored entries;
 - ``sync.server.backoffice_storage``: the back office's imports, menus and reports;
-- ``sync.server.archive_storage``: terminals' archives.
+- ``sync.server.archive_storage``: terminals' archives;
+- ``sync.server.orders_storage``: orders, their lines and the money they move.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sync.server.archive_storage import ArchiveStorage
 from sync.server.backoffice_storage import BackofficeStorage
 from sync.server.errors import InvalidRequestError
 from sync.server.journal_storage import JournalStorage
+from sync.server.orders_storage import OrdersStorage
 from sync.server.records import (
     ADMIN_ID_CHARS,
     AccountRecord,
@@ -56,7 +58,7 @@ from sync.server.sqlrows import (
 __all__ = ["BUSY_TIMEOUT_S", "PRIVATE", "SqliteBase", "SqliteStorage"]
 
 
-class SqliteStorage(JournalStorage, BackofficeStorage, ArchiveStorage):
+class SqliteStorage(JournalStorage, OrdersStorage, BackofficeStorage, ArchiveStorage):
     """The reference ``Storage``. Safe to share between threads."""
 
     # Sites and tokens ---------------------------------------------------------------

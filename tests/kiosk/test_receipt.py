@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import queue
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from kiosk.receipt import receipt_for, verification_id
 from kiosk.service import TillService
 from kiosk.sitefile import load_site_menu
 from sync.money import Money
+from sync.protocol.orders import order_code, spoken, terminal_origin
 
 MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
 SITE = "Restaurant d'entreprise ACME"
@@ -147,3 +149,17 @@ def test_top_up_and_cancellation_receipts_show_the_balance_after_them(
         assert service.print_receipt(result.seq).ok
         text = decode(printer.jobs[-1]).text()
         assert "Nouveau solde" in text and euros(result.balance_after) in text
+
+
+def test_an_orders_receipt_names_its_code_and_pickup(engine: Engine) -> None:
+    till = TillService(engine, menu=MENU)
+    # The tests' clock: Thursday 26/11/2026 12:30, before the packed lunch's 14:00 cut-off.
+    order = till.order(
+        "nfc:04A1B2C3D4E5F6", ["packed-lunch"], pickup_day=date(2026, 11, 27), slot="12:00-12:30"
+    )
+    assert isinstance(order, Accepted), order
+    entry = engine.store.entry(order.seq)
+    assert entry is not None
+    text, _raw = printed(receipt_for(entry, site_name=SITE))
+    code = spoken(order_code(terminal_origin(entry.terminal_id, entry.seq)))
+    assert f"Commande {code}" in text and "Retrait le 27/11/2026, 12:00-12:30" in text

@@ -171,6 +171,18 @@ class RollbackFails(sqlite3.Connection):
         return super().execute(sql, *args)
 
 
+class RollbackFailsOnce(sqlite3.Connection):
+    """A real connection whose first ROLLBACK fails (and leaves the transaction open)."""
+
+    failed = False
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith("ROLLBACK") and not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().execute(sql, *args)
+
+
 @pytest.fixture
 def failing(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(tmp_path / "f.db", isolation_level=None, factory=RollbackFails)
@@ -235,10 +247,10 @@ def test_a_nested_transaction_is_a_savepoint(db: sqlite3.Connection) -> None:
     with sqlitedb.transaction(db, error=Fault, where="t") as outer:
         outer.execute("INSERT INTO t VALUES (1)")
         with pytest.raises(Fault, match="UNIQUE"):  # noqa: SIM117
-            with sqlitedb.transaction(db, error=Fault, where="t") as inner:
+            with sqlitedb.transaction(db, error=Fault, where="t", nested=True) as inner:
                 inner.execute("INSERT INTO t VALUES (2)")
                 inner.execute("INSERT INTO t VALUES (1)")
-        with sqlitedb.transaction(db, error=Fault, where="t") as inner:
+        with sqlitedb.transaction(db, error=Fault, where="t", nested=True) as inner:
             inner.execute("INSERT INTO t VALUES (3)")
     assert [r[0] for r in db.execute("SELECT a FROM t ORDER BY a")] == [1, 3]
 
@@ -347,3 +359,55 @@ def test_splitting_gives_back_every_statement(
     split = sqlitedb.split_statements(script)
     assert len(split) == len(parts)
     assert all(s.rstrip(";").endswith(p) for s, p in zip(split, parts, strict=True))
+
+
+def test_store_operations_inside_a_transaction_join_it(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "kiosk.db") as store:
+        with pytest.raises(ValueError, match="changed my mind"), store.atomic():
+            store.put_cashier("K1", "Kim", "nfc:04A1B2C3", b"salt", b"hash")
+            assert store.active_cashier("nfc:04A1B2C3") is not None  # seen inside
+            raise ValueError("changed my mind")
+        assert store.active_cashier("nfc:04A1B2C3") is None  # undone with the outer one
+        with store.atomic():
+            store.put_cashier("K1", "Kim", "nfc:04A1B2C3", b"salt", b"hash")
+            store.set_meta("note", "kept")
+        assert store.active_cashier("nfc:04A1B2C3") is not None
+        assert store.meta("note") == "kept"
+
+
+def test_a_transaction_left_open_by_a_failed_rollback_is_ended_not_joined(
+    tmp_path: Path,
+) -> None:
+    Store.open(tmp_path / "kiosk.db").close()
+    conn = sqlite3.connect(
+        tmp_path / "kiosk.db", isolation_level=None, check_same_thread=False,
+        factory=RollbackFailsOnce,
+    )  # fmt: skip
+    with Store(conn, tmp_path / "kiosk.db") as store:
+        with pytest.raises(ValueError, match="refused"), store.atomic():
+            store.set_meta("lost", "yes")
+            raise ValueError("refused")
+        assert conn.in_transaction  # the rollback failed: still open
+        store.set_meta("kept", "yes")  # a transaction of its own, committed
+        other = sqlite3.connect(tmp_path / "kiosk.db")
+        try:
+            seen = dict(other.execute("SELECT key, value FROM meta WHERE key IN ('lost', 'kept')"))
+        finally:
+            other.close()
+        assert seen == {"kept": "yes"}
+
+
+def test_the_hub_ends_a_transaction_left_open_on_a_pooled_connection(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "hub.db")
+    try:
+        with storage._conn() as conn:  # as a failed rollback leaves it, back in the pool
+            conn.execute("BEGIN IMMEDIATE")
+        assert storage.terminal("T1") is None  # the next user of that connection
+        other = sqlite3.connect(tmp_path / "hub.db", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free again
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+    finally:
+        storage.close()

@@ -3,8 +3,9 @@
 A thin layer over ``sync.admin_client.AdminClient``; each command group has its
 module: ``login`` (where the hub is, the token), ``sites`` (sites and settings),
 ``menu`` (publish, versions, rollback), ``accounts`` (import, export, close, adjust,
-badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents) and
-``reports``, ``archives`` (the terminals' signed archives). ``common`` holds what
+badges), ``staff`` (cashiers, terminals), ``flags`` (the hub's incidents),
+``reports``, ``archives`` (the terminals' signed archives) and ``orders`` (the
+kitchen's list, ready, cancel). ``common`` holds what
 they share (see it for the precedence of flags, environment and the login file).
 """
 
@@ -18,6 +19,7 @@ from kiosk.cli.admin.common import Settings
 from kiosk.cli.admin.flags import flags
 from kiosk.cli.admin.login import login, logout
 from kiosk.cli.admin.menu import menu
+from kiosk.cli.admin.orders import orders
 from kiosk.cli.admin.reports import reports
 from kiosk.cli.admin.sites import sites
 from kiosk.cli.admin.staff import cashiers, terminals
@@ -58,5 +60,6 @@ for command in (
     flags,
     reports,
     archives,
+    orders,
 ):
     admin.add_command(command)

@@ -15,6 +15,7 @@
     GET  /portal/parametres             settings  POST .../langue, .../mot-de-passe
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
+    .../commandes ...                   orders: see ``orders_routes``
 
 Each form carries the session's CSRF token; a POST without it changes nothing (403).
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the request came over
@@ -406,5 +407,16 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def css() -> Response:
         return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
 
+    from sync.server.portal.orders_routes import add_order_routes
+
+    add_order_routes(
+        router,
+        portal,
+        render=pages.render,
+        signed_in=signed_in,
+        go=go,
+        checked=checked,
+        lang_of=_lang,
+    )
     app.include_router(router)
     return portal
