@@ -102,7 +102,7 @@ class SyncConfig(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0, le=300)
     interval_s: float = Field(default=15.0, gt=0, le=3600)
     batch: int = Field(default=500, ge=1, le=MAX_BATCH)
-    page: int = Field(default=1000, ge=1, le=MAX_PAGE)
+    page: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)
 
 
 def sync_config_path(data: DataDir) -> Path:

@@ -1,8 +1,8 @@
 """The sync daemon: push the journal, then pull changes, in a loop.
 
 One cycle (``SyncDaemon.sync_once``) pushes every entry the hub has not applied, in
-batches, then pages through the changes since the stored cursor, each page applied in
-its own short transaction.
+batches, then pages through the changes since the stored cursor (the next page downloading
+while one is written), each page applied in short transactions.
 
 Loss on either side is found by comparing each changes page's ``applied_seq`` and
 ``last_hash`` (the hub's head for this terminal) with the journal:
@@ -32,6 +32,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,8 +47,9 @@ from sync.client import (
 )
 from sync.journal import Entry
 from sync.protocol.incidents import Incident
-from sync.protocol.messages import MAX_BATCH, ChangesPage, ErrorCode
-from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
+from sync.protocol.messages import MAX_BATCH, MAX_PAGE, ErrorCode, PageHead
+from sync.protocol.page_rows import AccountDict, CredentialDict
+from sync.protocol.rows import SiteSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,8 @@ class SyncStore(Protocol):
     def apply_snapshot(
         self,
         *,
-        accounts: Sequence[AccountRow],
-        credentials: Sequence[CredentialRow],
+        accounts: Sequence[AccountDict],
+        credentials: Sequence[CredentialDict],
         settings: SiteSettings | None,
         applied_seq: int,
         cursor: int,
@@ -86,13 +88,13 @@ class SyncStore(Protocol):
     ) -> None: ...
 
 
-PageHook = Callable[[ChangesPage], None]
+PageHook = Callable[[PageHead], None]
 
 
 @dataclass(frozen=True, slots=True)
 class DaemonSettings:
     batch: int = 500  # entries per push
-    page: int = 1000  # rows per changes page
+    page: int = MAX_PAGE  # rows per changes page: a first snapshot in few round trips
     interval_s: float = 15.0  # between cycles when all is well
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
@@ -203,7 +205,7 @@ class SyncDaemon:
                     log.warning("after the sync: %s (tried again next cycle)", exc)
         return CycleReport(pushed, applied, pages, rows, cursor)
 
-    def _compare_heads(self, page: ChangesPage) -> bool:
+    def _compare_heads(self, page: PageHead) -> bool:
         """Compare the hub's head for this terminal with the journal.
 
         True when the hub is behind what was recorded (the record is moved back so
@@ -256,28 +258,36 @@ class SyncDaemon:
         return applied, pushed
 
     def _pull(self, on_page: PageHook | None = None) -> tuple[int, int, int, bool]:
-        """(pages, rows, cursor, whether the hub was found behind the journal)."""
-        cursor, pages, rows = self.store.sync_status().cursor, 0, 0
-        hub_behind = False
-        while True:
-            page = self.client.changes(cursor, self.settings.page)
-            hub_behind = self._compare_heads(page) or hub_behind
-            self.store.apply_snapshot(
-                accounts=page.accounts,
-                credentials=page.credentials,
-                settings=page.settings,
-                applied_seq=page.applied_seq,
-                cursor=page.cursor,
-                documents=page.documents,
-                incidents=page.incidents,
-            )
-            pages += 1
-            rows += page.rows()
-            cursor = page.cursor
-            if on_page is not None:
-                on_page(page)
-            if not page.more:
-                return pages, rows, cursor, hub_behind
+        """(pages, rows, cursor, whether the hub was found behind the journal).
+
+        The next page downloads while this one is written to the store, so that the
+        hub's work and the network's overlap the store's in a first snapshot."""
+        pages, rows, hub_behind = 0, 0, False
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as ahead:
+            page = self.client.changes_rows(self.store.sync_status().cursor, self.settings.page)
+            while True:
+                hub_behind = self._compare_heads(page) or hub_behind
+                following = (
+                    ahead.submit(self.client.changes_rows, page.cursor, self.settings.page)
+                    if page.more
+                    else None
+                )
+                self.store.apply_snapshot(
+                    accounts=page.accounts,
+                    credentials=page.credentials,
+                    settings=page.settings,
+                    applied_seq=page.applied_seq,
+                    cursor=page.cursor,
+                    documents=page.documents,
+                    incidents=page.incidents,
+                )
+                pages += 1
+                rows += page.rows()
+                if on_page is not None:
+                    on_page(page)
+                if following is None:
+                    return pages, rows, page.cursor, hub_behind
+                page = following.result()
 
     def attempt(self, on_page: PageHook | None = None) -> CycleReport | SyncError:
         """One cycle with its outcome recorded in the store (for the offline banner)."""

@@ -72,3 +72,23 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
+
+
+def vat_included(total: int, rate: int) -> int:
+    """The VAT inside ``total`` (incl. VAT) at ``rate`` (basis points), rounded half up
+    to the cent: the one rule of the pricer, the receipts and the closures."""
+    return div_half_up(total * int(rate), 10_000 + int(rate))
+
+
+def scale(cents: int, basis_points: int) -> int:
+    """``cents`` times a coefficient in basis points (10000 = 1), rounded half up: a
+    tariff profile's coefficient on catalogue prices."""
+    return div_half_up(cents * basis_points, 10_000)

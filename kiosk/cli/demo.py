@@ -84,6 +84,7 @@ def report_json(report: DemoReport) -> dict[str, object]:
     return {
         "terminal_id": report.terminal_id,
         "cashier": report.cashier,
+        "portal": report.portal,
         "diners": report.diners,
         "sales": report.sales,
         "sales_total": report.sales_total.cents,
@@ -133,6 +134,7 @@ def print_report(console: Console, report: DemoReport, verbose: bool) -> None:
     summary.add_column(justify="right", style="bold")
     summary.add_column()
     summary.add_row("caissier", report.cashier)
+    summary.add_row("portail convive", f"{report.portal} (servi pendant la démo)")
     summary.add_row("passages", str(report.diners))
     summary.add_row("ventes", f"{report.sales} pour {report.sales_total}")
     summary.add_row("dont hors ligne", f"{report.offline_sales} (hub arrêté puis relancé)")

@@ -19,7 +19,7 @@ from kiosk.config import Mode
 from kiosk.datadir import DataDir
 
 if TYPE_CHECKING:
-    from sync.protocol.messages import ChangesPage
+    from sync.protocol.messages import PageHead
 
 PROMPTS = {
     "hub_url": ("Hub address (e.g. https://hub.example.internal:8700)", False),
@@ -118,7 +118,7 @@ def provision(
     ) as bar:
         task = bar.add_task("pull", total=None, pages=0)
 
-        def on_page(page: ChangesPage) -> None:
+        def on_page(page: PageHead) -> None:
             rows = page.rows()
             pages = bar.tasks[0].fields["pages"] + 1
             bar.update(task, advance=rows, pages=pages)

@@ -50,6 +50,7 @@ class ServiceClock:
 class DemoReport:
     terminal_id: str = ""
     cashier: str = ""  # who, badge and PIN of the demo's cashier (from the back office)
+    portal: str = ""  # the diner portal's address, a diner's identifier and password
     diners: int = 0
     sales: int = 0
     sales_total: Money = field(default_factory=Money.zero)
@@ -126,6 +127,7 @@ def run_headless(folder: Path, *, diners: int = 100, seed: int = 7) -> DemoRepor
             clock=clock,
         )
         report.cashier = system.cashier_text()
+        report.portal = system.portal.text() if system.portal is not None else ""
         outage = range(diners * 2 // 5, diners * 2 // 5 + diners // 6)
         visits = [v for v in system.site.visits if v.get("state") == "approved"]
         # A few diners every service sees: a lost badge, a blocked one, a closed account.

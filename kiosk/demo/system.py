@@ -19,6 +19,7 @@ from drivers.printer.virtual import VirtualPrinter
 from drivers.scanner.virtual import VirtualScanner
 from kiosk.config import dump_toml, load_config
 from kiosk.datadir import DataDir
+from kiosk.demo.portal import PortalDemo, seed_portal
 from kiosk.demo.site import DemoSite, seed_site
 from kiosk.engine import Engine, Store
 from kiosk.provision import enrol, load_sync_config, sync_daemon
@@ -50,6 +51,7 @@ class DemoSystem:
     payment: VirtualPaymentTerminal | None = None
     _sync_thread: threading.Thread | None = None
     _stop_recorded: bool = False
+    portal: PortalDemo | None = None  # the diner portal's address and a signed-up diner
 
     @classmethod
     def start(
@@ -94,6 +96,7 @@ class DemoSystem:
             admin.close()
             raise
         system = cls(folder, hub, thread, admin, site, data, engine, daemon, daemon_store)
+        system.portal = seed_portal(hub, site, thread.url)
         engine.record_event(EntryKind.START, {"mode": "demo"})
         return system
 

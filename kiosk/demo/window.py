@@ -58,6 +58,8 @@ def run_window(folder: Path, *, seed: int = 7, mode: str = "till") -> None:
             "F2 langue; fermez la fenêtre pour finir"
         )
         print(f"  caissier : {system.cashier_text()}")
+        if system.portal is not None:
+            print(f"  portail convive : {system.portal.text()}")
         for key, diner in zip(BADGE_KEYS, chosen, strict=False):
             print(f"  {key.upper():>4}  {diner.name} ({diner.badge_status.value})")
         app.run()

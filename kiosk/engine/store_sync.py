@@ -9,6 +9,7 @@ lock and transactions.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,13 @@ from pathlib import Path
 from kiosk.engine.store_tx import Tx, sql_of
 from sync.journal import ROW_COLUMNS, Entry, format_ts, parse_ts
 from sync.protocol.incidents import Incident
+from sync.protocol.page_rows import (
+    AccountDict,
+    CredentialDict,
+    account_params,
+    credential_params,
+)
+from sync.protocol.rows import AccountRow, CredentialRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +221,28 @@ class SyncState:
         with self._locked():
             rows = self._conn.execute("SELECT data FROM incidents ORDER BY id").fetchall()
         return [Incident.model_validate_json(row[0]) for row in rows]
+
+
+def put_hub_rows(
+    db: sqlite3.Connection,
+    accounts: Sequence[AccountRow | AccountDict],
+    credentials: Sequence[CredentialRow | CredentialDict],
+    applied_seq: int,
+) -> None:
+    """Upsert accounts (their hub balance including this terminal's entries up to
+    ``applied_seq``) and credentials from the hub."""
+    db.executemany(
+        """INSERT INTO accounts (id, display_name, kind, status, profile,
+               hub_balance, overdraft, subsidy, included_seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name,
+               kind = excluded.kind, status = excluded.status,
+               profile = excluded.profile, hub_balance = excluded.hub_balance,
+               included_seq = excluded.included_seq, overdraft = excluded.overdraft,
+               subsidy = excluded.subsidy""",
+        account_params(accounts, applied_seq),
+    )
+    db.executemany(
+        "INSERT OR REPLACE INTO credentials VALUES (?, ?, ?, ?, ?)",
+        credential_params(credentials),
+    )

@@ -161,24 +161,14 @@ class PushResponse(Strict):
 Documents = dict[str, dict[str, dict[str, JsonValue] | None]]
 
 
-class ChangesPage(Strict):
-    """Rows changed after ``since``, at most ``limit`` of them, read in one snapshot.
-
-    ``applied_seq`` is this terminal's applied high-water mark in that snapshot: every
-    account balance in the page includes exactly this terminal's entries up to it.
-    ``documents`` maps kind -> id -> JSON object, or null when the document was
-    deleted (catalogue, tariffs, visits ...). ``settings`` is null when unchanged.
-    A page holds at most ``limit`` rows and about ``MAX_PAGE_BYTES`` of JSON (less a
-    single object bigger than that). Fetch again from ``cursor`` while ``more`` is true.
-    """
+class PageHead(Strict):
+    """The fields of a changes page other than its accounts and credentials."""
 
     protocol: int = PROTOCOL_VERSION
     since: int = Field(ge=0)
     cursor: int = Field(ge=0, description="hub version to send as `since` next time")
     more: bool
     applied_seq: int = Field(ge=0)
-    accounts: list[AccountRow] = Field(default_factory=list)
-    credentials: list[CredentialRow] = Field(default_factory=list)
     settings: SiteSettings | None = None
     documents: Documents = Field(default_factory=dict)
     # The hash of this terminal's entry ``applied_seq`` as the hub holds it (the
@@ -191,7 +181,29 @@ class ChangesPage(Strict):
     def rows(self) -> int:
         """Accounts, credentials and documents in the page (settings not counted)."""
         documents = sum(len(docs) for docs in self.documents.values())
-        return len(self.accounts) + len(self.credentials) + documents + len(self.incidents)
+        return self._row_count() + documents + len(self.incidents)
+
+    def _row_count(self) -> int:
+        return 0
+
+
+class ChangesPage(PageHead):
+    """Rows changed after ``since``, at most ``limit`` of them, read in one snapshot.
+
+    ``applied_seq`` is this terminal's applied high-water mark in that snapshot: every
+    account balance in the page includes exactly this terminal's entries up to it.
+    ``documents`` maps kind -> id -> JSON object, or null when the document was
+    deleted (catalogue, tariffs, visits ...). ``settings`` is null when unchanged.
+    A page holds at most ``limit`` rows and about ``MAX_PAGE_BYTES`` of JSON (less a
+    single object bigger than that). Fetch again from ``cursor`` while ``more`` is true.
+    The hub sends the page gzipped to a client that accepts it (``Accept-Encoding``).
+    """
+
+    accounts: list[AccountRow] = Field(default_factory=list)
+    credentials: list[CredentialRow] = Field(default_factory=list)
+
+    def _row_count(self) -> int:
+        return len(self.accounts) + len(self.credentials)
 
 
 # Journal recovery -----------------------------------------------------------------

@@ -36,6 +36,8 @@ from sync.protocol.messages import (
     PushResponse,
 )
 from sync.protocol.rows import SiteSettings
+from sync.server import metrics
+from sync.server.compression import json_reply
 from sync.server.connections import LogDisconnects
 from sync.server.errors import (
     HubError,
@@ -190,6 +192,7 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> Response:
+        metrics.refused(exc.code.value)
         if exc.status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.detail)
         body = exc.body().model_dump_json(exclude_none=True).encode()
@@ -200,11 +203,13 @@ def create_app(hub: Hub) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        metrics.refused(ErrorCode.INVALID.value)
         return reply(InvalidRequestError(_explain(exc)).body(), status=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INVALID
+        metrics.refused(code.value)
         return reply(ErrorBody(reason=code, detail=str(exc.detail)), status=exc.status_code)
 
     # Terminal API --------------------------------------------------------------------
@@ -231,16 +236,21 @@ def create_app(hub: Hub) -> FastAPI:
     def push(
         me: ThisTerminal, request: Annotated[PushRequest, Depends(body_of(PushRequest))]
     ) -> Response:
-        return reply(hub.push(me, [e.to_entry() for e in request.entries]))
+        with metrics.timed("push"):
+            result = hub.push(me, [e.to_entry() for e in request.entries])
+        metrics.pushed(result.applied, result.duplicates)
+        return reply(result)
 
     @app.get("/v1/changes", tags=["terminal"], responses={200: {"model": ChangesPage}, **_ERRORS})
     def changes(
+        request: Request,
         me: ThisTerminal,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         site: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Response:
-        return reply(hub.changes(me, since, limit, site))
+        with metrics.timed("changes"):
+            return json_reply(request, hub.changes(me, since, limit, site))
 
     # Admin API: sites and terminals ------------------------------------------------------
 
@@ -429,6 +439,10 @@ def create_app(hub: Hub) -> FastAPI:
     from sync.server.portal import add_portal_routes
 
     add_portal_routes(app, hub)
+    from sync.server.portal.visit_rules_routes import add_visit_rules_routes
+
+    body_models += add_visit_rules_routes(app, hub)
+    metrics.install(app, hub, _admin)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

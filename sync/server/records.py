@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sync.journal import Entry
 from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident, IncidentKind
-from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
 if TYPE_CHECKING:
@@ -183,8 +182,8 @@ class Storage(Protocol):
         now: datetime,
     ) -> None: ...
 
-    # Delta sync
-    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage: ...
+    # Delta sync: the ``ChangesPage`` as JSON bytes (made without a model per row)
+    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes: ...
 
     # Incidents (overdrafts, double subsidies), recorded inside apply_entries
     def incidents(

@@ -380,4 +380,81 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX archives_site ON archives (site, terminal_id, period);
         """,
     ),
+    (
+        "0009_portal_devices",
+        """
+        -- A diner's devices: each holds the private key of one phone badge (made in its
+        -- browser, never sent); the credential row carries its public key to the tills.
+        -- A revoked device's credential is marked lost, which the deny list carries.
+        CREATE TABLE portal_devices (
+            credential TEXT PRIMARY KEY REFERENCES credentials (value),
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX portal_devices_account ON portal_devices (account_id);
+        -- Sign-in by a QR code shown on another signed-in device: short-lived, used once.
+        CREATE TABLE portal_link_tokens (
+            token_hash TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        ) WITHOUT ROWID;
+        -- Passkeys (WebAuthn): the authenticator's public key, as a second way in.
+        CREATE TABLE portal_passkeys (
+            credential_id TEXT PRIMARY KEY,  -- base64url, as the browser names it
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            public_key BLOB NOT NULL,  -- COSE
+            sign_count INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX portal_passkeys_account ON portal_passkeys (account_id);
+        """,
+    ),
+    (
+        "0010_portal_pages",
+        """
+        -- The portal's visit requests: how a site's diners may bill their guests' meals
+        -- (to their own account, to one of the cost centres listed), and who approves.
+        CREATE TABLE portal_visit_rules (
+            site TEXT PRIMARY KEY REFERENCES sites (code),
+            host_billing INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE portal_cost_centres (
+            site TEXT NOT NULL REFERENCES sites (code),
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            label TEXT NOT NULL,
+            PRIMARY KEY (site, account_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE portal_approvers (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            granted_at TEXT NOT NULL
+        );
+        -- Low-balance notifications: the diner's threshold (cents); an e-mail when a
+        -- synced entry takes the hub balance from at or above it to below it.
+        CREATE TABLE portal_alerts (
+            account_id TEXT PRIMARY KEY REFERENCES accounts (id),
+            threshold INTEGER NOT NULL CHECK (threshold > 0),
+            lang TEXT NOT NULL,  -- the language of the e-mails, as chosen in the portal
+            updated_at TEXT NOT NULL
+        );
+        -- Mails to send, written in the transaction that decides them, sent after it.
+        CREATE TABLE portal_outbox (
+            id INTEGER PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts (id),
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,  -- JSON: the figures the message words
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX portal_outbox_waiting ON portal_outbox (id) WHERE sent_at IS NULL;
+        """,
+    ),
 ]

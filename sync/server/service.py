@@ -24,6 +24,7 @@ from sync.journal import (
     entry_problem,
     format_ts,
     load_public_key,
+    parse_ts,
     public_key_text,
     verify_chain,
 )
@@ -32,7 +33,6 @@ from sync.protocol.incidents import Incident, IncidentKind
 from sync.protocol.messages import (
     MAX_BATCH,
     MAX_PAGE,
-    ChangesPage,
     EnrolRequest,
     EnrolResponse,
     JournalPage,
@@ -68,6 +68,7 @@ from sync.server.records import (
     AccountRecord,
     AdminTokenRecord,
     Movement,
+    PushTx,
     Storage,
     TerminalRecord,
 )
@@ -76,6 +77,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _APPLY_ATTEMPTS = 5
+TOUCH_EVERY = timedelta(seconds=10)  # how fresh a terminal's "last seen" is kept
 
 
 def hash_token(token: str) -> str:
@@ -108,6 +110,11 @@ class Hub:
         self.public_key = public_key_text(key.public_key())
         self.clock = clock
         self.rates = rates or RateLimits()
+        # State derived from pushed entries by other parts of the hub (the portal's
+        # low-balance alerts), in the push's transaction; and what runs after it. By
+        # name, so that an app made again over the same hub replaces its hooks.
+        self.push_hooks: dict[str, Callable[[PushTx, Sequence[Entry]], None]] = {}
+        self.after_push: dict[str, Callable[[], None]] = {}
 
     # Authentication ---------------------------------------------------------------------
 
@@ -257,9 +264,11 @@ class Hub:
                 if self._moved(terminal):
                     continue  # applied meanwhile by another push: judge what is left
                 raise
-            derive = orders.with_orders(functools.partial(visits.derive, entries=fresh), fresh)
+            derive = functools.partial(self._derive, entries=fresh)
             outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
+                for after in self.after_push.values():
+                    after()
                 for flag in outcome.flags:
                     log.warning(
                         "account %s flagged (%s) by %s:%s, balance %d",
@@ -282,6 +291,11 @@ class Hub:
         and a cancellation in the batch would seem to be cancelled already."""
         current = self.storage.terminal(terminal.id)
         return current is not None and current.applied_seq != terminal.applied_seq
+
+    def _derive(self, tx: PushTx, *, entries: Sequence[Entry]) -> None:
+        orders.with_orders(functools.partial(visits.derive, entries=entries), entries)(tx)
+        for hook in self.push_hooks.values():
+            hook(tx, entries)
 
     def _check_batch(self, terminal: TerminalRecord, entries: Sequence[Entry]) -> list[Entry]:
         """The entries after the hub's high-water mark, verified; raises on any problem."""
@@ -325,7 +339,8 @@ class Hub:
 
     def changes(
         self, terminal: TerminalRecord, since: int, limit: int, site: str | None = None
-    ) -> ChangesPage:
+    ) -> bytes:
+        """The terminal's next ``ChangesPage`` after ``since``, as JSON bytes."""
         if site is not None and site != terminal.site:
             raise ForbiddenError("a terminal reads only its own site")
         if not 1 <= limit <= MAX_PAGE:
@@ -334,7 +349,12 @@ class Hub:
             raise InvalidRequestError("since must not be negative")
         backoffice.activate_due(self, terminal.site)  # a menu scheduled for today goes live
         page = self.storage.changes(terminal.site, terminal.id, since, limit)
-        self.storage.touch_terminal(terminal.id, self.clock())
+        now = self.clock()
+        # A write per page would make a first snapshot of 300 pages wait on as many
+        # commits, and a thousand tills pulling every few seconds fight for the write
+        # lock: "last seen" is kept to within TOUCH_EVERY.
+        if terminal.last_seen is None or now - parse_ts(terminal.last_seen) >= TOUCH_EVERY:
+            self.storage.touch_terminal(terminal.id, now)
         return page
 
     # Admin: sites, accounts, ledger, credentials, documents -------------------------------

@@ -53,6 +53,11 @@ class SqliteBase:
         self._pool: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # The writers of this process queue on this lock, one at a time in SQLite's
+        # busy handler: that handler polls with sleeps of up to 100 ms, and with a
+        # thousand tills pushing, threads polling it left the database idle between
+        # commits and ran out their busy timeout ("database is locked", see bench.py hub).
+        self._writer = threading.RLock()
         self._closed = False
         _make_private(self.path)
         with self._conn() as conn:
@@ -86,8 +91,13 @@ class SqliteBase:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as conn, sqlitedb.transaction(conn, error=StorageError, where=_WHERE):
-            yield conn
+        if not self._writer.acquire(timeout=BUSY_TIMEOUT_S):
+            raise StorageError(f"the hub database is busy: no write within {BUSY_TIMEOUT_S} s")
+        try:
+            with self._conn() as conn, sqlitedb.transaction(conn, error=StorageError, where=_WHERE):
+                yield conn
+        finally:
+            self._writer.release()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

@@ -1,5 +1,5 @@
-"""SQL row conversions, the delta-sync read and the push transaction of the hub's
-SQLite storage."""
+"""SQL row conversions and the push transaction of the hub's SQLite storage (the
+delta-sync read lives in ``sync.server.changes_feed``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sync.journal import Entry
-from sync.protocol.messages import MAX_PAGE_BYTES, ChangesPage
 from sync.protocol.rows import (
     AccountKind,
     AccountRow,
@@ -17,10 +16,8 @@ from sync.protocol.rows import (
     CredentialKind,
     CredentialRow,
     CredentialStatus,
-    SiteSettings,
     SubsidyMark,
 )
-from sync.server import incidents
 from sync.server.records import AccountRecord, TerminalRecord
 
 if TYPE_CHECKING:
@@ -152,116 +149,6 @@ def account_params(r: AccountRow, site: str, stamp: str) -> tuple[Any, ...]:
 def floor_of(row: AccountRow) -> int | None:
     """The lowest balance allowed, or None for postpaid accounts (no floor)."""
     return None if row.kind is AccountKind.POSTPAID else -row.overdraft
-
-
-def read_changes(
-    db: sqlite3.Connection, site: str, terminal_id: str, since: int, limit: int
-) -> ChangesPage:
-    """The objects of ``site`` changed after ``since`` (call inside one read transaction).
-
-    Balances are read in the same snapshot as the terminal's applied sequence, so each
-    account's balance includes exactly that terminal's entries up to ``applied_seq``.
-    """
-    version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
-    applied_row = db.execute(
-        "SELECT applied_seq, last_hash FROM terminals WHERE id = ?", (terminal_id,)
-    ).fetchone()
-    applied, last_hash = int(applied_row[0]), str(applied_row[1])
-    if since > version:
-        since = 0  # a cursor from a hub restored from backup: start over
-    top, more = page_top(db, site, since, limit, MAX_PAGE_BYTES)
-    top = top if more else version
-    span = (site, since, top)
-    accounts = [
-        account_record(r).row
-        for r in db.execute(
-            f"SELECT {', '.join('a.' + c for c in ACCOUNT_COLS.split(', '))} "
-            "FROM changes c JOIN accounts a ON a.id = c.key "
-            "WHERE c.site = ? AND c.kind = 'account' AND c.version > ? "
-            "AND c.version <= ? ORDER BY c.version",
-            span,
-        )
-    ]
-    credentials = [
-        credential_row(r)
-        for r in db.execute(
-            "SELECT r.value, r.kind, r.status, r.account_id, r.public_key "
-            "FROM changes c JOIN credentials r ON r.value = c.key "
-            "WHERE c.site = ? AND c.kind = 'credential' AND c.version > ? "
-            "AND c.version <= ? ORDER BY c.version",
-            span,
-        )
-    ]
-    documents: dict[str, dict[str, Any]] = {}
-    for kind, doc_id, body in db.execute(
-        "SELECT d.kind, d.id, d.body FROM changes c "
-        "JOIN documents d ON d.site = c.site AND 'doc:' || d.kind = c.kind "
-        "AND d.id = c.key WHERE c.site = ? AND c.kind LIKE 'doc:%' "
-        "AND c.version > ? AND c.version <= ? ORDER BY c.version",
-        span,
-    ):
-        documents.setdefault(kind, {})[doc_id] = None if body is None else json.loads(body)
-    settings_row = db.execute(
-        "SELECT s.settings FROM changes c JOIN sites s ON s.code = c.key "
-        "WHERE c.site = ? AND c.kind = 'settings' AND c.version > ? AND c.version <= ?",
-        span,
-    ).fetchone()
-    return ChangesPage(
-        since=since,
-        cursor=max(top, since),
-        more=more,
-        applied_seq=applied,
-        accounts=accounts,
-        credentials=credentials,
-        settings=None
-        if settings_row is None
-        else SiteSettings.model_validate_json(settings_row[0]),
-        documents=documents,
-        last_hash=last_hash,
-        incidents=incidents.changed(db, site, since, top),
-    )
-
-
-# An upper bound of each changed object's bytes in the page's JSON: the byte length of
-# its text columns, doubled where JSON escapes could grow them, plus the field names.
-_ROW_BYTES = """
-SELECT c.version, CASE
-  WHEN c.kind = 'account' THEN (
-    SELECT 200 + 2 * (length(CAST(a.id AS BLOB)) + length(CAST(a.display_name AS BLOB))
-      + length(CAST(a.profile AS BLOB))) + coalesce(length(CAST(a.subsidy AS BLOB)), 0)
-    FROM accounts a WHERE a.id = c.key)
-  WHEN c.kind = 'credential' THEN (
-    SELECT 150 + 2 * (length(CAST(r.value AS BLOB)) + length(CAST(r.account_id AS BLOB))
-      + coalesce(length(CAST(r.public_key AS BLOB)), 0))
-    FROM credentials r WHERE r.value = c.key)
-  WHEN c.kind = 'incident' THEN (
-    SELECT 300 + 2 * (length(CAST(i.terminals AS BLOB)) + length(CAST(i.entries AS BLOB))
-      + coalesce(length(CAST(i.cleared_reason AS BLOB)), 0))
-    FROM incidents i WHERE i.id = CAST(c.key AS INTEGER))
-  WHEN c.kind = 'settings' THEN (
-    SELECT 50 + length(CAST(s.settings AS BLOB)) FROM sites s WHERE s.code = c.key)
-  ELSE (
-    SELECT 50 + 2 * (length(CAST(d.id AS BLOB)) + length(CAST(d.kind AS BLOB)))
-      + coalesce(length(CAST(d.body AS BLOB)), 4)
-    FROM documents d WHERE d.site = c.site AND 'doc:' || d.kind = c.kind AND d.id = c.key)
-END
-FROM changes c WHERE c.site = ? AND c.version > ? ORDER BY c.version LIMIT ?
-"""
-
-
-def page_top(
-    db: sqlite3.Connection, site: str, since: int, limit: int, max_bytes: int
-) -> tuple[int, bool]:
-    """(highest version in the page, whether more follow): at most ``limit`` changes,
-    stopping before the one that would take the page past ``max_bytes`` (but never
-    before the first, so that a big object still goes, alone)."""
-    top, total, rows = since, 1024, 0  # 1 KiB for the page's own fields
-    for version, size in db.execute(_ROW_BYTES, (site, since, limit)):
-        total += size or 0
-        if rows and total > max_bytes:
-            return top, True
-        top, rows = int(version), rows + 1
-    return top, rows == limit
 
 
 def chunks(items: list[str], size: int) -> Iterator[list[str]]:

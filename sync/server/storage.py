@@ -23,7 +23,6 @@ from typing import Any
 
 from sync.journal import GENESIS_HASH, format_ts
 from sync.protocol.incidents import Incident, IncidentKind
-from sync.protocol.messages import ChangesPage
 from sync.protocol.rows import (
     AccountRow,
     CredentialRow,
@@ -32,6 +31,7 @@ from sync.protocol.rows import (
 from sync.server import incidents
 from sync.server.archive_storage import ArchiveStorage
 from sync.server.backoffice_storage import BackofficeStorage
+from sync.server.changes_feed import changes_json
 from sync.server.errors import InvalidRequestError
 from sync.server.journal_storage import JournalStorage
 from sync.server.orders_storage import OrdersStorage
@@ -52,7 +52,6 @@ from sync.server.sqlrows import (
     chunks,
     credential_row,
     fits_int64,
-    read_changes,
 )
 
 __all__ = ["BUSY_TIMEOUT_S", "PRIVATE", "SqliteBase", "SqliteStorage"]
@@ -413,10 +412,11 @@ class SqliteStorage(JournalStorage, OrdersStorage, BackofficeStorage, ArchiveSto
 
     # Delta sync --------------------------------------------------------------------------
 
-    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> ChangesPage:
-        """The objects of ``site`` changed after ``since``, read in one snapshot."""
+    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes:
+        """The ``ChangesPage`` of the objects of ``site`` changed after ``since``, as
+        JSON, read in one snapshot."""
         with self._read() as db:
-            return read_changes(db, site, terminal_id, since, limit)
+            return changes_json(db, site, terminal_id, since, limit)
 
     # Incidents (sync.server.incidents) -----------------------------------------------------
 

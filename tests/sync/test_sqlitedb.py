@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -359,6 +360,62 @@ def test_splitting_gives_back_every_statement(
     split = sqlitedb.split_statements(script)
     assert len(split) == len(parts)
     assert all(s.rstrip(";").endswith(p) for s, p in zip(split, parts, strict=True))
+
+
+class _Oops(Exception):
+    pass
+
+
+def _holder(path: Path, hold_s: float, taken: threading.Event) -> threading.Thread:
+    """A thread that holds the write lock of ``path`` for ``hold_s`` on a connection
+    of its own (as the sync daemon's process would)."""
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(hold_s)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(5)
+    return thread
+
+
+def test_a_write_waits_for_the_lock_by_polling_and_keeps_its_busy_timeout(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = sqlitedb.connect(path, error=_Oops, what="the test db", busy_timeout_s=5)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    holder = _holder(path, 0.3, threading.Event())
+    start = time.monotonic()
+    with sqlitedb.transaction(conn, error=_Oops, where="t"):
+        conn.execute("INSERT INTO t VALUES (1)")
+    assert time.monotonic() - start >= 0.2  # it waited for the other writer
+    holder.join()
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    conn.close()
+
+
+def test_a_write_gives_up_at_its_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = sqlitedb.connect(path, error=_Oops, what="the test db", busy_timeout_s=0.2)
+    holder = _holder(path, 1.5, threading.Event())
+    try:
+        with (
+            pytest.raises(_Oops, match=r"cannot start a transaction: .*locked"),
+            sqlitedb.transaction(conn, error=_Oops, where="t"),
+        ):
+            pass
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 200
+        assert not conn.in_transaction
+    finally:
+        holder.join()
+        conn.close()
 
 
 def test_store_operations_inside_a_transaction_join_it(tmp_path: Path) -> None:

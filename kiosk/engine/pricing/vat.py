@@ -5,21 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sync.money import div_half_up, scale, vat_included
 from sync.protocol.catalogue import VatRate
 from sync.protocol.ticket import VatRow
 
-
-def div_half_up(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
-    if denominator <= 0:
-        raise ValueError("denominator must be positive")
-    sign = -1 if numerator < 0 else 1
-    return sign * ((2 * abs(numerator) + denominator) // (2 * denominator))
-
-
-def scale(cents: int, basis_points: int) -> int:
-    """``cents`` times a coefficient in basis points (10000 = 1), rounded half up."""
-    return div_half_up(cents * basis_points, 10_000)
+__all__ = ["allocate", "breakdown", "div_half_up", "scale", "vat_included"]
 
 
 def allocate(amount: int, weights: Mapping[VatRate, int]) -> dict[VatRate, int]:
@@ -44,11 +34,6 @@ def allocate(amount: int, weights: Mapping[VatRate, int]) -> dict[VatRate, int]:
     for rate in order[:left]:
         parts[rate] += 1
     return parts
-
-
-def vat_included(total: int, rate: VatRate) -> int:
-    """The VAT inside ``total`` (incl. VAT) at ``rate``, rounded half up to the cent."""
-    return div_half_up(total * int(rate), 10_000 + int(rate))
 
 
 def breakdown(totals: Mapping[VatRate, int]) -> tuple[VatRow, ...]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sync.journal import parse_ts
+from sync.server.portal.page_words import PAGE_WORDS
 
 LANGS = ("fr", "en")
 DEFAULT_LANG = "fr"
@@ -166,6 +167,10 @@ TEXT: dict[str, dict[str, str]] = {
         "refuse_mail_failed": "The e-mail could not be sent: try again later.",
     },
 }
+
+# The words of the account's pages (tickets, services, visits, notifications).
+for _lang, _words in PAGE_WORDS.items():
+    TEXT[_lang].update(_words)
 
 
 def text(lang: str, key: str, **values: object) -> str:

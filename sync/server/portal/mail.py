@@ -1,5 +1,6 @@
-"""The portal's outgoing mail: activation codes sent through the configured SMTP
-server (plain SMTP on the site's relay, STARTTLS when the settings ask for it)."""
+"""The portal's outgoing mail: activation codes (and any message of the portal, e.g.
+low-balance notifications) sent through the configured SMTP server (plain SMTP on the
+site's relay, STARTTLS when the settings ask for it)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def send_code(settings: PortalSettings, to: str, code: str, lang: str) -> None:
     message["Subject"] = SUBJECT[lang]
     minutes = settings.code_ttl_s // 60
     message.set_content(BODY[lang].format(code=code, minutes=minutes))
+    send_message(settings, message)
+
+
+def send_message(settings: PortalSettings, message: EmailMessage) -> None:
+    """Send a message through the configured SMTP server; ``MailError`` if it fails."""
     try:
         with smtplib.SMTP(
             settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s

@@ -7,8 +7,6 @@
     GET  /portal/compte-trouve          "Votre compte a été trouvé"      POST: send a code
     GET  /portal/activation/code        the e-mailed code               POST: check it
     GET  /portal/activation/mot-de-passe the first password             POST: activate
-    GET  /portal/tickets?page=N         every line of the account, newest first
-    GET  /portal/tickets/{terminal}/{seq}  one entry of the account
     POST /portal/deconnexion            sign out
     GET  /portal/donnees                what the hub holds about the diner
     GET  /portal/donnees.json           the same, as a JSON file to download
@@ -16,6 +14,11 @@
     GET  /portal/langue/{lang}          French or English (a cookie), back to the page
     GET  /portal/static/portal.css
     .../commandes ...                   orders: see ``orders_routes``
+
+The account's other pages live in modules of their own, each given a ``Kit``:
+``tickets_routes`` (tickets, a ticket's receipt and PDF), ``services_routes``,
+``visits_routes`` (visit requests), ``notifications_routes`` (low-balance alert),
+``topup_routes`` (online top-up).
 
 Each form carries the session's CSRF token; a POST without it changes nothing (403).
 The session cookie is HttpOnly, SameSite=Lax, and Secure when the request came over
@@ -30,14 +33,20 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sync.server.errors import TooLargeError
 from sync.server.portal.i18n import DEFAULT_LANG, LANGS, kind_name, local_time, money, text
+from sync.server.portal.kit import Kit
+from sync.server.portal.notifications_routes import add_notification_routes
 from sync.server.portal.service import Portal, Refusal, Session
+from sync.server.portal.services_routes import add_service_routes, home_links
 from sync.server.portal.settings import PortalSettings
+from sync.server.portal.tickets_routes import add_ticket_routes
+from sync.server.portal.topup_routes import add_topup_routes
+from sync.server.portal.visits_routes import add_visit_routes
 from sync.server.service import Hub
 
 HERE = FilePath(__file__).parent
@@ -181,7 +190,9 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         session = signed_in(request)
         if session is None:
             return go(request, "/connexion")
-        return pages.render(request, "home.html", session, home=portal.home(session))
+        return pages.render(
+            request, "home.html", session, home=portal.home(session), links=home_links(request)
+        )
 
     def before_sign_in(
         handler: Callable[[Request, Session, Form], Response],
@@ -300,39 +311,6 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
 
     router.post("/deconnexion")(checked(sign_out))
 
-    # The signed-in diner's pages ---------------------------------------------------------
-
-    @router.get("/tickets")
-    def tickets(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
-        lines, total = portal.tickets(session, page, PER_PAGE)
-        pages_count = max(1, -(-total // PER_PAGE))
-        return pages.render(
-            request, "tickets.html", session, lines=lines, page=page, pages=pages_count
-        )
-
-    @router.get("/tickets/{terminal_id}/{seq}")
-    def ticket(
-        request: Request, terminal_id: str, seq: Annotated[int, Path(ge=1, le=2**62)]
-    ) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
-        line = portal.ticket(session, terminal_id[:64], seq)
-        if line is None:
-            return pages.render(request, "message.html", session, 404, message_key="not_found")
-        body = json.loads(line.payload)
-        items = body.get("items") if isinstance(body, dict) else None
-        return pages.render(
-            request,
-            "ticket.html",
-            session,
-            line=line,
-            items=[str(i) for i in items] if isinstance(items, list) else [],
-        )
-
     # Account: personal data and settings ---------------------------------------------
 
     @router.get("/donnees")
@@ -407,6 +385,12 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def css() -> Response:
         return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
 
+    kit = Kit(portal, pages, router, signed_in, go, checked, only_signed_in, _lang)
+    add_ticket_routes(kit)
+    add_visit_routes(kit)
+    add_service_routes(kit)
+    add_notification_routes(kit)
+    add_topup_routes(kit)
     from sync.server.portal.orders_routes import add_order_routes
 
     add_order_routes(
@@ -418,5 +402,9 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         checked=checked,
         lang_of=_lang,
     )
+
+    from sync.server.portal.badge_routes import add_badge_routes
+
+    add_badge_routes(router, pages, COOKIE, _lang)
     app.include_router(router)
     return portal

@@ -270,6 +270,15 @@ class Portal:
             self.store.set_password(account, self.hasher.hash(password), self.hub.clock())
         return self._sign_in(session, site, account)
 
+    def open_session(self, session: Session, site: str, account_id: str) -> Session | Refusal:
+        """Sign in an account that proved itself another way than by its password (a
+        single-use code shown by a signed-in device, a passkey): if still active."""
+        if self.store.account_status(site, account_id) != AccountStatus.ACTIVE:
+            return Refusal.CLOSED
+        if not self.is_activated(account_id):
+            return Refusal.NOT_ACTIVATED
+        return self._sign_in(session, site, account_id)
+
     # The signed-in diner's data -----------------------------------------------------------
 
     def home(self, session: Session, lines: int = 5) -> Home:

@@ -46,15 +46,28 @@ class Attempts:
 
 _SESSION_COLS = "token_hash, csrf, site, pending_account, code_ok, account_id, expires_at"
 
-# Every entry that counts for the account (its own site's terminals) and every hub
-# movement; the caller adds ORDER BY / LIMIT.
-_HISTORY = (
-    "SELECT e.terminal_id, e.seq, e.ts, e.kind, e.amount, e.payload "
-    "FROM entries e JOIN terminals t ON t.id = e.terminal_id "
-    "WHERE e.account_id = :account AND t.site = :site "
+# The keys of every entry that counts for the account (its own site's terminals) and of
+# every hub movement, newest first. Both arms read covering indexes in ``ts`` order and
+# SQLite merges them, so a page costs its offset in index steps, never a sort of the
+# account's whole history nor a read of its payloads; the page's rows are then read by key.
+_HISTORY_KEYS = (
+    "SELECT e.terminal_id, e.seq, e.ts FROM entries e WHERE e.account_id = :account "
+    "AND e.terminal_id IN (SELECT id FROM terminals WHERE site = :site) "
     "UNION ALL "
-    "SELECT 'hub', h.id, h.ts, h.kind, h.amount, json_object('note', h.note) "
-    "FROM hub_ledger h WHERE h.account_id = :account"
+    "SELECT 'hub', h.id, h.ts FROM hub_ledger h WHERE h.account_id = :account "
+    "ORDER BY 3 DESC, 1, 2 DESC LIMIT :limit OFFSET :offset"
+)
+_HISTORY_SIZE = (
+    "SELECT (SELECT count(*) FROM entries e WHERE e.account_id = :account "
+    "AND e.terminal_id IN (SELECT id FROM terminals WHERE site = :site)) "
+    "+ (SELECT count(*) FROM hub_ledger h WHERE h.account_id = :account)"
+)
+_ENTRY_LINE = (
+    "SELECT terminal_id, seq, ts, kind, amount, payload FROM entries "
+    "WHERE terminal_id = ? AND seq = ?"
+)
+_MOVEMENT_LINE = (
+    "SELECT 'hub', id, ts, kind, amount, json_object('note', note) FROM hub_ledger WHERE id = ?"
 )
 
 
@@ -229,17 +242,21 @@ class PortalStore:
     def history(self, site: str, account_id: str, offset: int, limit: int) -> list[AccountLine]:
         """The account's lines, newest first."""
         with self.storage.reading() as db:
-            rows = db.execute(
-                f"{_HISTORY} ORDER BY 3 DESC, 1, 2 DESC LIMIT :limit OFFSET :offset",
+            keys = db.execute(
+                _HISTORY_KEYS,
                 {"account": account_id, "site": site, "limit": limit, "offset": offset},
             ).fetchall()
+            rows = [
+                db.execute(_MOVEMENT_LINE, (ref,)).fetchone()
+                if source == "hub"
+                else db.execute(_ENTRY_LINE, (source, ref)).fetchone()
+                for source, ref, _ in keys
+            ]
         return [AccountLine(r[0], int(r[1]), r[2], r[3], int(r[4]), r[5]) for r in rows]
 
     def history_size(self, site: str, account_id: str) -> int:
         with self.storage.reading() as db:
-            row = db.execute(
-                f"SELECT count(*) FROM ({_HISTORY}) AS lines", {"account": account_id, "site": site}
-            ).fetchone()
+            row = db.execute(_HISTORY_SIZE, {"account": account_id, "site": site}).fetchone()
         return int(row[0])
 
     def entry_of(

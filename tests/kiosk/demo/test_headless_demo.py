@@ -34,6 +34,7 @@ def test_headless_demo_agrees_with_the_hub(tmp_path: Path) -> None:
     # nobody queues twice within the charge hold-off: no badge is taken for a repeat
     assert "already_paid" not in report["refusals"]
     assert sum(report["by_vat_rate"].values()) == report["sales_total"]
+    assert "/portal/" in report["portal"] and "mot de passe cantine-" in report["portal"]
 
     # The hub's own figures, read from its database after the demo stopped.
     hub = open_hub(folder / "hub.db")
