@@ -7,9 +7,13 @@
     tls = "proxy"                    # "proxy": a TLS reverse proxy is in front (nginx,
                                      # caddy); "none": plain HTTP on a trusted network
     public_url = "https://hub.example.internal"   # what terminals are given (a hint)
+    database = "postgresql://hub@db.internal/hub"  # optional: PostgreSQL instead of
+                                     # data/hub.db; the signing key is then data/hub.key
+    workers = 4                      # HTTP worker processes (default 1)
 
-Precedence for ``kiosk hub``: its flags (``--db``, ``--host``, ``--port``), then this
-file (``--config``, or ``$KIOSK_HUB_CONFIG``). Errors name the file, key and reason.
+Precedence for ``kiosk hub``: its flags (``--db``, ``--database``, ``--key``,
+``--host``, ``--port``, ``--workers``), then ``$KIOSK_HUB_DATABASE``, then this file
+(``--config``, or ``$KIOSK_HUB_CONFIG``). Errors name the file, key and reason.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class HubConfig(BaseModel):
     listen: str = Field(default="127.0.0.1:8700", pattern=r"^[^\s:]+:\d{1,5}$")
     tls: TlsMode = TlsMode.PROXY
     public_url: str = Field(default="", pattern=r"^(https?://\S+)?$")
+    database: str = Field(default="", pattern=r"^(postgres(ql)?://\S+)?$")
+    workers: int = Field(default=1, ge=1, le=64)
 
     @field_validator("listen")
     @classmethod
@@ -47,8 +53,14 @@ class HubConfig(BaseModel):
         return value
 
     @property
-    def db(self) -> Path:
-        return self.data / "hub.db"
+    def db(self) -> Path | str:
+        """The hub's database: the PostgreSQL URL if given, else data/hub.db."""
+        return self.database or self.data / "hub.db"
+
+    @property
+    def key(self) -> Path | None:
+        """The signing key's file (None: beside the SQLite file, hub.db.key)."""
+        return self.data / "hub.key" if self.database else None
 
     @property
     def host(self) -> str:

@@ -17,14 +17,19 @@ if TYPE_CHECKING:
     from sync.server import Hub
 
 
-def _db_from_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
-    """``--db``, else the data folder of ``kiosk hub --config hub.toml``."""
+def _db_from_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | str:
+    """``--db``, else ``kiosk hub --database URL``, else the database of
+    ``kiosk hub --config hub.toml``."""
     if value is not None:
         return value
-    config = ctx.find_object(HubConfigHolder)
-    if config is None or config.config is None:
-        raise click.UsageError("give --db FILE, or kiosk hub --config hub.toml ...")
-    return config.config.db
+    holder = ctx.find_object(HubConfigHolder)
+    if holder is not None and holder.database is not None:
+        return holder.database
+    if holder is None or holder.config is None:
+        raise click.UsageError(
+            "give --db FILE, or kiosk hub --database URL (or --config hub.toml) ..."
+        )
+    return holder.config.db
 
 
 db_option = click.option(
@@ -38,10 +43,24 @@ db_option = click.option(
 
 
 class HubConfigHolder:
-    """The group's hub.toml, for its sub-commands."""
+    """The group's hub.toml, ``--database`` and ``--key``, for its sub-commands."""
 
-    def __init__(self, config: HubConfig | None) -> None:
+    def __init__(
+        self, config: HubConfig | None, database: str | None = None, key: Path | None = None
+    ) -> None:
         self.config = config
+        self.database = database
+        self.key = key if key is not None or config is None else config.key
+
+
+def _key(db: Path | str) -> Path | None:
+    """The key file for ``db``: the group's ``--key`` or hub.toml's (None: beside a
+    SQLite file)."""
+    holder = click.get_current_context().find_object(HubConfigHolder)
+    key = holder.key if holder is not None else None
+    if key is None and isinstance(db, str):
+        raise click.UsageError("a hub on PostgreSQL needs --key FILE (or hub.toml's data)")
+    return key
 
 
 def _load_config(path: Path | None) -> HubConfig | None:
@@ -57,12 +76,12 @@ def _load_config(path: Path | None) -> HubConfig | None:
 
 
 @contextmanager
-def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
+def _opened(db: Path | str, rates: RateLimits | None = None) -> Iterator[Hub]:
     """The hub service on ``db``, closed after; a hub error is a clean CLI error."""
     from sync.server import HubError, open_hub
 
     try:
-        service = open_hub(db, rates=rates)
+        service = open_hub(db, key=_key(db), rates=rates)
     except HubError as exc:
         raise click.ClickException(exc.detail) from exc
     try:
@@ -83,6 +102,26 @@ def _opened(db: Path, rates: RateLimits | None = None) -> Iterator[Hub]:
     help="hub.toml (data folder, listen address, TLS); flags win over it.",
 )
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--database",
+    envvar="KIOSK_HUB_DATABASE",
+    default=None,
+    help="A PostgreSQL database instead of a SQLite file: postgresql://user@host/name "
+    "(the password in ~/.pgpass or $PGPASSWORD, not here).",
+)
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The hub's signing key (created if absent). Default: beside the SQLite file, "
+    "or hub.toml's data folder; every process of a hub must use the same key.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="HTTP worker processes sharing the port (default 1, or hub.toml's).",
+)
 @click.option("--host", default=None, help="Default 127.0.0.1 (or hub.toml's listen).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Default 8700.")
 @click.option(
@@ -126,6 +165,9 @@ def hub(
     *,
     config_file: Path | None,
     db: Path | None,
+    database: str | None,
+    key: Path | None,
+    workers: int | None,
     host: str | None,
     port: int | None,
     max_connections: int,
@@ -142,20 +184,32 @@ def hub(
     Example:
       kiosk hub --config /etc/kiosk-hub/hub.toml
       kiosk hub --db var/hub/hub.db --host 127.0.0.1 --port 8700
+      kiosk hub --database postgresql://hub@db/hub --key /etc/kiosk-hub/hub.key --workers 4
     """
+    if db is not None and database is not None:
+        raise click.UsageError("give --db FILE or --database URL, not both")
+    from sync.server import is_postgresql
+
+    if database is not None and not is_postgresql(database):
+        raise click.UsageError(f"--database must be a postgresql:// URL, not {database!r}")
     config = _load_config(config_file)
-    ctx.obj = HubConfigHolder(config)
+    ctx.obj = HubConfigHolder(config, database, key)
     if ctx.invoked_subcommand is not None:
         return
+    target: Path | str | None = db if db is not None else database
     if config is not None:
-        db, host, port = db or config.db, host or config.host, port or config.port
+        target, host, port = target or config.db, host or config.host, port or config.port
+        workers = workers or config.workers
         if (warning := config.warning()) is not None:
             click.echo(f"warning: {warning}", err=True)
-    if db is None:
-        raise click.UsageError("--db (or --config hub.toml) is required to serve the hub")
-    host, port = host or "127.0.0.1", port or 8700
-    from sync.server import serve
+    if target is None:
+        raise click.UsageError(
+            "--db or --database (or --config hub.toml) is required to serve the hub"
+        )
+    host, port, workers = host or "127.0.0.1", port or 8700, workers or 1
+    from sync.server import HubOpener, serve, serve_workers
     from sync.server.limits import raise_open_file_limit
+    from sync.server.pg_base import redacted
 
     limits = HubLimits(
         max_connections=max_connections,
@@ -167,13 +221,23 @@ def hub(
         admin_writes=Rate(admin_write_rate, burst=max(1, admin_write_rate // 2)),
     )
     raise_open_file_limit()
-    with _opened(db, rates) as service:
-        click.echo(
-            f"hub on http://{host}:{port} (database {db}, "
-            f"at most {limits.connection_bound()} connections)",
-            err=True,
-        )
-        serve(service, host=host, port=port, limits=limits)
+    shown = redacted(target) if isinstance(target, str) else target
+    with _opened(target, rates) as service:  # migrates, and checks that it opens
+        if workers == 1:
+            click.echo(
+                f"hub on http://{host}:{port} (database {shown}, "
+                f"at most {limits.connection_bound()} connections)",
+                err=True,
+            )
+            serve(service, host=host, port=port, limits=limits)
+            return
+    click.echo(
+        f"hub on http://{host}:{port} (database {shown}, {workers} workers, "
+        f"at most {limits.connection_bound()} connections each)",
+        err=True,
+    )
+    opener = HubOpener(target, _key(target), rates)
+    serve_workers(opener, workers, host=host, port=port, limits=limits)
 
 
 @hub.command("admin-token")

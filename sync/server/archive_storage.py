@@ -53,7 +53,8 @@ class ArchiveStorage:
                 return _info(row), False
             cursor = db.execute(
                 "INSERT INTO archives (terminal_id, site, period, first_seq, last_seq, sha256, "
-                "size, created_at, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "size, created_at, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
                 (
                     info.terminal_id,
                     info.site,
@@ -67,7 +68,7 @@ class ArchiveStorage:
                     data,
                 ),
             )
-            new_id = int(cursor.lastrowid or 0)
+            new_id = int(cursor.fetchone()[0])
             row = db.execute(f"SELECT {_COLS} FROM archives WHERE id = ?", (new_id,)).fetchone()
         return _info(row), True
 

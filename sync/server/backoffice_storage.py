@@ -117,7 +117,11 @@ class BackofficeStorage:
         """Stage rows (a line sent twice replaces itself); the count staged so far."""
         with self._write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO account_import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO account_import_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (import_id, line) DO UPDATE SET id = excluded.id, "
+                "name = excluded.name, profile = excluded.profile, badges = excluded.badges, "
+                "email = excluded.email, overdraft = excluded.overdraft, "
+                "postpaid = excluded.postpaid, cost_centre = excluded.cost_centre",
                 [
                     (import_id, r.line, r.id, r.name, r.profile, " ".join(r.badges), r.email,
                      r.overdraft, int(r.postpaid), r.cost_centre)

@@ -220,7 +220,7 @@ class JournalStorage(SqliteBase):
         with self._conn() as db:
             row = db.execute(
                 "SELECT seq FROM entries WHERE terminal_id = ? AND kind = 'cancel' "
-                "AND json_extract(payload, '$.cancels') = ? LIMIT 1",
+                "AND CAST(json_extract(payload, '$.cancels') AS INTEGER) = ? LIMIT 1",
                 (terminal_id, seq),
             ).fetchone()
         return None if row is None else int(row[0])

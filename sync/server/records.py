@@ -1,9 +1,9 @@
 """Plain records the hub's storage returns, and the ``Storage`` interface itself.
 
 The service (``sync.server.service``) talks only to ``Storage``; ``SqliteStorage`` is
-the reference implementation. A PostgreSQL one implements the same methods (its
-version counter row, locked by ``UPDATE ... RETURNING``, keeps versions in commit
-order as SQLite's single writer does).
+the reference implementation, and ``PgStorage`` (sync.server.pg_storage) runs the same
+methods on PostgreSQL (its write transactions are serialised by a database lock, as
+SQLite's single writer is, so the version counter keeps versions in commit order).
 """
 
 from __future__ import annotations
@@ -174,6 +174,14 @@ class Storage(Protocol):
     def document(self, site: str, kind: str, doc_id: str) -> dict[str, Any] | None: ...
     def has_document(self, site: str, kind: str, doc_id: str) -> bool: ...
     def list_documents(self, site: str, kind: str) -> dict[str, dict[str, Any]]: ...
+    def change_document(
+        self,
+        site: str,
+        kind: str,
+        doc_id: str,
+        change: Callable[[dict[str, Any] | None], Mapping[str, Any] | None],
+        now: datetime,
+    ) -> None: ...
 
     # Delta sync: the ``ChangesPage`` as JSON bytes (made without a model per row)
     def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes: ...

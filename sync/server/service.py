@@ -54,6 +54,7 @@ from sync.server.errors import (
     ChainBrokenError,
     ConflictError,
     EnrolmentRefusedError,
+    EntryRefusedError,
     ForbiddenError,
     InvalidRequestError,
     NotFoundError,
@@ -255,12 +256,16 @@ class Hub:
                 return PushResponse(
                     applied_seq=terminal.applied_seq, applied=0, duplicates=len(entries)
                 )
-            entry_rules.check_entries(
-                self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
-            )
-            with visits.serialised(fresh):
-                derive = functools.partial(self._derive, entries=fresh)
-                outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
+            try:
+                entry_rules.check_entries(
+                    self.storage, terminal, self.settings(terminal.site), fresh, self.clock()
+                )
+            except EntryRefusedError:
+                if self._moved(terminal):
+                    continue  # applied meanwhile by another push: judge what is left
+                raise
+            derive = functools.partial(self._derive, entries=fresh)
+            outcome = self.storage.apply_entries(terminal, fresh, self.clock(), derive)
             if outcome is not None:
                 for after in self.after_push.values():
                     after()
@@ -279,6 +284,13 @@ class Hub:
                     duplicates=len(entries) - len(fresh),
                 )
         raise ConflictError("the terminal's journal is being pushed concurrently; retry")
+
+    def _moved(self, terminal: TerminalRecord) -> bool:
+        """Whether another push (of this process or another) applied entries of the
+        terminal since ``terminal`` was read: the rules then saw those entries stored,
+        and a cancellation in the batch would seem to be cancelled already."""
+        current = self.storage.terminal(terminal.id)
+        return current is not None and current.applied_seq != terminal.applied_seq
 
     def _derive(self, tx: PushTx, *, entries: Sequence[Entry]) -> None:
         orders.with_orders(functools.partial(visits.derive, entries=entries), entries)(tx)

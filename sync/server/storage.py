@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,7 @@ from sync.server.records import (
 from sync.server.sqlite_base import BUSY_TIMEOUT_S, PRIVATE, SqliteBase
 from sync.server.sqlrows import (
     ACCOUNT_COLS,
+    SqlitePushTx,
     account_params,
     account_record,
     chunks,
@@ -402,6 +403,21 @@ class SqliteStorage(JournalStorage, OrdersStorage, BackofficeStorage, ArchiveSto
                 (site, kind),
             ).fetchall()
         return {str(doc_id): json.loads(body) for doc_id, body in rows}
+
+    def change_document(
+        self,
+        site: str,
+        kind: str,
+        doc_id: str,
+        change: Callable[[dict[str, Any] | None], Mapping[str, Any] | None],
+        now: datetime,
+    ) -> None:
+        """Read a document and write what ``change`` makes of it (None deletes it) in
+        one write transaction, so that no other write, from any hub process, comes
+        between the read and the write; ``change`` raises to change nothing."""
+        with self._write() as db:
+            tx = SqlitePushTx(db, site, self._bump, format_ts(now))
+            tx.put_document(kind, doc_id, change(tx.document(kind, doc_id)))
 
     # Delta sync --------------------------------------------------------------------------
 

@@ -13,16 +13,16 @@ with that ``visit_id`` less those cancelled), so a lost reply, a duplicate push 
 crash cannot count a guest twice or forget one. The visit becomes ``consumed`` when every
 guest has been served, and ``approved`` again if a meal is cancelled.
 
-Read-modify-write of a visit document is serialised by a lock of this process; a hub
-on several processes (PostgreSQL) would take a row lock instead.
+A transition reads the visit and writes it in one write transaction of the storage
+(``Storage.change_document``), as the push's recount does: the database serialises
+them, whatever the number of hub processes, so that a recount and a manager's decision
+never overwrite each other.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -48,18 +48,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_lock = threading.RLock()
-
 
 def _load(hub: Hub, site: str, visit_id: str) -> VisitDoc | None:
     data = hub.storage.document(site, VISIT_KIND, visit_id)
-    if data is None:
-        return None
-    try:
-        return VisitDoc.from_document(data)
-    except ValidationError:
-        log.error("site %s: visit %s is not a valid visit document", site, visit_id)
-        return None
+    return None if data is None else _parse(site, visit_id, data)
 
 
 def _save(hub: Hub, site: str, doc: VisitDoc) -> VisitDoc:
@@ -119,17 +111,54 @@ def declare(hub: Hub, site: str, request: VisitDeclare) -> VisitDoc:
     return _save(hub, site, doc)
 
 
+def _change(
+    hub: Hub, site: str, visit_id: str, change: Callable[[VisitDoc], VisitDoc | None]
+) -> VisitDoc | None:
+    """Apply ``change`` to the stored visit in one write transaction; it returns the
+    visit to store (None deletes it) or raises to change nothing."""
+    hub.settings(site)
+    done: list[VisitDoc | None] = []
+
+    def on_stored(data: dict[str, Any] | None) -> dict[str, Any] | None:
+        doc = None if data is None else _parse(site, visit_id, data)
+        if doc is None:
+            raise NotFoundError(f"no visit {visit_id} on site {site}")
+        updated = change(doc)
+        done.append(updated)
+        return None if updated is None else updated.as_document()
+
+    hub.storage.change_document(site, VISIT_KIND, visit_id, on_stored, hub.clock())
+    return done[0]
+
+
+def _parse(site: str, visit_id: str, data: dict[str, Any]) -> VisitDoc | None:
+    try:
+        return VisitDoc.from_document(data)
+    except ValidationError:
+        log.error("site %s: visit %s is not a valid visit document", site, visit_id)
+        return None
+
+
 def _transition(
-    hub: Hub, site: str, visit_id: str, allowed: Iterable[VisitState], **changes: Any
+    hub: Hub,
+    site: str,
+    visit_id: str,
+    allowed: Iterable[VisitState],
+    check: Callable[[VisitDoc], None] | None = None,
+    **changes: Any,
 ) -> VisitDoc:
-    with _lock:
-        doc = get(hub, site, visit_id)
+    def change(doc: VisitDoc) -> VisitDoc:
+        if check is not None:
+            check(doc)
         target = changes["state"]
         if doc.state not in set(allowed):
             raise ConflictError(f"visit {visit_id} is {doc.state}: it cannot become {target}")
-        updated = doc.model_copy(update=changes)
         log.info("site %s: visit %s %s -> %s", site, visit_id, doc.state, target)
-        return _save(hub, site, updated)
+        return doc.model_copy(update=changes)
+
+    updated = _change(hub, site, visit_id, change)
+    assert updated is not None
+    return updated
 
 
 def _with_note(note: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -144,12 +173,13 @@ def approve(hub: Hub, site: str, visit_id: str, note: str = "") -> VisitDoc:
 
 
 def refuse(hub: Hub, site: str, visit_id: str, note: str = "") -> VisitDoc:
-    with _lock:
-        if get(hub, site, visit_id).consumed:
+    def served_none(doc: VisitDoc) -> None:
+        if doc.consumed:
             raise ConflictError(f"visit {visit_id} has guests served: cancel it instead")
-        changes = _with_note(note, {"state": VisitState.REFUSED, "code": None})
-        allowed = [VisitState.REQUESTED, VisitState.APPROVED]
-        return _transition(hub, site, visit_id, allowed, **changes)
+
+    changes = _with_note(note, {"state": VisitState.REFUSED, "code": None})
+    allowed = [VisitState.REQUESTED, VisitState.APPROVED]
+    return _transition(hub, site, visit_id, allowed, served_none, **changes)
 
 
 def cancel(hub: Hub, site: str, visit_id: str, note: str = "") -> VisitDoc:
@@ -159,9 +189,7 @@ def cancel(hub: Hub, site: str, visit_id: str, note: str = "") -> VisitDoc:
 
 
 def delete(hub: Hub, site: str, visit_id: str) -> None:
-    with _lock:
-        get(hub, site, visit_id)
-        hub.put_document(site, VISIT_KIND, visit_id, None)
+    _change(hub, site, visit_id, lambda doc: None)
 
 
 # Guests served, from the entries terminals push ----------------------------------------
@@ -185,23 +213,6 @@ def _cancelled_meal(entry: Entry) -> int | None:
     except PayloadError:
         return None
     return payload.cancels if payload.cancelled_kind == "guest_meal" else None
-
-
-def names_visits(entries: Sequence[Entry]) -> bool:
-    """Whether applying ``entries`` may change a visit's guests served."""
-    return any(e.kind in {EntryKind.GUEST_MEAL, EntryKind.CANCEL} for e in entries)
-
-
-@contextmanager
-def serialised(entries: Sequence[Entry]) -> Iterator[None]:
-    """Hold the visits' lock around a push that may recount visits, taken before the
-    push's transaction as the admin transitions take it, so that a recount and a
-    manager's decision never overwrite each other."""
-    if names_visits(entries):
-        with _lock:
-            yield
-    else:
-        yield
 
 
 def _named_visits(tx: PushTx, entries: Sequence[Entry]) -> set[str]:

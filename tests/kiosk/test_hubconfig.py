@@ -26,6 +26,18 @@ def test_relative_data_is_beside_the_file_and_listen_is_split(tmp_path: Path) ->
     assert config.warning() is None  # tls = "proxy" by default
 
 
+def test_a_postgresql_database_keeps_the_key_in_the_data_folder(tmp_path: Path) -> None:
+    text = 'data = "d"\ndatabase = "postgresql://hub@db/hub"\nworkers = 4\n'
+    config = load_hub_config(write(tmp_path, text))
+    assert (config.db, config.key, config.workers) == (
+        "postgresql://hub@db/hub",
+        tmp_path / "d" / "hub.key",
+        4,
+    )
+    sqlite = load_hub_config(write(tmp_path, 'data = "d"\n'))
+    assert (sqlite.db, sqlite.key, sqlite.workers) == (tmp_path / "d" / "hub.db", None, 1)
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
@@ -34,6 +46,8 @@ def test_relative_data_is_beside_the_file_and_listen_is_split(tmp_path: Path) ->
         ('data = "d"\ntls = "maybe"\n', "tls"),
         ('data = "d"\nport = 1\n', "port"),
         ("listen = 'h:1'\n", "data"),
+        ('data = "d"\ndatabase = "mysql://h/db"\n', "database"),
+        ('data = "d"\nworkers = 0\n', "workers"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:

@@ -23,8 +23,8 @@ EnrolFn = Callable[..., tuple[JournalWriter, HubClient]]
 
 
 @pytest.fixture
-def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db").start()
+def live_hub(tmp_path: Path, hub_db: Path | str) -> Iterator[LiveHub]:
+    live = LiveHub(hub_db, key=tmp_path / "hub.key").start()
     try:
         yield live
     finally:

@@ -1,7 +1,8 @@
 """Test helpers: a real hub served by uvicorn on loopback, and a journal writer.
 
 ``LiveHub`` runs the hub in a thread on a fixed loopback port so that it can be
-stopped and started again on the same port (the fault proxy keeps pointing at it).
+stopped and started again on the same port (the fault proxy keeps pointing at it), over
+a SQLite file or a PostgreSQL URL (``tests.databases``).
 """
 
 from __future__ import annotations
@@ -27,18 +28,26 @@ def free_port() -> int:
 
 
 class LiveHub:
-    """A hub over ``db`` served on a fixed loopback port; ``restart()`` keeps the port."""
+    """A hub over ``db`` (a SQLite file or a PostgreSQL URL, which needs ``key``) served
+    on a fixed loopback port; ``restart()`` keeps the port."""
 
-    def __init__(self, db: Path, port: int | None = None, rates: RateLimits | None = None) -> None:
+    def __init__(
+        self,
+        db: Path | str,
+        port: int | None = None,
+        rates: RateLimits | None = None,
+        key: Path | None = None,
+    ) -> None:
         self.db = db
         self.rates = rates
+        self.key = key
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.hub: Hub | None = None
         self._thread: HubThread | None = None
 
     def start(self) -> LiveHub:
-        self.hub = open_hub(self.db, rates=self.rates)
+        self.hub = open_hub(self.db, key=self.key, rates=self.rates)
         self._thread = HubThread(self.hub, port=self.port).start()
         return self
 

@@ -15,6 +15,7 @@ from sync.server.schema import MIGRATIONS
 from sync.server.service import admin_token_id, hash_token
 from sync.server.thread import HubThread
 from sync.sqlitedb import split_statements
+from tests.databases import raw_bytes
 from tests.sync.live import Admin, LiveHub
 
 
@@ -58,7 +59,7 @@ def test_an_admin_creates_lists_and_revokes_admin_tokens(
 
 def test_admin_tokens_are_kept_as_hashes(live_hub: LiveHub, admin: Admin) -> None:
     token = admin.post("/v1/admin/admin-tokens", {"label": "x"}, expect=201).json()["token"]
-    raw = b"".join(p.read_bytes() for p in live_hub.db.parent.glob("hub.db*"))
+    raw = raw_bytes(live_hub.db)
     assert token.encode() not in raw
     assert hash_token(token).encode() in raw
 

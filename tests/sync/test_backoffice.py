@@ -376,12 +376,13 @@ def test_flags_are_the_hubs_incidents_with_their_entries(
     assert done.cleared_reason == "topped up"
 
 
-def test_a_rate_limited_import_waits_its_turn(tmp_path: Path) -> None:
+def test_a_rate_limited_import_waits_its_turn(tmp_path: Path, hub_db: Path | str) -> None:
     from sync.server import open_hub
     from sync.server.limits import Rate, RateLimits
     from sync.server.thread import HubThread
 
-    hub = open_hub(tmp_path / "hub.db", rates=RateLimits(admin_writes=Rate(120, burst=2)))
+    rates = RateLimits(admin_writes=Rate(120, burst=2))
+    hub = open_hub(hub_db, key=tmp_path / "hub.key", rates=rates)
     server = HubThread(hub).start()
     try:
         with AdminClient(server.url, hub.create_admin_token("t")) as limited:

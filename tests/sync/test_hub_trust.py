@@ -13,6 +13,7 @@ import pytest
 
 from sync.client import HubClient, RefusedError
 from sync.journal import GENESIS_HASH, Entry, make_entry
+from tests.databases import run_sql
 from tests.sync.conftest import EnrolFn, TillFactory
 from tests.sync.live import Admin, JournalWriter, LiveHub, make_site
 
@@ -272,8 +273,15 @@ def test_an_unsupported_protocol_version_is_refused(
 
 
 def balance_types(live_hub: LiveHub) -> set[str]:
-    with sqlite3.connect(live_hub.db) as db:
-        return {row[0] for row in db.execute("SELECT DISTINCT typeof(balance) FROM accounts")}
+    """The storage types of the balances: SQLite's per value (a sum past 64 bits would
+    be REAL), PostgreSQL's of the column (BIGINT, which never turns into another)."""
+    if isinstance(live_hub.db, str):
+        rows = run_sql(
+            live_hub.db, "SELECT DISTINCT CAST(pg_typeof(balance) AS TEXT) FROM accounts"
+        )
+        return {"integer" if row[0] == "bigint" else str(row[0]) for row in rows}
+    rows = run_sql(live_hub.db, "SELECT DISTINCT typeof(balance) FROM accounts")
+    return {str(row[0]) for row in rows}
 
 
 def test_balances_stay_within_64_bits_and_the_site_stays_readable(
@@ -308,8 +316,15 @@ def test_balances_stay_within_64_bits_and_the_site_stays_readable(
 
 
 def test_the_hub_database_never_holds_a_real_balance(sites: None, live_hub: LiveHub) -> None:
-    with sqlite3.connect(live_hub.db) as db, pytest.raises(sqlite3.IntegrityError):
-        db.execute("UPDATE accounts SET balance = balance + ? WHERE id = 'A1'", (INT64_MAX,))
+    refused: type[Exception] = sqlite3.IntegrityError
+    if isinstance(live_hub.db, str):
+        import psycopg
+
+        refused = psycopg.errors.NumericValueOutOfRange
+    with pytest.raises(refused):
+        run_sql(
+            live_hub.db, "UPDATE accounts SET balance = balance + ? WHERE id = 'A1'", [INT64_MAX]
+        )
     assert balance_types(live_hub) == {"integer"}
 
 

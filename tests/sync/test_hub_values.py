@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -172,22 +173,45 @@ def test_a_failed_visit_recount_fails_the_push_and_a_retry_counts_it(
         vat={"1000": 900},
     )
     # The disk refuses the visit's update while the push is applied.
-    with sqlite3.connect(live_hub.db) as db:
-        for event in ("INSERT", "UPDATE"):
-            db.execute(
-                f"CREATE TRIGGER visit_fault_{event} BEFORE {event} ON documents "
-                "WHEN NEW.kind = 'visit' BEGIN SELECT RAISE(ABORT, 'disk fault'); END"
-            )
+    visit_fault(live_hub.db, on=True)
     failed = push(client, [meal])
     assert failed.status_code == 503, failed.text
     assert applied_seq(live_hub, term.terminal_id) == 0 and admin.balance("A1") == 10_000
-    with sqlite3.connect(live_hub.db) as db:
-        for event in ("INSERT", "UPDATE"):
-            db.execute(f"DROP TRIGGER visit_fault_{event}")
+    visit_fault(live_hub.db, on=False)
     assert push(client, [meal]).status_code == 200
     counted = admin.http.get(f"/v1/admin/sites/S1/visits/{visit['id']}").json()
     assert counted["consumed_by"] == {term.terminal_id: 1} and counted["state"] == "approved"
     assert admin.balance("A1") == 9_100
+
+
+def visit_fault(db: Path | str, *, on: bool) -> None:
+    """Make the database refuse (or accept again) any write of a visit document."""
+    if isinstance(db, str):
+        statements = (
+            [
+                "CREATE FUNCTION visit_fault() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN RAISE EXCEPTION 'disk fault'; END $$",
+                "CREATE TRIGGER visit_fault BEFORE INSERT OR UPDATE ON documents "
+                "FOR EACH ROW WHEN (NEW.kind = 'visit') EXECUTE FUNCTION visit_fault()",
+            ]
+            if on
+            else ["DROP TRIGGER visit_fault ON documents", "DROP FUNCTION visit_fault()"]
+        )
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql.encode())
+        return
+    with sqlite3.connect(db) as conn:
+        for event in ("INSERT", "UPDATE"):
+            if on:
+                conn.execute(
+                    f"CREATE TRIGGER visit_fault_{event} BEFORE {event} ON documents "
+                    "WHEN NEW.kind = 'visit' BEGIN SELECT RAISE(ABORT, 'disk fault'); END"
+                )
+            else:
+                conn.execute(f"DROP TRIGGER visit_fault_{event}")
 
 
 def test_a_site_stored_with_an_unknown_time_zone_refuses_a_visit_cleanly(

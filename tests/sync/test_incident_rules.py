@@ -13,6 +13,7 @@ from sync.journal import GENESIS_HASH, Entry, make_entry
 from sync.protocol.incidents import IncidentKind
 from sync.protocol.rows import AccountKind, AccountRow, SiteSettings, SubsidyMark
 from sync.server import incidents
+from sync.server.pg_storage import PgStorage
 from sync.server.storage import SqliteStorage
 
 KEY = Ed25519PrivateKey.generate()
@@ -53,8 +54,8 @@ def test_what_counts() -> None:
     assert incidents.findings(yesterday, [subsidised(1, "T1")]) == []
 
 
-def test_one_open_incident_per_account_and_kind_bounded(tmp_path: Path) -> None:
-    storage = SqliteStorage(tmp_path / "hub.db")
+def test_one_open_incident_per_account_and_kind_bounded(hub_db: Path | str) -> None:
+    storage = SqliteStorage(hub_db) if isinstance(hub_db, Path) else PgStorage(hub_db)
     try:
         storage.create_site(SiteSettings(site_code="S1"), NOW)
         row = AccountRow(id="A1", display_name="Ada", balance=0)

@@ -22,6 +22,7 @@ from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import public_key_text
 from sync.money import Money
 from sync.protocol.reasons import RejectReason
+from tests.databases import backup, restore
 from tests.sync.live import Admin, LiveHub, make_site
 
 BADGE = "nfc:0E0E0E01"
@@ -230,14 +231,14 @@ def test_a_hub_restored_from_an_older_backup_gets_the_entries_again(
     till, other = terminals
     till.sell(100)
     assert not isinstance(till.sync(), Exception)
-    copy_db(live_hub.db, tmp_path / "hub-backup.db")
+    backup(live_hub.db, tmp_path / "hub-backup.db")
     till.sell(200)
     till.sell(300)
     assert not isinstance(till.sync(), Exception)
     assert till.store is not None and till.store.sync_status().waiting == 0
 
     live_hub.stop()
-    copy_db(tmp_path / "hub-backup.db", live_hub.db)
+    restore(tmp_path / "hub-backup.db", live_hub.db)
     live_hub.start()
     assert hub_sum(live_hub) == OPENING - 100  # the hub lost two sales
 

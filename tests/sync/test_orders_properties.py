@@ -28,6 +28,7 @@ from sync.daemon import DaemonSettings, SyncDaemon
 from sync.journal import public_key_text
 from sync.protocol.order_rules import OrderRules
 from sync.protocol.orders import OrderState
+from tests.databases import BACKENDS, hub_database
 from tests.sync.conftest import Till
 from tests.sync.live import Admin, LiveHub
 from tests.sync.order_helpers import SLOTS, code_of, exchange, order_menu, service, today
@@ -36,10 +37,17 @@ OPENING = 50_000
 PRICE = 2400  # the cake, for the employee profile
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveHub, Admin, Path]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveHub, Admin, Path]]:
     root = tmp_path_factory.mktemp("orders-props")
-    live = LiveHub(root / "hub.db").start()
+    with hub_database(request.param, root) as db:
+        yield from _served(db, root)
+
+
+def _served(db: Path | str, root: Path) -> Iterator[tuple[LiveHub, Admin, Path]]:
+    live = LiveHub(db, key=root / "hub.key").start()
     token = live.service.create_admin_token("tests")
     with httpx.Client(
         base_url=live.url, headers={"Authorization": f"Bearer {token}"}, timeout=30

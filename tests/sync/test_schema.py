@@ -37,8 +37,8 @@ UNLIMITED = RateLimits(enrol=Rate(10**6, 10**6), admin_writes=Rate(10**6, 10**6)
 
 
 @pytest.fixture
-def live_hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub.db", rates=UNLIMITED).start()
+def live_hub(tmp_path: Path, hub_db: Path | str) -> Iterator[LiveHub]:
+    live = LiveHub(hub_db, rates=UNLIMITED, key=tmp_path / "hub.key").start()
     try:
         yield live
     finally:

@@ -23,8 +23,9 @@ CSV = "id,name,profile,badges\nE1,Alice,employee,04A1B2C3\nE2,Bruno,manager,04A1
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[LiveHub]:
-    live = LiveHub(tmp_path / "hub" / "hub.db").start()
+def hub(tmp_path: Path, hub_db: Path | str) -> Iterator[LiveHub]:
+    db = tmp_path / "hub" / "hub.db" if isinstance(hub_db, Path) else hub_db
+    live = LiveHub(db, key=tmp_path / "hub" / "hub.key").start()
     try:
         yield live
     finally:

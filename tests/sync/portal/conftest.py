@@ -66,7 +66,7 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def live_hub(
-    tmp_path: Path, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, hub_db: Path | str, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LiveHub]:
     monkeypatch.setenv("KIOSK_PORTAL_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("KIOSK_PORTAL_SMTP_PORT", str(mailbox.port))
@@ -74,7 +74,7 @@ def live_hub(
     # The least cost the settings allow: the same argon2id code path, faster tests.
     monkeypatch.setenv("KIOSK_PORTAL_ARGON2_TIME_COST", "1")
     monkeypatch.setenv("KIOSK_PORTAL_ARGON2_MEMORY_KIB", "8192")
-    live = LiveHub(tmp_path / "hub.db").start()
+    live = LiveHub(hub_db, key=tmp_path / "hub.key").start()
     try:
         yield live
     finally:

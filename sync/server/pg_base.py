@@ -1,0 +1,242 @@
+"""The PostgreSQL plumbing under ``PgStorage``: the connection pool (psycopg 3 and
+psycopg_pool), the migrations, the write and read transactions.
+
+``PgStorage`` runs the very storage methods of ``SqliteStorage`` (their SQL is written
+in the portable subset of ``sync.server.pg_sql``) over ``PgConnection``, which offers
+the part of ``sqlite3.Connection`` that they use: ``execute`` and ``executemany``
+returning cursors (``fetchone``, ``fetchall``, iteration, ``rowcount``), each statement
+translated once, and errors raised as the matching ``sqlite3`` exceptions, so that the
+storage's handlers and ``StorageError`` translation work unchanged. One difference
+shows: PostgreSQL cannot store the character NUL in text (SQLite can), so a request
+carrying one is refused as invalid (422) and changes nothing.
+
+Concurrency is settled in the database, never in a process: every write transaction
+first takes one transaction-scoped advisory lock (``WRITE_LOCK``), the PostgreSQL form
+of SQLite's ``BEGIN IMMEDIATE``, so that any number of hub processes on any number of
+machines apply pushes, movements, visit transitions and rate limits exactly as one
+would. Writes are serialised anyway by the changes feed's version counter, which a
+write must increment in its own transaction (a reader must never see a version whose
+rows are not committed); reads take no lock and see one snapshot (``REPEATABLE READ``).
+Migrations run in one transaction under their own advisory lock, so that processes
+starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import psycopg_pool
+
+from sync import sqlitedb
+from sync.journal import format_ts
+from sync.server import pg_sql
+from sync.server.errors import InvalidRequestError, StorageError
+from sync.server.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+WRITE_LOCK = 0x6B696F736B  # any fixed key: the hub's one write lock
+MIGRATION_LOCK = WRITE_LOCK + 1
+POOL_MAX = 16
+CONNECT_TIMEOUT_S = 10.0
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _sqlite_error(exc: psycopg.Error) -> sqlite3.Error:
+    """The sqlite3 exception the storage's handlers expect for a psycopg one."""
+    text = str(exc).strip()
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        return sqlite3.IntegrityError(text)
+    if isinstance(exc, psycopg.errors.DataError):
+        return sqlite3.DataError(text)
+    if isinstance(exc, psycopg.errors.OperationalError):
+        return sqlite3.OperationalError(text)
+    return sqlite3.DatabaseError(text)
+
+
+def _translated(exc: psycopg.Error) -> Exception:
+    """What the storage raises for a psycopg error: text with a NUL character, which
+    PostgreSQL cannot store (SQLite can), is the request's fault and says so; any
+    other error is the matching sqlite3 exception."""
+    if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
+        return InvalidRequestError("text cannot hold the character NUL (U+0000)")
+    return _sqlite_error(exc)
+
+
+class PgCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, saying what to write instead of ``lastrowid``."""
+
+    @property
+    def lastrowid(self) -> int:
+        raise pg_sql.TranslationError(
+            "cursor.lastrowid has no PostgreSQL form: write INSERT ... RETURNING id"
+        )
+
+
+class PgConnection:
+    """One pooled psycopg connection seen as the ``sqlite3.Connection`` the storage
+    modules are written against (see the module docstring)."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor[Any]:
+        try:
+            return self.conn.execute(pg_sql.statement(sql), params)
+        except psycopg.Error as exc:
+            raise _translated(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        cursor = self.conn.cursor()
+        batch = list(rows)
+        try:
+            if batch:
+                cursor.executemany(pg_sql.statement(sql), batch)
+        except psycopg.Error as exc:
+            raise _translated(exc) from exc
+        return cursor
+
+    def raw(self, sql: str) -> None:
+        """Run PostgreSQL's own SQL (schema set-up, locks), untranslated."""
+        try:
+            self.conn.execute(cast(Any, sql))
+        except psycopg.Error as exc:
+            raise _translated(exc) from exc
+
+
+class PgBase:
+    """The database named by a ``postgresql://`` URL: its pool, transactions and
+    migrations. Safe to share between threads; any number of processes may share the
+    database."""
+
+    def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
+        self.url = url
+        self.shown = redacted(url)  # what logs and messages name (no password)
+        self._closed = False
+        try:
+            self._pg_pool = psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=pool_max,
+                kwargs={"autocommit": True, "cursor_factory": PgCursor},
+                # a connection the server dropped (restart, failover) is replaced
+                # before use rather than failing a request
+                check=psycopg_pool.ConnectionPool.check_connection,
+                timeout=CONNECT_TIMEOUT_S,
+                open=False,
+                name="hub",
+            )
+            self._pg_pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+            raise StorageError(f"{self.shown}: cannot open the hub database: {exc}") from exc
+        try:
+            self._migrate()
+        except BaseException:
+            self._pg_pool.close()
+            raise
+
+    def _migrate(self) -> None:
+        with self._conn() as db:
+            pg = cast(PgConnection, db)
+            pg.raw("BEGIN")
+            try:
+                pg.raw(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                pg.raw(pg_sql.PG_FUNCTIONS)
+                pg.raw(sqlitedb.MIGRATIONS_TABLE)
+                done = {r[0] for r in db.execute("SELECT name FROM migrations")}
+                for name, script in MIGRATIONS:
+                    if name not in done:
+                        self._apply(db, name, script)
+                pg.raw("COMMIT")
+            except BaseException:
+                _rollback(pg)
+                raise
+
+    def _apply(self, db: sqlite3.Connection, name: str, script: str) -> None:
+        """One migration and its record, inside the migrations' transaction (all of
+        them are applied and recorded, or none)."""
+        log.info("hub %s: applying migration %s", self.shown, name)
+        try:
+            for text in sqlitedb.split_statements(pg_sql.PG_MIGRATIONS.get(name, script)):
+                cast(PgConnection, db).raw(pg_sql.migration(text))
+            stamp = format_ts(datetime.now(UTC))
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (name, stamp))
+        except sqlite3.Error as exc:
+            raise StorageError(f"hub {self.shown}: migration {name} failed: {exc}") from exc
+
+    # Connections and transactions -------------------------------------------------
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        if self._closed:
+            raise StorageError("the hub database is closed")
+        try:
+            with self._pg_pool.connection() as conn:
+                yield cast(sqlite3.Connection, PgConnection(conn))
+        except psycopg_pool.PoolTimeout as exc:
+            raise StorageError(f"hub database: no connection available: {exc}") from exc
+        except (psycopg.Error, sqlite3.Error) as exc:  # a statement outside a transaction
+            raise StorageError(f"hub database: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._conn() as db:
+            pg = cast(PgConnection, db)
+            try:
+                pg.raw("BEGIN")
+                pg.raw(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            except sqlite3.Error as exc:
+                pg.conn.rollback()
+                raise StorageError(f"cannot start a transaction: {exc}") from exc
+            try:
+                yield db
+                pg.raw("COMMIT")
+            except sqlite3.Error as exc:
+                _rollback(pg)
+                raise StorageError(f"hub database write failed: {exc}") from exc
+            except BaseException:
+                _rollback(pg)
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One consistent snapshot for several SELECTs."""
+        with self._conn() as db:
+            pg = cast(PgConnection, db)
+            try:
+                pg.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    yield db
+                finally:
+                    _rollback(pg)
+            except sqlite3.Error as exc:
+                raise StorageError(f"hub database read failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._closed = True
+        self._pg_pool.close()
+
+
+def _rollback(pg: PgConnection) -> None:
+    """Roll back; a connection that cannot is dropped by the pool (its error would hide
+    the one that matters)."""
+    try:
+        pg.conn.rollback()
+    except psycopg.Error:
+        log.warning("hub database: rollback failed; the connection is dropped")
