@@ -228,6 +228,26 @@ class PgBase:
             except sqlite3.Error as exc:
                 raise StorageError(f"hub database read failed: {exc}") from exc
 
+    # Tables whose rows an erasure changes or deletes (sync.server.personal_store).
+    ERASED_TABLES = (
+        "accounts", "account_details", "credentials", "documents", "closure_requests",
+        "portal_logins", "portal_sessions", "portal_codes", "portal_attempts",
+        "portal_devices", "portal_passkeys", "portal_link_tokens",
+    )  # fmt: skip
+
+    def checkpoint(self) -> bool:
+        """After an erasure: VACUUM the tables it touched, so that the rows' former
+        versions are removed from them (PostgreSQL keeps them until a vacuum; SQLite's
+        WAL checkpoint is the same step). Outside any transaction, as VACUUM must be.
+        The server's WAL and base backups keep older pages until they are recycled:
+        docs/hub-deployment.md says how long."""
+        with self._conn() as db:
+            try:
+                cast(PgConnection, db).raw("VACUUM " + ", ".join(self.ERASED_TABLES))
+            except sqlite3.Error as exc:
+                raise StorageError(f"hub checkpoint failed: {exc}") from exc
+        return True
+
     def close(self) -> None:
         self._closed = True
         self._pg_pool.close()

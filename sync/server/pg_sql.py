@@ -39,6 +39,7 @@ import functools
 import re
 
 from sync.server.errors import StorageError
+from sync.server.schema import MIGRATIONS
 
 
 class TranslationError(StorageError):
@@ -53,6 +54,11 @@ PG_MIGRATIONS: dict[str, str] = {
         ALTER TABLE enrolment_tokens ADD COLUMN mode TEXT;
         ALTER TABLE terminals ADD COLUMN mode TEXT;
     """,
+    # SQLite's randomblob/hex give each existing credential its opaque ref; md5 of a
+    # random number gives as many random hex digits here.
+    "0013_personal_data": dict(MIGRATIONS)["0013_personal_data"].replace(
+        "lower(hex(randomblob(8)))", "substr(md5(random()::text || value), 1, 16)"
+    ),
 }
 
 # Functions of SQLite's that the portable subset uses, defined for PostgreSQL.
