@@ -103,7 +103,7 @@ class NotificationStore:
         """Count a failed attempt; ``give_up``: never try this one again."""
         with self.storage.atomic() as db:
             db.execute(
-                "UPDATE portal_outbox SET attempts = CASE WHEN ? THEN 1000000 "
+                "UPDATE portal_outbox SET attempts = CASE WHEN ? = 1 THEN 1000000 "
                 "ELSE attempts + 1 END, last_error = ? WHERE id = ?",
                 (int(give_up), error[:500], mail_id),
             )
