@@ -16,16 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import smtplib
-import ssl
 from collections.abc import Callable
 from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import qrcode
-import qrcode.image.svg
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
@@ -42,6 +38,9 @@ from sync.protocol.orders import (
 )
 from sync.server import orders
 from sync.server.errors import HubError
+from sync.server.portal.errors import MailError
+from sync.server.portal.mail import send_message
+from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.service import Portal, Session
 
 log = logging.getLogger(__name__)
@@ -117,13 +116,6 @@ MAIL_BODY = {
 }
 
 
-def qr_svg(text: str) -> str:
-    """The QR code of ``text`` as inline SVG (no image request: the page's CSP holds)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    svg = image.to_string(encoding="unicode")
-    return str(svg).split("?>", 1)[-1]
-
-
 def notify_ready(portal: Portal, site: str, doc: OrderDoc, lang: str = "fr") -> bool:
     """Mail the diner that ``doc`` is ready; whether it went (a failure is logged)."""
     settings = portal.settings
@@ -142,13 +134,8 @@ def notify_ready(portal: Portal, site: str, doc: OrderDoc, lang: str = "fr") -> 
         )
     )
     try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_s
-        ) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+        send_message(settings, message)
+    except MailError as exc:
         log.warning("order %s ready: mail to the diner failed: %s", doc.code, exc)
         return False
     return True
@@ -191,7 +178,7 @@ def add_order_routes(
                 if diner_cancel_problem(d, session.row.account_id, _ts(now)) is None
             },
             "label": (lambda item_id: _label(menu, item_id, lang_of(request))),
-            "qr": lambda code: qr_svg(order_qr(code)),
+            "qr": lambda code: qr_svg(order_qr(code), f"QR {spoken(code)}"),
             "spoken": spoken,
             **values,
         }
