@@ -15,6 +15,13 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
+@pytest.fixture(autouse=True)
+def _no_metrics_folder_inherited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test starts without ``PROMETHEUS_MULTIPROC_DIR``: a folder named there by an
+    earlier test of this process (a hub's workers) must not reach the hubs it starts."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+
+
 @pytest.fixture(params=BACKENDS)
 def hub_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
     """A fresh hub database on each backend: every test that uses it (or a hub fixture

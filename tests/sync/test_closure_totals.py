@@ -54,7 +54,7 @@ class Journal:
     def step(self, what: str, cents: int, ref: int) -> None:
         rate = RATES[cents % 3]
         if what == "sale":
-            self.add("sale", "A1", -cents, credential="nfc:0A0A0A01", vat={rate: cents})
+            self.add("sale", "A1", -cents, credential_id="0a0a0a0a0a0a0a01", vat={rate: cents})
             self.sales += 1
             self.net += cents
             self.absolute += cents

@@ -131,6 +131,7 @@ def journal(term: JournalWriter, visit_id: str, rng: random.Random) -> list[Entr
                 billing="host",
                 cashier="C1",
                 means="visit",
+                vat={"1000": 900},
             )
             undone.append(meal)
         else:
@@ -139,7 +140,7 @@ def journal(term: JournalWriter, visit_id: str, rng: random.Random) -> list[Entr
             assert isinstance(ticket, PricedTicket) and ticket.subsidy_granted is granted
             payload = tray_payload(ticket, TRAY)
             sale = term.add(
-                "sale", account, -ticket.total, ts, credential="nfc:0A0A0A0A", **payload
+                "sale", account, -ticket.total, ts, credential_id="0a0a0a0a0a0a0a0a", **payload
             )
             if not granted:  # a subsidised sale stays: its mark is checked below
                 undone.append(sale)
@@ -281,7 +282,7 @@ def test_a_batch_applied_meanwhile_by_another_process_is_a_duplicate_not_a_refus
         term = JournalWriter("")
         reply = hub.enrol(EnrolRequest(site_code="S1", token=token, public_key=term.public_key))
         term.terminal_id = reply.terminal_id
-        sale = term.add("sale", "A1", -450, credential="nfc:0A0A0A0A", items=["menu"])
+        sale = term.add("sale", "A1", -450, credential_id="0a0a0a0a0a0a0a0a", items=["menu"])
         cancel = {"cancelled_kind": "sale", "cashier": "C1", "reason": "erreur"}
         term.add("cancel", "A1", 450, cancels=sale.seq, **cancel)
         stale = hub.terminal_for(reply.api_token)  # what the slower process read
