@@ -5,6 +5,7 @@ the next tap.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,24 @@ def identify(ui: Ui, credential: str) -> None:
         ui.manager.request(ScreenId.HOME)
 
     ui.submit("identify", job, then)
+
+
+def sell_order(
+    ui: Ui, credential: str, *, back: ScreenId, order: Mapping[str, Any] | None = None
+) -> None:
+    """Pay the diner's self-service cart as an order (``order``: its pickup day, slot
+    and e-mail wish, for items ordered ahead); the cart empties once it is accepted."""
+    sell_items(
+        ui,
+        credential,
+        ui.session.cart,
+        kind=EntryKind.ORDER,
+        details={"mode": "kiosk"},
+        back=back,
+        on_accepted=lambda _result: ui.session.cart.clear(),
+        accepted_screen=ScreenId.ORDER_DONE,
+        order=order,
+    )
 
 
 class DinerScreen(Screen):
@@ -441,16 +460,7 @@ class OrderScreen(DinerScreen):
         if menu is not None and needs_pickup(menu, [item.id for item in ui.session.cart]):
             self.go(ScreenId.PICKUP)  # items ordered ahead: their day (and slot) first
             return
-        sell_items(
-            ui,
-            credential,
-            ui.session.cart,
-            kind=EntryKind.ORDER,
-            details={"mode": "kiosk"},
-            back=ScreenId.HOME,
-            on_accepted=lambda _result: ui.session.cart.clear(),
-            accepted_screen=ScreenId.ORDER_DONE,
-        )
+        sell_order(ui, credential, back=ScreenId.HOME)
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr

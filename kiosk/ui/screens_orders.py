@@ -23,11 +23,10 @@ from kiosk.ui.i18n import Lang
 from kiosk.ui.manager import Screen, ScreenId
 from kiosk.ui.model import tray_total
 from kiosk.ui.orders_view import day_label, order_row, qr_surface
-from kiosk.ui.screens_kiosk import DinerScreen, identify
-from kiosk.ui.screens_till import sell_items
+from kiosk.ui.screens_kiosk import DinerScreen, identify, sell_order
 from kiosk.ui.widgets import Button
 from kiosk.ui.worker import Done
-from sync.journal import EntryKind, format_ts
+from sync.journal import format_ts
 from sync.protocol.orders import (
     OrderState,
     common_slots,
@@ -131,21 +130,12 @@ class PickupScreen(DinerScreen):
             credential = ui.session.diner_credential
             if credential is None:
                 return
-            sell_items(
-                ui,
-                credential,
-                ui.session.cart,
-                kind=EntryKind.ORDER,
-                details={"mode": "kiosk"},
-                back=ScreenId.ORDER,
-                on_accepted=lambda _result: ui.session.cart.clear(),
-                accepted_screen=ScreenId.ORDER_DONE,
-                order={
-                    "pickup_day": self.day,
-                    "slot": self.slot if self.slots else None,
-                    "notify": self.notify,
-                },
-            )
+            order = {
+                "pickup_day": self.day,
+                "slot": self.slot if self.slots else None,
+                "notify": self.notify,
+            }
+            sell_order(ui, credential, back=ScreenId.ORDER, order=order)
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, layout, painter, tr = self.ui, self.ui.layout, self.ui.painter, self.ui.tr
