@@ -24,9 +24,10 @@ from functools import lru_cache
 from sync.journal import format_ts
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.orders import ORDER_DOC_KIND, OrderDoc, OrderState
-from sync.protocol.rows import AccountKind, AccountRow, AccountStatus, SiteSettings
+from sync.protocol.rows import AccountRow, SiteSettings
 from sync.server.errors import InvalidRequestError
 from sync.server.sqlite_base import SqliteBase
+from sync.server.sqlrows import ACCOUNT_COLS, account_record
 
 Bump = Callable[[sqlite3.Connection, str, str, Sequence[str]], None]
 MENU_KIND, MENU_ID = "catalogue", "site"
@@ -97,21 +98,10 @@ class OrderTx:
     def account(self, account_id: str) -> AccountRow | None:
         """The account, if it is of this site (read for a debit's floor)."""
         row = self.db.execute(
-            "SELECT id, display_name, kind, status, profile, balance, overdraft "
-            "FROM accounts WHERE id = ? AND site = ?",
+            f"SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ? AND site = ?",
             (account_id, self.site),
         ).fetchone()
-        if row is None:
-            return None
-        return AccountRow(
-            id=row[0],
-            display_name=row[1],
-            kind=AccountKind(row[2]),
-            status=AccountStatus(row[3]),
-            profile=row[4],
-            balance=row[5],
-            overdraft=row[6],
-        )
+        return None if row is None else account_record(row).row
 
     # Writing ---------------------------------------------------------------------------
 
