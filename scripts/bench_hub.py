@@ -145,7 +145,7 @@ def journal(term: Terminal, shape: Shape, rng: random.Random) -> list[Entry]:
             amount=-rng.randrange(300, 900),
             payload={
                 "business_day": NOW.date().isoformat(),
-                "credential": f"nfc:{seq:08X}",
+                "credential_id": f"{seq:016x}",
                 "means": "balance",
                 "items": ["menu"],
                 "balance_after": 0,
