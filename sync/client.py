@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -168,9 +168,9 @@ class HubClient:
         return self._call("GET", "/v1/changes", ChangesPage, params=params)
 
     def changes_rows(self, since: int, limit: int) -> ChangesRows:
-        """``changes`` with plain-dict rows: what the daemon applies (much faster to read
-        for a first snapshot; same checks)."""
-        params = {"since": since, "limit": limit}
+        """``changes`` with its rows as arrays of values: what the daemon applies (much
+        faster to read for a first snapshot; same checks)."""
+        params: dict[str, int | str] = {"since": since, "limit": limit, "rows": "arrays"}
         return self._call("GET", "/v1/changes", ChangesRows, params=params)
 
     def own_journal(self, since: int, limit: int = MAX_BATCH) -> JournalPage:
@@ -195,7 +195,7 @@ class HubClient:
         model: type[M],
         *,
         content: str | bytes | None = None,
-        params: dict[str, int] | None = None,
+        params: Mapping[str, int | str] | None = None,
     ) -> M:
         headers = None
         if content is not None:  # bytes: an archive, JSON Lines

@@ -48,7 +48,7 @@ from sync.client import (
 from sync.journal import Entry
 from sync.protocol.incidents import Incident
 from sync.protocol.messages import MAX_BATCH, MAX_PAGE, ErrorCode, PageHead
-from sync.protocol.page_rows import AccountDict, CredentialDict
+from sync.protocol.page_rows import AccountValues, CredentialValues
 from sync.protocol.rows import SiteSettings
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,8 @@ class SyncStore(Protocol):
     def apply_snapshot(
         self,
         *,
-        accounts: Sequence[AccountDict],
-        credentials: Sequence[CredentialDict],
+        accounts: Sequence[AccountValues],
+        credentials: Sequence[CredentialValues],
         settings: SiteSettings | None,
         applied_seq: int,
         cursor: int,

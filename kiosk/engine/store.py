@@ -40,13 +40,13 @@ from sync.journal import (
     canonical_json,
 )
 from sync.protocol.incidents import Incident
-from sync.protocol.page_rows import AccountDict, CredentialDict
+from sync.protocol.page_rows import AccountValues, CredentialValues
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings, settings_problem
 
 log = logging.getLogger(__name__)
 
 # meta key: why the last settings the hub sent were refused (absent when they were not)
-Credential = CredentialRow | CredentialDict  # either form of a badge row from the hub
+Credential = CredentialRow | CredentialValues  # either form of a badge row from the hub
 SETTINGS_PROBLEM = "settings_problem"
 
 BUSY_TIMEOUT_MS = 5000
@@ -235,8 +235,8 @@ class Store(SyncState, CashierRecords, StoreOrders):
     def apply_snapshot(
         self,
         *,
-        accounts: Sequence[AccountRow | AccountDict],
-        credentials: Sequence[CredentialRow | CredentialDict],
+        accounts: Sequence[AccountRow | AccountValues],
+        credentials: Sequence[CredentialRow | CredentialValues],
         settings: SiteSettings | None,
         applied_seq: int,
         cursor: int,
@@ -255,7 +255,7 @@ class Store(SyncState, CashierRecords, StoreOrders):
         erasing = self._erases_a_name(accounts)
         size = SNAPSHOT_CHUNK
         chunks: list[
-            tuple[Sequence[AccountRow | AccountDict], Sequence[CredentialRow | CredentialDict]]
+            tuple[Sequence[AccountRow | AccountValues], Sequence[CredentialRow | CredentialValues]]
         ] = [(accounts[i : i + size], ()) for i in range(0, len(accounts), size)] + [
             ((), credentials[i : i + size]) for i in range(0, len(credentials), size)
         ]
@@ -291,13 +291,13 @@ class Store(SyncState, CashierRecords, StoreOrders):
         if erasing:
             self.checkpoint()
 
-    def _erases_a_name(self, accounts: Sequence[AccountRow | AccountDict]) -> bool:
+    def _erases_a_name(self, accounts: Sequence[AccountRow | AccountValues]) -> bool:
         """Whether this page empties the name of an account that has one here (the
         hub's erasure of a diner): the page is then followed by a checkpoint."""
         nameless = [
-            str(a["id"] if isinstance(a, dict) else a.id)
+            a.id if isinstance(a, AccountRow) else a[0]
             for a in accounts
-            if not (a["display_name"] if isinstance(a, dict) else a.display_name)
+            if not (a.display_name if isinstance(a, AccountRow) else a[1])
         ]
         if not nameless:
             return False

@@ -19,8 +19,8 @@ from kiosk.engine.store_tx import Tx, sql_of
 from sync.journal import ROW_COLUMNS, Entry, format_ts, parse_ts
 from sync.protocol.incidents import Incident
 from sync.protocol.page_rows import (
-    AccountDict,
-    CredentialDict,
+    AccountValues,
+    CredentialValues,
     account_params,
     credential_params,
 )
@@ -225,8 +225,8 @@ class SyncState:
 
 def put_hub_rows(
     db: sqlite3.Connection,
-    accounts: Sequence[AccountRow | AccountDict],
-    credentials: Sequence[CredentialRow | CredentialDict],
+    accounts: Sequence[AccountRow | AccountValues],
+    credentials: Sequence[CredentialRow | CredentialValues],
     applied_seq: int,
 ) -> None:
     """Upsert accounts (their hub balance including this terminal's entries up to

@@ -197,6 +197,8 @@ class ChangesPage(PageHead):
     A page holds at most ``limit`` rows and about ``MAX_PAGE_BYTES`` of JSON (less a
     single object bigger than that). Fetch again from ``cursor`` while ``more`` is true.
     The hub sends the page gzipped to a client that accepts it (``Accept-Encoding``).
+    With ``rows=arrays`` each account and credential is an array of its values instead
+    (``sync.protocol.page_rows.ChangesRows``: what the sync daemon reads).
     """
 
     accounts: list[AccountRow] = Field(default_factory=list)

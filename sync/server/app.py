@@ -35,6 +35,7 @@ from sync.protocol.messages import (
     PushRequest,
     PushResponse,
 )
+from sync.protocol.page_rows import RowForm
 from sync.protocol.rows import SiteSettings
 from sync.server import metrics
 from sync.server.compression import json_reply
@@ -245,12 +246,20 @@ def create_app(hub: Hub) -> FastAPI:
     def changes(
         request: Request,
         me: ThisTerminal,
+        *,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         site: Annotated[str | None, Query(max_length=64)] = None,
+        rows: Annotated[
+            RowForm,
+            Query(
+                description="`arrays`: each account and credential as an array of "
+                "its fields (sync.protocol.page_rows), the sync daemon's form"
+            ),
+        ] = "objects",
     ) -> Response:
         with metrics.timed("changes"):
-            return json_reply(request, hub.changes(me, since, limit, site))
+            return json_reply(request, hub.changes(me, since, limit, site, rows))
 
     # Admin API: sites and terminals ------------------------------------------------------
 

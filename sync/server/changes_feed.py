@@ -18,23 +18,32 @@ import sqlite3
 from typing import Any
 
 from sync.protocol.messages import MAX_PAGE_BYTES, PROTOCOL_VERSION
+from sync.protocol.page_rows import RowForm
 from sync.server import incidents
 
 # Accounts and credentials as their JSON text (the fields and order of ``AccountRow``
-# and ``CredentialRow``); every other kind as an upper bound of its bytes in the page
-# (the byte length of its text columns, doubled where JSON escapes could grow them),
-# written as text too: one type in every branch, as PostgreSQL wants.
+# and ``CredentialRow``: objects, or with ``rows=arrays`` arrays of the values, see
+# ``sync.protocol.page_rows``); every other kind as an upper bound of its bytes in the
+# page (the byte length of its text columns, doubled where JSON escapes could grow
+# them), written as text too: one type in every branch, as PostgreSQL wants.
+_ACCOUNT_JSON = {
+    "objects": """json_object('id', a.id, 'display_name', a.display_name, 'kind', a.kind,
+      'status', a.status, 'profile', a.profile, 'balance', a.balance,
+      'overdraft', a.overdraft, 'subsidy', json(a.subsidy))""",
+    "arrays": """json_array(a.id, a.display_name, a.kind, a.status, a.profile, a.balance,
+      a.overdraft, json(a.subsidy))""",
+}
+_CREDENTIAL_JSON = {
+    "objects": """json_object('value', r.value, 'kind', r.kind, 'status', r.status,
+      'account_id', r.account_id, 'public_key', r.public_key, 'ref', r.ref)""",
+    "arrays": """json_array(r.value, r.kind, r.status, r.account_id, r.public_key, r.ref)""",
+}
 _PAGE_ROWS = """
 SELECT c.version, c.kind, CASE
   WHEN c.kind = 'account' THEN (
-    SELECT CAST(json_object('id', a.id, 'display_name', a.display_name, 'kind', a.kind,
-      'status', a.status, 'profile', a.profile, 'balance', a.balance,
-      'overdraft', a.overdraft, 'subsidy', json(a.subsidy)) AS TEXT)
-    FROM accounts a WHERE a.id = c.key)
+    SELECT CAST({account} AS TEXT) FROM accounts a WHERE a.id = c.key)
   WHEN c.kind = 'credential' THEN (
-    SELECT CAST(json_object('value', r.value, 'kind', r.kind, 'status', r.status,
-      'account_id', r.account_id, 'public_key', r.public_key, 'ref', r.ref) AS TEXT)
-    FROM credentials r WHERE r.value = c.key)
+    SELECT CAST({credential} AS TEXT) FROM credentials r WHERE r.value = c.key)
   WHEN c.kind = 'incident' THEN (
     SELECT CAST(300 + 2 * (length(CAST(i.terminals AS BLOB))
       + length(CAST(i.entries AS BLOB)) + coalesce(length(CAST(i.cleared_reason AS BLOB)), 0))
@@ -49,6 +58,10 @@ SELECT c.version, c.kind, CASE
 END
 FROM changes c WHERE c.site = ? AND c.version > ? ORDER BY c.version LIMIT ?
 """
+PAGE_ROWS = {
+    form: _PAGE_ROWS.format(account=_ACCOUNT_JSON[form], credential=_CREDENTIAL_JSON[form])
+    for form in ("objects", "arrays")
+}
 
 _ROW_KINDS = frozenset({"account", "credential"})
 
@@ -72,12 +85,15 @@ def changes_json(
     since: int,
     limit: int,
     *,
+    rows: RowForm = "objects",
     max_bytes: int = MAX_PAGE_BYTES,
 ) -> bytes:
     """The ``ChangesPage`` of ``site`` after ``since`` as JSON (call inside one read
     transaction, so that balances and ``applied_seq`` come from the same snapshot).
 
-    At most ``limit`` objects, stopping before the one that would take the page past
+    ``rows``: accounts and credentials as objects (``ChangesPage``) or as arrays of
+    their values (``sync.protocol.page_rows.ChangesRows``). At most ``limit`` objects,
+    stopping before the one that would take the page past
     ``max_bytes`` (but never before the first, so that a big object still goes, alone).
     """
     version = int(db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
@@ -89,18 +105,19 @@ def changes_json(
     accounts: list[str] = []
     credentials: list[str] = []
     others = False
-    top, total, rows, seen, more = since, 1024, 0, 0, False  # 1 KiB for the page's fields
-    for row_version, kind, value in db.execute(_PAGE_ROWS, (site, since, limit)):
+    top, total, taken, seen, more = since, 1024, 0, 0, False  # 1 KiB for the page's fields
+    listed = db.execute(PAGE_ROWS[rows], (site, since, limit)).fetchall()
+    for row_version, kind, value in listed:
         seen += 1
         if value is None:  # the object's row is gone: nothing to send
             top = int(row_version)
             continue
         is_row = kind in _ROW_KINDS
         total += len(value) + 1 if is_row else int(value)
-        if rows and total > max_bytes:
+        if taken and total > max_bytes:
             more = True
             break
-        top, rows = int(row_version), rows + 1
+        top, taken = int(row_version), taken + 1
         if not is_row:
             others = True
         elif kind == "account":

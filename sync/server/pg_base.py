@@ -19,6 +19,13 @@ write must increment in its own transaction (a reader must never see a version w
 rows are not committed); reads take no lock and see one snapshot (``REPEATABLE READ``).
 Migrations run in one transaction under their own advisory lock, so that processes
 starting together migrate once.
+
+A write transaction that wrote many rows (an import of a site's diners and badges) is
+followed by an ``ANALYZE`` of the tables a snapshot reads: PostgreSQL's planner works
+from statistics that autovacuum refreshes only a minute or more later, and with the
+empty tables' figures it reads a new site's whole changes feed and sorts it for each
+page of the first snapshot (45 ms a page of 5,000 rows at 100,000 diners, against
+17 ms reading the index in order).
 """
 
 from __future__ import annotations
@@ -45,6 +52,10 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x6B696F736B  # any fixed key: the hub's one write lock
 MIGRATION_LOCK = WRITE_LOCK + 1
 POOL_MAX = 16
+# Rows written in one transaction (``executemany``) past which the snapshot's tables are
+# analysed after the commit, and those tables.
+BULK_ROWS = 5_000
+SNAPSHOT_TABLES = "changes, accounts, credentials"
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -95,6 +106,7 @@ class PgConnection:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self.written = 0  # rows given to ``executemany`` since the transaction began
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor[Any]:
         try:
@@ -110,6 +122,7 @@ class PgConnection:
                 cursor.executemany(pg_sql.statement(sql), batch)
         except psycopg.Error as exc:
             raise _translated(exc) from exc
+        self.written += len(batch)
         return cursor
 
     def raw(self, sql: str) -> None:
@@ -138,6 +151,7 @@ class PgBase:
                 # a connection the server dropped (restart, failover) is replaced
                 # before use rather than failing a request
                 check=psycopg_pool.ConnectionPool.check_connection,
+                configure=_configure,
                 timeout=CONNECT_TIMEOUT_S,
                 open=False,
                 name="hub",
@@ -204,6 +218,7 @@ class PgBase:
             except sqlite3.Error as exc:
                 pg.conn.rollback()
                 raise StorageError(f"cannot start a transaction: {exc}") from exc
+            pg.written = 0
             try:
                 yield db
                 pg.raw("COMMIT")
@@ -213,6 +228,8 @@ class PgBase:
             except BaseException:
                 _rollback(pg)
                 raise
+            if pg.written >= BULK_ROWS:
+                _analyse(pg)
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -251,6 +268,23 @@ class PgBase:
     def close(self) -> None:
         self._closed = True
         self._pg_pool.close()
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Each new connection of the pool: no JIT compilation. The hub's queries are short
+    and many; PostgreSQL compiles any query its planner costs high, and a page of the
+    first snapshot (5,000 subqueries) is costed high enough to spend 18 ms compiling,
+    each time, for a query that then runs in 12 ms."""
+    conn.execute("SET jit = off")
+
+
+def _analyse(pg: PgConnection) -> None:
+    """Refresh the planner's statistics of the snapshot's tables after a bulk write
+    (see the module docstring); the write is committed, so a failure is only logged."""
+    try:
+        pg.raw(f"ANALYZE {SNAPSHOT_TABLES}")
+    except sqlite3.Error as exc:
+        log.warning("hub database: ANALYZE after a bulk write failed: %s", exc)
 
 
 def _rollback(pg: PgConnection) -> None:

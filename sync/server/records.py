@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sync.journal import Entry
 from sync.protocol.archives import ArchiveInfo
 from sync.protocol.incidents import Incident, IncidentKind
+from sync.protocol.page_rows import RowForm
 from sync.protocol.rows import AccountRow, CredentialRow, SiteSettings
 
 if TYPE_CHECKING:
@@ -184,7 +185,9 @@ class Storage(Protocol):
     ) -> None: ...
 
     # Delta sync: the ``ChangesPage`` as JSON bytes (made without a model per row)
-    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes: ...
+    def changes(
+        self, site: str, terminal_id: str, since: int, limit: int, rows: RowForm = "objects"
+    ) -> bytes: ...
 
     # Incidents (overdrafts, double subsidies), recorded inside apply_entries
     def incidents(

@@ -39,6 +39,7 @@ from sync.protocol.messages import (
     PushResponse,
     WireEntry,
 )
+from sync.protocol.page_rows import RowForm
 from sync.protocol.rows import (
     AccountRow,
     CredentialKind,
@@ -338,9 +339,15 @@ class Hub:
     # Changes pull -----------------------------------------------------------------------
 
     def changes(
-        self, terminal: TerminalRecord, since: int, limit: int, site: str | None = None
+        self,
+        terminal: TerminalRecord,
+        since: int,
+        limit: int,
+        site: str | None = None,
+        rows: RowForm = "objects",
     ) -> bytes:
-        """The terminal's next ``ChangesPage`` after ``since``, as JSON bytes."""
+        """The terminal's next ``ChangesPage`` after ``since``, as JSON bytes (``rows``:
+        accounts and credentials as objects, or as arrays for the sync daemon)."""
         if site is not None and site != terminal.site:
             raise ForbiddenError("a terminal reads only its own site")
         if not 1 <= limit <= MAX_PAGE:
@@ -348,7 +355,7 @@ class Hub:
         if since < 0:
             raise InvalidRequestError("since must not be negative")
         backoffice.activate_due(self, terminal.site)  # a menu scheduled for today goes live
-        page = self.storage.changes(terminal.site, terminal.id, since, limit)
+        page = self.storage.changes(terminal.site, terminal.id, since, limit, rows)
         now = self.clock()
         # A write per page would make a first snapshot of 300 pages wait on as many
         # commits, and a thousand tills pulling every few seconds fight for the write

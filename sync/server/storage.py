@@ -23,6 +23,7 @@ from typing import Any
 
 from sync.journal import GENESIS_HASH, format_ts
 from sync.protocol.incidents import Incident, IncidentKind
+from sync.protocol.page_rows import RowForm
 from sync.protocol.rows import (
     AccountRow,
     CredentialRow,
@@ -421,11 +422,13 @@ class SqliteStorage(JournalStorage, OrdersStorage, BackofficeStorage, ArchiveSto
 
     # Delta sync --------------------------------------------------------------------------
 
-    def changes(self, site: str, terminal_id: str, since: int, limit: int) -> bytes:
+    def changes(
+        self, site: str, terminal_id: str, since: int, limit: int, rows: RowForm = "objects"
+    ) -> bytes:
         """The ``ChangesPage`` of the objects of ``site`` changed after ``since``, as
-        JSON, read in one snapshot."""
+        JSON, read in one snapshot (``rows``: see ``changes_feed.changes_json``)."""
         with self._read() as db:
-            return changes_json(db, site, terminal_id, since, limit)
+            return changes_json(db, site, terminal_id, since, limit, rows=rows)
 
     # Incidents (sync.server.incidents) -----------------------------------------------------
 

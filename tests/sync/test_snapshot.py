@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ from kiosk.engine.store import SNAPSHOT_CHUNK
 from sync.client import HubClient, TransientError
 from sync.protocol.messages import ChangesPage
 from sync.protocol.page_rows import (
-    AccountDict,
+    ACCOUNT_FIELDS,
+    CREDENTIAL_FIELDS,
+    AccountValues,
     ChangesRows,
-    CredentialDict,
+    CredentialValues,
     account_params,
     account_values,
     credential_params,
@@ -67,6 +68,34 @@ def test_changes_are_gzipped_for_a_client_that_asks(big_site: str, enrol: EnrolF
     page = ChangesPage.model_validate_json(bodies["gzip"])
     assert len(page.accounts) == ACCOUNTS and len(page.credentials) == 1
     assert page.accounts[7] == AccountRow(id="A00007", display_name="Diner 7", balance=7)
+
+
+def test_the_arrays_page_holds_the_objects_pages_rows(big_site: str, enrol: EnrolFn) -> None:
+    """What the daemon reads (``rows=arrays``) is what any client reads (objects),
+    page for page, cursor for cursor."""
+    _, client = enrol()
+    token = client._http.headers["Authorization"]
+    with httpx.Client(base_url=str(client._http.base_url)) as http:
+        for since, limit in ((0, 5000), (0, 7), (600, 100)):
+            got = {}
+            for form in ("objects", "arrays"):
+                reply = http.get(
+                    "/v1/changes",
+                    params={"since": since, "limit": limit, "rows": form},
+                    headers={"Authorization": token},
+                )
+                assert reply.status_code == 200, reply.text
+                got[form] = reply.content
+            model = ChangesPage.model_validate_json(got["objects"])
+            arrays = ChangesRows.model_validate_json(got["arrays"])
+            assert arrays.accounts and len(got["arrays"]) < len(got["objects"])
+            assert (arrays.cursor, arrays.more) == (model.cursor, model.more)
+            assert account_params(arrays.accounts, 0) == account_params(model.accounts, 0)
+            assert credential_params(arrays.credentials) == credential_params(model.credentials)
+        refused = http.get(
+            "/v1/changes", params={"rows": "tuples"}, headers={"Authorization": token}
+        )
+    assert refused.status_code == 422 and "rows" in refused.text
 
 
 @pytest.mark.parametrize(
@@ -130,13 +159,14 @@ def test_a_garbled_gzip_reply_is_transient_not_a_crash() -> None:
         client.changes_rows(0, 10)
 
 
-def rows(n: int, bad_at: int | None = None) -> list[AccountDict]:
-    made: list[dict[str, Any]] = [
-        {"id": f"A{i:05}", "display_name": f"Diner {i}", "balance": 100 * i} for i in range(n)
+def rows(n: int, bad_at: int | None = None) -> list[AccountValues]:
+    made: list[Any] = [
+        (f"A{i:05}", f"Diner {i}", "prepaid", "active", "employee", 100 * i, 0, None)
+        for i in range(n)
     ]
-    if bad_at is not None:
-        made[bad_at]["display_name"] = None  # NOT NULL in the store: the write fails
-    return made  # type: ignore[return-value]
+    if bad_at is not None:  # NOT NULL in the store: the write fails
+        made[bad_at] = (made[bad_at][0], None, *made[bad_at][2:])
+    return made
 
 
 def test_a_page_is_applied_in_chunks_and_its_cursor_only_with_the_last(tmp_path: Path) -> None:
@@ -161,43 +191,62 @@ def test_a_page_is_applied_in_chunks_and_its_cursor_only_with_the_last(tmp_path:
         assert store.sync_status().cursor == 42
 
 
-def _schema(kind: Any) -> dict[str, Any]:
+def _model_fields(model: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = TypeAdapter(model).json_schema()
+    fields = {}
+    for name, prop in schema["properties"].items():
+        fields[name] = {
+            k: v for k, v in prop.items() if k not in {"title", "description", "default"}
+        }
+    return _resolved(fields, schema.get("$defs", {}))
+
+
+def _array_fields(kind: Any, names: tuple[str, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = TypeAdapter(kind).json_schema()
-    for prop in schema["properties"].values():
-        for key in ("title", "description", "default"):
-            prop.pop(key, None)
-    return {
-        "properties": schema["properties"],
-        "required": sorted(schema.get("required", [])),
-        "extra": schema.get("additionalProperties"),
-        "defs": {k: v.get("enum", v) for k, v in schema.get("$defs", {}).items()},
-    }
+    assert schema["minItems"] == schema["maxItems"] == len(names)  # no more, no fewer
+    return _resolved(dict(zip(names, schema["prefixItems"], strict=True)), schema.get("$defs", {}))
+
+
+def _resolved(fields: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """The fields' schemas with each reference replaced by what it names (enums as
+    their values), so that both forms compare whatever their definitions are called."""
+    text = json.dumps(fields, sort_keys=True)
+    for name, definition in defs.items():
+        named = json.dumps(definition.get("enum", definition), sort_keys=True)
+        text = text.replace(json.dumps({"$ref": f"#/$defs/{name}"}), named)
+    return dict(json.loads(text))
 
 
 @pytest.mark.parametrize(
-    ("model", "plain"), [(AccountRow, AccountDict), (CredentialRow, CredentialDict)]
+    ("model", "values", "names"),
+    [
+        (AccountRow, AccountValues, ACCOUNT_FIELDS),
+        (CredentialRow, CredentialValues, CREDENTIAL_FIELDS),
+    ],
 )
-def test_the_plain_rows_follow_the_models_rules(model: Any, plain: Any) -> None:
-    assert _schema(plain) == _schema(model)
+def test_the_arrays_follow_the_models_fields_and_rules(
+    model: Any, values: Any, names: tuple[str, ...]
+) -> None:
+    assert tuple(model.model_fields) == names
+    assert _array_fields(values, names) == _model_fields(model)
 
 
-def test_fields_left_out_take_the_models_defaults() -> None:
-    body = {
-        "since": 0,
-        "cursor": 3,
-        "more": False,
-        "applied_seq": 0,
-        "accounts": [{"id": "A1", "display_name": "Ada", "balance": 5}],
-        "credentials": [{"value": "nfc:01", "kind": "nfc", "account_id": "A1"}],
-    }
-    text = json.dumps(body)
-    page, model = ChangesRows.model_validate_json(text), ChangesPage.model_validate_json(text)
-    assert account_values(page.accounts[0]) == account_values(model.accounts[0])
-    plain, full = credential_values(page.credentials[0]), credential_values(model.credentials[0])
-    assert plain[:5] == full[:5]
-    # A credential sent without its opaque ref gets a fresh random one, as the model does.
-    assert re.fullmatch(r"[0-9a-f]{16}", plain[5]) and re.fullmatch(r"[0-9a-f]{16}", full[5])
-    assert account_values(page.accounts[0])[2:5] == ("prepaid", "active", "employee")
+def _as_array(row: dict[str, Any], model: Any) -> list[Any]:
+    """An object row as the hub writes it in an array: every field, defaults too, and
+    any field the model does not have after them."""
+    full = model.model_construct().model_dump(mode="json") | row
+    return [full[name] for name in model.model_fields] + [
+        v for k, v in row.items() if k not in model.model_fields
+    ]
+
+
+def test_an_array_of_the_wrong_length_is_refused() -> None:
+    good = _as_array({"id": "A1", "display_name": "x", "balance": 1}, AccountRow)
+    head = {"since": 0, "cursor": 1, "more": False, "applied_seq": 0}
+    assert ChangesRows.model_validate_json(json.dumps({**head, "accounts": [good]})).accounts
+    for bad in (good[:-1], [*good, None]):
+        with pytest.raises(ValidationError):
+            ChangesRows.model_validate_json(json.dumps({**head, "accounts": [bad]}))
 
 
 @pytest.mark.parametrize(
@@ -212,11 +261,13 @@ def test_fields_left_out_take_the_models_defaults() -> None:
     ],
 )
 def test_a_bad_row_is_refused_like_the_model_refuses_it(bad: dict[str, Any]) -> None:
-    text = json.dumps({"since": 0, "cursor": 1, "more": False, "applied_seq": 0, "accounts": [bad]})
+    head = {"since": 0, "cursor": 1, "more": False, "applied_seq": 0}
     with pytest.raises(ValidationError):
-        ChangesPage.model_validate_json(text)
+        ChangesPage.model_validate_json(json.dumps({**head, "accounts": [bad]}))
     with pytest.raises(ValidationError):
-        ChangesRows.model_validate_json(text)
+        ChangesRows.model_validate_json(
+            json.dumps({**head, "accounts": [_as_array(bad, AccountRow)]})
+        )
 
 
 def test_the_hubs_gzip_is_standard_gzip() -> None:
@@ -224,38 +275,53 @@ def test_the_hubs_gzip_is_standard_gzip() -> None:
     assert gzip.decompress(gzip_bytes(body)) == body
 
 
-def test_rows_in_bulk_read_as_one_at_a_time_from_dicts_and_models() -> None:
+def test_rows_in_bulk_read_as_one_at_a_time_from_arrays_and_models() -> None:
     mark = {"day": "2026-11-30", "terminal_id": "T1", "seq": 4}
-    body = {
-        "since": 0,
-        "cursor": 3,
-        "more": False,
-        "applied_seq": 7,
-        "accounts": [
-            {"id": "A1", "display_name": "Ada", "kind": "postpaid", "status": "active",
-             "profile": "guest", "balance": -5, "overdraft": 0, "subsidy": mark},
-            {"id": "A2", "display_name": "Bob", "kind": "prepaid", "status": "closed",
-             "profile": "employee", "balance": 9, "overdraft": 300, "subsidy": None},
-        ],
-        "credentials": [
-            {"value": "nfc:01", "kind": "nfc", "status": "lost", "account_id": "A1",
-             "public_key": None, "ref": "00112233aabbccdd"},
-            {"value": "phone:x", "kind": "phone", "status": "active", "account_id": "A2",
-             "public_key": "k", "ref": "0123456789abcdef"},
-        ],
-    }  # fmt: skip
-    text = json.dumps(body)
-    plain, model = ChangesRows.model_validate_json(text), ChangesPage.model_validate_json(text)
+    accounts = [
+        {
+            "id": "A1",
+            "display_name": "Ada",
+            "kind": "postpaid",
+            "status": "active",
+            "profile": "guest",
+            "balance": -5,
+            "overdraft": 0,
+            "subsidy": mark,
+        },
+        {
+            "id": "A2",
+            "display_name": "Bob",
+            "kind": "prepaid",
+            "status": "closed",
+            "profile": "employee",
+            "balance": 9,
+            "overdraft": 300,
+            "subsidy": None,
+        },
+    ]
+    credentials = [
+        {"value": "nfc:01", "kind": "nfc", "status": "lost", "account_id": "A1",
+         "public_key": None, "ref": "00112233aabbccdd"},
+        {"value": "phone:x", "kind": "phone", "status": "active", "account_id": "A2",
+         "public_key": "k", "ref": "0123456789abcdef"},
+    ]  # fmt: skip
+    head = {"since": 0, "cursor": 3, "more": False, "applied_seq": 7}
+    model = ChangesPage.model_validate_json(
+        json.dumps({**head, "accounts": accounts, "credentials": credentials})
+    )
+    arrays = ChangesRows.model_validate_json(
+        json.dumps(
+            {
+                **head,
+                "accounts": [list(a.values()) for a in accounts],
+                "credentials": [list(c.values()) for c in credentials],
+            }
+        )
+    )
     expected = [(*account_values(a), 7) for a in model.accounts]
-    assert account_params(plain.accounts, 7) == expected
+    assert account_params(arrays.accounts, 7) == expected
     assert account_params(model.accounts, 7) == expected
     assert expected[0][7] == json.dumps(mark, separators=(",", ":"))
-    credentials = [credential_values(c) for c in model.credentials]
-    assert credential_params(plain.credentials) == credentials
-    assert credential_params(model.credentials) == credentials
-    short = ChangesRows.model_validate_json(
-        json.dumps({**body, "accounts": [{"id": "A3", "display_name": "C", "balance": 1}]})
-    )
-    assert account_params(short.accounts, 0) == [
-        ("A3", "C", "prepaid", "active", "employee", 1, 0, None, 0)
-    ]
+    badges = [credential_values(c) for c in model.credentials]
+    assert credential_params(arrays.credentials) == credential_params(model.credentials) == badges
+    assert badges[1] == ("phone:x", "phone", "active", "A2", "k", "0123456789abcdef")
