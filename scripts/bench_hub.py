@@ -226,7 +226,7 @@ async def run_terminal(
         more = True
         while more:
             start = time.perf_counter()
-            params = {"since": term.cursor, "limit": 5000}
+            params = {"since": term.cursor, "limit": 5000, "rows": "arrays"}  # as the daemon
             page = await call(http, "GET", "/v1/changes", params=params, headers=headers)
             pulls.append(time.perf_counter() - start)
             data = page.json()
@@ -364,8 +364,8 @@ def start_hub(
     if run.workers > 1:
         command += ["--workers", str(run.workers)]
     command += ["--max-connections", str(shape.terminals + 64)]
-    log = (folder / "hub.log").open("wb")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "hub.log").open("wb") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

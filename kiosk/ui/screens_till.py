@@ -194,7 +194,7 @@ class TillScreen(Screen):
         tray = self.ui.session.tray
         if not tray:  # the next diner's first item: a badge that paid before may pay again
             self.ui.till.start_tray()
-            self.ui.receipt = None  # the last diner's receipt has been taken
+            self.ui.receipt_view.hide()  # the last diner's receipt has been taken
         tray.append(item)
 
     def pay(self, credential: str) -> None:

@@ -1,5 +1,6 @@
-"""The UI shell: window, frame loop, status bar, toasts and the session around the
-screens of one mode (till or self-service kiosk).
+"""The UI shell: window, frame loop and the session around the screens of one mode
+(till or self-service kiosk); the status bar is drawn by ``kiosk.ui.status_bar``, the
+printed receipt by ``kiosk.ui.receipt_view``.
 
 One frame: move device inputs and engine results onto pygame's queue, hand each
 event to the shell (language, faults, status) then to the current screen, apply the
@@ -48,12 +49,13 @@ from kiosk.ui.model import (
     UiConfig,
     catalogue_from_menu,
 )
+from kiosk.ui.receipt_view import ReceiptView
+from kiosk.ui.status_bar import draw_status_bar, status_buttons
 from kiosk.ui.theme import Layout, Painter, Theme
 from kiosk.ui.training_band import draw_training_band
-from kiosk.ui.widgets import Button, Toasts, pointer, press
+from kiosk.ui.widgets import Toasts, pointer, press
 from kiosk.ui.worker import Done, EngineWorker
 from sync.journal import EntryKind
-from sync.money import Money
 from sync.protocol.catalogue import SiteMenu
 
 log = logging.getLogger(__name__)
@@ -71,8 +73,6 @@ WAKING_EVENTS = (
     pygame.QUIT,
     pygame.VIDEORESIZE,
 )
-RECEIPT_SHOWN_S = 8.0
-FAULT_SOURCES = ("reader", "scanner", "printer", "payment")
 
 
 class WakingQueue(queue.Queue[Input]):
@@ -130,9 +130,7 @@ class Ui:
         self.pin_guard: PinGuard = JournalledPinGuard(engine)  # a refused PIN is journalled
         self.tech_watch = TechWatch(engine)  # clock jumps, sync incidents, settings
         # The last printed receipt, shown over the screen for a while (demo tills).
-        self.receipt: pygame.Surface | None = None
-        self._receipt_scaled: tuple[tuple[pygame.Surface, int, int], pygame.Surface] | None = None
-        self.receipt_age = 0.0
+        self.receipt_view = ReceiptView()
         self.offline_since: datetime | None = None
         self.never_synced = False
         self.offline_cap: int | None = None  # per diner and day, while offline
@@ -152,7 +150,6 @@ class Ui:
         self._frame_at = time.perf_counter()
         self.screen_age = 0.0  # seconds the current screen has been shown
         self.toast_spot: pygame.Rect | None = None  # where the toast was drawn
-        self.receipt_spot: pygame.Rect | None = None  # where the receipt was drawn
         # The last sale made here: its receipt can be asked for until the next sale.
         self.last_sale: Accepted | None = None
         self._last_sale_printed = False
@@ -373,7 +370,7 @@ class Ui:
             tapped = event.payload
             scanned = tapped.source == "scanner"
             self.till.presented(tapped.credential, source=tapped.source, scanned=scanned)
-        if press(self.status_buttons(), event, self.surface.get_size()):
+        if press(status_buttons(self), event, self.surface.get_size()):
             return
         at = pointer(event, self.surface.get_size())  # a touch or a click: where
         if at is not None and self.screen_age < self.config.press_guard_s:
@@ -393,15 +390,12 @@ class Ui:
             self.record_fault(event.payload)
             return
         if event.type == INPUT and isinstance(event.payload, ReceiptPrinted):
-            try:
-                loaded = pygame.image.load(event.payload.png)
-                self.receipt, self.receipt_age = loaded.convert(self.surface), 0.0
-            except (pygame.error, OSError):
-                log.warning("cannot show receipt %s", event.payload.png)
+            self.receipt_view.show(event.payload.png, self.surface)
             return
-        if self.receipt is not None and at is not None:
-            self.receipt = None  # a touch puts the receipt away ...
-            if self.receipt_spot is not None and self.receipt_spot.collidepoint(at):
+        if self.receipt_view.image is not None and at is not None:
+            spot = self.receipt_view.spot
+            self.receipt_view.hide()  # a touch puts the receipt away ...
+            if spot is not None and spot.collidepoint(at):
                 return  # ... and one on the receipt does nothing else
         if event.type == INPUT and isinstance(event.payload, DeviceReadied):
             self.devices.add(event.payload.source)
@@ -449,11 +443,7 @@ class Ui:
     def update(self, dt: float) -> None:
         self.session.idle_s += dt
         self.screen_age += dt
-        self.receipt_age += dt
-        if self.receipt is not None and self.receipt_age > RECEIPT_SHOWN_S:
-            self.receipt = None
-        if self.receipt is None:
-            self.receipt_spot = None
+        self.receipt_view.update(dt)
         self.toasts.update(dt)
         self._take_new_menu()
         self._status_age += dt
@@ -466,40 +456,6 @@ class Ui:
 
     # Drawing -------------------------------------------------------------------------
 
-    def status_buttons(self) -> list[Button]:
-        layout = self.layout
-        width = layout.unit * 6
-        rect = pygame.Rect(layout.width - width - layout.gap, 2, width, layout.status_h - 4)
-        return [Button(rect, self.tr.t("lang.other"), "lang", size="small")]
-
-    def status_texts(self) -> list[str]:
-        """The banner: offline time and device faults, in plain words."""
-        texts = []
-        if self.journal_behind:
-            texts.append(self.tr.t("status.journal_behind"))
-        if self.never_synced:
-            texts.append(self.tr.t("status.never_synced"))
-        elif self.offline_since is not None:
-            since = (self.now() - self.offline_since).total_seconds()
-            texts.append(self.tr.t("status.offline", since=self.tr.duration(since)))
-        if self.offline_cap is not None:
-            texts.append(self.tr.t("status.offline_cap", cap=Money(self.offline_cap)))
-        if self.incidents and self.config.mode is Mode.TILL:  # for the cashier, not diners
-            texts.append(self.tr.t("status.incidents", count=self.incidents))
-        for source, fault in sorted(self.faults.items()):
-            words = self.tr.fault(fault.kind)
-            key = f"fault.{source}" if source in FAULT_SOURCES else "fault.other"
-            texts.append(self.tr.t(key, source=source, message=words))
-        if (
-            self.config.mode is Mode.TILL
-            and self.config.require_open_till
-            and self.till_open is False
-        ):
-            texts.append(self.tr.t("status.till_closed"))
-        if self.card_pending:
-            texts.append(self.tr.t("status.card_pending", count=self.card_pending))
-        return texts
-
     def draw(self) -> None:
         surface, layout, theme, painter = self.surface, self.layout, self.theme, self.painter
         surface.fill(theme.background)
@@ -508,44 +464,10 @@ class Ui:
         screen.draw(surface)
         for button in screen.buttons():
             button.draw(surface, painter)
-        bar = pygame.Rect(0, 0, layout.width, layout.status_h)
-        warnings = self.status_texts()
-        pygame.draw.rect(surface, theme.danger if warnings else theme.status, bar)
-        text_rect = bar.inflate(-layout.gap * 2, 0)
-        clock = self.tr.when(self.now())
-        shown = painter.text(surface, clock, text_rect, size="small", colour=theme.on_colour)
-        text_rect.left = shown.right + layout.gap * 2
-        text_rect.width = self.status_buttons()[0].rect.left - text_rect.left - layout.gap
-        # A toast takes the banner's place for its few seconds: in the status bar it
-        # covers no button and no receipt.
-        self.toast_spot = self.toasts.draw(surface, painter, text_rect.inflate(0, -2))
-        if self.toast_spot is None:
-            banner = " · ".join(warnings) if warnings else self.tr.t("status.online")
-            painter.text(surface, banner, text_rect, size="small", colour=theme.on_colour)
-        for button in self.status_buttons():
-            button.draw(surface, painter)
-        if self.receipt is not None:
-            self._draw_receipt(surface)
+        draw_status_bar(self, surface)
+        self.receipt_view.draw(surface, layout, theme)
         if self.training:
             draw_training_band(surface, painter, self.tr.t("training.band"))
-
-    def _draw_receipt(self, surface: pygame.Surface) -> None:
-        """The printed ticket at the right, scaled to the screen's height."""
-        assert self.receipt is not None
-        layout = self.layout
-        # scaled once per receipt and window size, not at every frame it is shown
-        key = (self.receipt, layout.width, layout.height)
-        if self._receipt_scaled is None or self._receipt_scaled[0] != key:
-            room = layout.height - layout.status_h - 2 * layout.gap
-            width, height = self.receipt.get_size()
-            scale = min(room / height, (layout.width / 2) / width, 1.0)
-            size = (max(1, int(width * scale)), max(1, int(height * scale)))
-            self._receipt_scaled = (key, pygame.transform.smoothscale(self.receipt, size))
-        image = self._receipt_scaled[1]
-        spot = image.get_rect(topright=(layout.width - layout.gap, layout.status_h + layout.gap))
-        pygame.draw.rect(surface, self.theme.status, spot.inflate(6, 6))
-        surface.blit(image, spot)
-        self.receipt_spot = spot
 
     # Running ---------------------------------------------------------------------------
 
@@ -562,7 +484,8 @@ class Ui:
     def quiet(self) -> bool:
         """Nothing on screen moves: no event last frame, no job out, no toast, no
         receipt shown. The loop then draws at ``IDLE_FPS``; any input still wakes it."""
-        return not (self.handled or self._then or self.toasts.items or self.receipt is not None)
+        showing = self.receipt_view.image is not None
+        return not (self.handled or self._then or self.toasts.items or showing)
 
     def next_frame(self) -> float:
         """Wait until the next frame is due, or less: an input on the device queue, an

@@ -191,24 +191,24 @@ def test_printed_receipt_is_shown_then_put_away(app: App, tmp_path: Path) -> Non
     app.inputs.put(ui_events.BadgeTapped("nfc:04A1B2C3D4E5F6"))
     until(ui, lambda: ui.screen is ScreenId.ACCEPTED)
     touch(ui, "print")
-    until(ui, lambda: ui.receipt is not None)
+    until(ui, lambda: ui.receipt_view.image is not None)
     assert [p.suffix for p in app.receipts_dir.iterdir()] == [".png"]
-    assert ui.receipt is not None and ui.receipt.get_width() >= 576
+    assert ui.receipt_view.image is not None and ui.receipt_view.image.get_width() >= 576
     # The "printed" toast sits in the status bar: it covers neither the receipt nor a button.
-    assert ui.toast_spot is not None and ui.receipt_spot is not None
+    assert ui.toast_spot is not None and ui.receipt_view.spot is not None
     assert ui.toast_spot.bottom <= ui.layout.status_h
-    assert not ui.toast_spot.colliderect(ui.receipt_spot)
+    assert not ui.toast_spot.colliderect(ui.receipt_view.spot)
     assert not any(ui.toast_spot.colliderect(b.rect) for b in ui.manager.current.buttons())  # type: ignore[union-attr]
-    press_at(ui, ui.receipt_spot.center)  # a touch on the receipt puts it away
-    assert ui.receipt is None and ui.screen is ScreenId.ACCEPTED
+    press_at(ui, ui.receipt_view.spot.center)  # a touch on the receipt puts it away
+    assert ui.receipt_view.image is None and ui.screen is ScreenId.ACCEPTED
     touch(ui, "ok")
     # Still requestable from the till screen until the next sale: now a duplicate.
     touch(ui, "print_last")
-    until(ui, lambda: ui.receipt is not None)
+    until(ui, lambda: ui.receipt_view.image is not None)
     names = sorted(p.name for p in app.receipts_dir.iterdir())
     assert names == ["ticket-000001-duplicata-1.png", "ticket-000001.png"]
     add(ui, "salad")  # the next diner's first item puts it away, and is added
-    assert ui.receipt is None and [item.id for item in ui.session.tray] == ["salad"]
+    assert ui.receipt_view.image is None and [item.id for item in ui.session.tray] == ["salad"]
     ui.close()
 
 

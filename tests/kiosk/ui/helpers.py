@@ -7,12 +7,13 @@ from typing import Any
 import pygame
 
 from kiosk.ui.shell import Ui
+from kiosk.ui.status_bar import status_buttons
 from kiosk.ui.widgets import Button
 
 
 def find(ui: Ui, action: str, value: Any = None) -> Button:
     screen = ui.manager.current
-    buttons: list[Button] = [*getattr(screen, "buttons", list)(), *ui.status_buttons()]
+    buttons: list[Button] = [*getattr(screen, "buttons", list)(), *status_buttons(ui)]
     for button in buttons:
         if button.action == action and (value is None or button.value == value):
             return button

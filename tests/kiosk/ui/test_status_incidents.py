@@ -9,6 +9,7 @@ from kiosk.ui.manager import ScreenId
 from kiosk.ui.model import Mode
 from kiosk.ui.screens_incidents import IncidentsScreen
 from kiosk.ui.shell import Ui
+from kiosk.ui.status_bar import status_texts
 from sync.money import Money
 from sync.protocol.incidents import Incident, IncidentKind
 from tests.kiosk.engine.conftest import FakeClock
@@ -47,10 +48,10 @@ def test_the_offline_cap_shows_from_the_first_failed_sync(
 ) -> None:
     ui = make_ui()
     refresh(ui)
-    assert ui.status_texts() == []
+    assert status_texts(ui) == []
     engine.store.record_sync_result(ok=False, error="hub unreachable", at=clock())
     refresh(ui)
-    texts = ui.status_texts()
+    texts = status_texts(ui)
     assert ui.tr.t("status.offline_cap", cap=Money(1500)) in texts
     assert any(text.startswith("Hors ligne depuis") for text in texts)
 
@@ -59,7 +60,7 @@ def test_incidents_badge_and_the_cashier_list(make_ui: UiFactory, engine: Engine
     ui = make_ui()
     pull(engine, incident(7, IncidentKind.OVERDRAFT, 850))
     refresh(ui)
-    assert ui.tr.t("status.incidents", count=1) in ui.status_texts()
+    assert ui.tr.t("status.incidents", count=1) in status_texts(ui)
 
     login(ui)
     touch(ui, "incidents")
@@ -76,7 +77,7 @@ def test_incidents_badge_and_the_cashier_list(make_ui: UiFactory, engine: Engine
     )
     pull(engine, cleared, incident(8, IncidentKind.DOUBLE_SUBSIDY, 300))
     refresh(ui)
-    assert ui.tr.t("status.incidents", count=1) in ui.status_texts()
+    assert ui.tr.t("status.incidents", count=1) in status_texts(ui)
     touch(ui, "incidents")
     screen = ui.manager.current
     assert isinstance(screen, IncidentsScreen)
@@ -87,7 +88,7 @@ def test_a_journal_behind_the_hub_stops_sales_on_screen(make_ui: UiFactory, engi
     ui = make_ui()
     engine.store.record_hub_ahead(12, None)
     refresh(ui)
-    assert ui.tr.t("status.journal_behind") in ui.status_texts()
+    assert ui.tr.t("status.journal_behind") in status_texts(ui)
     touch(ui, "category", "starter")
     touch(ui, "add", "salad")
     tap(ui, ALICE)
@@ -101,4 +102,4 @@ def test_the_incidents_badge_is_for_the_cashier_not_the_diners(
     ui = make_ui(Mode.KIOSK)
     pull(engine, incident(9, IncidentKind.OVERDRAFT, 100))
     refresh(ui)
-    assert not [t for t in ui.status_texts() if t.startswith("Incidents")]
+    assert not [t for t in status_texts(ui) if t.startswith("Incidents")]

@@ -13,6 +13,7 @@ from kiosk.service import Sale, TillService
 from kiosk.ui.events import BadgeLifted, BadgeTapped, CodeScanned, DeviceFaulted, DeviceReadied
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.screens_common import AcceptedScreen, subsidy_of, ticket_rows
+from kiosk.ui.status_bar import status_texts
 from sync.journal import EntryKind
 from sync.protocol.reasons import RejectReason
 from tests.kiosk.engine.conftest import FakeClock
@@ -116,15 +117,15 @@ def test_language_button_and_status_bar(
     assert ui.tr.t("till.tray") == "Tray"
     ui.inputs.put(DeviceFaulted("printer", "paper_out", "paper end"))
     ui.settle()
-    assert "Printer: out of paper" in ui.status_texts()
+    assert "Printer: out of paper" in status_texts(ui)
     assert engine.store.entries_of_day("2026-11-26")[-1].kind == EntryKind.DEVICE_FAULT
     ui.inputs.put(DeviceReadied("printer"))
     ui.settle()
-    assert ui.status_texts() == []
+    assert status_texts(ui) == []
     clock.advance(minutes=25)  # beyond offline_after_s = 600
     ui.step(2.5)
     ui.settle()
-    assert "Offline for 25 min" in ui.status_texts()
+    assert "Offline for 25 min" in status_texts(ui)
     # A fault or being offline never blocks a sale.
     touch(ui, "add", "salad")
     tap(ui, ALICE)

@@ -18,6 +18,7 @@ from kiosk.engine.results import Refused
 from kiosk.receipt import receipt_for
 from kiosk.sitefile import load_site_menu
 from kiosk.ui.manager import ScreenId
+from kiosk.ui.status_bar import status_texts
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.payment_payloads import PaymentPurpose
@@ -136,7 +137,7 @@ def test_visitor_tray_paid_by_card(make_ui: UiFactory, engine: Engine) -> None:
 
 def test_a_pending_payment_is_on_the_status_bar(make_ui: UiFactory, engine: Engine) -> None:
     ui = make_ui()
-    assert not any("Paiement carte" in t for t in ui.status_texts())
+    assert not any("Paiement carte" in t for t in status_texts(ui))
     assert ui.cards is not None
     begun = ui.cards.payments.begin(
         PaymentPurpose.TOP_UP, Money(2000), terminal="tpe", test=False, account="A1"
@@ -144,8 +145,8 @@ def test_a_pending_payment_is_on_the_status_bar(make_ui: UiFactory, engine: Engi
     assert not isinstance(begun, Refused)
     ui.step(3.0)  # past the status poll interval
     ui.settle()
-    assert "Paiement carte à vérifier : 1" in ui.status_texts()
+    assert "Paiement carte à vérifier : 1" in status_texts(ui)
     ui.cards.decide(begun.ref, approved=False, cashier="K1")
     ui.step(3.0)
     ui.settle()
-    assert not any("Paiement carte" in t for t in ui.status_texts())
+    assert not any("Paiement carte" in t for t in status_texts(ui))
