@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x6B696F736B  # any fixed key: the hub's one write lock
 MIGRATION_LOCK = WRITE_LOCK + 1
 POOL_MAX = 16
+IDLE_CHECK_S = 5.0  # a pooled connection idle longer is tried before it is lent
 # Rows written in one transaction (``executemany``) past which the snapshot's tables are
 # analysed after the commit, and those tables.
 BULK_ROWS = 5_000
@@ -140,6 +143,10 @@ class PgBase:
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         self.url = url
+        # When each pooled connection was last given back (``_check``).
+        self._given_back: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
         self.shown = redacted(url)  # what logs and messages name (no password)
         self._closed = False
         try:
@@ -148,9 +155,8 @@ class PgBase:
                 min_size=1,
                 max_size=pool_max,
                 kwargs={"autocommit": True, "cursor_factory": PgCursor},
-                # a connection the server dropped (restart, failover) is replaced
-                # before use rather than failing a request
-                check=psycopg_pool.ConnectionPool.check_connection,
+                check=self._check,
+                reset=self._returned,
                 configure=_configure,
                 timeout=CONNECT_TIMEOUT_S,
                 open=False,
@@ -195,6 +201,20 @@ class PgBase:
             raise StorageError(f"hub {self.shown}: migration {name} failed: {exc}") from exc
 
     # Connections and transactions -------------------------------------------------
+
+    def _returned(self, conn: psycopg.Connection[Any]) -> None:
+        self._given_back[conn] = time.monotonic()
+
+    def _check(self, conn: psycopg.Connection[Any]) -> None:
+        """Before a connection is lent: one that has been idle for a while is tried
+        (a round trip), so that one the server dropped (a restart, a failover) is
+        replaced rather than failing a request. One given back moments ago is lent as
+        it is: trying every connection every time added a round trip to each of a
+        push's or a pull's storage calls, and under load each round trip waits its
+        turn for the interpreter (pull p99 87 ms against 30-43 ms without it, with
+        1,000 tills on one hub process)."""
+        if time.monotonic() - self._given_back.get(conn, 0.0) > IDLE_CHECK_S:
+            psycopg_pool.ConnectionPool.check_connection(conn)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
