@@ -106,6 +106,16 @@ def site(admin: Admin, live_hub: LiveHub) -> str:
     return "S1"
 
 
+_TOKENS = re.compile(r'name="csrf" value="[^"]*"|[0-9a-f]{16,}')
+
+
+def without_tokens(html: str) -> str:
+    """A page without its random tokens (the form's CSRF value, long hex ids in links),
+    so that a check that another diner's amount or name is absent cannot be fooled by
+    a token that happens to contain "777"."""
+    return _TOKENS.sub("", html)
+
+
 def import_accounts(admin: Admin, site: str, *rows: dict[str, object]) -> None:
     started = admin.post(f"/v1/admin/sites/{site}/imports", {"total": len(rows)}, expect=201)
     batch = started.json()["import_id"]
