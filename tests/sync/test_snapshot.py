@@ -1,5 +1,5 @@
 """The first snapshot at scale: gzip on the wire, resumed after a cut, applied in short
-transactions with the cursor last, rows read as plain dicts by the same rules."""
+transactions with the cursor last, rows read as arrays of values by the same rules."""
 
 from __future__ import annotations
 
