@@ -1,14 +1,16 @@
-"""The delta-sync read of the hub's SQLite storage, written straight to JSON bytes.
+"""The delta-sync read of the hub's storage (SQLite or PostgreSQL), written straight to
+JSON bytes.
 
 A new terminal's first pull reads every account and badge of its site: 300,000 rows
 for a site of 100,000 diners with two badges each. Building a pydantic model per row
-and serialising it again cost most of that pull, so the page is made by SQLite
-itself: ``json_object`` writes each account and credential (the columns were checked
-when they were written), Python only joins the texts. The few other objects of a page
-(documents, settings, incidents) go through their models as before.
+and serialising it again cost most of that pull, so the page is made by the database
+itself: ``json_object`` (or ``json_array``, for ``rows=arrays``) writes each account
+and credential (the columns were checked when they were written), Python only joins
+the texts. The few other objects of a page (documents, settings, incidents) go
+through their models as before.
 
 The page is the wire form of ``sync.protocol.messages.ChangesPage`` (same fields, same
-order); ``read_changes`` parses it back for callers that want the model.
+order), or with ``rows=arrays`` of ``sync.protocol.page_rows.ChangesRows``.
 """
 
 from __future__ import annotations
