@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
 from kiosk.engine.pricing.vat import vat_included
-from kiosk.receipt import MEANS_LABELS, local_time, verification_id
 from sync.journal import Entry, EntryKind
 from sync.money import Money
 from sync.protocol.catalogue import VatRate
+from sync.receipt.entry import MEANS_LABELS, local_time, verification_id
+from sync.receipt.layout import AmountLine, ReceiptData, ReceiptLine, VatRow
 
 CLOSURE_KINDS = frozenset({EntryKind.CLOSURE, EntryKind.CLOSURE_MONTH, EntryKind.CLOSURE_YEAR})
 

@@ -28,19 +28,19 @@ from drivers.errors import DriverError
 from drivers.events import BadgePresented, BadgeRemoved, CodeScanned, Event
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.preview import render_png
-from drivers.printer.receipt import ReceiptData
 from kiosk.closure_report import closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine, Refused, Result, duplicates, orders, training
 from kiosk.engine.closures_periodic import CLOSURE_KINDS
 from kiosk.engine.credentials import MalformedCredential, parse_credential
 from kiosk.engine.trays import current_menu, sell_tray, serve_visit
 from kiosk.presence import Charge, ChargeGuard, Repeat
-from kiosk.receipt import receipt_for
 from sync import phonebadge
 from sync.journal import Entry, EntryKind
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.orders import QR_PREFIX, OrderDoc, lines_of, needs_pickup, parse_order_code
 from sync.protocol.reasons import RejectReason
+from sync.receipt.entry import receipt_for
+from sync.receipt.layout import ReceiptData
 
 log = logging.getLogger(__name__)
 

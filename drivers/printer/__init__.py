@@ -4,8 +4,8 @@ decoder, the PNG preview, and the devices (python-escpos backends and a virtual 
 
 from drivers.printer.base import PrinterStatus, PrintJob, ReceiptPrinter
 from drivers.printer.decode import Decoded, decode
-from drivers.printer.document import Align, Columns, Cut, Document, Feed, Image, QrCode, Rule, Text
-from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow, layout
+from sync.receipt.document import Align, Columns, Cut, Document, Feed, Image, QrCode, Rule, Text
+from sync.receipt.layout import AmountLine, ReceiptData, ReceiptLine, VatRow, layout
 
 __all__ = [
     "Align",

@@ -27,9 +27,9 @@ from drivers.errors import (
     PrinterOfflineError,
 )
 from drivers.events import DeviceKind, Event
-from drivers.printer.document import Document
 from drivers.printer.escpos import STATUS_OFFLINE, STATUS_PAPER, STATUS_PRINTER, Encoder
-from drivers.printer.receipt import ReceiptData, layout
+from sync.receipt.document import Document
+from sync.receipt.layout import ReceiptData, layout
 
 log = logging.getLogger(__name__)
 

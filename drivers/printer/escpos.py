@@ -9,7 +9,7 @@ French text goes out in PC858 (PC850 with the euro sign) by default.
 from __future__ import annotations
 
 from drivers.config import PrinterProfile
-from drivers.printer.document import (
+from sync.receipt.document import (
     Align,
     Columns,
     Cut,

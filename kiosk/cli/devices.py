@@ -197,7 +197,7 @@ def _options(kind: str, pairs: tuple[str, ...], config: Path | None) -> dict[str
 
 
 def test_receipt() -> Any:
-    from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
+    from sync.receipt.layout import AmountLine, ReceiptData, ReceiptLine, VatRow
 
     return ReceiptData(
         site_name="Page de test",
@@ -399,7 +399,7 @@ def _preview(path: Path, options: dict[str, Any]) -> None:
     from drivers.printer.decode import decode
     from drivers.printer.escpos import Encoder
     from drivers.printer.preview import render_png
-    from drivers.printer.receipt import layout
+    from sync.receipt.layout import layout
 
     try:
         profile = PrinterProfile.model_validate(options.get("profile", {}))

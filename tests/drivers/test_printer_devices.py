@@ -18,7 +18,7 @@ from drivers.events import DeviceFault, DeviceReady
 from drivers.printer.backends import EscposPrinter
 from drivers.printer.decode import decode
 from drivers.printer.preview import render_png
-from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow
+from sync.receipt.layout import AmountLine, ReceiptData, ReceiptLine, VatRow
 
 from .conftest import Events, wait_until
 from .sims.printers import PtyPrinter, TcpPrinter

@@ -12,11 +12,11 @@ from PIL import Image as PILImage
 
 from drivers.config import PrinterProfile
 from drivers.printer.decode import decode
-from drivers.printer.document import Align, Columns, Cut, Document, Image, QrCode, Text, wrap
 from drivers.printer.escpos import Encoder
 from drivers.printer.preview import render, render_png
-from drivers.printer.receipt import AmountLine, ReceiptData, ReceiptLine, VatRow, layout, rate_text
 from sync.money import Money
+from sync.receipt.document import Align, Columns, Cut, Document, Image, QrCode, Text, wrap
+from sync.receipt.layout import AmountLine, ReceiptData, ReceiptLine, VatRow, layout, rate_text
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

@@ -21,9 +21,9 @@ from drivers.events import (
 )
 from drivers.printer.base import ReceiptPrinter
 from drivers.printer.decode import decode
-from drivers.printer.document import Document, Text
 from drivers.printer.virtual import VirtualPrinter
 from drivers.registry import create_device, parse_config
+from sync.receipt.document import Document, Text
 
 from .conftest import Events
 

@@ -21,7 +21,6 @@ from kiosk.engine.cashiers import add_cashier
 from kiosk.engine.pricing import PricedTicket, price_tray
 from kiosk.engine.trays import menu_document
 from kiosk.engine.visits import HUB_KEY_META
-from kiosk.receipt import MEANS_LABELS
 from kiosk.service import AlreadyPaid
 from kiosk.sitefile import load_site_menu
 from kiosk.ui import events as ui_events
@@ -31,6 +30,7 @@ from sync import phonebadge
 from sync.journal import public_key_text
 from sync.protocol.catalogue import SiteMenu
 from sync.protocol.ticket import BillingKind, BillTo
+from sync.receipt.entry import MEANS_LABELS
 from tests.kiosk.engine.test_phone import ALICE_PHONE, PHONE, enrol_phones
 from tests.kiosk.engine.test_visits import HUB, TODAY, V1, publish, visit
 from tests.kiosk.ui.conftest import CASHIER_BADGE, CASHIER_PIN

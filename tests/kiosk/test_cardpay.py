@@ -13,18 +13,18 @@ from drivers.config import CaisseApPaymentConfig, VirtualPaymentConfig
 from drivers.events import Event
 from drivers.payment.caisse_ap_ip import CaisseApTerminal
 from drivers.payment.virtual import VirtualPaymentTerminal
-from drivers.printer.receipt import layout
 from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.card_report import card_report
 from kiosk.engine.closure import summarise
 from kiosk.engine.errors import PaymentError
 from kiosk.engine.payments import Settlement
-from kiosk.receipt import receipt_for
 from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.payment_payloads import PaymentState
 from sync.protocol.reasons import RejectReason
+from sync.receipt.entry import receipt_for
+from sync.receipt.layout import layout
 from tests.drivers.conftest import free_port, wait_until
 from tests.drivers.sims.caisse_ap import Behaviour, CaisseApSim
 

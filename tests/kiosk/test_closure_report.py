@@ -7,9 +7,9 @@ import pytest
 from kiosk.closure_report import NotAClosure, closure_csv, closure_receipt
 from kiosk.engine import Accepted, Engine
 from kiosk.engine.closure import close_till
-from kiosk.receipt import MEANS_LABELS
 from kiosk.service import TillService
 from sync.money import Money
+from sync.receipt.entry import MEANS_LABELS
 from tests.kiosk.ui.conftest import ALICE, MENU
 
 

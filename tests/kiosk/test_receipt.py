@@ -15,15 +15,15 @@ from PIL import Image
 from drivers.printer.decode import decode
 from drivers.printer.escpos import Encoder
 from drivers.printer.preview import render_png
-from drivers.printer.receipt import layout
 from drivers.printer.virtual import VirtualPrinter
 from kiosk.engine import Accepted, Engine
 from kiosk.engine.trays import sell_tray
-from kiosk.receipt import receipt_for, verification_id
 from kiosk.service import TillService
 from kiosk.sitefile import load_site_menu
 from sync.money import Money
 from sync.protocol.orders import order_code, spoken, terminal_origin
+from sync.receipt.entry import receipt_for, verification_id
+from sync.receipt.layout import layout
 
 MENU = load_site_menu(Path(__file__).parents[2] / "config" / "example-site.toml")
 SITE = "Restaurant d'entreprise ACME"

@@ -8,7 +8,7 @@ import re
 
 from kiosk.engine import Accepted, Engine
 from kiosk.engine.trays import sell_tray
-from kiosk.receipt import receipt_for
+from sync.receipt.entry import receipt_for
 
 from .test_receipt import MENU, SITE, euros, printed
 

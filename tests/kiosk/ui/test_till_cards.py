@@ -15,7 +15,6 @@ from kiosk.cardpay import CardDesk
 from kiosk.engine import Engine
 from kiosk.engine.closure import summarise
 from kiosk.engine.results import Refused
-from kiosk.receipt import receipt_for
 from kiosk.sitefile import load_site_menu
 from kiosk.ui.manager import ScreenId
 from kiosk.ui.status_bar import status_texts
@@ -23,6 +22,7 @@ from sync.journal import EntryKind
 from sync.money import Money
 from sync.protocol.payment_payloads import PaymentPurpose
 from sync.protocol.reasons import RejectReason
+from sync.receipt.entry import receipt_for
 from tests.drivers.conftest import wait_until
 from tests.drivers.sims.caisse_ap import Behaviour, CaisseApSim
 from tests.kiosk.ui.conftest import ALICE, UiFactory
