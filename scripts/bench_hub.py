@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,20 +130,22 @@ def enrol(hub: Hub, site: str) -> Terminal:
     return Terminal(reply.terminal_id, reply.api_token, key, site)
 
 
-def journal(term: Terminal, shape: Shape, rng: random.Random) -> list[Entry]:
-    """The terminal's sales for the run, already signed (as a till's journal is)."""
+def signed_sales(
+    key: Ed25519PrivateKey, terminal_id: str, sales: Sequence[tuple[str, int]]
+) -> list[Entry]:
+    """Sales of (account, amount in cents) signed and chained as a till's journal is,
+    with the payload a till writes (the badge by its opaque ``credential_id``)."""
     entries: list[Entry] = []
     prev = GENESIS_HASH
-    for seq in range(1, shape.batches * shape.batch + 1):
-        account = f"{term.site}-{rng.randrange(shape.accounts_per_site):06}"
+    for seq, (account, amount) in enumerate(sales, start=1):
         entry = make_entry(
-            key=term.key,
-            terminal_id=term.id,
+            key=key,
+            terminal_id=terminal_id,
             seq=seq,
             ts=NOW,
             kind="sale",
             account=account,
-            amount=-rng.randrange(300, 900),
+            amount=amount,
             payload={
                 "business_day": NOW.date().isoformat(),
                 "credential_id": f"{seq:016x}",
@@ -155,6 +158,15 @@ def journal(term: Terminal, shape: Shape, rng: random.Random) -> list[Entry]:
         entries.append(entry)
         prev = entry.hash
     return entries
+
+
+def journal(term: Terminal, shape: Shape, rng: random.Random) -> list[Entry]:
+    """The terminal's sales for the run, already signed (as a till's journal is)."""
+    sales = [
+        (f"{term.site}-{rng.randrange(shape.accounts_per_site):06}", -rng.randrange(300, 900))
+        for _ in range(shape.batches * shape.batch)
+    ]
+    return signed_sales(term.key, term.id, sales)
 
 
 def push_bodies(entries: list[Entry], batch: int) -> list[bytes]:

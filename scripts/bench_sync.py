@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -30,41 +30,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.engine import Store
 from sync.client import HubClient
 from sync.daemon import CycleReport, DaemonSettings, SyncDaemon
-from sync.journal import GENESIS_HASH, Entry, make_entry, public_key_text
-from sync.protocol.rows import AccountRow, CredentialKind, CredentialRow, SiteSettings
+from sync.journal import Entry, public_key_text
 from sync.server import Hub, open_hub
 from sync.server.records import Movement
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the hub process helper
-from bench_hub import QUICK, Run, cpu_seconds, start_hub
+from bench_hub import QUICK, Run, cpu_seconds, seed, signed_sales, start_hub
 
 TARGETS = {"push_per_s": 3000.0, "snapshot_s": 5.0, "incremental_ms": 50.0}
-NOW = datetime.now(UTC)
+SITE = "S1"
 
 
 def make_journal(key: Ed25519PrivateKey, terminal_id: str, n: int, accounts: int) -> list[Entry]:
-    entries, prev = [], GENESIS_HASH
-    for seq in range(1, n + 1):
-        entry = make_entry(
-            key=key,
-            terminal_id=terminal_id,
-            seq=seq,
-            ts=NOW,
-            kind="sale",
-            account=f"A{seq % accounts:06}",
-            amount=-(350 + seq % 400),
-            payload={
-                "business_day": NOW.date().isoformat(),
-                "credential_id": f"{seq:016x}",
-                "means": "balance",
-                "items": ["menu"],
-                "balance_after": 0,
-            },
-            prev_hash=prev,
-        )
-        entries.append(entry)
-        prev = entry.hash
-    return entries
+    sales = [(f"{SITE}-{seq % accounts:06}", -(350 + seq % 400)) for seq in range(1, n + 1)]
+    return signed_sales(key, terminal_id, sales)
 
 
 def enrol(hub: Hub, url: str, site: str, key: Ed25519PrivateKey) -> tuple[str, HubClient]:
@@ -72,29 +51,6 @@ def enrol(hub: Hub, url: str, site: str, key: Ed25519PrivateKey) -> tuple[str, H
     with HubClient(url) as anonymous:
         reply = anonymous.enrol(site, token, public_key_text(key.public_key()))
     return reply.terminal_id, HubClient(url, reply.api_token, timeout=120)
-
-
-def seed_site(hub: Hub, site: str, accounts: int) -> None:
-    hub.create_site(SiteSettings(site_code=site))
-    for start in range(0, accounts, 10_000):
-        ids = range(start, min(accounts, start + 10_000))
-        hub.storage.create_accounts(
-            site,
-            [AccountRow(id=f"A{i:06}", display_name=f"Convive {i}", balance=10_000) for i in ids],
-            NOW,
-        )
-        hub.storage.put_credentials(
-            site,
-            [
-                CredentialRow(value=f"nfc:{i:08X}", kind=CredentialKind.NFC, account_id=f"A{i:06}")
-                for i in ids
-            ]
-            + [  # a second badge each: a diner's spare card or phone
-                CredentialRow(value=f"nfc:B{i:07X}", kind=CredentialKind.NFC, account_id=f"A{i:06}")
-                for i in ids
-            ],
-            NOW,
-        )
 
 
 def raw_insert_rate(folder: Path, entries: list[Entry], batch: int) -> float:
@@ -184,11 +140,11 @@ def worst(values: list[float], share: float) -> float:
 def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
     batch = DaemonSettings().batch
     hub = open_hub(folder / "hub.db")  # seeding, tokens and movements, beside the process
-    seed_site(hub, "S1", accounts_n)
+    seed(hub, SITE, accounts_n, 2)  # a second badge each: a spare card or a phone
     process, url = start_hub(folder, folder / "hub.db", Run("sqlite"), QUICK)
     try:
         key = Ed25519PrivateKey.generate()
-        terminal_id, client = enrol(hub, url, "S1", key)
+        terminal_id, client = enrol(hub, url, SITE, key)
         journal = make_journal(key, terminal_id, entries_n, accounts_n)
         start = time.perf_counter()
         for i in range(0, len(journal), batch):
@@ -197,7 +153,7 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         client.close()
 
         # A new terminal's first snapshot, into the engine's store.
-        _, client = enrol(hub, url, "S1", Ed25519PrivateKey.generate())
+        _, client = enrol(hub, url, SITE, Ed25519PrivateKey.generate())
         store = Store.open(folder / "terminal.db")
         daemon = SyncDaemon(store, client)
         idle_waits = sale_waits(folder / "terminal.db", lambda: time.sleep(0.5))
@@ -215,7 +171,7 @@ def measure(folder: Path, entries_n: int, accounts_n: int) -> dict[str, float]:
         assert first.rows == 3 * accounts_n, first
 
         for i in range(100):
-            movement = Movement(f"A{i * 7:06}", "top_up", 500, None, "", "")
+            movement = Movement(f"{SITE}-{i * 7:06}", "top_up", 500, None, "", "")
             hub.storage.add_movement(movement)
         start = time.perf_counter()
         delta = daemon.sync_once()
