@@ -30,6 +30,7 @@ from sync.server.portal.devices import DeviceRefusal, Devices
 from sync.server.portal.devices_http import small_form
 from sync.server.portal.devices_link_routes import add_link_routes
 from sync.server.portal.i18n import text
+from sync.server.portal.kit import SignedIn
 from sync.server.portal.passkeys_routes import add_passkey_routes
 from sync.server.portal.service import Portal, Session
 
@@ -57,7 +58,10 @@ _STATUS = {
 
 
 def add_badge_routes(
-    router: APIRouter, pages: Pages, cookie: str, lang_of: Callable[[Request], str]
+    router: APIRouter,
+    pages: Pages,
+    cookie: str,
+    lang_of: Callable[[Request], str],
 ) -> Devices:
     """Add the badge and devices routes to the portal's router (prefix ``/portal``):
     ``cookie`` names the session cookie, ``lang_of`` gives a request's language."""
@@ -74,9 +78,6 @@ def add_badge_routes(
 
     passkeys = add_passkey_routes(router, pages, current, lang_of)
 
-    def to_sign_in() -> Response:
-        return Response(status_code=303, headers={"Location": "/portal/connexion"})
-
     def json_error(request: Request, refusal: DeviceRefusal) -> JSONResponse:
         message = text(lang_of(request), f"refuse_{refusal.value}")
         return JSONResponse(
@@ -84,10 +85,7 @@ def add_badge_routes(
         )
 
     @router.get("/badge")
-    def badge(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return to_sign_in()
+    def badge(request: Request, session: SignedIn) -> Response:
         return pages.render(request, "badge.html", session)
 
     @router.post("/badge/appareil")
@@ -131,10 +129,7 @@ def add_badge_routes(
         )
 
     @router.get("/appareils")
-    def device_list(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return to_sign_in()
+    def device_list(request: Request, session: SignedIn) -> Response:
         return pages.render(
             request, "devices.html", session, devices=devices.devices(session),
             passkeys=passkeys.of(session),

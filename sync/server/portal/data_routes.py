@@ -24,6 +24,7 @@ from sync.server.errors import ConflictError
 from sync.server.personal_data import MAX_NOTE, PersonalData
 from sync.server.portal.data_words import DATA_WORDS
 from sync.server.portal.i18n import TEXT
+from sync.server.portal.kit import SignedIn
 from sync.server.portal.service import Session
 
 for _lang, _words in DATA_WORDS.items():
@@ -38,7 +39,6 @@ def add_data_routes(
     pages: Any,
     personal: PersonalData,
     *,
-    signed_in: Callable[[Request], Session | None],
     go: Callable[..., Response],
     post: Callable[[str, Handler], None],
 ) -> None:
@@ -57,17 +57,11 @@ def add_data_routes(
         )
 
     @router.get("/donnees")
-    def page(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def page(request: Request, session: SignedIn) -> Response:
         return render(request, session)
 
     @router.get("/donnees.json")
-    def download(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def download(request: Request, session: SignedIn) -> Response:
         data = held(session)
         name = f"donnees-{data['account_id']}.json"
         return Response(

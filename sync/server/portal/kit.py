@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from sync.server.portal.service import Portal, Session
 
@@ -21,13 +21,33 @@ Form = dict[str, str]
 Handler = Callable[[Request, Session, Form], Response]
 
 
+class SignInFirst(Exception):
+    """A page asked for without a signed-in session: the portal answers it with a 303
+    to the sign-in page (the handler is registered with the portal's routes)."""
+
+
+COOKIE = "portal_session"  # the session cookie's name
+
+
+def page_session(request: Request) -> Session:
+    """A page's dependency: the request's signed-in session, else ``SignInFirst``."""
+    portal: Portal = request.app.state.portal
+    session = portal.session(request.cookies.get(COOKIE))
+    if session is None or not session.signed_in:
+        raise SignInFirst
+    return session
+
+
+# ``session: SignedIn`` in a GET page's handler: the signed-in session, or the page
+# answers with the sign-in (so the handler never sees a signed-out request).
+SignedIn = Annotated[Session, Depends(page_session)]
+
+
 @dataclass(frozen=True, slots=True)
 class Kit:
     portal: Portal
     pages: Pages
     router: APIRouter
-    # The signed-in session of the request, or None (then send to the sign-in).
-    signed_in: Callable[[Request], Session | None]
     # A 303 to a portal path (``"/tickets"``), keeping the session's cookie if given.
     go: Callable[..., Response]
     # POST handler guards: a live session and its CSRF token; a signed-in diner.

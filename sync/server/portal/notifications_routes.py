@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from sync.money import Money
-from sync.server.portal.kit import Form, Kit
+from sync.server.portal.kit import Form, Kit, SignedIn
 from sync.server.portal.notifications import MAX_THRESHOLD, Notifier
 from sync.server.portal.service import Session
 
@@ -34,10 +34,7 @@ def add_notification_routes(kit: Kit) -> Notifier:
         )
 
     @router.get("/notifications")
-    def notifications(request: Request) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def notifications(request: Request, session: SignedIn) -> Response:
         return page(request, session)
 
     def save(request: Request, session: Session, form: Form) -> Response:

@@ -39,6 +39,7 @@ from sync.protocol.orders import (
 from sync.server import orders
 from sync.server.errors import HubError
 from sync.server.portal.errors import MailError
+from sync.server.portal.kit import SignedIn
 from sync.server.portal.mail import send_message
 from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.service import Portal, Session
@@ -146,7 +147,6 @@ def add_order_routes(
     portal: Portal,
     *,
     render: Callable[..., Response],
-    signed_in: Callable[[Request], Session | None],
     go: Callable[[Request, str], Response],
     checked: Callable[[Handler], Callable[[Request, Form], Response]],
     lang_of: Callable[[Request], str],
@@ -190,10 +190,7 @@ def add_order_routes(
         return None if body is None else SiteMenu.model_validate_json(json.dumps(body))
 
     @router.get("/commandes")
-    def order_list(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def order_list(request: Request, session: SignedIn) -> Response:
         return render(request, "orders.html", session, **context(request, session))
 
     def form_values(request: Request, session: Session) -> dict[str, Any]:
@@ -218,10 +215,7 @@ def add_order_routes(
         }
 
     @router.get("/commandes/nouvelle")
-    def order_form(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def order_form(request: Request, session: SignedIn) -> Response:
         return render(request, "order_new.html", session, **form_values(request, session))
 
     def place(request: Request, session: Session, form: Form) -> Response:

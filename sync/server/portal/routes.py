@@ -41,7 +41,7 @@ from sync.server.errors import TooLargeError
 from sync.server.personal_data import PersonalData
 from sync.server.portal.data_routes import add_data_routes
 from sync.server.portal.i18n import DEFAULT_LANG, LANGS, kind_name, local_time, money, text
-from sync.server.portal.kit import Kit
+from sync.server.portal.kit import COOKIE, Kit, SignedIn, SignInFirst
 from sync.server.portal.notifications_routes import add_notification_routes
 from sync.server.portal.service import Portal, Refusal, Session
 from sync.server.portal.services_routes import add_service_routes, home_links
@@ -52,7 +52,6 @@ from sync.server.portal.visits_routes import add_visit_routes
 from sync.server.service import Hub
 
 HERE = FilePath(__file__).parent
-COOKIE = "portal_session"
 LANG_COOKIE = "portal_lang"
 PATH = "/portal"
 MAX_FORM = 8192
@@ -181,17 +180,15 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
 
         return run
 
-    def signed_in(request: Request) -> Session | None:
-        session = current(request)
-        return session if session is not None and session.signed_in else None
+    def to_sign_in(request: Request, _exc: Exception) -> Response:
+        return go(request, "/connexion")
+
+    app.add_exception_handler(SignInFirst, to_sign_in)  # a page without a session
 
     # First connection and sign-in -----------------------------------------------------
 
     @router.get("/")
-    def home(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def home(request: Request, session: SignedIn) -> Response:
         return pages.render(
             request, "home.html", session, home=portal.home(session), links=home_links(request)
         )
@@ -316,10 +313,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     # Account: personal data and settings ---------------------------------------------
 
     @router.get("/parametres")
-    def settings_page(request: Request) -> Response:
-        session = signed_in(request)
-        if session is None:
-            return go(request, "/connexion")
+    def settings_page(request: Request, session: SignedIn) -> Response:
         return pages.render(request, "settings.html", session)
 
     def only_signed_in(
@@ -364,7 +358,7 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def css() -> Response:
         return FileResponse(HERE / "static" / "portal.css", media_type="text/css")
 
-    kit = Kit(portal, pages, router, signed_in, go, checked, only_signed_in, _lang)
+    kit = Kit(portal, pages, router, go, checked, only_signed_in, _lang)
     add_ticket_routes(kit)
     add_visit_routes(kit)
     add_service_routes(kit)
@@ -376,7 +370,6 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
         router,
         portal,
         render=pages.render,
-        signed_in=signed_in,
         go=go,
         checked=checked,
         lang_of=_lang,
@@ -393,6 +386,6 @@ def add_portal_routes(app: FastAPI, hub: Hub, settings: PortalSettings | None = 
     def post(path: str, handler: Callable[[Request, Session, Form], Response]) -> None:
         router.post(path)(checked(only_signed_in(handler)))
 
-    add_data_routes(router, pages, PersonalData(hub), signed_in=signed_in, go=go, post=post)
+    add_data_routes(router, pages, PersonalData(hub), go=go, post=post)
     app.include_router(router)
     return portal

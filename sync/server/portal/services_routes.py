@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sync.money import scale
 from sync.protocol.catalogue import SiteMenu
-from sync.server.portal.kit import Kit
+from sync.server.portal.kit import Kit, SignedIn
 from sync.server.portal.service import Portal, Session
 from sync.server.portal.topup_routes import online
 
@@ -100,10 +100,7 @@ def home_links(request: Request) -> dict[str, str | None]:
 
 def add_service_routes(kit: Kit) -> None:
     @kit.router.get("/services")
-    def services(request: Request) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def services(request: Request, session: SignedIn) -> Response:
         return kit.pages.render(
             request,
             "services.html",

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 from markupsafe import Markup
 
-from sync.server.portal.kit import Kit
+from sync.server.portal.kit import Kit, SignedIn
 from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.receipt_pdf import receipt_pdf
 from sync.server.portal.tickets import Tickets
@@ -32,10 +32,9 @@ def add_ticket_routes(kit: Kit) -> Tickets:
     router, pages, portal = kit.router, kit.pages, kit.portal
 
     @router.get("/tickets")
-    def ticket_list(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def ticket_list(
+        request: Request, session: SignedIn, page: Annotated[int, Query(ge=1, le=10**6)] = 1
+    ) -> Response:
         lines, total = portal.tickets(session, page, PER_PAGE)
         pages_count = max(1, -(-total // PER_PAGE))
         return pages.render(
@@ -43,10 +42,7 @@ def add_ticket_routes(kit: Kit) -> Tickets:
         )
 
     @router.get("/tickets/{source}/{ref}")
-    def ticket(request: Request, source: Source, ref: Ref) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def ticket(request: Request, session: SignedIn, source: Source, ref: Ref) -> Response:
         found = tickets.ticket(session, source, ref)
         if found is None:
             return pages.render(request, "message.html", session, 404, message_key="not_found")
@@ -60,10 +56,7 @@ def add_ticket_routes(kit: Kit) -> Tickets:
         )
 
     @router.get("/tickets/{source}/{ref}/pdf")
-    def ticket_pdf(request: Request, source: Source, ref: Ref) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def ticket_pdf(request: Request, session: SignedIn, source: Source, ref: Ref) -> Response:
         found = tickets.ticket(session, source, ref)
         if found is None or not found.receipt:
             return pages.render(request, "message.html", session, 404, message_key="not_found")

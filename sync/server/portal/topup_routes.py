@@ -20,7 +20,7 @@ from fastapi import Query, Request, Response
 from sync.money import Money
 from sync.protocol.online_topup import OnlineTopUpRequest
 from sync.server.errors import HubError
-from sync.server.portal.kit import Form, Kit
+from sync.server.portal.kit import Form, Kit, SignedIn
 from sync.server.portal.service import Session
 
 PRESETS = (1000, 2000, 5000)  # cents, offered when within the site's limits
@@ -54,10 +54,7 @@ def add_topup_routes(kit: Kit) -> None:
         )
 
     @router.get("/recharge")
-    def top_up(request: Request) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def top_up(request: Request, session: SignedIn) -> Response:
         return form_page(request, session)
 
     def order(request: Request, session: Session, form: Form) -> Response:
@@ -94,11 +91,9 @@ def add_topup_routes(kit: Kit) -> None:
     @router.get("/recharge/retour", name="portal_topup_back")
     def back(
         request: Request,
+        session: SignedIn,
         vads_order_id: Annotated[str, Query(min_length=1, max_length=64)] = "",
     ) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
         topups = getattr(request.app.state, "online_topups", None)
         try:
             view = None if topups is None else topups.view(vads_order_id)

@@ -19,7 +19,7 @@ from fastapi import Path, Request, Response
 from markupsafe import Markup
 
 from sync.protocol.visits import VisitDoc, VisitState
-from sync.server.portal.kit import Form, Handler, Kit
+from sync.server.portal.kit import Form, Handler, Kit, SignedIn
 from sync.server.portal.qr_svg import qr_svg
 from sync.server.portal.service import Session
 from sync.server.portal.visit_requests import PortalVisits, VisitForm, VisitRefusal
@@ -47,10 +47,7 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
         )
 
     @router.get("/visites")
-    def visit_list(request: Request) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def visit_list(request: Request, session: SignedIn) -> Response:
         return listing(request, session)
 
     def form_page(
@@ -71,10 +68,7 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
         )
 
     @router.get("/visites/nouvelle")
-    def new_visit(request: Request) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def new_visit(request: Request, session: SignedIn) -> Response:
         rules = visits.rules(session)
         billing = "host" if rules.host_billing or not rules.cost_centres else ""
         return form_page(request, session, VisitForm(billing=billing))
@@ -97,10 +91,7 @@ def add_visit_routes(kit: Kit) -> PortalVisits:
     kit.post("/visites/nouvelle", declare)
 
     @router.get("/visites/{visit_id}")
-    def visit(request: Request, visit_id: VisitId) -> Response:
-        session = kit.signed_in(request)
-        if session is None:
-            return kit.go(request, "/connexion")
+    def visit(request: Request, session: SignedIn, visit_id: VisitId) -> Response:
         doc = visits.visible(session, visit_id)
         if doc is None:
             return pages.render(request, "message.html", session, 404, message_key="not_found")
